@@ -1,0 +1,5 @@
+export * from './topics.js';
+export * from './raw-record.js';
+export * from './records.js';
+export * from './codec.js';
+export * from './proto-path.js';

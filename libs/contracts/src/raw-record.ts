@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** Header names on journal.raw.v1 records (values are UTF-8 strings). */
+export const RAW_HEADERS = {
+  connectorId: 'jw-connector-id',
+  uidl: 'jw-uidl',
+  sha256: 'jw-sha256',
+  size: 'jw-size',
+  extractedAt: 'jw-extracted-at',
+  contentType: 'content-type',
+  traceparent: 'traceparent',
+} as const;
+
+export const RAW_CONTENT_TYPES = {
+  inline: 'message/rfc822',
+  claimCheck: 'application/vnd.journalwire.claim-check+json',
+} as const;
+
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex sha256');
+
+/** A reference into the claim-check blob store, used when a message is above the inline limit. */
+export const claimCheckSchema = z.object({
+  store: z.string().min(1),
+  key: z.string().min(1),
+  sha256: sha256Hex,
+  size: z.number().int().nonnegative(),
+});
+export type ClaimCheck = z.infer<typeof claimCheckSchema>;
+
+/** The headers of a raw record, validated. */
+export const rawHeadersSchema = z.object({
+  connectorId: z.string().min(1),
+  uidl: z.string().min(1),
+  sha256: sha256Hex,
+  size: z.coerce.number().int().nonnegative(),
+  extractedAt: z.iso.datetime(),
+  contentType: z.enum([RAW_CONTENT_TYPES.inline, RAW_CONTENT_TYPES.claimCheck]),
+  traceparent: z.string().optional(),
+});
+export type RawHeaders = z.infer<typeof rawHeadersSchema>;
+
+/** A message's bytes as carried in JSON records: inline base64, or a claim check. */
+export const messageRefSchema = z.union([
+  z.object({ inline: z.base64() }),
+  z.object({ claimCheck: claimCheckSchema }),
+]);
+export type MessageRef = z.infer<typeof messageRefSchema>;
+
+/** Identifies one raw record for reconciliation: the connector and the message's sha256. */
+export function rawId(connectorId: string, sha256: string): string {
+  return `${connectorId}/${sha256}`;
+}

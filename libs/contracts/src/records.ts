@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { messageRefSchema, sha256Hex } from './raw-record.js';
+
+export const JOURNAL_TYPES = ['envelope', 'eml'] as const;
+export const CLASSIFICATIONS = ['internal', 'unknown-internal', 'external'] as const;
+export const MESSAGE_KINDS = ['journal', 'journal-defective', 'plain'] as const;
+export const RECIPIENT_TYPES = ['to', 'cc', 'bcc', 'recipient'] as const;
+
+const isoTime = z.iso.datetime();
+
+export const recipientSchema = z.object({
+  address: z.string(),
+  type: z.enum(RECIPIENT_TYPES),
+  via: z.enum(['expanded', 'forwarded']).optional(),
+  viaAddress: z.string().optional(),
+});
+export type Recipient = z.infer<typeof recipientSchema>;
+
+/** journal.classified.v1 — value (JSON). Key: connector id. */
+export const classifiedRecordSchema = z.object({
+  schema: z.literal('journal.classified.v1'),
+  id: z.string(),
+  rawId: z.string(),
+  connectorId: z.string(),
+  uidl: z.string(),
+  sha256: sha256Hex,
+  size: z.number().int().nonnegative(),
+  message: messageRefSchema,
+  journalType: z.enum(JOURNAL_TYPES),
+  kind: z.enum(MESSAGE_KINDS),
+  steppedDown: z.boolean(),
+  bccVisible: z.boolean(),
+  sender: z.string().nullable(),
+  onBehalfOf: z.string().nullable(),
+  recipients: z.array(recipientSchema),
+  messageId: z.string().nullable(),
+  subject: z.string().nullable(),
+  date: z.string().nullable(),
+  classification: z.enum(CLASSIFICATIONS),
+  internalMailboxes: z.array(z.string()),
+  unknownInternalAddresses: z.array(z.string()),
+  defects: z.array(z.string()),
+  dedupKey: z.object({ messageId: z.string().nullable(), contentHash: sha256Hex.nullable() }),
+  extractedAt: isoTime,
+  classifiedAt: isoTime,
+});
+export type ClassifiedRecord = z.infer<typeof classifiedRecordSchema>;
+
+/** journal.archived.v1 — value (JSON). Key: archive id. `event` tells an archive from a merge. */
+export const archivedRecordSchema = z.object({
+  schema: z.literal('journal.archived.v1'),
+  event: z.enum(['archive', 'merge']),
+  archiveId: z.string(),
+  rawId: z.string(),
+  connectorId: z.string(),
+  uidl: z.string(),
+  message: messageRefSchema.nullable(),
+  sha256Before: sha256Hex,
+  sha256After: sha256Hex,
+  removedHeaders: z.array(z.string()),
+  kind: z.enum(MESSAGE_KINDS),
+  journalType: z.enum(JOURNAL_TYPES),
+  classification: z.enum(CLASSIFICATIONS),
+  sender: z.string().nullable(),
+  recipients: z.array(recipientSchema),
+  mailboxes: z.array(z.string()),
+  unknownInternalAddresses: z.array(z.string()),
+  messageId: z.string().nullable(),
+  subject: z.string().nullable(),
+  defects: z.array(z.string()),
+  extractedAt: isoTime,
+  archivedAt: isoTime,
+});
+export type ArchivedRecord = z.infer<typeof archivedRecordSchema>;
+
+export const REJECTION_REASONS = ['external-not-journaled', 'unknown-internal-not-journaled', 'connector-unknown'] as const;
+
+/** journal.rejected.v1 — value (JSON). Key: raw id. */
+export const rejectedRecordSchema = z.object({
+  schema: z.literal('journal.rejected.v1'),
+  rawId: z.string(),
+  connectorId: z.string(),
+  uidl: z.string(),
+  sha256: sha256Hex,
+  reason: z.enum(REJECTION_REASONS),
+  classification: z.enum(CLASSIFICATIONS),
+  messageId: z.string().nullable(),
+  extractedAt: isoTime,
+  rejectedAt: isoTime,
+});
+export type RejectedRecord = z.infer<typeof rejectedRecordSchema>;
+
+/** journal.dlq.v1 — value (JSON). Key: raw id. */
+export const deadLetterRecordSchema = z.object({
+  schema: z.literal('journal.dlq.v1'),
+  rawId: z.string(),
+  connectorId: z.string(),
+  uidl: z.string().nullable(),
+  sha256: sha256Hex.nullable(),
+  stage: z.enum(['envelope', 'policy']),
+  error: z.object({ code: z.string(), message: z.string() }),
+  source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
+  message: messageRefSchema.nullable(),
+  failedAt: isoTime,
+});
+export type DeadLetterRecord = z.infer<typeof deadLetterRecordSchema>;
+
+export const SERVICE_STATES = ['awaiting-initial-run', 'ok', 'error', 'suspended'] as const;
+export type ServiceState = (typeof SERVICE_STATES)[number];
+
+/** journal.status.v1 — compacted, key: connector id. The latest state the poller reports. */
+export const connectorStatusRecordSchema = z.object({
+  schema: z.literal('journal.status.v1'),
+  connectorId: z.string(),
+  state: z.enum(SERVICE_STATES),
+  sessionStartedAt: isoTime.nullable(),
+  sessionEndedAt: isoTime.nullable(),
+  lastSuccessfulExtractAt: isoTime.nullable(),
+  mailboxQueue: z.number().int().nonnegative().nullable(),
+  extractedTotal: z.number().int().nonnegative(),
+  sessionExtracted: z.number().int().nonnegative(),
+  skipped: z.array(z.object({ uidl: z.string(), attempts: z.number().int(), error: z.string() })),
+  lastError: z.object({ code: z.string(), message: z.string(), at: isoTime }).nullable(),
+  updatedAt: isoTime,
+});
+export type ConnectorStatusRecord = z.infer<typeof connectorStatusRecordSchema>;

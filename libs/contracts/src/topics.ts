@@ -1,0 +1,37 @@
+/** Every Kafka topic journalwire reads or writes. Created by `npm run topics`, never auto-created. */
+export const TOPICS = {
+  raw: 'journal.raw.v1',
+  classified: 'journal.classified.v1',
+  archived: 'journal.archived.v1',
+  rejected: 'journal.rejected.v1',
+  dlq: 'journal.dlq.v1',
+  status: 'journal.status.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+export interface TopicSpec {
+  name: TopicName;
+  partitions: number;
+  config: Record<string, string>;
+}
+
+/** Topic layout; partitions default to 6 so consumer groups can scale out. */
+export function topicSpecs(partitions = 6): TopicSpec[] {
+  const retained = { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000), 'max.message.bytes': String(2 * 1024 * 1024) };
+  return [
+    { name: TOPICS.raw, partitions, config: retained },
+    { name: TOPICS.classified, partitions, config: retained },
+    { name: TOPICS.archived, partitions, config: retained },
+    { name: TOPICS.rejected, partitions, config: retained },
+    { name: TOPICS.dlq, partitions, config: { ...retained, 'retention.ms': String(30 * 24 * 3600 * 1000) } },
+    { name: TOPICS.status, partitions: 1, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0' } },
+  ];
+}
+
+/** Consumer group ids, one per consuming service. */
+export const CONSUMER_GROUPS = {
+  envelope: 'journalwire-envelope',
+  policy: 'journalwire-policy',
+  status: 'journalwire-status',
+} as const;

@@ -1,0 +1,1 @@
+export * from './journalwire-error.js';

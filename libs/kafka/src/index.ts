@@ -1,0 +1,3 @@
+export * from './kafka-gateway.js';
+export * from './processor.js';
+export * from './headers.js';

@@ -1,0 +1,145 @@
+import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import { JournalwireError } from '#errors';
+import type { Logger } from '#logger';
+import type { TopicSpec } from '#contracts';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+}
+
+/** One outgoing record. Values are Buffers end to end: never decoded to strings. */
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers?: Record<string, string>;
+}
+
+/** One incoming record, exactly as the broker returned it. */
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  timestamp: string;
+}
+
+/**
+ * The one Kafka layer over kafkajs. Producers are idempotent with acks=all; consumers never
+ * auto-commit: offsets move only after the caller says the record's output is durable.
+ */
+export class KafkaGateway {
+  readonly kafka: Kafka;
+
+  constructor(settings: KafkaSettings, private readonly logger: Logger) {
+    this.kafka = new Kafka({
+      clientId: settings.clientId,
+      brokers: settings.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 30000,
+      retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10000 },
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => this.logKafka(entry),
+    });
+  }
+
+  /** An idempotent producer (acks=all, retries without duplicates). */
+  async createProducer(options: { transactionalId?: string } = {}): Promise<ReliableProducer> {
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: options.transactionalId ? 1 : 5,
+      ...(options.transactionalId ? { transactionalId: options.transactionalId, transactionTimeout: 30000 } : {}),
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    return new ReliableProducer(producer);
+  }
+
+  createConsumer(groupId: string, options: { readCommitted?: boolean } = {}): Consumer {
+    return this.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      readUncommitted: options.readCommitted === false,
+      sessionTimeout: 15000,
+      heartbeatInterval: 3000,
+      rebalanceTimeout: 30000,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+    });
+  }
+
+  /** Creates the topics that are missing; never changes existing ones. Idempotent. */
+  async ensureTopics(specs: TopicSpec[]): Promise<{ created: string[]; existing: string[] }> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const present = new Set(await admin.listTopics());
+      const missing = specs.filter((spec) => !present.has(spec.name));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((spec) => ({
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor: -1,
+            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      }
+      return { created: missing.map((s) => s.name), existing: specs.filter((s) => present.has(s.name)).map((s) => s.name) };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Resolves when the cluster answers a metadata request (for readiness probes). */
+  async ping(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.describeCluster();
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private logKafka(entry: LogEntry): void {
+    const { message, ...rest } = entry.log;
+    const fields = { namespace: entry.namespace, ...rest };
+    if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
+    else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
+    else this.logger.debug(fields, `kafka: ${message}`);
+  }
+}
+
+export class ReliableProducer {
+  constructor(readonly producer: Producer) {}
+
+  /** Resolves only once every record is acknowledged by all in-sync replicas. */
+  async send(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
+        })),
+      });
+    } catch (error) {
+      throw new JournalwireError('kafka-unavailable', `Kafka did not acknowledge ${records.length} record(s): ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

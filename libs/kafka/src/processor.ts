@@ -1,0 +1,107 @@
+import type { Consumer, Producer } from 'kafkajs';
+import type { Logger } from '#logger';
+import type { IncomingRecord, KafkaGateway, OutgoingRecord } from './kafka-gateway.js';
+
+export interface ProcessorOptions {
+  groupId: string;
+  topics: string[];
+  /** Stable per instance, so a restarted instance fences its crashed predecessor at once. */
+  transactionalId: string;
+  /** Turns one record into its outputs. Throwing is allowed: `onError` then decides. */
+  handle: (record: IncomingRecord) => Promise<OutgoingRecord[]>;
+  /** Outputs for a record whose handler threw (a dead letter); never throws itself. */
+  onError: (record: IncomingRecord, error: unknown) => OutgoingRecord[];
+  /** Called after each committed transaction, for metrics and status. */
+  onCommitted?: (records: IncomingRecord[], outputs: OutgoingRecord[]) => void;
+  /** Records per transaction. */
+  chunkSize?: number;
+  fromBeginning?: boolean;
+}
+
+/**
+ * Consume-transform-produce with exactly-once effect on Kafka: each chunk's outputs and its
+ * input offsets are committed in one transaction, so a crash replays the chunk and the
+ * aborted outputs are invisible to read-committed consumers. A handler error becomes a dead
+ * letter and never stalls the partition (unlike Nest's transport, which retries forever).
+ */
+export class TransactionalProcessor {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+
+  constructor(private readonly kafka: KafkaGateway, private readonly logger: Logger, private readonly options: ProcessorOptions) {}
+
+  async start(): Promise<void> {
+    const { producer } = await this.kafka.createProducer({ transactionalId: this.options.transactionalId });
+    this.producer = producer;
+    const consumer = this.kafka.createConsumer(this.options.groupId, { readCommitted: true });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    const chunkSize = this.options.chunkSize ?? 100;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        for (let i = 0; i < batch.messages.length; i += chunkSize) {
+          if (!isRunning() || isStale()) return;
+          const chunk: IncomingRecord[] = batch.messages.slice(i, i + chunkSize).map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: m.headers ?? {},
+            timestamp: m.timestamp,
+          }));
+          await this.commitChunk(chunk);
+          // The transaction committed the offset; tell the consumer where to fetch next.
+          resolveOffset(chunk[chunk.length - 1]!.offset);
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  private async commitChunk(chunk: IncomingRecord[]): Promise<void> {
+    const outputs: OutgoingRecord[] = [];
+    for (const record of chunk) {
+      try {
+        outputs.push(...(await this.options.handle(record)));
+      } catch (error) {
+        this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: error }, 'record failed; dead-lettering it');
+        outputs.push(...this.options.onError(record, error));
+      }
+    }
+    const last = chunk[chunk.length - 1];
+    if (!last || !this.producer) return;
+    const transaction = await this.producer.transaction();
+    try {
+      if (outputs.length > 0) {
+        const byTopic = new Map<string, OutgoingRecord[]>();
+        for (const output of outputs) byTopic.set(output.topic, [...(byTopic.get(output.topic) ?? []), output]);
+        await transaction.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
+          })),
+        });
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [{ topic: last.topic, partitions: [{ partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+    this.options.onCommitted?.(chunk, outputs);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+}

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { createLogger, type Logger } from '#logger';
+import { NestLoggerAdapter } from './nest-logger.js';
+
+export interface ServiceOptions {
+  service: string;
+  module: DynamicModule;
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Runs after the app is created and before it listens (extra transports, Swagger...). */
+  configure?: (app: INestApplication) => Promise<void> | void;
+}
+
+/**
+ * Starts an app: structured logging, shutdown hooks (SIGTERM/SIGINT close every module),
+ * and the HTTP listener that carries health, metrics and, for the status app, the API.
+ */
+export async function startService(options: ServiceOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(options.module, { logger: new NestLoggerAdapter(options.logger), bufferLogs: false });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await options.configure?.(app);
+  await app.listen(options.port, options.host);
+  options.logger.info({ host: options.host, port: options.port }, `${options.service} listening`);
+  return app;
+}
+
+/** Wraps a main(): a start-up failure is logged as one clear line and exits non-zero. */
+export function runMain(service: string, main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    const logger = createLogger({ service });
+    logger.fatal({ err: error }, `${service} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    logger.flush();
+    setTimeout(() => process.exit(1), 100);
+  });
+}

@@ -1,0 +1,68 @@
+import { Controller, Get, Inject, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, type HealthIndicatorResult } from '@nestjs/terminus';
+import { READINESS_CHECKS } from './tokens.js';
+
+/** One dependency an app needs before it is ready (Kafka, Redis, PostgreSQL...). */
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency answers; rejects with the reason otherwise. */
+  check(): Promise<void>;
+}
+
+@Controller('health')
+class HealthController {
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
+  ) {}
+
+  /** Liveness: the process answers. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Readiness: every connection this app uses answers. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check(this.checks.map((dependency) => () => this.probe(dependency)));
+  }
+
+  private async probe(dependency: ReadinessCheck): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check(dependency.name);
+    try {
+      await withTimeout(dependency.check(), 3000);
+      return session.up();
+    } catch (error) {
+      return session.down({ message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+@Module({})
+export class HealthModule {
+  /** `checks` is a provider that yields the app's ReadinessCheck list under READINESS_CHECKS. */
+  static register(checks: Provider): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
+      providers: [checks],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './nest-logger.js';
+export * from './health.module.js';
+export * from './bootstrap.js';
+export * from './tokens.js';
