@@ -8,6 +8,10 @@ export const RECIPIENT_TYPES = ['to', 'cc', 'bcc', 'recipient'] as const;
 
 const isoTime = z.iso.datetime();
 
+/** Where a raw record sits on journal.raw.v1: the identity reconciliation matches outcomes by. */
+export const rawRecordRefSchema = z.object({ partition: z.number().int().nonnegative(), offset: z.string().regex(/^\d+$/) });
+export type RawRecordRef = z.infer<typeof rawRecordRefSchema>;
+
 export const recipientSchema = z.object({
   address: z.string(),
   type: z.enum(RECIPIENT_TYPES),
@@ -21,6 +25,7 @@ export const classifiedRecordSchema = z.object({
   schema: z.literal('journal.classified.v1'),
   id: z.string(),
   rawId: z.string(),
+  rawRecord: rawRecordRefSchema,
   connectorId: z.string(),
   uidl: z.string(),
   sha256: sha256Hex,
@@ -52,6 +57,7 @@ export const archivedRecordSchema = z.object({
   event: z.enum(['archive', 'merge']),
   archiveId: z.string(),
   rawId: z.string(),
+  rawRecord: rawRecordRefSchema,
   connectorId: z.string(),
   uidl: z.string(),
   message: messageRefSchema.nullable(),
@@ -79,6 +85,7 @@ export const REJECTION_REASONS = ['external-not-journaled', 'unknown-internal-no
 export const rejectedRecordSchema = z.object({
   schema: z.literal('journal.rejected.v1'),
   rawId: z.string(),
+  rawRecord: rawRecordRefSchema,
   connectorId: z.string(),
   uidl: z.string(),
   sha256: sha256Hex,
@@ -94,6 +101,7 @@ export type RejectedRecord = z.infer<typeof rejectedRecordSchema>;
 export const deadLetterRecordSchema = z.object({
   schema: z.literal('journal.dlq.v1'),
   rawId: z.string(),
+  rawRecord: rawRecordRefSchema.nullable(),
   connectorId: z.string(),
   uidl: z.string().nullable(),
   sha256: sha256Hex.nullable(),

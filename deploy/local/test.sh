@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The one test command: starts every service the tests need, then lint, type-check and all
+# three test tiers (unit, integration, end-to-end) against the real local stack.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+source deploy/local/node.sh
+source deploy/local/env.sh
+deploy/local/prepare.sh
+npx eslint .
+npx tsc -p tsconfig.json --noEmit
+npx vitest run "$@"

@@ -1,0 +1,16 @@
+import type { Readable } from 'node:stream';
+import type { ClaimCheck } from '#contracts';
+
+/**
+ * The claim-check store for messages above the inline limit. Content-addressed by sha256, so
+ * storing the same message twice is harmless. A filesystem directory implements it here; an
+ * S3-compatible store can implement the same four operations.
+ */
+export interface BlobStore {
+  readonly name: string;
+  /** Stores a stream, hashing it on the way; resolves once the bytes are durable. */
+  putStream(source: Readable): Promise<ClaimCheck>;
+  put(bytes: Buffer): Promise<ClaimCheck>;
+  get(reference: ClaimCheck): Promise<Buffer>;
+  getStream(reference: ClaimCheck): Readable;
+}

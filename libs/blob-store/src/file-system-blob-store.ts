@@ -1,0 +1,81 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ClaimCheck } from '#contracts';
+import { JournalwireError } from '#errors';
+import type { BlobStore } from './blob-store.js';
+
+export class FileSystemBlobStore implements BlobStore {
+  readonly name = 'fs';
+
+  constructor(private readonly root: string) {}
+
+  async putStream(source: Readable): Promise<ClaimCheck> {
+    const tmpDir = join(this.root, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmpPath = join(tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, measure, createWriteStream(tmpPath, { flags: 'wx' }));
+      await fsyncFile(tmpPath);
+      const sha256 = hash.digest('hex');
+      const key = keyFor(sha256);
+      await mkdir(join(this.root, key, '..'), { recursive: true });
+      await rename(tmpPath, join(this.root, key));
+      return { store: this.name, key, sha256, size };
+    } catch (error) {
+      await rm(tmpPath, { force: true });
+      throw new JournalwireError('blob-store', `Could not store a message in ${this.root}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+    }
+  }
+
+  async put(bytes: Buffer): Promise<ClaimCheck> {
+    return this.putStream(Readable.from([bytes]));
+  }
+
+  async get(reference: ClaimCheck): Promise<Buffer> {
+    try {
+      const bytes = await readFile(this.pathOf(reference));
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== reference.sha256) throw new Error(`content hash ${actual} differs from the reference's ${reference.sha256}`);
+      return bytes;
+    } catch (error) {
+      throw new JournalwireError('blob-store', `Could not read blob ${reference.key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+    }
+  }
+
+  getStream(reference: ClaimCheck): Readable {
+    return createReadStream(this.pathOf(reference));
+  }
+
+  private pathOf(reference: ClaimCheck): string {
+    if (reference.store !== this.name || !/^[0-9a-f]{2}\/[0-9a-f]{64}$/.test(reference.key)) {
+      throw new JournalwireError('blob-store', `Unknown blob reference ${reference.store}:${reference.key}`);
+    }
+    return join(this.root, reference.key);
+  }
+}
+
+function keyFor(sha256: string): string {
+  return `${sha256.slice(0, 2)}/${sha256}`;
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,34 @@
+import type { Pop3ConnectOptions, Pop3Transport } from '#pop3';
+import type { CredentialCipher } from './credential-cipher.js';
+import type { ConnectorEntity } from './entities/connector.entity.js';
+
+/** The POP3 transport a connector's settings select (the seed's Encrypted option). */
+export function transportOf(connector: Pick<ConnectorEntity, 'encrypted' | 'tlsTransport'>): Pop3Transport {
+  if (!connector.encrypted) return 'plain';
+  return connector.tlsTransport === 'starttls' ? 'stls' : 'pop3s';
+}
+
+/** The seed's default port: 995 for POP3S, 110 otherwise. */
+export function defaultPortOf(connector: Pick<ConnectorEntity, 'encrypted' | 'tlsTransport'>): number {
+  return transportOf(connector) === 'pop3s' ? 995 : 110;
+}
+
+/** Connection options for a connector, with its password decrypted just for the connection. */
+export function pop3OptionsFor(
+  connector: ConnectorEntity,
+  cipher: CredentialCipher,
+  extra: { caBundle?: string; trace?: Pop3ConnectOptions['trace']; timeouts?: Pop3ConnectOptions['timeouts'] } = {},
+): Pop3ConnectOptions {
+  const ca = [extra.caBundle, connector.caCertificate].filter((pem): pem is string => Boolean(pem)).join('\n');
+  return {
+    host: connector.host,
+    port: connector.port,
+    transport: transportOf(connector),
+    tlsMode: connector.encryptionMode,
+    ...(ca ? { ca } : {}),
+    username: connector.mailboxName,
+    password: cipher.decrypt(connector.passwordCiphertext),
+    ...(extra.trace ? { trace: extra.trace } : {}),
+    ...(extra.timeouts ? { timeouts: extra.timeouts } : {}),
+  };
+}

@@ -1,0 +1,44 @@
+import { DataSource } from 'typeorm';
+import { ApiTokenEntity } from './entities/api-token.entity.js';
+import { ConnectorEventEntity } from './entities/connector-event.entity.js';
+import { ConnectorEntity } from './entities/connector.entity.js';
+import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, DirectoryRevisionEntity } from './entities/directory.entity.js';
+import { ExtractionLedgerEntity, RetrievalFailureEntity } from './entities/extraction-ledger.entity.js';
+import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js';
+import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
+
+export const ENTITIES = [
+  ConnectorEntity,
+  ConnectorEventEntity,
+  DirectoryDomainEntity,
+  DirectoryAddressEntity,
+  DirectoryAliasEntity,
+  DirectoryRevisionEntity,
+  ApiTokenEntity,
+  ExtractionLedgerEntity,
+  RetrievalFailureEntity,
+  RawOutcomeEntity,
+  ArchiveKeyEntity,
+];
+
+export const MIGRATIONS = [InitialSchema1764270000000];
+
+/** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */
+export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+  });
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TOPICS } from '#contracts';
+import { KafkaGateway } from '#kafka';
+import { createLogger } from '#logger';
+import { createDataSource, MIGRATIONS } from '#persistence';
+import { testEnv } from '#test-support';
+
+const logger = createLogger({ service: 'smoke', level: 'warn' });
+
+describe('the local stack is real', () => {
+  const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'smoke' }, logger);
+
+  it('Kafka: a record produced with acks=all is consumed back byte for byte', async () => {
+    const key = randomUUID();
+    const value = Buffer.from([0x00, 0xff, 0x2e, 0x0d, 0x0a, 0xe9]);
+    const producer = await kafka.createProducer();
+    await producer.send([{ topic: TOPICS.dlq, key, value, headers: { smoke: key } }]);
+    await producer.disconnect();
+
+    const consumer = kafka.createConsumer(`smoke-${key}`);
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.dlq, fromBeginning: true });
+    const received = await new Promise<Buffer | null>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('record not consumed within 30 s')), 30_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() === key) {
+            clearTimeout(timer);
+            resolve(message.value);
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(received).toEqual(value);
+  });
+
+  it('Kafka: topics exist and auto-creation is off', async () => {
+    const admin = kafka.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = await admin.listTopics();
+      expect(topics).toEqual(expect.arrayContaining(Object.values(TOPICS)));
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = await kafka.createProducer();
+    await expect(producer.send([{ topic: `not-a-topic-${randomUUID()}`, key: 'k', value: Buffer.from('v') }])).rejects.toThrow();
+    await producer.disconnect();
+  });
+
+  it('Redis: a round trip', async () => {
+    const redis = new Redis(testEnv.redisUrl);
+    const key = `smoke:${randomUUID()}`;
+    await redis.set(key, 'ok', 'EX', 10);
+    expect(await redis.get(key)).toBe('ok');
+    await redis.quit();
+  });
+
+  it('PostgreSQL: every migration is applied', async () => {
+    const dataSource = await createDataSource(testEnv.databaseUrl, { poolSize: 1 }).initialize();
+    try {
+      const rows: Array<{ name: string }> = await dataSource.query('SELECT name FROM migrations ORDER BY id');
+      expect(rows.map((r) => r.name)).toEqual(MIGRATIONS.map((m) => new m().name));
+      expect(await dataSource.showMigrations()).toBe(false);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('Dovecot: POP3S login with strict certificate checking against the test CA', async () => {
+    const socket = tlsConnect({ host: testEnv.pop3Host, port: testEnv.pop3sPort, ca: readFileSync(testEnv.pop3CaFile), servername: 'localhost', minVersion: 'TLSv1.2' });
+    await once(socket, 'secureConnect');
+    expect(socket.authorized).toBe(true);
+    expect(await readLine(socket)).toMatch(/^\+OK/);
+    socket.end('QUIT\r\n');
+  });
+
+  it('Dovecot: STLS upgrades the plain port', async () => {
+    const plain = tcpConnect({ host: testEnv.pop3Host, port: testEnv.pop3Port });
+    expect(await readLine(plain)).toMatch(/^\+OK/);
+    plain.write('CAPA\r\n');
+    const capabilities = await readUntil(plain, /\r\n\.\r\n$/);
+    expect(capabilities).toMatch(/^STLS\r$/m);
+    plain.write('STLS\r\n');
+    expect(await readLine(plain)).toMatch(/^\+OK/);
+    const secured = tlsConnect({ socket: plain, ca: readFileSync(testEnv.pop3CaFile), servername: 'localhost', minVersion: 'TLSv1.2' });
+    await once(secured, 'secureConnect');
+    expect(secured.authorized).toBe(true);
+    secured.write('NOOP\r\n');
+    expect(await readLine(secured)).toMatch(/^\+OK/);
+    secured.end('QUIT\r\n');
+  });
+
+  afterAll(() => logger.flush());
+});
+
+function once(socket: Socket | TLSSocket, event: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once(event, () => resolve());
+    socket.once('error', reject);
+  });
+}
+
+function readUntil(socket: Socket, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (pattern.test(text)) {
+        socket.off('data', onData);
+        resolve(text);
+      }
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+}
+
+function readLine(socket: Socket): Promise<string> {
+  return readUntil(socket, /\r\n$/);
+}

@@ -1,0 +1,14 @@
+/** Endpoints of the local stack (deploy/local/env.sh exports them; defaults match it). */
+export const testEnv = {
+  kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/journalwire_test',
+  pop3Host: process.env.POP3_HOST ?? '127.0.0.1',
+  pop3Port: Number(process.env.POP3_PORT ?? 11110),
+  pop3sPort: Number(process.env.POP3S_PORT ?? 11995),
+  pop3CaFile: process.env.POP3_CA_FILE ?? '/tmp/journalwire/dovecot/tls/ca.pem',
+  runDir: process.env.JW_RUN_DIR ?? '/tmp/journalwire',
+};
+
+/** A fixed test key for connector passwords (never used outside tests and the demo). */
+export const TEST_CREDENTIAL_KEY = Buffer.alloc(32, 7).toString('base64');

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { testEnv } from './env.js';
+
+export type ServiceName = 'poller' | 'envelope' | 'policy' | 'status';
+
+export interface RunningService {
+  name: ServiceName;
+  port: number;
+  baseUrl: string;
+  process: ChildProcess;
+  logFile: string;
+  /** SIGTERM and wait for exit (SIGKILL after the timeout). */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL: a crash, no shutdown hooks. */
+  kill(): Promise<void>;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts a built service (dist/apps/NAME/src/main.js) as a separate process with the local
+ * stack's endpoints plus `env`, and waits until /health/ready answers 200.
+ */
+export async function startService(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number } = {}): Promise<RunningService> {
+  const port = await freePort();
+  const logDir = join(testEnv.runDir, 'test-logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}-${port}.log`);
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, [resolve('dist/apps', name, 'src/main.js')], {
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
+      REDIS_URL: testEnv.redisUrl,
+      DATABASE_URL: testEnv.databaseUrl,
+      POP3_CA_FILE: testEnv.pop3CaFile,
+      LOG_LEVEL: 'info',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
+    try {
+      const response = await fetch(`${baseUrl}/health/ready`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready in time; see ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    name,
+    port,
+    baseUrl,
+    process: child,
+    logFile,
+    async stop(timeoutMs = 20_000) {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
