@@ -92,8 +92,10 @@ describe('the local stack is real', () => {
     const secured = tlsConnect({ socket: plain, ca: readFileSync(testEnv.pop3CaFile), servername: 'localhost', minVersion: 'TLSv1.2' });
     await once(secured, 'secureConnect');
     expect(secured.authorized).toBe(true);
-    secured.write('NOOP\r\n');
-    expect(await readLine(secured)).toMatch(/^\+OK/);
+    secured.write('CAPA\r\n');
+    const securedCapabilities = await readUntil(secured, /\r\n\.\r\n$/);
+    expect(securedCapabilities).toMatch(/^\+OK/);
+    expect(securedCapabilities).not.toMatch(/^STLS\r$/m);
     secured.end('QUIT\r\n');
   });
 

@@ -1,17 +1,33 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, LOGGER, CONFIG, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import type { DataSource } from 'typeorm';
+import { FileSystemBlobStore } from '#blob-store';
 import type { Logger } from '#logger';
+import { ConnectorSettingsCache } from '#persistence';
+import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, readinessProvider } from '#platform';
 import type { PolicyConfig } from './config.js';
+import { OutcomeStore } from './outcome-store.js';
+import { PolicyProcessor } from './policy-processor.js';
+import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
 
 @Module({})
 export class PolicyModule {
   static register(config: PolicyConfig, logger: Logger): DynamicModule {
     return {
       module: PolicyModule,
-      imports: [HealthModule.register({ provide: READINESS_CHECKS, useValue: [] satisfies ReadinessCheck[] })],
+      imports: [
+        InfrastructureModule.register({
+          logger,
+          databaseUrl: config.DATABASE_URL,
+          kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy` },
+        }),
+        HealthModule.register(readinessProvider),
+      ],
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
+        { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
+        { provide: CONNECTOR_SETTINGS, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ConnectorSettingsCache(dataSource) },
+        { provide: OUTCOME_STORE, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new OutcomeStore(dataSource) },
+        PolicyProcessor,
       ],
     };
   }

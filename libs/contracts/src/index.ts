@@ -3,3 +3,4 @@ export * from './raw-record.js';
 export * from './records.js';
 export * from './codec.js';
 export * from './proto-path.js';
+export * from './conservation.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JournalwireError } from '#errors';
 
 /** Header names on journal.raw.v1 records (values are UTF-8 strings). */
 export const RAW_HEADERS = {
@@ -49,4 +50,35 @@ export type MessageRef = z.infer<typeof messageRefSchema>;
 /** Identifies one raw record for reconciliation: the connector and the message's sha256. */
 export function rawId(connectorId: string, sha256: string): string {
   return `${connectorId}/${sha256}`;
+}
+
+/** Validates the headers of a raw record (given as a name → string map). */
+export function parseRawHeaders(headers: Record<string, string | undefined>): RawHeaders {
+  const parsed = rawHeadersSchema.safeParse({
+    connectorId: headers[RAW_HEADERS.connectorId],
+    uidl: headers[RAW_HEADERS.uidl],
+    sha256: headers[RAW_HEADERS.sha256],
+    size: headers[RAW_HEADERS.size],
+    extractedAt: headers[RAW_HEADERS.extractedAt],
+    contentType: headers[RAW_HEADERS.contentType],
+    traceparent: headers[RAW_HEADERS.traceparent],
+  });
+  if (!parsed.success) {
+    throw new JournalwireError('validation', `Raw record headers are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The headers a raw record is published with. */
+export function formatRawHeaders(headers: RawHeaders): Record<string, string> {
+  const out: Record<string, string> = {
+    [RAW_HEADERS.connectorId]: headers.connectorId,
+    [RAW_HEADERS.uidl]: headers.uidl,
+    [RAW_HEADERS.sha256]: headers.sha256,
+    [RAW_HEADERS.size]: String(headers.size),
+    [RAW_HEADERS.extractedAt]: headers.extractedAt,
+    [RAW_HEADERS.contentType]: headers.contentType,
+  };
+  if (headers.traceparent) out[RAW_HEADERS.traceparent] = headers.traceparent;
+  return out;
 }

@@ -1,3 +1,5 @@
 export * from './kafka-gateway.js';
 export * from './processor.js';
 export * from './headers.js';
+export * from './topic-reader.js';
+export * from './conservation-reader.js';

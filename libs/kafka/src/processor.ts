@@ -1,4 +1,5 @@
 import type { Consumer, Producer } from 'kafkajs';
+import { isJournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { IncomingRecord, KafkaGateway, OutgoingRecord } from './kafka-gateway.js';
 
@@ -7,7 +8,10 @@ export interface ProcessorOptions {
   topics: string[];
   /** Stable per instance, so a restarted instance fences its crashed predecessor at once. */
   transactionalId: string;
-  /** Turns one record into its outputs. Throwing is allowed: `onError` then decides. */
+  /**
+   * Turns one record into its outputs. A retryable JournalwireError retries the chunk; any
+   * other error hands the record to `onError`.
+   */
   handle: (record: IncomingRecord) => Promise<OutgoingRecord[]>;
   /** Outputs for a record whose handler threw (a dead letter); never throws itself. */
   onError: (record: IncomingRecord, error: unknown) => OutgoingRecord[];
@@ -30,7 +34,29 @@ export class TransactionalProcessor {
 
   constructor(private readonly kafka: KafkaGateway, private readonly logger: Logger, private readonly options: ProcessorOptions) {}
 
-  async start(): Promise<void> {
+  private stopping = false;
+
+  /** Starts consuming in the background, retrying with backoff while Kafka is unreachable. */
+  start(): void {
+    void this.runUntilStopped();
+  }
+
+  private async runUntilStopped(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await this.connectAndRun();
+        return;
+      } catch (error) {
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        this.logger.error({ err: error, retryInMs: delay }, `processor ${this.options.groupId} could not start; retrying`);
+        await this.consumer?.disconnect().catch(() => undefined);
+        await this.producer?.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async connectAndRun(): Promise<void> {
     const { producer } = await this.kafka.createProducer({ transactionalId: this.options.transactionalId });
     this.producer = producer;
     const consumer = this.kafka.createConsumer(this.options.groupId, { readCommitted: true });
@@ -69,6 +95,9 @@ export class TransactionalProcessor {
       try {
         outputs.push(...(await this.options.handle(record)));
       } catch (error) {
+        // A retryable failure (database or blob store away) retries the whole chunk later; any
+        // other failure is about the record itself and becomes a dead letter.
+        if (isJournalwireError(error) && error.retryable) throw error;
         this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: error }, 'record failed; dead-lettering it');
         outputs.push(...this.options.onError(record, error));
       }
@@ -101,6 +130,7 @@ export class TransactionalProcessor {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
   }

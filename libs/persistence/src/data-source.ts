@@ -6,6 +6,7 @@ import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, Di
 import { ExtractionLedgerEntity, RetrievalFailureEntity } from './entities/extraction-ledger.entity.js';
 import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
+import { OutcomeSources1764280000000 } from './migrations/1764280000000-outcome-sources.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -21,7 +22,7 @@ export const ENTITIES = [
   ArchiveKeyEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1764270000000];
+export const MIGRATIONS = [InitialSchema1764270000000, OutcomeSources1764280000000];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */
 export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {

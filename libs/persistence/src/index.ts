@@ -7,3 +7,4 @@ export * from './entities/directory.entity.js';
 export * from './entities/extraction-ledger.entity.js';
 export * from './entities/outcome.entity.js';
 export * from './connector-pop3-options.js';
+export * from './connector-settings-cache.js';

@@ -2,3 +2,4 @@ export * from './nest-logger.js';
 export * from './health.module.js';
 export * from './bootstrap.js';
 export * from './tokens.js';
+export * from './infrastructure.module.js';

@@ -1,4 +1,4 @@
 /** Injection tokens shared by every app. */
 export const LOGGER = Symbol('journalwire.logger');
 export const CONFIG = Symbol('journalwire.config');
-export const READINESS_CHECKS = Symbol('journalwire.readiness-checks');
+export const READINESS_CHECKS = Symbol.for('journalwire.readiness-checks');

@@ -14,6 +14,12 @@ export class RawOutcomeEntity {
 
   @Column({ name: 'decided_at', type: 'timestamptz' })
   decidedAt!: Date;
+
+  @Column({ name: 'raw_partition', type: 'integer' })
+  rawPartition!: number;
+
+  @Column({ name: 'raw_offset', type: 'text' })
+  rawOffset!: string;
 }
 
 /** One row per archived original, keyed by its dedup key (Message-ID + content hash). */
@@ -28,6 +34,12 @@ export class ArchiveKeyEntity {
   /** The raw record that was archived; later reports with the same key merge into it. */
   @Column({ name: 'first_raw_id', type: 'text' })
   firstRawId!: string;
+
+  @Column({ name: 'first_raw_partition', type: 'integer' })
+  firstRawPartition!: number;
+
+  @Column({ name: 'first_raw_offset', type: 'text' })
+  firstRawOffset!: string;
 
   @Column({ type: 'jsonb', default: [] })
   mailboxes!: string[];

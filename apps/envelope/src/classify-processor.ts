@@ -1,0 +1,99 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { BlobStore } from '#blob-store';
+import { CONSUMER_GROUPS, encodeRecord, classifiedRecordSchema, deadLetterRecordSchema, parseRawHeaders, TOPICS, type RawHeaders } from '#contracts';
+import { toJournalwireError } from '#errors';
+import { buildClassifiedRecord } from '#journal';
+import { headersToStrings, TransactionalProcessor, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
+import type { Logger } from '#logger';
+import type { ConnectorSettingsCache } from '#persistence';
+import { CONFIG, KAFKA, LOGGER } from '#platform';
+import type { EnvelopeConfig } from './config.js';
+import { DirectoryCache } from './directory-cache.js';
+import { loadRawMessage } from './message-source.js';
+import { BLOB_STORE, CONNECTOR_SETTINGS } from './tokens.js';
+
+/** journal.raw.v1 → parse the envelope, classify → journal.classified.v1 (or journal.dlq.v1). */
+@Injectable()
+export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private processor: TransactionalProcessor | undefined;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: KafkaGateway,
+    @Inject(CONFIG) private readonly config: EnvelopeConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
+    @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
+    @Inject(DirectoryCache) private readonly directory: DirectoryCache,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.processor = new TransactionalProcessor(this.kafka, this.logger, {
+      groupId: CONSUMER_GROUPS.envelope,
+      topics: [TOPICS.raw],
+      transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
+      chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
+      handle: (record) => this.classify(record),
+      onError: (record, error) => [this.deadLetter(record, error)],
+    });
+    this.processor.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.processor?.stop();
+  }
+
+  async classify(record: IncomingRecord): Promise<OutgoingRecord[]> {
+    const headers = parseRawHeaders(headersToStrings(record.headers));
+    const { bytes, ref } = await loadRawMessage(headers, record.value, this.blobStore);
+    const connector = await this.connectors.get(headers.connectorId);
+    const classified = buildClassifiedRecord({
+      raw: bytes,
+      message: ref,
+      connectorId: headers.connectorId,
+      uidl: headers.uidl,
+      sha256: headers.sha256,
+      size: headers.size,
+      journalType: connector?.journalType ?? 'envelope',
+      extractedAt: headers.extractedAt,
+      directory: this.directory.current,
+      rawRecord: { partition: record.partition, offset: record.offset },
+    });
+    return [
+      {
+        topic: TOPICS.classified,
+        key: headers.connectorId,
+        value: encodeRecord(classifiedRecordSchema, classified),
+        headers: traceHeaders(headers),
+      },
+    ];
+  }
+
+  private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {
+    const failure = toJournalwireError(error, 'message-unparseable');
+    const raw = headersToStrings(record.headers);
+    const connectorId = raw['jw-connector-id'] ?? record.key?.toString('utf8') ?? 'unknown';
+    const sha256 = raw['jw-sha256'];
+    const inline = raw['content-type'] === 'message/rfc822' && record.value ? { inline: record.value.toString('base64') } : null;
+    return {
+      topic: TOPICS.dlq,
+      key: connectorId,
+      value: encodeRecord(deadLetterRecordSchema, {
+        schema: 'journal.dlq.v1',
+        rawId: `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`,
+        rawRecord: { partition: record.partition, offset: record.offset },
+        connectorId,
+        uidl: raw['jw-uidl'] ?? null,
+        sha256: sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : null,
+        stage: 'envelope',
+        error: { code: failure.code, message: failure.message },
+        source: { topic: record.topic, partition: record.partition, offset: record.offset },
+        message: inline,
+        failedAt: new Date().toISOString(),
+      }),
+    };
+  }
+}
+
+function traceHeaders(headers: RawHeaders): Record<string, string> {
+  return headers.traceparent ? { traceparent: headers.traceparent } : {};
+}

@@ -1,0 +1,2 @@
+export const BLOB_STORE = Symbol('envelope.blob-store');
+export const CONNECTOR_SETTINGS = Symbol('envelope.connector-settings');

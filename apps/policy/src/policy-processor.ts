@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { BlobStore } from '#blob-store';
+import {
+  archivedRecordSchema,
+  classifiedRecordSchema,
+  CONSUMER_GROUPS,
+  deadLetterRecordSchema,
+  decodeRecord,
+  encodeRecord,
+  rejectedRecordSchema,
+  TOPICS,
+  type ArchivedRecord,
+  type ClassifiedRecord,
+  type MessageRef,
+  type RawRecordRef,
+} from '#contracts';
+import { toJournalwireError } from '#errors';
+import { TransactionalProcessor, headerString, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
+import type { Logger } from '#logger';
+import type { ConnectorSettingsCache } from '#persistence';
+import { CONFIG, KAFKA, LOGGER } from '#platform';
+import { decideOutcome, removeJournalHeaders } from '#policy';
+import type { PolicyConfig } from './config.js';
+import type { OutcomeStore } from './outcome-store.js';
+import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
+
+/**
+ * journal.classified.v1 → the connector's journaling filters → exactly one outcome per raw
+ * record: archived (journal.archived.v1, event "archive"), merged into an earlier archive
+ * (event "merge"), rejected (journal.rejected.v1) or dead-lettered (journal.dlq.v1).
+ */
+@Injectable()
+export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private processor: TransactionalProcessor | undefined;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: KafkaGateway,
+    @Inject(CONFIG) private readonly config: PolicyConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
+    @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
+    @Inject(OUTCOME_STORE) private readonly outcomes: OutcomeStore,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.processor = new TransactionalProcessor(this.kafka, this.logger, {
+      groupId: CONSUMER_GROUPS.policy,
+      topics: [TOPICS.classified],
+      transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
+      chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
+      handle: (record) => this.apply(record),
+      onError: (record, error) => [this.deadLetter(record, error)],
+    });
+    this.processor.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.processor?.stop();
+  }
+
+  async apply(record: IncomingRecord): Promise<OutgoingRecord[]> {
+    const classified = decodeRecord(classifiedRecordSchema, record.value);
+    const trace = headerString(record.headers, 'traceparent');
+    const headers: Record<string, string> = trace ? { traceparent: trace } : {};
+    const source = classified.rawRecord;
+    const connector = await this.connectors.get(classified.connectorId);
+    if (!connector) {
+      await this.outcomes.recordOutcome(classified.rawId, 'rejected', null, source);
+      return [this.rejected(classified, 'connector-unknown', headers)];
+    }
+
+    const prior = await this.outcomes.findOutcome(classified.rawId);
+    if (prior && !sameSource(prior, source)) {
+      // The same raw message published again (a redelivery): it joins the earlier outcome.
+      if ((prior.outcome === 'archived' || prior.outcome === 'merged') && prior.archiveId) {
+        return [this.mergeEvent(classified, prior.archiveId, headers)];
+      }
+      if (prior.outcome === 'rejected') {
+        const decision = decideOutcome(classified.classification, flagsOf(connector));
+        return [this.rejected(classified, decision.outcome === 'reject' ? decision.reason : 'external-not-journaled', headers)];
+      }
+    }
+
+    const decision = decideOutcome(classified.classification, flagsOf(connector));
+    if (decision.outcome === 'reject') {
+      await this.outcomes.recordOutcome(classified.rawId, 'rejected', null, source);
+      return [this.rejected(classified, decision.reason, headers)];
+    }
+
+    const dedupKey = dedupKeyOf(classified);
+    const archiveId = `ar_${createHash('sha256').update(dedupKey).digest('hex').slice(0, 40)}`;
+    const claim = await this.outcomes.claimArchiveKey(dedupKey, archiveId, classified.rawId, source, classified.internalMailboxes);
+    if (claim.firstRawId !== classified.rawId) {
+      await this.outcomes.addMailboxes(dedupKey, classified.internalMailboxes);
+      await this.outcomes.recordOutcome(classified.rawId, 'merged', claim.archiveId, source);
+      return [this.mergeEvent(classified, claim.archiveId, headers)];
+    }
+    if (!sameSource({ rawPartition: claim.source.partition, rawOffset: claim.source.offset }, source)) {
+      await this.outcomes.moveClaim(dedupKey, source);
+    }
+    const archived = await this.archive(classified, claim.archiveId, connector.removeJournalHeaders);
+    await this.outcomes.recordOutcome(classified.rawId, 'archived', claim.archiveId, source);
+    return [{ topic: TOPICS.archived, key: claim.archiveId, value: encodeRecord(archivedRecordSchema, archived), headers }];
+  }
+
+  private async archive(classified: ClassifiedRecord, archiveId: string, removeHeaders: boolean): Promise<ArchivedRecord> {
+    let message: MessageRef = classified.message;
+    let sha256After = classified.sha256;
+    let removedHeaders: string[] = [];
+    if (removeHeaders) {
+      const original = await this.loadMessage(classified.message);
+      const result = removeJournalHeaders(original);
+      if (result.removed.length > 0) {
+        removedHeaders = result.removed.map((r) => (r.where === 'top-level' ? r.field : `${r.field} (original ${r.index ?? 0})`));
+        sha256After = createHash('sha256').update(result.bytes).digest('hex');
+        message = result.bytes.length > this.config.INLINE_LIMIT_BYTES ? { claimCheck: await this.blobStore.put(result.bytes) } : { inline: result.bytes.toString('base64') };
+      }
+    }
+    return {
+      ...this.recordBase(classified, archiveId),
+      event: 'archive',
+      message,
+      sha256After,
+      removedHeaders,
+      archivedAt: new Date().toISOString(),
+    };
+  }
+
+  private mergeEvent(classified: ClassifiedRecord, archiveId: string, headers: Record<string, string>): OutgoingRecord {
+    const merge: ArchivedRecord = {
+      ...this.recordBase(classified, archiveId),
+      event: 'merge',
+      message: null,
+      sha256After: classified.sha256,
+      removedHeaders: [],
+      archivedAt: new Date().toISOString(),
+    };
+    return { topic: TOPICS.archived, key: archiveId, value: encodeRecord(archivedRecordSchema, merge), headers };
+  }
+
+  private recordBase(classified: ClassifiedRecord, archiveId: string) {
+    return {
+      schema: 'journal.archived.v1' as const,
+      archiveId,
+      rawId: classified.rawId,
+      rawRecord: classified.rawRecord,
+      connectorId: classified.connectorId,
+      uidl: classified.uidl,
+      sha256Before: classified.sha256,
+      kind: classified.kind,
+      journalType: classified.journalType,
+      classification: classified.classification,
+      sender: classified.sender,
+      recipients: classified.recipients,
+      mailboxes: classified.internalMailboxes,
+      unknownInternalAddresses: classified.unknownInternalAddresses,
+      messageId: classified.messageId,
+      subject: classified.subject,
+      defects: classified.defects,
+      extractedAt: classified.extractedAt,
+    };
+  }
+
+  private rejected(classified: ClassifiedRecord, reason: 'external-not-journaled' | 'unknown-internal-not-journaled' | 'connector-unknown', headers: Record<string, string>): OutgoingRecord {
+    return {
+      topic: TOPICS.rejected,
+      key: classified.rawId,
+      value: encodeRecord(rejectedRecordSchema, {
+        schema: 'journal.rejected.v1',
+        rawId: classified.rawId,
+        rawRecord: classified.rawRecord,
+        connectorId: classified.connectorId,
+        uidl: classified.uidl,
+        sha256: classified.sha256,
+        reason,
+        classification: classified.classification,
+        messageId: classified.messageId,
+        extractedAt: classified.extractedAt,
+        rejectedAt: new Date().toISOString(),
+      }),
+      headers,
+    };
+  }
+
+  private async loadMessage(ref: MessageRef): Promise<Buffer> {
+    return 'inline' in ref ? Buffer.from(ref.inline, 'base64') : this.blobStore.get(ref.claimCheck);
+  }
+
+  private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {
+    const failure = toJournalwireError(error, 'message-unparseable');
+    let classified: Partial<ClassifiedRecord> = {};
+    try {
+      classified = JSON.parse(record.value?.toString('utf8') ?? '{}') as Partial<ClassifiedRecord>;
+    } catch {
+      // not JSON at all: dead-letter with what the record itself says
+    }
+    const connectorId = typeof classified.connectorId === 'string' ? classified.connectorId : (record.key?.toString('utf8') ?? 'unknown');
+    return {
+      topic: TOPICS.dlq,
+      key: connectorId,
+      value: encodeRecord(deadLetterRecordSchema, {
+        schema: 'journal.dlq.v1',
+        rawId: typeof classified.rawId === 'string' ? classified.rawId : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`,
+        rawRecord: isRawRecordRef(classified.rawRecord) ? classified.rawRecord : null,
+        connectorId,
+        uidl: typeof classified.uidl === 'string' ? classified.uidl : null,
+        sha256: typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256) ? classified.sha256 : null,
+        stage: 'policy',
+        error: { code: failure.code, message: failure.message },
+        source: { topic: record.topic, partition: record.partition, offset: record.offset },
+        message: null,
+        failedAt: new Date().toISOString(),
+      }),
+    };
+  }
+}
+
+function flagsOf(connector: { journalNonInternal: boolean; journalUnknownInternal: boolean }) {
+  return { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal };
+}
+
+function sameSource(prior: { rawPartition: number; rawOffset: string }, source: RawRecordRef): boolean {
+  return prior.rawPartition === source.partition && prior.rawOffset === source.offset;
+}
+
+/** Spec §9: (Message-ID, content hash); without a Message-ID the content hash alone; else the raw id. */
+function dedupKeyOf(classified: ClassifiedRecord): string {
+  const { messageId, contentHash } = classified.dedupKey;
+  if (contentHash) return messageId ? `mid:${messageId}|${contentHash}` : `hash:${contentHash}`;
+  return `raw:${classified.rawId}`;
+}
+
+function isRawRecordRef(value: unknown): value is RawRecordRef {
+  return typeof value === 'object' && value !== null && typeof (value as RawRecordRef).partition === 'number' && typeof (value as RawRecordRef).offset === 'string';
+}

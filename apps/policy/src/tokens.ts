@@ -1,0 +1,3 @@
+export const BLOB_STORE = Symbol('policy.blob-store');
+export const CONNECTOR_SETTINGS = Symbol('policy.connector-settings');
+export const OUTCOME_STORE = Symbol('policy.outcome-store');

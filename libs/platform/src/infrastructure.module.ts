@@ -1,0 +1,72 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { KafkaGateway } from '#kafka';
+import type { Logger } from '#logger';
+import { createDataSource } from '#persistence';
+import type { ReadinessCheck } from './health.module.js';
+import { LOGGER, READINESS_CHECKS } from './tokens.js';
+
+export const DATA_SOURCE = Symbol('journalwire.data-source');
+export const KAFKA = Symbol('journalwire.kafka');
+export const REDIS = Symbol('journalwire.redis');
+
+export interface InfrastructureOptions {
+  logger: Logger;
+  databaseUrl?: string;
+  kafka?: { brokers: string[]; clientId: string };
+  redisUrl?: string;
+}
+
+@Injectable()
+class InfrastructureShutdown implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource | null,
+    @Inject(REDIS) private readonly redis: Redis | null,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dataSource?.destroy().catch(() => undefined);
+    await this.redis?.quit().catch(() => undefined);
+  }
+}
+
+/**
+ * The one seam for I/O clients: PostgreSQL (TypeORM), Kafka and Redis, each provided only when
+ * the app configures it, with a readiness check per connection and orderly shutdown.
+ */
+@Module({})
+export class InfrastructureModule {
+  static register(options: InfrastructureOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: LOGGER, useValue: options.logger },
+      {
+        provide: DATA_SOURCE,
+        useFactory: async () => (options.databaseUrl ? createDataSource(options.databaseUrl).initialize() : null),
+      },
+      {
+        provide: KAFKA,
+        useFactory: () => (options.kafka ? new KafkaGateway(options.kafka, options.logger) : null),
+      },
+      {
+        provide: REDIS,
+        useFactory: () => (options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : null),
+      },
+      InfrastructureShutdown,
+    ];
+    return { module: InfrastructureModule, global: true, providers, exports: [DATA_SOURCE, KAFKA, REDIS, LOGGER] };
+  }
+}
+
+/** Readiness checks for whichever connections an app has. */
+export const readinessProvider: Provider = {
+  provide: READINESS_CHECKS,
+  inject: [DATA_SOURCE, KAFKA, REDIS],
+  useFactory: (dataSource: DataSource | null, kafka: KafkaGateway | null, redis: Redis | null): ReadinessCheck[] => {
+    const checks: ReadinessCheck[] = [];
+    if (dataSource) checks.push({ name: 'postgresql', check: async () => void (await dataSource.query('SELECT 1')) });
+    if (kafka) checks.push({ name: 'kafka', check: () => kafka.ping() });
+    if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
+    return checks;
+  },
+};

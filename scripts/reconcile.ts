@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { kafkaSection, loadConfig } from '#config';
+import { KafkaGateway, reconcileConnector } from '#kafka';
+import { createLogger } from '#logger';
+import { runCli } from './cli.js';
+
+// npm run reconcile -- --connector ID [--json]: every raw record must have exactly one outcome.
+runCli('reconcile', async (argv) => {
+  const { values } = parseArgs({ args: argv, options: { connector: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  if (!values.connector) {
+    process.stderr.write('usage: npm run reconcile -- --connector ID [--json]\n');
+    return 2;
+  }
+  const config = loadConfig(z.object(kafkaSection));
+  const kafka = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: 'journalwire-reconcile' }, createLogger({ service: 'reconcile', level: 'warn', destination: process.stderr }));
+  const report = await reconcileConnector(kafka, values.connector);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ connector: values.connector, ...report })}\n`);
+  } else {
+    const o = report.outcomes;
+    process.stdout.write(
+      [
+        `connector      ${values.connector}`,
+        `raw records    ${report.raw}`,
+        `archived       ${o.archived}`,
+        `merged         ${o.merged}`,
+        `rejected       ${o.rejected}`,
+        `dead-lettered  ${o['dead-lettered']}`,
+        `missing        ${report.missing.length}`,
+        `duplicated     ${report.duplicated.length}`,
+        `archived twice ${report.archivedTwice.length}`,
+        ...report.missing.map((m) => `  no outcome: partition ${m.ref.partition} offset ${m.ref.offset} uidl ${m.uidl} sha256 ${m.sha256}`),
+        ...report.duplicated.map((d) => `  several outcomes: partition ${d.raw.ref.partition} offset ${d.raw.ref.offset}: ${d.outcomes.join(', ')}`),
+        ...report.archivedTwice.map((id) => `  archived twice: ${id}`),
+        report.ok ? 'OK: every raw record has exactly one outcome' : 'FAILED: conservation violated',
+      ].join('\n') + '\n',
+    );
+  }
+  return report.ok ? 0 : 1;
+});
