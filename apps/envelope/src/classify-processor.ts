@@ -6,7 +6,7 @@ import { buildClassifiedRecord } from '#journal';
 import { headersToStrings, TransactionalProcessor, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, KAFKA, LOGGER } from '#platform';
+import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
 import { loadRawMessage } from './message-source.js';
@@ -24,6 +24,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
     @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
     @Inject(DirectoryCache) private readonly directory: DirectoryCache,
+    @Inject(METRICS) private readonly metrics: PipelineMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -34,6 +35,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
       handle: (record) => this.classify(record),
       onError: (record, error) => [this.deadLetter(record, error)],
+      onCommitted: (_records, outputs) => this.count(outputs),
     });
     this.processor.start();
   }
@@ -44,6 +46,12 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
 
   async classify(record: IncomingRecord): Promise<OutgoingRecord[]> {
     const headers = parseRawHeaders(headersToStrings(record.headers));
+    return withMessageSpan('envelope.classify', headers.traceparent, { 'journalwire.connector': headers.connectorId, 'journalwire.uidl': headers.uidl }, (traceparent) =>
+      this.classifyMessage(record, headers, traceparent),
+    );
+  }
+
+  private async classifyMessage(record: IncomingRecord, headers: RawHeaders, traceparent: string | undefined): Promise<OutgoingRecord[]> {
     const { bytes, ref } = await loadRawMessage(headers, record.value, this.blobStore);
     const connector = await this.connectors.get(headers.connectorId);
     const classified = buildClassifiedRecord({
@@ -63,9 +71,22 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
         topic: TOPICS.classified,
         key: headers.connectorId,
         value: encodeRecord(classifiedRecordSchema, classified),
-        headers: traceHeaders(headers),
+        headers: traceparent ? { traceparent } : {},
+        facts: { connector: headers.connectorId, classification: classified.classification, kind: classified.kind, extractedAt: headers.extractedAt },
       },
     ];
+  }
+
+  private count(outputs: OutgoingRecord[]): void {
+    for (const output of outputs) {
+      const facts = output.facts ?? {};
+      if (output.topic === TOPICS.classified) {
+        this.metrics.classified.inc({ connector: facts.connector, classification: facts.classification, kind: facts.kind });
+        if (facts.extractedAt) this.metrics.observeLatency('classified', facts.extractedAt);
+      } else if (output.topic === TOPICS.dlq) {
+        this.metrics.deadLettered.inc({ connector: output.key, stage: 'envelope' });
+      }
+    }
   }
 
   private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {
@@ -92,8 +113,4 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       }),
     };
   }
-}
-
-function traceHeaders(headers: RawHeaders): Record<string, string> {
-  return headers.traceparent ? { traceparent: headers.traceparent } : {};
 }

@@ -3,7 +3,9 @@ import type { DataSource } from 'typeorm';
 import { FileSystemBlobStore } from '#blob-store';
 import type { Logger } from '#logger';
 import { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, readinessProvider } from '#platform';
+import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, MetricsModule, PipelineMetrics, readinessProvider } from '#platform';
+import { CONSUMER_GROUPS, TOPICS } from '#contracts';
+import { consumerLag, KafkaGateway } from '#kafka';
 import { ClassifyProcessor } from './classify-processor.js';
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
@@ -12,6 +14,7 @@ import { BLOB_STORE, CONNECTOR_SETTINGS } from './tokens.js';
 @Module({})
 export class EnvelopeModule {
   static register(config: EnvelopeConfig, logger: Logger): DynamicModule {
+    const lagClient = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-envelope-lag` }, logger);
     return {
       module: EnvelopeModule,
       imports: [
@@ -21,6 +24,7 @@ export class EnvelopeModule {
           kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-envelope` },
         }),
         HealthModule.register(readinessProvider),
+        MetricsModule.register(new PipelineMetrics(), { lag: () => consumerLag(lagClient, CONSUMER_GROUPS.envelope, [TOPICS.raw]) }),
       ],
       providers: [
         { provide: CONFIG, useValue: config },

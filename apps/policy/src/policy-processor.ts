@@ -19,7 +19,7 @@ import { toJournalwireError } from '#errors';
 import { TransactionalProcessor, headerString, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, KAFKA, LOGGER } from '#platform';
+import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
 import { decideOutcome, removeJournalHeaders } from '#policy';
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
@@ -41,6 +41,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
     @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
     @Inject(OUTCOME_STORE) private readonly outcomes: OutcomeStore,
+    @Inject(METRICS) private readonly metrics: PipelineMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -51,6 +52,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
       handle: (record) => this.apply(record),
       onError: (record, error) => [this.deadLetter(record, error)],
+      onCommitted: (_records, outputs) => this.count(outputs),
     });
     this.processor.start();
   }
@@ -61,8 +63,12 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
 
   async apply(record: IncomingRecord): Promise<OutgoingRecord[]> {
     const classified = decodeRecord(classifiedRecordSchema, record.value);
-    const trace = headerString(record.headers, 'traceparent');
-    const headers: Record<string, string> = trace ? { traceparent: trace } : {};
+    return withMessageSpan('policy.apply', headerString(record.headers, 'traceparent'), { 'journalwire.connector': classified.connectorId, 'journalwire.uidl': classified.uidl }, (traceparent) =>
+      this.decide(classified, traceparent ? { traceparent } : {}),
+    );
+  }
+
+  private async decide(classified: ClassifiedRecord, headers: Record<string, string>): Promise<OutgoingRecord[]> {
     const source = classified.rawRecord;
     const connector = await this.connectors.get(classified.connectorId);
     if (!connector) {
@@ -101,7 +107,30 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     }
     const archived = await this.archive(classified, claim.archiveId, connector.removeJournalHeaders);
     await this.outcomes.recordOutcome(classified.rawId, 'archived', claim.archiveId, source);
-    return [{ topic: TOPICS.archived, key: claim.archiveId, value: encodeRecord(archivedRecordSchema, archived), headers }];
+    return [
+      {
+        topic: TOPICS.archived,
+        key: claim.archiveId,
+        value: encodeRecord(archivedRecordSchema, archived),
+        headers,
+        facts: { connector: classified.connectorId, event: 'archive', extractedAt: classified.extractedAt, bytes: String('inline' in archived.message! ? classified.size : 0) },
+      },
+    ];
+  }
+
+  private count(outputs: OutgoingRecord[]): void {
+    for (const output of outputs) {
+      const facts = output.facts ?? {};
+      if (output.topic === TOPICS.archived) {
+        this.metrics.archived.inc({ connector: facts.connector, event: facts.event });
+        if (facts.bytes) this.metrics.archivedBytes.inc({ connector: facts.connector }, Number(facts.bytes));
+      } else if (output.topic === TOPICS.rejected) {
+        this.metrics.rejected.inc({ connector: facts.connector, reason: facts.reason });
+      } else if (output.topic === TOPICS.dlq) {
+        this.metrics.deadLettered.inc({ connector: output.key, stage: 'policy' });
+      }
+      if (facts.extractedAt) this.metrics.observeLatency('outcome', facts.extractedAt);
+    }
   }
 
   private async archive(classified: ClassifiedRecord, archiveId: string, removeHeaders: boolean): Promise<ArchivedRecord> {
@@ -136,7 +165,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       removedHeaders: [],
       archivedAt: new Date().toISOString(),
     };
-    return { topic: TOPICS.archived, key: archiveId, value: encodeRecord(archivedRecordSchema, merge), headers };
+    return { topic: TOPICS.archived, key: archiveId, value: encodeRecord(archivedRecordSchema, merge), headers, facts: { connector: classified.connectorId, event: 'merge', extractedAt: classified.extractedAt } };
   }
 
   private recordBase(classified: ClassifiedRecord, archiveId: string) {
@@ -180,6 +209,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
         rejectedAt: new Date().toISOString(),
       }),
       headers,
+      facts: { connector: classified.connectorId, reason, extractedAt: classified.extractedAt },
     };
   }
 

@@ -3,7 +3,9 @@ import type { DataSource } from 'typeorm';
 import { FileSystemBlobStore } from '#blob-store';
 import type { Logger } from '#logger';
 import { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, readinessProvider } from '#platform';
+import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, MetricsModule, PipelineMetrics, readinessProvider } from '#platform';
+import { CONSUMER_GROUPS, TOPICS } from '#contracts';
+import { consumerLag, KafkaGateway } from '#kafka';
 import type { PolicyConfig } from './config.js';
 import { OutcomeStore } from './outcome-store.js';
 import { PolicyProcessor } from './policy-processor.js';
@@ -12,6 +14,7 @@ import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
 @Module({})
 export class PolicyModule {
   static register(config: PolicyConfig, logger: Logger): DynamicModule {
+    const lagClient = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy-lag` }, logger);
     return {
       module: PolicyModule,
       imports: [
@@ -21,6 +24,7 @@ export class PolicyModule {
           kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy` },
         }),
         HealthModule.register(readinessProvider),
+        MetricsModule.register(new PipelineMetrics(), { lag: () => consumerLag(lagClient, CONSUMER_GROUPS.policy, [TOPICS.classified]) }),
       ],
       providers: [
         { provide: CONFIG, useValue: config },

@@ -46,6 +46,9 @@ export const httpSection = (defaultPort: number) => ({
 
 export const logSection = {
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** none (trace ids still travel in Kafka headers), console, or otlp (OTLP over HTTP). */
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'console', 'otlp']).default('none'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
 };
 
 export const blobSection = {

@@ -3,3 +3,4 @@ export * from './processor.js';
 export * from './headers.js';
 export * from './topic-reader.js';
 export * from './conservation-reader.js';
+export * from './consumer-lag.js';

@@ -14,6 +14,8 @@ export interface OutgoingRecord {
   key: string;
   value: Buffer;
   headers?: Record<string, string>;
+  /** Not sent: facts about the record for metrics once it is committed. */
+  facts?: Record<string, string>;
 }
 
 /** One incoming record, exactly as the broker returned it. */

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { createLogger, type Logger } from '#logger';
 import { NestLoggerAdapter } from './nest-logger.js';
+import { initTracing, shutdownTracing, type TraceExporterKind } from './tracing.js';
 
 export interface ServiceOptions {
   service: string;
@@ -10,6 +11,7 @@ export interface ServiceOptions {
   host: string;
   port: number;
   logger: Logger;
+  tracing?: { exporter: TraceExporterKind; otlpEndpoint?: string | undefined };
   /** Runs after the app is created and before it listens (extra transports, Swagger...). */
   configure?: (app: INestApplication) => Promise<void> | void;
 }
@@ -19,6 +21,8 @@ export interface ServiceOptions {
  * and the HTTP listener that carries health, metrics and, for the status app, the API.
  */
 export async function startService(options: ServiceOptions): Promise<INestApplication> {
+  initTracing(options.service, options.tracing?.exporter ?? 'none', options.tracing?.otlpEndpoint);
+  process.once('beforeExit', () => void shutdownTracing());
   const app = await NestFactory.create(options.module, { logger: new NestLoggerAdapter(options.logger), bufferLogs: false });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await options.configure?.(app);
