@@ -1,2 +1,5 @@
 export * from './env.js';
 export * from './service-process.js';
+export * from './journal-generator.js';
+export * from './pipeline.js';
+export * from './tcp-proxy.js';

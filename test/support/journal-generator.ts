@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+
+export interface GeneratedReport {
+  bytes: Buffer;
+  sha256: string;
+  /** What the report is expected to classify as with the demo directory (contoso.com internal). */
+  sender: string;
+  recipients: string[];
+  messageId: string;
+}
+
+/** A small deterministic PRNG so generated mailboxes are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x100000000;
+  };
+}
+
+const INTERNAL = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank'];
+const EXTERNAL = ['customer@fabrikam.com', 'partner@fabrikam.de', 'sales@northwind.example'];
+
+/**
+ * An Exchange 2010-style envelope journal report of about `size` bytes (CRLF lines, 8-bit bytes
+ * and dot-leading lines included), with `internalShare` of the messages having an internal sender.
+ */
+export function generateJournalReport(index: number, size: number, random: () => number): GeneratedReport {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const kind = random();
+  const sender = kind < 0.7 ? `${pick(INTERNAL)}@contoso.com` : kind < 0.85 ? pick(EXTERNAL) : `unknown${index}@contoso.com`;
+  const recipients = [kind < 0.7 ? pick(EXTERNAL) : `${pick(INTERNAL)}@contoso.com`];
+  if (random() < 0.5) recipients.push(`${pick(INTERNAL)}@contoso.com`);
+  if (kind >= 0.7 && kind < 0.85 && random() < 0.5) recipients[0] = pick(EXTERNAL);
+  const messageId = `<gen-${index}-${Math.floor(random() * 1e9)}@contoso.com>`;
+  const boundary = `_${index.toString(16).padStart(8, '0')}-journal_`;
+  const head = [
+    'Received: from EXHUB01.contoso.com (10.0.0.1) by mx.archive.example with ESMTPS; Thu, 1 Jan 2026 10:00:00 +0000',
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    `From: ${sender}`,
+    `To: ${recipients[0]}`,
+    `Subject: Generated report ${index}`,
+    'Sender: MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com',
+    `Message-ID: <${index}-${Math.floor(random() * 1e9)}@journal.report.generator>`,
+    'Date: Thu, 1 Jan 2026 10:00:00 +0000',
+    'X-MS-Journal-Report:',
+    'MIME-Version: 1.0',
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset="us-ascii"',
+    'Content-Transfer-Encoding: 7bit',
+    '',
+    `Sender: ${sender}`,
+    `Subject: Generated report ${index}`,
+    `Message-Id: ${messageId}`,
+    ...recipients.map((r, i) => `${i === 0 ? 'To' : 'Cc'}: ${r}`),
+    '',
+    `--${boundary}`,
+    'Content-Type: message/rfc822',
+    'Content-Disposition: attachment',
+    '',
+    'Received: from EXMBX01.contoso.com by EXHUB01.contoso.com with mapi; Thu, 1 Jan 2026 10:00:00 +0000',
+    `From: ${sender}`,
+    `To: ${recipients[0]}`,
+    `Subject: Generated report ${index}`,
+    `Message-ID: ${messageId}`,
+    'Date: Thu, 1 Jan 2026 10:00:00 +0000',
+    'X-MS-Exchange-Organization-BCC: audit@contoso.com',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset="iso-8859-1"',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+  ].join('\r\n');
+  const tail = `\r\n--${boundary}--\r\n`;
+  const lines: Buffer[] = [];
+  let length = Buffer.byteLength(head) + 2 + tail.length;
+  let line = 0;
+  while (length < size) {
+    const text = line % 17 === 5 ? '.a line that starts with a dot' : line % 23 === 7 ? '.' : `Line ${line} of report ${index}: caf\u00e9 M\u00fcnchen ${'x'.repeat(Math.floor(random() * 60))}`;
+    const bytes = Buffer.from(`${text}\r\n`, 'latin1');
+    lines.push(bytes);
+    length += bytes.length;
+    line++;
+  }
+  const bytes = Buffer.concat([Buffer.from(`${head}\r\n`), ...lines, Buffer.from(tail)]);
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), sender, recipients, messageId };
+}
+
+/** Sizes between 2 KB and 120 KB with a mean of about 28 KB (log-uniform-ish). */
+export function journalSize(random: () => number): number {
+  const min = 2 * 1024;
+  const max = 120 * 1024;
+  const value = Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min)));
+  return Math.round(value);
+}

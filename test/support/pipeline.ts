@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, deadLetterRecordSchema, TOPICS, type ArchivedRecord, type RejectedRecord, type DeadLetterRecord } from '#contracts';
+import { KafkaGateway, readTopicsToEnd } from '#kafka';
+import { createLogger } from '#logger';
+import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
+import { startService, type RunningService, type ServiceName } from './service-process.js';
+
+const run = promisify(execFile);
+
+export const SERVICE_NAMES: ServiceName[] = ['status', 'envelope', 'policy', 'poller'];
+
+/** The four services as separate processes, sharing one blob directory and the test database. */
+export class Pipeline {
+  readonly services = new Map<ServiceName, RunningService>();
+  readonly blobDir: string;
+  readonly kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'journalwire-e2e' }, createLogger({ service: 'e2e', level: 'error' }));
+  token = '';
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {
+    mkdirSync(testEnv.runDir, { recursive: true });
+    this.blobDir = mkdtempSync(join(testEnv.runDir, 'e2e-blobs-'));
+  }
+
+  get env(): Record<string, string> {
+    return { CREDENTIAL_KEY: TEST_CREDENTIAL_KEY, BLOB_DIR: this.blobDir, POLL_TICK_MS: '300', ...this.extraEnv };
+  }
+
+  async start(): Promise<void> {
+    const { stdout } = await run(process.execPath, ['dist/scripts/token.js', 'create', `e2e-${Date.now()}`], { env: { ...process.env, DATABASE_URL: testEnv.databaseUrl } });
+    this.token = (JSON.parse(stdout) as { token: string }).token;
+    for (const name of SERVICE_NAMES) await this.startOne(name);
+  }
+
+  async startOne(name: ServiceName): Promise<RunningService> {
+    const instance = { INSTANCE_ID: `${name}-e2e`, POLLER_INSTANCE_ID: `poller-e2e` };
+    const service = await startService(name, { ...this.env, ...instance });
+    this.services.set(name, service);
+    return service;
+  }
+
+  service(name: ServiceName): RunningService {
+    const service = this.services.get(name);
+    if (!service) throw new Error(`${name} is not running`);
+    return service;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.services.values()].map((s) => s.stop()));
+    this.services.clear();
+  }
+
+  async api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.service('status').baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json: unknown = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`);
+    return json as T;
+  }
+
+  /** Creates a Dovecot mailbox, fills it, and registers a connector for it through the REST API. */
+  async connectorWithMailbox(files: Buffer[], settings: Record<string, unknown> = {}): Promise<{ id: string; mailbox: string; password: string }> {
+    const mailbox = `e2e-${Date.now()}-${Math.floor(Math.random() * 1e6)}@contoso.test`;
+    const password = `pw-${Math.random().toString(36).slice(2)}`;
+    await run('deploy/local/mailbox.sh', ['create', mailbox, password]);
+    await deliver(mailbox, files);
+    const connector = await this.api('POST', '/v1/connectors', {
+      description: `e2e ${mailbox}`,
+      transportType: 'pop3',
+      serviceEmailAddress: 'journal@contoso.com',
+      mailboxName: mailbox,
+      password,
+      host: testEnv.pop3Host,
+      port: testEnv.pop3sPort,
+      encrypted: true,
+      encryptionMode: 'strict',
+      journalType: 'envelope',
+      pollIntervalSeconds: 1,
+      maxMessagesPerSession: 10000,
+      ...settings,
+    });
+    return { id: String(connector.id), mailbox, password };
+  }
+
+  async status(id: string): Promise<ConnectorStatusView> {
+    return this.api<ConnectorStatusView>('GET', `/v1/connectors/${id}/status`);
+  }
+
+  /** Waits until the mailbox is empty and every extracted message has its outcome. */
+  async waitUntilDrained(id: string, mailbox: string, expected: number, timeoutMs = 180_000): Promise<ConnectorStatusView> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ConnectorStatusView | undefined;
+    for (;;) {
+      try {
+        last = await this.status(id);
+        if (last.counters.extracted >= expected && last.processingQueue === 0 && (await mailboxCount(mailbox)) === 0) return last;
+      } catch {
+        // the status service may be restarting
+      }
+      if (Date.now() > deadline) throw new Error(`connector ${id} did not drain in time; last status ${JSON.stringify(last)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  async outcomes(connectorId: string): Promise<{ archived: ArchivedRecord[]; rejected: RejectedRecord[]; dead: DeadLetterRecord[] }> {
+    const archived: ArchivedRecord[] = [];
+    const rejected: RejectedRecord[] = [];
+    const dead: DeadLetterRecord[] = [];
+    await readTopicsToEnd(this.kafka, [TOPICS.archived, TOPICS.rejected, TOPICS.dlq], (record) => {
+      if (record.topic === TOPICS.archived) {
+        const r = decodeRecord(archivedRecordSchema, record.value);
+        if (r.connectorId === connectorId) archived.push(r);
+      } else if (record.topic === TOPICS.rejected) {
+        const r = decodeRecord(rejectedRecordSchema, record.value);
+        if (r.connectorId === connectorId) rejected.push(r);
+      } else {
+        const r = decodeRecord(deadLetterRecordSchema, record.value);
+        if (r.connectorId === connectorId) dead.push(r);
+      }
+    });
+    return { archived, rejected, dead };
+  }
+}
+
+export interface ConnectorStatusView {
+  serviceStatus: string;
+  lastSuccessfulExtract: string | null;
+  processingQueue: number;
+  pop3MailboxQueue: number | null;
+  lastError: { code: string; message: string } | null;
+  counters: { extracted: number; archived: number; rejected: number; deadLettered: number; merged: number };
+}
+
+export async function deliver(mailbox: string, files: Buffer[]): Promise<void> {
+  if (files.length === 0) return;
+  const dir = mkdtempSync(join(testEnv.runDir, 'deliver-'));
+  const paths = files.map((bytes, i) => {
+    const path = join(dir, `${String(i).padStart(6, '0')}.eml`);
+    writeFileSync(path, bytes);
+    return path;
+  });
+  for (let i = 0; i < paths.length; i += 500) await run('deploy/local/mailbox.sh', ['deliver', mailbox, ...paths.slice(i, i + 500)], { maxBuffer: 16 * 1024 * 1024 });
+}
+
+export async function mailboxCount(mailbox: string): Promise<number> {
+  const { stdout } = await run('deploy/local/mailbox.sh', ['count', mailbox]);
+  return Number(stdout.trim());
+}
