@@ -53,7 +53,9 @@ export class KafkaGateway {
     const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: options.transactionalId ? 1 : 5,
-      ...(options.transactionalId ? { transactionalId: options.transactionalId, transactionTimeout: 30000 } : {}),
+      // Kafka answers CONCURRENT_TRANSACTIONS while the previous transaction's markers are being
+      // written; a short first retry keeps back-to-back transactions fast.
+      ...(options.transactionalId ? { transactionalId: options.transactionalId, transactionTimeout: 30000, retry: { initialRetryTime: 20, retries: 12, maxRetryTime: 2000 } } : {}),
       allowAutoTopicCreation: false,
     });
     await producer.connect();
@@ -111,7 +113,9 @@ export class KafkaGateway {
   private logKafka(entry: LogEntry): void {
     const { message, ...rest } = entry.log;
     const fields = { namespace: entry.namespace, ...rest };
-    if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
+    const routine = /concurrent operation on the same transaction|group coordinator is not available/i.test(`${message} ${String(rest.error ?? '')}`);
+    if (routine) this.logger.debug(fields, `kafka: ${message}`);
+    else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
     else this.logger.debug(fields, `kafka: ${message}`);
   }
