@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { classifiedRecordSchema } from '#contracts';
+import { buildClassifiedRecord, buildClassifiedRecordFromStream, classifiedRecordId, type ClassifyInput } from '../src/index.js';
+import { SAMPLE_FILES, contosoDirectory, sample } from './support/fixtures.js';
+import { asAsync, chunked } from './support/report-builder.js';
+
+function inputFor(raw: Buffer, overrides: Partial<ClassifyInput> = {}): ClassifyInput & { raw: Buffer } {
+  return {
+    raw,
+    message: { inline: raw.toString('base64') },
+    rawRecord: { partition: 3, offset: '42' },
+    connectorId: 'conn-1',
+    uidl: 'UID-1',
+    sha256: createHash('sha256').update(raw).digest('hex'),
+    size: raw.length,
+    journalType: 'envelope',
+    extractedAt: '2026-01-02T03:04:05.000Z',
+    directory: contosoDirectory(),
+    now: () => new Date('2026-01-02T03:04:06.000Z'),
+    ...overrides,
+  };
+}
+
+describe('buildClassifiedRecord', () => {
+  it.each(SAMPLE_FILES)('%s: gives a valid journal.classified.v1 record', (file) => {
+    const record = buildClassifiedRecord(inputFor(sample(file.slice(0, 2))));
+    expect(classifiedRecordSchema.parse(record)).toEqual(record);
+  });
+
+  it('fills the record from the parse, the classification and the dedup key', () => {
+    const raw = sample('03');
+    const record = buildClassifiedRecord(inputFor(raw));
+    expect(record).toMatchObject({
+      schema: 'journal.classified.v1',
+      rawId: `conn-1/${createHash('sha256').update(raw).digest('hex')}`,
+      rawRecord: { partition: 3, offset: '42' },
+      kind: 'journal',
+      steppedDown: false,
+      bccVisible: true,
+      sender: 'alice@contoso.com',
+      messageId: '<DB6PR0301MB2294A1B2C3D4E5F60718@EXMBX03.contoso.com>',
+      subject: 'Pipeline review Q1',
+      classification: 'internal',
+      internalMailboxes: ['alice@contoso.com', 'bob@contoso.com'],
+      defects: [],
+      dedupKey: { messageId: 'DB6PR0301MB2294A1B2C3D4E5F60718@EXMBX03.contoso.com' },
+      classifiedAt: '2026-01-02T03:04:06.000Z',
+    });
+    expect(record.recipients[1]).toEqual({ address: 'erin@contoso.com', type: 'to', via: 'expanded', viaAddress: 'sales@contoso.com' });
+  });
+
+  it('drops the parser-only qualifier from record recipients', () => {
+    const record = buildClassifiedRecord(inputFor(sample('09')));
+    expect(record.recipients[2]).toEqual({ address: 'audit@contoso.com', type: 'recipient' });
+    expect(record.kind).toBe('journal-defective');
+  });
+
+  it('is deterministic: a replay differs only in classifiedAt', () => {
+    const raw = sample('05');
+    const first = buildClassifiedRecord(inputFor(raw, { now: () => new Date('2026-01-01T00:00:00Z') }));
+    const replay = buildClassifiedRecord(inputFor(raw, { now: () => new Date('2027-06-01T00:00:00Z') }));
+    expect({ ...replay, classifiedAt: first.classifiedAt }).toEqual(first);
+    expect(replay.classifiedAt).not.toBe(first.classifiedAt);
+  });
+
+  it('derives a UUID id from connector and sha256', () => {
+    const sha = 'a'.repeat(64);
+    expect(classifiedRecordId('conn-1', sha)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(classifiedRecordId('conn-1', sha)).toBe(classifiedRecordId('conn-1', sha));
+    expect(classifiedRecordId('conn-2', sha)).not.toBe(classifiedRecordId('conn-1', sha));
+    expect(classifiedRecordId('conn-1', 'b'.repeat(64))).not.toBe(classifiedRecordId('conn-1', sha));
+  });
+
+  it.each(SAMPLE_FILES)('%s: the streaming builder gives the same record', async (file) => {
+    const raw = sample(file.slice(0, 2));
+    const { raw: _raw, ...rest } = inputFor(raw);
+    expect(await buildClassifiedRecordFromStream({ ...rest, stream: asAsync(chunked(raw, [5, 11])) })).toEqual(buildClassifiedRecord(inputFor(raw)));
+  });
+});

@@ -1,0 +1,29 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DirectoryIndex } from '../../src/index.js';
+
+export const FIXTURE_DIR = fileURLToPath(new URL('../../../../test/fixtures/journal/', import.meta.url));
+
+export const SAMPLE_FILES = readdirSync(FIXTURE_DIR)
+  .filter((name) => name.endsWith('.eml'))
+  .sort();
+
+/** A sample by its number, e.g. `sample('03')`. */
+export function sample(number: string): Buffer {
+  const file = SAMPLE_FILES.find((name) => name.startsWith(`${number}-`));
+  if (file === undefined) throw new Error(`no sample ${number}`);
+  return readFileSync(`${FIXTURE_DIR}${file}`);
+}
+
+/** contoso.com as in the samples' README: a few known mailboxes, one with an alias. */
+export function contosoDirectory(): DirectoryIndex {
+  return new DirectoryIndex({
+    domains: [{ domain: 'contoso.com' }],
+    addresses: [
+      { address: 'alice@contoso.com', aliases: ['alice.anders@contoso.com'] },
+      { address: 'bob@contoso.com', aliases: ['robert@contoso.com'] },
+      { address: 'peter@contoso.com' },
+      { address: 'legal@contoso.com' },
+    ],
+  });
+}
