@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, TOPICS, deadLetterRecordSchema } from '#contracts';
-import { KafkaGateway, readTopicsToEnd, reconcileConnector } from '#kafka';
+import { KafkaGateway, readConnectorRecords, reconcileConnector } from '#kafka';
 import { createLogger } from '#logger';
 import { startService, testEnv, type RunningService } from '#test-support';
 import { runCli } from './cli.js';
@@ -89,19 +88,12 @@ runCli('demo', async () => {
     say(`5. status: ${JSON.stringify({ serviceStatus: current.serviceStatus, lastSuccessfulExtract: current.lastSuccessfulExtract, processingQueue: current.processingQueue, pop3MailboxQueue: current.pop3MailboxQueue, counters: current.counters })}`);
 
     const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'journalwire-demo' }, createLogger({ service: 'demo', level: 'warn' }));
-    const rows: string[] = [];
-    await readTopicsToEnd(kafka, [TOPICS.archived, TOPICS.rejected, TOPICS.dlq], (record) => {
-      if (record.topic === TOPICS.archived) {
-        const r = decodeRecord(archivedRecordSchema, record.value);
-        if (r.connectorId === id) rows.push(`${r.event.padEnd(8)} ${r.kind.padEnd(17)} ${r.classification.padEnd(16)} ${(r.sender ?? '-').padEnd(34)} mailboxes=${r.mailboxes.join(',')}${r.removedHeaders.length ? ` removed=${r.removedHeaders.join(',')}` : ''}`);
-      } else if (record.topic === TOPICS.rejected) {
-        const r = decodeRecord(rejectedRecordSchema, record.value);
-        if (r.connectorId === id) rows.push(`rejected ${r.reason.padEnd(17)} ${r.classification.padEnd(16)} ${r.messageId ?? ''}`);
-      } else {
-        const r = decodeRecord(deadLetterRecordSchema, record.value);
-        if (r.connectorId === id) rows.push(`dlq      ${r.error.code} ${r.error.message}`);
-      }
-    });
+    const outcomes = await readConnectorRecords(kafka, id);
+    const rows = [
+      ...outcomes.archived.map((r) => `${r.event.padEnd(8)} ${r.kind.padEnd(17)} ${r.classification.padEnd(16)} ${(r.sender ?? '-').padEnd(34)} mailboxes=${r.mailboxes.join(',')}${r.removedHeaders.length ? ` removed=${r.removedHeaders.join(',')}` : ''}`),
+      ...outcomes.rejected.map((r) => `rejected ${r.reason.padEnd(17)} ${r.classification.padEnd(16)} ${r.messageId ?? ''}`),
+      ...outcomes.dead.map((r) => `dlq      ${r.error.code} ${r.error.message}`),
+    ];
     say('6. outcomes:');
     for (const row of rows) say(`   ${row}`);
     const report = await reconcileConnector(kafka, id);

@@ -8,7 +8,7 @@ import { TOPICS } from '#contracts';
 import { KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
 import { createDataSource, MIGRATIONS } from '#persistence';
-import { testEnv } from '#test-support';
+import { SCRATCH_TOPICS, testEnv } from '#test-support';
 
 const logger = createLogger({ service: 'smoke', level: 'warn' });
 
@@ -16,15 +16,16 @@ describe('the local stack is real', () => {
   const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'smoke' }, logger);
 
   it('Kafka: a record produced with acks=all is consumed back byte for byte', async () => {
+    await kafka.ensureTopics([{ name: SCRATCH_TOPICS.smoke, partitions: 1, config: {} }]);
     const key = randomUUID();
     const value = Buffer.from([0x00, 0xff, 0x2e, 0x0d, 0x0a, 0xe9]);
     const producer = await kafka.createProducer();
-    await producer.send([{ topic: TOPICS.dlq, key, value, headers: { smoke: key } }]);
+    await producer.send([{ topic: SCRATCH_TOPICS.smoke, key, value, headers: { smoke: key } }]);
     await producer.disconnect();
 
     const consumer = kafka.createConsumer(`smoke-${key}`);
     await consumer.connect();
-    await consumer.subscribe({ topic: TOPICS.dlq, fromBeginning: true });
+    await consumer.subscribe({ topic: SCRATCH_TOPICS.smoke, fromBeginning: true });
     const received = await new Promise<Buffer | null>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('record not consumed within 30 s')), 30_000);
       void consumer.run({

@@ -3,3 +3,4 @@ export * from './service-process.js';
 export * from './journal-generator.js';
 export * from './pipeline.js';
 export * from './tcp-proxy.js';
+export * from './connectors.js';

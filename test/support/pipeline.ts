@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, deadLetterRecordSchema, TOPICS, type ArchivedRecord, type RejectedRecord, type DeadLetterRecord } from '#contracts';
-import { KafkaGateway, readTopicsToEnd } from '#kafka';
+import { KafkaGateway, readConnectorRecords, type ConnectorRecords } from '#kafka';
 import { createLogger } from '#logger';
-import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
+import { TEST_BLOB_DIR, testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
 
 const run = promisify(execFile);
@@ -21,7 +20,8 @@ export class Pipeline {
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
     mkdirSync(testEnv.runDir, { recursive: true });
-    this.blobDir = mkdtempSync(join(testEnv.runDir, 'e2e-blobs-'));
+    this.blobDir = TEST_BLOB_DIR;
+    mkdirSync(this.blobDir, { recursive: true });
   }
 
   get env(): Record<string, string> {
@@ -107,24 +107,10 @@ export class Pipeline {
     }
   }
 
-  async outcomes(connectorId: string): Promise<{ archived: ArchivedRecord[]; rejected: RejectedRecord[]; dead: DeadLetterRecord[] }> {
-    const archived: ArchivedRecord[] = [];
-    const rejected: RejectedRecord[] = [];
-    const dead: DeadLetterRecord[] = [];
-    await readTopicsToEnd(this.kafka, [TOPICS.archived, TOPICS.rejected, TOPICS.dlq], (record) => {
-      if (record.topic === TOPICS.archived) {
-        const r = decodeRecord(archivedRecordSchema, record.value);
-        if (r.connectorId === connectorId) archived.push(r);
-      } else if (record.topic === TOPICS.rejected) {
-        const r = decodeRecord(rejectedRecordSchema, record.value);
-        if (r.connectorId === connectorId) rejected.push(r);
-      } else {
-        const r = decodeRecord(deadLetterRecordSchema, record.value);
-        if (r.connectorId === connectorId) dead.push(r);
-      }
-    });
-    return { archived, rejected, dead };
+  async outcomes(connectorId: string): Promise<ConnectorRecords> {
+    return readConnectorRecords(this.kafka, connectorId);
   }
+
 }
 
 export interface ConnectorStatusView {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { testEnv } from './env.js';
+import { TEST_BLOB_DIR, testEnv } from './env.js';
 
 export type ServiceName = 'poller' | 'envelope' | 'policy' | 'status';
 
@@ -46,6 +46,7 @@ export async function startService(name: ServiceName, env: Record<string, string
       REDIS_URL: testEnv.redisUrl,
       DATABASE_URL: testEnv.databaseUrl,
       POP3_CA_FILE: testEnv.pop3CaFile,
+      BLOB_DIR: TEST_BLOB_DIR,
       LOG_LEVEL: 'info',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),

@@ -45,14 +45,22 @@ export class FileSystemBlobStore implements BlobStore {
   }
 
   async get(reference: ClaimCheck): Promise<Buffer> {
+    let bytes: Buffer;
     try {
-      const bytes = await readFile(this.pathOf(reference));
-      const actual = createHash('sha256').update(bytes).digest('hex');
-      if (actual !== reference.sha256) throw new Error(`content hash ${actual} differs from the reference's ${reference.sha256}`);
-      return bytes;
+      bytes = await readFile(this.pathOf(reference));
     } catch (error) {
-      throw new JournalwireError('blob-store', `Could not read blob ${reference.key}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+      // A missing blob will not come back by retrying; any other read failure may.
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new JournalwireError('blob-store', `${missing ? 'Claim-check blob is missing' : 'Could not read claim-check blob'}: ${reference.key} in ${this.root}`, {
+        cause: error,
+        retryable: !missing,
+      });
     }
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== reference.sha256) {
+      throw new JournalwireError('blob-store', `Claim-check blob ${reference.key} is corrupt: its sha256 is ${actual}, the reference says ${reference.sha256}`);
+    }
+    return bytes;
   }
 
   getStream(reference: ClaimCheck): Readable {

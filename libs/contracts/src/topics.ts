@@ -11,7 +11,7 @@ export const TOPICS = {
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
 export interface TopicSpec {
-  name: TopicName;
+  name: string;
   partitions: number;
   config: Record<string, string>;
 }

@@ -6,49 +6,72 @@ import {
   reconcile,
   rejectedRecordSchema,
   TOPICS,
+  type ArchivedRecord,
   type ConservationReport,
-  type OutcomeEntry,
+  type DeadLetterRecord,
   type RawEntry,
+  type RejectedRecord,
 } from '#contracts';
 import { headersToStrings } from './headers.js';
 import type { KafkaGateway } from './kafka-gateway.js';
 import { readTopicsToEnd } from './topic-reader.js';
 
-/** Reads journal.raw.v1 and the outcome topics to their end and reconciles one connector. */
-export async function reconcileConnector(kafka: KafkaGateway, connectorId: string, options: { idleMs?: number } = {}): Promise<ConservationReport> {
-  const raws: RawEntry[] = [];
-  const outcomes: OutcomeEntry[] = [];
+export interface ConnectorRecords {
+  raws: RawEntry[];
+  archived: ArchivedRecord[];
+  rejected: RejectedRecord[];
+  dead: DeadLetterRecord[];
+}
+
+/**
+ * Reads one connector's raw records (optional) and outcomes from the topics, to their current end.
+ * A record that fails its schema cannot vouch for anything and is skipped.
+ */
+export async function readConnectorRecords(kafka: KafkaGateway, connectorId: string, options: { raw?: boolean; idleMs?: number } = {}): Promise<ConnectorRecords> {
+  const result: ConnectorRecords = { raws: [], archived: [], rejected: [], dead: [] };
+  const topics = [...(options.raw ? [TOPICS.raw] : []), TOPICS.archived, TOPICS.rejected, TOPICS.dlq];
   await readTopicsToEnd(
     kafka,
-    [TOPICS.raw, TOPICS.archived, TOPICS.rejected, TOPICS.dlq],
+    topics,
     (record) => {
       if (record.topic === TOPICS.raw) {
         const strings = headersToStrings(record.headers);
         if (strings['jw-connector-id'] !== connectorId) return;
+        const ref = { partition: record.partition, offset: record.offset };
         try {
           const headers = parseRawHeaders(strings);
-          raws.push({ ref: { partition: record.partition, offset: record.offset }, connectorId, uidl: headers.uidl, sha256: headers.sha256 });
+          result.raws.push({ ref, connectorId, uidl: headers.uidl, sha256: headers.sha256 });
         } catch {
-          raws.push({ ref: { partition: record.partition, offset: record.offset }, connectorId, uidl: strings['jw-uidl'] ?? '?', sha256: strings['jw-sha256'] ?? '?' });
+          result.raws.push({ ref, connectorId, uidl: strings['jw-uidl'] ?? '?', sha256: strings['jw-sha256'] ?? '?' });
         }
         return;
       }
       try {
         if (record.topic === TOPICS.archived) {
           const archived = decodeRecord(archivedRecordSchema, record.value);
-          if (archived.connectorId === connectorId) outcomes.push({ ref: archived.rawRecord, kind: archived.event === 'archive' ? 'archived' : 'merged', archiveId: archived.archiveId });
+          if (archived.connectorId === connectorId) result.archived.push(archived);
         } else if (record.topic === TOPICS.rejected) {
           const rejected = decodeRecord(rejectedRecordSchema, record.value);
-          if (rejected.connectorId === connectorId) outcomes.push({ ref: rejected.rawRecord, kind: 'rejected' });
-        } else if (record.topic === TOPICS.dlq) {
+          if (rejected.connectorId === connectorId) result.rejected.push(rejected);
+        } else {
           const dead = decodeRecord(deadLetterRecordSchema, record.value);
-          if (dead.connectorId === connectorId) outcomes.push({ ref: dead.rawRecord, kind: 'dead-lettered' });
+          if (dead.connectorId === connectorId) result.dead.push(dead);
         }
       } catch {
-        // an outcome record that fails its schema cannot vouch for any raw record
+        // not a valid outcome record
       }
     },
     options,
   );
-  return reconcile(raws, outcomes);
+  return result;
+}
+
+/** Reads journal.raw.v1 and the outcome topics to their end and reconciles one connector. */
+export async function reconcileConnector(kafka: KafkaGateway, connectorId: string, options: { idleMs?: number } = {}): Promise<ConservationReport> {
+  const records = await readConnectorRecords(kafka, connectorId, { ...options, raw: true });
+  return reconcile(records.raws, [
+    ...records.archived.map((r) => ({ ref: r.rawRecord, kind: r.event === 'archive' ? ('archived' as const) : ('merged' as const), archiveId: r.archiveId })),
+    ...records.rejected.map((r) => ({ ref: r.rawRecord, kind: 'rejected' as const })),
+    ...records.dead.map((r) => ({ ref: r.rawRecord, kind: 'dead-lettered' as const })),
+  ]);
 }

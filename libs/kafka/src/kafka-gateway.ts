@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
@@ -51,6 +51,7 @@ export class KafkaGateway {
   /** An idempotent producer (acks=all, retries without duplicates). */
   async createProducer(options: { transactionalId?: string } = {}): Promise<ReliableProducer> {
     const producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: options.transactionalId ? 1 : 5,
       // Kafka answers CONCURRENT_TRANSACTIONS while the previous transaction's markers are being
@@ -113,7 +114,10 @@ export class KafkaGateway {
   private logKafka(entry: LogEntry): void {
     const { message, ...rest } = entry.log;
     const fields = { namespace: entry.namespace, ...rest };
-    const routine = /concurrent operation on the same transaction|group coordinator is not available/i.test(`${message} ${String(rest.error ?? '')}`);
+    // Transactions retry these by design: not worth an operator's attention.
+    const routine = /concurrent operation on the same transaction|group coordinator is not available|Limiting retries for the idempotent producer/i.test(
+      `${message} ${String(rest.error ?? '')}`,
+    );
     if (routine) this.logger.debug(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
@@ -126,17 +130,8 @@ export class ReliableProducer {
 
   /** Resolves only once every record is acknowledged by all in-sync replicas. */
   async send(records: OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
     try {
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
-        })),
-      });
+      for (const request of toProduceRequests(records)) await this.producer.sendBatch(request);
     } catch (error) {
       throw new JournalwireError('kafka-unavailable', `Kafka did not acknowledge ${records.length} record(s): ${error instanceof Error ? error.message : String(error)}`, {
         cause: error,
@@ -148,4 +143,41 @@ export class ReliableProducer {
   async disconnect(): Promise<void> {
     await this.producer.disconnect();
   }
+}
+
+/** Bytes per produce request: below the brokers' default message.max.bytes (1 MiB) per batch. */
+const MAX_REQUEST_BYTES = 900 * 1024;
+
+/**
+ * Groups records into produce requests small enough that no partition's record batch exceeds
+ * the broker's size limit (kafkajs sends one batch per partition per request and never splits).
+ */
+export interface ProduceRequest {
+  acks: -1;
+  topicMessages: Array<{ topic: string; messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }> }>;
+}
+
+export function toProduceRequests(records: OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): ProduceRequest[] {
+  const requests: ProduceRequest[] = [];
+  let current: OutgoingRecord[] = [];
+  let size = 0;
+  const flush = () => {
+    if (current.length === 0) return;
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const record of current) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+    requests.push({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })) })),
+    });
+    current = [];
+    size = 0;
+  };
+  for (const record of records) {
+    const bytes = record.value.length + record.key.length + 64;
+    if (size + bytes > maxBytes) flush();
+    current.push(record);
+    size += bytes;
+  }
+  flush();
+  return requests;
 }

@@ -1,7 +1,7 @@
 import type { Consumer, Producer } from 'kafkajs';
 import { isJournalwireError } from '#errors';
 import type { Logger } from '#logger';
-import type { IncomingRecord, KafkaGateway, OutgoingRecord } from './kafka-gateway.js';
+import { toProduceRequests, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from './kafka-gateway.js';
 
 export interface ProcessorOptions {
   groupId: string;
@@ -106,17 +106,7 @@ export class TransactionalProcessor {
     if (!last || !this.producer) return;
     const transaction = await this.producer.transaction();
     try {
-      if (outputs.length > 0) {
-        const byTopic = new Map<string, OutgoingRecord[]>();
-        for (const output of outputs) byTopic.set(output.topic, [...(byTopic.get(output.topic) ?? []), output]);
-        await transaction.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic,
-            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
-          })),
-        });
-      }
+      for (const request of toProduceRequests(outputs)) await transaction.sendBatch(request);
       await transaction.sendOffsets({
         consumerGroupId: this.options.groupId,
         topics: [{ topic: last.topic, partitions: [{ partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],

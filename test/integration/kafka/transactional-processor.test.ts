@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TOPICS } from '#contracts';
 import { JournalwireError } from '#errors';
 import { KafkaGateway, readTopicsToEnd, TransactionalProcessor, type IncomingRecord } from '#kafka';
 import { createLogger } from '#logger';
-import { testEnv } from '#test-support';
+import { SCRATCH_TOPICS, testEnv } from '#test-support';
 
 const logger = createLogger({ service: 'processor-test', level: 'error' });
 
@@ -18,13 +17,14 @@ describe('TransactionalProcessor', () => {
   });
 
   it('maps every input to exactly one output, dead-letters poison, retries transient failures', async () => {
+    await kafka.ensureTopics([SCRATCH_TOPICS.processorIn, SCRATCH_TOPICS.processorOut].map((name) => ({ name: name, partitions: 2, config: {} })));
     const run = randomUUID();
     const producer = await kafka.createProducer();
-    const inputs = Array.from({ length: 30 }, (_, i) => ({ topic: TOPICS.dlq, key: run, value: Buffer.from(`${run}:${i}`) }));
+    const inputs = Array.from({ length: 30 }, (_, i) => ({ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from(`${run}:${i}`) }));
     let transientFailures = 0;
     const processor = new TransactionalProcessor(kafka, logger, {
       groupId: `processor-test-${run}`,
-      topics: [TOPICS.dlq],
+      topics: [SCRATCH_TOPICS.processorIn],
       transactionalId: `processor-test-${run}`,
       chunkSize: 7,
       fromBeginning: true,
@@ -33,9 +33,9 @@ describe('TransactionalProcessor', () => {
         const text = record.value!.toString();
         if (text.endsWith(':13')) throw new Error('poison');
         if (text.endsWith(':20') && transientFailures++ < 2) throw new JournalwireError('internal', 'database away', { retryable: true });
-        return [{ topic: TOPICS.rejected, key: run, value: Buffer.from(`out:${text}`) }];
+        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${text}`) }];
       },
-      onError: (record) => [{ topic: TOPICS.rejected, key: run, value: Buffer.from(`dead:${record.value!.toString()}`) }],
+      onError: (record) => [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`dead:${record.value!.toString()}`) }],
     });
     processors.push(processor);
     processor.start();
@@ -46,7 +46,7 @@ describe('TransactionalProcessor', () => {
     let outputs: string[] = [];
     while (Date.now() < deadline) {
       outputs = [];
-      await readTopicsToEnd(kafka, [TOPICS.rejected], (record) => {
+      await readTopicsToEnd(kafka, [SCRATCH_TOPICS.processorOut], (record) => {
         if (record.key?.toString() === run) outputs.push(record.value!.toString());
       }, { idleMs: 1000 });
       if (outputs.length >= 30) break;

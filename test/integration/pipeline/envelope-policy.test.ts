@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatRawHeaders, RAW_CONTENT_TYPES, TOPICS } from '#contracts';
+import { reconcileConnector } from '#kafka';
+import { createDataSource } from '#persistence';
+import { deleteConnectors, generateJournalReport, insertConnector, Pipeline, seededRandom, startService, testEnv, type RunningService } from '#test-support';
+
+const run = promisify(execFile);
+const SAMPLES = 'test/fixtures/journal';
+const sample = (name: string) => readFileSync(join(SAMPLES, name));
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+// The envelope and policy services as processes on the real broker and database, fed raw
+// records the way the poller publishes them.
+describe('envelope and policy services', () => {
+  const pipeline = new Pipeline();
+  let dataSource: DataSource;
+  let envelope: RunningService;
+  let policy: RunningService;
+  const connectors: string[] = [];
+
+  beforeAll(async () => {
+    dataSource = await createDataSource(testEnv.databaseUrl, { poolSize: 2 }).initialize();
+    await dataSource.query(`INSERT INTO directory_domains (domain) VALUES ('contoso.com') ON CONFLICT DO NOTHING`);
+    for (const address of ['alice@contoso.com', 'bob@contoso.com', 'peter@contoso.com', 'dave@contoso.com']) {
+      await dataSource.query(`INSERT INTO directory_addresses (address) VALUES ($1) ON CONFLICT DO NOTHING`, [address]);
+    }
+    await dataSource.query(`UPDATE directory_revision SET revision = revision + 1`);
+    envelope = await startService('envelope', { ...pipeline.env, INSTANCE_ID: 'envelope-it' });
+    policy = await startService('policy', { ...pipeline.env, INSTANCE_ID: 'policy-it' });
+  });
+
+  afterAll(async () => {
+    await envelope?.stop();
+    await policy?.stop();
+    await deleteConnectors(dataSource, connectors);
+    await dataSource?.destroy();
+  });
+
+  async function connector(flags: { journalNonInternal?: boolean; journalUnknownInternal?: boolean; removeJournalHeaders?: boolean }): Promise<string> {
+    const saved = await insertConnector(dataSource, { mailboxName: `it-${randomUUID()}`, password: 'x', ...flags });
+    connectors.push(saved.id);
+    return saved.id;
+  }
+
+  async function publish(connectorId: string, messages: Buffer[]): Promise<void> {
+    const producer = await pipeline.kafka.createProducer();
+    await producer.send(
+      messages.map((bytes, i) => ({
+        topic: TOPICS.raw,
+        key: connectorId,
+        value: bytes,
+        headers: formatRawHeaders({ connectorId, uidl: `uidl-${i}`, sha256: sha(bytes), size: bytes.length, extractedAt: new Date().toISOString(), contentType: RAW_CONTENT_TYPES.inline }),
+      })),
+    );
+    await producer.disconnect();
+  }
+
+  async function settle(connectorId: string, expected: number) {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const outcomes = await pipeline.outcomes(connectorId);
+      const total = outcomes.archived.length + outcomes.rejected.length + outcomes.dead.length;
+      if (total >= expected) return outcomes;
+      if (Date.now() > deadline) throw new Error(`only ${total} of ${expected} outcomes for ${connectorId}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  it('applies every combination of the journaling filters', async () => {
+    // 01: external sender to unknown-internal recipients; 02: internal; a generated all-external one.
+    const external = Buffer.from(sample('01-exch2007-rtm-basic-fields.eml').toString('latin1').replaceAll('alice@contoso.com', 'x@fabrikam.com').replaceAll('bob@contoso.com', 'y@fabrikam.com'), 'latin1');
+    const messages = [sample('02-exch2010-extended-fields-on-behalf-of.eml'), sample('01-exch2007-rtm-basic-fields.eml'), external];
+    const expectations: Array<[boolean, boolean, string[]]> = [
+      [false, false, ['archive', 'unknown-internal-not-journaled', 'external-not-journaled']],
+      [true, false, ['archive', 'unknown-internal-not-journaled', 'archive']],
+      [false, true, ['archive', 'archive', 'external-not-journaled']],
+      [true, true, ['archive', 'archive', 'archive']],
+    ];
+    for (const [journalNonInternal, journalUnknownInternal, expected] of expectations) {
+      const id = await connector({ journalNonInternal, journalUnknownInternal });
+      await publish(id, messages);
+      const outcomes = await settle(id, messages.length);
+      const bySha = new Map<string, string>();
+      for (const r of outcomes.archived) bySha.set(r.sha256Before, r.event);
+      for (const r of outcomes.rejected) bySha.set(r.sha256, r.reason);
+      expect(messages.map((m) => bySha.get(sha(m))), `non-internal=${journalNonInternal} unknown-internal=${journalUnknownInternal}`).toEqual(expected);
+    }
+  });
+
+  it('removes exactly the journal BCC header lines when asked, and records both hashes', async () => {
+    const original = sample('04-bcc-and-bcc-group-with-org-headers.eml');
+    const expected = Buffer.from(original.toString('latin1').replace(/^X-MS-Exchange-Organization-BCC:.*\r\n(?:[ \t].*\r\n)*/im, ''), 'latin1');
+    expect(expected.length).toBeLessThan(original.length);
+    const id = await connector({ removeJournalHeaders: true, journalNonInternal: true, journalUnknownInternal: true });
+    await publish(id, [original]);
+    const { archived } = await settle(id, 1);
+    expect(archived[0]!.sha256Before).toBe(sha(original));
+    expect(archived[0]!.sha256After).toBe(sha(expected));
+    expect(archived[0]!.removedHeaders.join()).toMatch(/X-MS-Exchange-Organization-BCC/i);
+    expect(Buffer.from((archived[0]!.message as { inline: string }).inline, 'base64').equals(expected)).toBe(true);
+  });
+
+  it('archives once for a redelivery and for two reports of one original, merging the rest', async () => {
+    const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
+    const first = sample('03-exch2013-dl-expanded-and-forwarded.eml');
+    const second = sample('12-duplicate-report-second-server-same-original.eml');
+    await publish(id, [first, first, second]);
+    const { archived } = await settle(id, 3);
+    expect(archived.map((r) => r.event).sort()).toEqual(['archive', 'merge', 'merge']);
+    expect(new Set(archived.map((r) => r.archiveId)).size).toBe(1);
+    const report = await reconcileConnector(pipeline.kafka, id);
+    expect(report.ok).toBe(true);
+  });
+
+  it('loses nothing and archives nothing twice when the policy service is killed mid-stream', async () => {
+    const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
+    const random = seededRandom(99);
+    const messages = Array.from({ length: 400 }, (_, i) => generateJournalReport(i, 3000, random).bytes);
+    await publish(id, messages);
+    await new Promise((r) => setTimeout(r, 700));
+    await policy.kill();
+    policy = await startService('policy', { ...pipeline.env, INSTANCE_ID: 'policy-it' });
+    await settle(id, messages.length);
+    const report = await reconcileConnector(pipeline.kafka, id);
+    expect(report.missing).toEqual([]);
+    expect(report.duplicated).toEqual([]);
+    expect(report.archivedTwice).toEqual([]);
+  });
+
+  it('reconciliation finds a planted gap and exits non-zero', async () => {
+    const id = await connector({ journalNonInternal: true });
+    await envelope.stop();
+    try {
+      await publish(id, [sample('02-exch2010-extended-fields-on-behalf-of.eml')]);
+      const result = await run(process.execPath, ['dist/scripts/reconcile.js', '--connector', id, '--json']).then(
+        () => ({ code: 0, stdout: '' }),
+        (error: { code: number; stdout: string }) => error,
+      );
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.stdout) as { missing: unknown[]; ok: boolean };
+      expect(report.ok).toBe(false);
+      expect(report.missing).toHaveLength(1);
+    } finally {
+      envelope = await startService('envelope', { ...pipeline.env, INSTANCE_ID: 'envelope-it' });
+    }
+    await settle(id, 1);
+  });
+});
