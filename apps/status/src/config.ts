@@ -1,10 +1,29 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { httpSection, kafkaSection, logSection, loadConfig, type Env } from '#config';
+import { credentialKeySection, databaseSection, httpSection, kafkaSection, logSection, loadConfig, port, positiveInt, redisSection, type Env } from '#config';
+import { CONSUMER_GROUPS } from '#contracts';
 
 export const statusConfigSchema = z.object({
   ...httpSection(3000),
   ...logSection,
   ...kafkaSection,
+  ...databaseSection,
+  ...redisSection,
+  ...credentialKeySection,
+  /** gRPC listener (ConnectorStatusService). */
+  GRPC_HOST: z.string().default('127.0.0.1'),
+  GRPC_PORT: port(50051),
+  /** Extra CA bundle (PEM) trusted by Test Journal Extraction in strict mode, besides the system CAs. */
+  POP3_CA_FILE: z
+    .string()
+    .refine((path) => existsSync(path), 'expected a readable PEM file')
+    .optional(),
+  /** Timeout of each phase of Test Journal Extraction (connect, greeting, each command). */
+  TEST_EXTRACTION_TIMEOUT_MS: positiveInt(10_000),
+  /** Consumer group of the status aggregator (the source of truth for offsets is Redis, not the group). */
+  STATUS_CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUPS.status),
+  /** How often the aggregator checks that Redis still holds its state (rebuilds from the topics if not). */
+  STATUS_STATE_CHECK_MS: positiveInt(5_000),
 });
 export type StatusConfig = z.infer<typeof statusConfigSchema>;
 

@@ -1,17 +1,48 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, LOGGER, CONFIG, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
+import { HealthModule, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import { ApiTokenGuard } from './auth/api-token.guard.js';
 import type { StatusConfig } from './config.js';
+import { ConnectorsController } from './connectors/connectors.controller.js';
+import { DirectoryController } from './directory/directory.controller.js';
+import { StatusGrpcController } from './grpc/status-grpc.controller.js';
+import { HttpErrorFilter } from './platform/exception.filter.js';
+import { readinessChecks } from './platform/infrastructure.js';
+import { DATA_SOURCE, KAFKA, REDIS } from './platform/tokens.js';
+import { StatusAggregator } from './status/status-aggregator.js';
+import { StatusController } from './status/status.controller.js';
+import { StatusCoreModule } from './status-core.module.js';
 
+/** The status app: control plane (REST /v1), status aggregation, gRPC status service. */
 @Module({})
 export class StatusModule {
   static register(config: StatusConfig, logger: Logger): DynamicModule {
     return {
       module: StatusModule,
-      imports: [HealthModule.register({ provide: READINESS_CHECKS, useValue: [] satisfies ReadinessCheck[] })],
+      imports: [
+        StatusCoreModule.register(config, logger),
+        HealthModule.register({
+          provide: READINESS_CHECKS,
+          inject: [DATA_SOURCE, REDIS, KAFKA, StatusAggregator],
+          useFactory: (dataSource: DataSource, redis: Redis, kafka: KafkaGateway, aggregator: StatusAggregator): ReadinessCheck[] => [
+            ...readinessChecks(dataSource, redis, kafka),
+            {
+              name: 'status-aggregator',
+              check: async () => {
+                if (!aggregator.ready) throw new Error('the status consumer has not joined its group yet');
+              },
+            },
+          ],
+        }),
+      ],
+      controllers: [ConnectorsController, StatusController, DirectoryController, StatusGrpcController],
       providers: [
-        { provide: CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
+        { provide: APP_GUARD, useClass: ApiTokenGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
     };
   }

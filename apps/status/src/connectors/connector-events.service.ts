@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { ConnectorEventEntity } from '#persistence';
+import { DATA_SOURCE } from '../platform/tokens.js';
+
+export type ConnectorAction = 'created' | 'updated' | 'suspended' | 'resumed' | 'deleted' | 'test-extraction';
+
+/** One changed field. Secret (password) and bulky (CA certificate) values are never recorded. */
+export type FieldChange = { field: string; from: unknown; to: unknown } | { field: string; changed: true };
+
+export interface ConnectorEventView {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export interface EventsPage {
+  items: ConnectorEventView[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+/** The per-connector event log (connector_events). */
+@Injectable()
+export class ConnectorEventsService {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async record(manager: EntityManager | undefined, connectorId: string, actor: string, action: ConnectorAction, details: Record<string, unknown>): Promise<void> {
+    const repository = (manager ?? this.dataSource.manager).getRepository(ConnectorEventEntity);
+    await repository.save(repository.create({ connectorId, actor, action, details }), { reload: false });
+  }
+
+  /** Newest first. */
+  async page(connectorId: string, page: number, pageSize: number): Promise<EventsPage> {
+    const [rows, total] = await this.dataSource.getRepository(ConnectorEventEntity).findAndCount({
+      where: { connectorId },
+      order: { id: 'DESC' },
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    });
+    return {
+      items: rows.map((row) => ({ id: String(row.id), at: row.at.toISOString(), actor: row.actor, action: row.action, details: row.details })),
+      page,
+      pageSize,
+      total,
+    };
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
+import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../platform/formats.js';
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, expected(`one of: ${values.join(', ')}`));
+
+const text = (what: string, max: number) =>
+  z
+    .string(expected(what))
+    .trim()
+    .min(1, `expected ${what} (not empty)`)
+    .max(max, `expected at most ${max} characters`)
+    .refine((value) => !/[\r\n\0]/.test(value), 'must not contain line breaks or NUL');
+
+const intRange = (min: number, max: number) =>
+  z.number(expected(`an integer ${min}-${max}`)).int(`expected an integer ${min}-${max}`).min(min, `expected an integer ${min}-${max}`).max(max, `expected an integer ${min}-${max}`);
+
+/** Every writable field of a journal service definition, as the API names it. */
+const fields = {
+  description: text('a description', 200),
+  transportType: oneOf(TRANSPORT_TYPES),
+  serviceEmailAddress: emailAddress,
+  mailboxName: text('the POP3 login name', 256),
+  password: z
+    .string(expected('the mailbox password'))
+    .min(1, 'expected the mailbox password (not empty)')
+    .max(1024, 'expected at most 1024 characters')
+    .refine((value) => !/[\r\n\0]/.test(value), 'must not contain line breaks or NUL'),
+  host: z
+    .string(expected('a host name or IP address'))
+    .trim()
+    .refine(isHost, 'expected a host name (e.g. mail.contoso.com) or an IPv4/IPv6 address'),
+  port: intRange(1, 65535),
+  encrypted: flag,
+  tlsTransport: oneOf(TLS_TRANSPORTS),
+  encryptionMode: oneOf(ENCRYPTION_MODES),
+  caCertificate: z
+    .string(expected('PEM certificates or null'))
+    .refine(isPemCertificateBundle, 'expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)')
+    .nullable(),
+  journalType: oneOf(CONNECTOR_JOURNAL_TYPES),
+  removeJournalHeaders: flag,
+  detailedLogging: flag,
+  journalNonInternalAddresses: flag,
+  journalUnknownInternalAddresses: flag,
+  suspended: flag,
+  pollIntervalSeconds: intRange(5, 86_400),
+  maxMessagesPerSession: intRange(1, 100_000),
+};
+
+/** POST /v1/connectors. Unknown fields are refused; omitted options take the seed's defaults. */
+export const createConnectorSchema = z.strictObject({
+  description: fields.description,
+  transportType: fields.transportType.default('pop3'),
+  serviceEmailAddress: fields.serviceEmailAddress,
+  mailboxName: fields.mailboxName,
+  password: fields.password,
+  host: fields.host,
+  /** Default: 995 with implicit TLS, 110 otherwise (STLS or plain). */
+  port: fields.port.optional(),
+  encrypted: fields.encrypted.default(true),
+  tlsTransport: fields.tlsTransport.default('implicit'),
+  encryptionMode: fields.encryptionMode.default('strict'),
+  caCertificate: fields.caCertificate.optional(),
+  journalType: fields.journalType.default('envelope'),
+  removeJournalHeaders: fields.removeJournalHeaders.default(false),
+  detailedLogging: fields.detailedLogging.default(false),
+  journalNonInternalAddresses: fields.journalNonInternalAddresses.default(false),
+  journalUnknownInternalAddresses: fields.journalUnknownInternalAddresses.default(false),
+  suspended: fields.suspended.default(false),
+  pollIntervalSeconds: fields.pollIntervalSeconds.default(60),
+  maxMessagesPerSession: fields.maxMessagesPerSession.default(500),
+});
+export type CreateConnectorInput = z.output<typeof createConnectorSchema>;
+
+/** PATCH /v1/connectors/:id: any subset of the writable fields, at least one. */
+export const updateConnectorSchema = z
+  .strictObject({
+    description: fields.description.optional(),
+    transportType: fields.transportType.optional(),
+    serviceEmailAddress: fields.serviceEmailAddress.optional(),
+    mailboxName: fields.mailboxName.optional(),
+    password: fields.password.optional(),
+    host: fields.host.optional(),
+    port: fields.port.optional(),
+    encrypted: fields.encrypted.optional(),
+    tlsTransport: fields.tlsTransport.optional(),
+    encryptionMode: fields.encryptionMode.optional(),
+    caCertificate: fields.caCertificate.optional(),
+    journalType: fields.journalType.optional(),
+    removeJournalHeaders: fields.removeJournalHeaders.optional(),
+    detailedLogging: fields.detailedLogging.optional(),
+    journalNonInternalAddresses: fields.journalNonInternalAddresses.optional(),
+    journalUnknownInternalAddresses: fields.journalUnknownInternalAddresses.optional(),
+    suspended: fields.suspended.optional(),
+    pollIntervalSeconds: fields.pollIntervalSeconds.optional(),
+    maxMessagesPerSession: fields.maxMessagesPerSession.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'expected at least one field to change', path: [] });
+export type UpdateConnectorInput = z.output<typeof updateConnectorSchema>;
+
+export const connectorIdSchema = z.uuid('expected a connector id (UUID)');
+
+/** GET /v1/connectors/:id/events query. */
+export const eventsQuerySchema = z.strictObject({
+  page: z.coerce.number(expected('a page number')).int('expected a whole page number').min(1, 'expected a page number ≥ 1').default(1),
+  pageSize: z.coerce.number(expected('a page size')).int('expected a whole page size').min(1, 'expected a page size 1-200').max(200, 'expected a page size 1-200').default(50),
+});

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { domainName, emailAddress, expected, flag } from '../platform/formats.js';
+
+/** Directory addresses are matched case-insensitively: stored lower-case. */
+export const mailAddress = emailAddress.transform((value) => value.toLowerCase());
+
+const displayName = z.string(expected('a display name or null')).trim().max(256, 'expected at most 256 characters').nullable();
+const aliases = z
+  .array(mailAddress, expected('a list of e-mail addresses'))
+  .max(500, 'expected at most 500 aliases')
+  .transform((list) => [...new Set(list)].sort());
+
+export const domainInputSchema = z.strictObject({
+  domain: domainName,
+  /** Whether sub.contoso.com counts as internal when contoso.com is listed. */
+  includeSubdomains: flag.default(false),
+});
+export type DomainInput = z.output<typeof domainInputSchema>;
+
+export const domainPatchSchema = z.strictObject({ includeSubdomains: flag });
+
+export const addressInputSchema = z.strictObject({
+  address: mailAddress,
+  displayName: displayName.optional(),
+  aliases: aliases.default([]),
+});
+export type AddressInput = z.output<typeof addressInputSchema>;
+
+export const addressPatchSchema = z
+  .strictObject({ displayName: displayName.optional(), aliases: aliases.optional() })
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'expected displayName and/or aliases', path: [] });
+export type AddressPatch = z.output<typeof addressPatchSchema>;
+
+export const IMPORT_MODES = ['merge', 'replace'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+export const importQuerySchema = z.strictObject({ mode: z.enum(IMPORT_MODES, expected('merge or replace')).default('merge') });
+
+/** The JSON import document (rows are validated one by one, see DirectoryImporter). */
+export const importEnvelopeSchema = z.strictObject({
+  domains: z.array(z.unknown(), expected('an array')).default([]),
+  addresses: z.array(z.unknown(), expected('an array')).default([]),
+});
+
+/** For the OpenAPI document: what a JSON import may hold. */
+export const importJsonSchema = z.object({
+  domains: z.array(z.union([z.string().describe('contoso.com, or *.contoso.com to include subdomains'), domainInputSchema])).optional(),
+  addresses: z.array(z.union([z.string().describe('alice@contoso.com'), addressInputSchema])).optional(),
+});
+
+/** A domain row given as a string: `contoso.com`, or `*.contoso.com` to include subdomains. */
+export function domainRow(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const wildcard = value.trim().startsWith('*.');
+  return { domain: wildcard ? value.trim().slice(2) : value, includeSubdomains: wildcard };
+}
+
+export function addressRow(value: unknown): unknown {
+  return typeof value === 'string' ? { address: value } : value;
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { SERVICE_STATES } from '#contracts';
+import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
+import { createConnectorSchema, updateConnectorSchema } from '../connectors/connector.schemas.js';
+import { addressInputSchema, addressPatchSchema, domainInputSchema, domainPatchSchema, importJsonSchema } from '../directory/directory.schemas.js';
+
+const iso = z.string().describe('ISO 8601 time');
+const counters = z.object({ extracted: z.number().int(), archived: z.number().int(), rejected: z.number().int(), deadLettered: z.number().int(), merged: z.number().int() });
+
+const connector = z.object({
+  id: z.uuid(),
+  description: z.string(),
+  transportType: z.enum(TRANSPORT_TYPES),
+  serviceEmailAddress: z.string(),
+  mailboxName: z.string(),
+  password: z.literal('[redacted]').describe('Write-only: always "[redacted]" in responses'),
+  host: z.string(),
+  port: z.number().int(),
+  encrypted: z.boolean(),
+  tlsTransport: z.enum(TLS_TRANSPORTS),
+  encryptionMode: z.enum(ENCRYPTION_MODES),
+  caCertificate: z.string().nullable(),
+  journalType: z.enum(CONNECTOR_JOURNAL_TYPES).describe('envelope = Exchange Envelope Journaling; eml = Standard EML'),
+  removeJournalHeaders: z.boolean(),
+  detailedLogging: z.boolean(),
+  journalNonInternalAddresses: z.boolean(),
+  journalUnknownInternalAddresses: z.boolean(),
+  suspended: z.boolean(),
+  pollIntervalSeconds: z.number().int(),
+  maxMessagesPerSession: z.number().int(),
+  createdAt: iso,
+  updatedAt: iso,
+  version: z.number().int(),
+});
+
+const connectorStatus = z.object({
+  connectorId: z.uuid(),
+  serviceStatus: z.enum(SERVICE_STATES),
+  lastSuccessfulExtract: iso.nullable().describe('null: "Awaiting initial run"'),
+  processingQueue: z.number().int().describe('Extracted but not yet archived, rejected, merged or dead-lettered'),
+  pop3MailboxQueue: z.number().int().nullable().describe('Messages in the mailbox at the last connection; null if never reached'),
+  lastError: z.object({ code: z.string(), message: z.string(), at: iso }).nullable(),
+  counters,
+  updatedAt: iso,
+  display: z.object({ serviceStatus: z.string(), lastSuccessfulExtract: z.string() }),
+});
+
+const event = z.object({
+  id: z.string(),
+  at: iso,
+  actor: z.string().describe('Name of the API token that made the change'),
+  action: z.string().describe('created | updated | suspended | resumed | deleted | test-extraction'),
+  details: z.record(z.string(), z.unknown()),
+});
+
+const probeStep = z.object({
+  step: z.enum(['name-resolution', 'tcp', 'tls', 'greeting', 'capabilities', 'stls', 'authentication', 'stat']),
+  ok: z.boolean(),
+  ms: z.number(),
+  detail: z.string().optional(),
+  tls: z
+    .object({
+      protocol: z.string().nullable(),
+      subject: z.string(),
+      issuer: z.string(),
+      fingerprint256: z.string(),
+      validFrom: z.string(),
+      validTo: z.string(),
+      authorized: z.boolean(),
+      authorizationError: z.string().nullable(),
+    })
+    .optional(),
+});
+
+const testExtraction = z.object({
+  connectorId: z.uuid(),
+  testedAt: iso,
+  ok: z.boolean(),
+  steps: z.array(probeStep),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  mailbox: z.object({ count: z.number().int(), size: z.number().int() }).optional(),
+});
+
+const domain = z.object({ domain: z.string(), includeSubdomains: z.boolean(), createdAt: iso });
+const address = z.object({ address: z.string(), displayName: z.string().nullable(), aliases: z.array(z.string()), createdAt: iso });
+
+const errorBody = z.object({
+  error: z.string().describe('validation | unauthorized | not-found | conflict | internal …'),
+  message: z.string(),
+  fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+
+/** Named schemas of the OpenAPI document (inputs from the validation schemas themselves). */
+export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | 'output']> = [
+  ['Error', errorBody, 'output'],
+  ['Connector', connector, 'output'],
+  ['CreateConnector', createConnectorSchema, 'input'],
+  ['UpdateConnector', updateConnectorSchema, 'input'],
+  ['ConnectorEvent', event, 'output'],
+  ['ConnectorEventsPage', z.object({ items: z.array(event), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() }), 'output'],
+  ['ConnectorStatus', connectorStatus, 'output'],
+  ['TestExtractionReport', testExtraction, 'output'],
+  ['Domain', domain, 'output'],
+  ['DomainInput', domainInputSchema, 'input'],
+  ['DomainPatch', domainPatchSchema, 'input'],
+  ['Address', address, 'output'],
+  ['AddressInput', addressInputSchema, 'input'],
+  ['AddressPatch', addressPatchSchema, 'input'],
+  ['Directory', z.object({ revision: z.string(), domains: z.array(domain), addresses: z.array(address) }), 'output'],
+  ['DirectoryImport', importJsonSchema, 'input'],
+  [
+    'DirectoryImportResult',
+    z.object({
+      revision: z.string(),
+      mode: z.enum(['merge', 'replace']),
+      domains: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), deleted: z.number().int() }),
+      addresses: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), deleted: z.number().int() }),
+      errors: z.array(z.object({ row: z.string(), value: z.string(), message: z.string() })),
+    }),
+    'output',
+  ],
+];
+
+export function componentSchemas(): Record<string, unknown> {
+  return Object.fromEntries(COMPONENTS.map(([name, schema, io]) => [name, z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' })]));
+}

@@ -1,0 +1,44 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import type { Logger } from '#logger';
+import { CONFIG, LOGGER } from '#platform';
+import { ApiTokenService } from './auth/api-token.service.js';
+import type { StatusConfig } from './config.js';
+import { ConnectorEventsService } from './connectors/connector-events.service.js';
+import { ConnectorsService } from './connectors/connectors.service.js';
+import { TestExtractionService } from './connectors/test-extraction.service.js';
+import { DirectoryImportService } from './directory/directory-import.service.js';
+import { DirectoryService } from './directory/directory.service.js';
+import { infrastructureProviders, InfrastructureShutdown } from './platform/infrastructure.js';
+import { CIPHER, DATA_SOURCE, KAFKA, PROBE_MAILBOX, REDIS } from './platform/tokens.js';
+import { StatusAggregator } from './status/status-aggregator.js';
+import { StatusChanges } from './status/status-changes.js';
+import { StatusStore } from './status/status-store.js';
+import { StatusService } from './status/status.service.js';
+
+const SERVICES = [
+  ApiTokenService,
+  ConnectorEventsService,
+  ConnectorsService,
+  TestExtractionService,
+  DirectoryService,
+  DirectoryImportService,
+  StatusStore,
+  StatusService,
+  StatusChanges,
+  StatusAggregator,
+  InfrastructureShutdown,
+];
+
+/** Connections and services, global so the health checks and every controller can use them. */
+@Module({})
+export class StatusCoreModule {
+  static register(config: StatusConfig, logger: Logger): DynamicModule {
+    const providers: Provider[] = [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, ...infrastructureProviders, ...SERVICES];
+    return {
+      module: StatusCoreModule,
+      global: true,
+      providers,
+      exports: [CONFIG, LOGGER, DATA_SOURCE, REDIS, KAFKA, CIPHER, PROBE_MAILBOX, ...SERVICES],
+    };
+  }
+}

@@ -1,0 +1,197 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import type { KafkaGateway } from '#kafka';
+import type { Logger } from '#logger';
+import { CONFIG, LOGGER } from '#platform';
+import type { StatusConfig } from '../config.js';
+import { DATA_SOURCE, KAFKA } from '../platform/tokens.js';
+import { opsForRecord, STATUS_SOURCE_TOPICS, type StatusOp } from './record-ops.js';
+import { StatusStore } from './status-store.js';
+import { StatusService } from './status.service.js';
+
+const CHUNK = 500;
+const RETRY_MS = 5_000;
+
+/**
+ * Aggregates journal.status.v1, journal.raw.v1 and the outcome topics into Redis.
+ *
+ * Exactly-once counting without trusting the group's committed offsets: each chunk is applied
+ * by one Lua script that also records the partition's applied offset, and on every group join
+ * the consumer seeks each assigned partition to (applied offset + 1). An epoch marker in Redis
+ * detects lost state (FLUSHALL, a fresh Redis): the aggregator then restarts its consumer from
+ * the start of every topic and rebuilds the counters.
+ */
+@Injectable()
+export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy {
+  private consumer: Consumer | undefined;
+  private epoch: string | null = null;
+  /** Next offset to read per `<topic>:<partition>`, never ahead of what Redis holds. */
+  private next = new Map<string, string>();
+  private joined = false;
+  private stopping = false;
+  private restarting: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: StatusConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(KAFKA) private readonly kafka: KafkaGateway,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(StatusStore) private readonly store: StatusStore,
+    @Inject(StatusService) private readonly status: StatusService,
+  ) {}
+
+  /** True once the consumer has joined its group with its positions restored. */
+  get ready(): boolean {
+    return this.joined;
+  }
+
+  onApplicationBootstrap(): void {
+    void this.restart('start-up');
+    this.timer = setInterval(() => void this.checkState(), this.config.STATUS_STATE_CHECK_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.restarting?.catch(() => undefined);
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+    this.logger.info('status aggregator stopped');
+  }
+
+  private restart(reason: string): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.restarting ??= this.doRestart(reason).finally(() => {
+      this.restarting = null;
+    });
+    return this.restarting;
+  }
+
+  private async doRestart(reason: string): Promise<void> {
+    while (!this.stopping) {
+      try {
+        this.joined = false;
+        const previous = this.consumer;
+        this.consumer = undefined;
+        await previous?.disconnect();
+        const { epoch, created } = await this.store.ensureEpoch();
+        if (created) this.logger.warn({ reason }, 'status state missing in Redis: rebuilding from the topics');
+        else if (this.epoch !== null && epoch !== this.epoch) this.logger.warn({ reason }, 'status state replaced in Redis: resuming from its offsets');
+        await this.restoreErrorResets();
+        this.next = await this.positions();
+        this.epoch = epoch;
+        await this.startConsumer();
+        this.logger.info({ reason, epoch }, 'status aggregator consuming');
+        return;
+      } catch (error) {
+        this.logger.warn({ err: error, reason }, `status aggregator could not start; retrying in ${RETRY_MS} ms`);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      }
+    }
+  }
+
+  /** Where each partition resumes: after its applied offset, else the start of the log. */
+  private async positions(): Promise<Map<string, string>> {
+    const applied = await this.store.appliedOffsets();
+    const admin = this.kafka.kafka.admin();
+    await admin.connect();
+    try {
+      const positions = new Map<string, string>();
+      for (const topic of STATUS_SOURCE_TOPICS) {
+        for (const { partition, low } of await admin.fetchTopicOffsets(topic)) {
+          const after = applied.get(`${topic}:${partition}`);
+          const start = BigInt(low);
+          positions.set(`${topic}:${partition}`, (after !== undefined && after + 1n > start ? after + 1n : start).toString());
+        }
+      }
+      return positions;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async startConsumer(): Promise<void> {
+    const consumer = this.kafka.createConsumer(this.config.STATUS_CONSUMER_GROUP, { readCommitted: true });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // Synchronous, before the first fetch of the generation: the seeks apply to it.
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const offset = this.next.get(`${topic}:${partition}`);
+          if (offset !== undefined) consumer.seek({ topic, partition, offset });
+        }
+      }
+      this.joined = true;
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && consumer === this.consumer) void this.restart(`consumer crashed: ${payload.error.message}`);
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...STATUS_SOURCE_TOPICS], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.onBatch(consumer, payload),
+    });
+  }
+
+  private async onBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const key = `${batch.topic}:${batch.partition}`;
+    for (let i = 0; i < batch.messages.length; i += CHUNK) {
+      if (!isRunning() || isStale() || consumer !== this.consumer || !this.epoch) return;
+      const chunk = batch.messages.slice(i, i + CHUNK);
+      const skipped: Array<{ offset: string; reason: string }> = [];
+      const records = chunk.map((message): [string, StatusOp[]] => [message.offset, this.opsOf(batch.topic, message, skipped)]);
+      if (skipped.length > 0) {
+        this.logger.warn(
+          { topic: batch.topic, partition: batch.partition, count: skipped.length, first: skipped[0], last: skipped[skipped.length - 1] },
+          `status aggregator skipped ${skipped.length} unreadable record(s)`,
+        );
+      }
+      const result = await this.store.apply(this.epoch, batch.topic, batch.partition, records);
+      if (result.reset) {
+        void this.restart('the epoch marker in Redis is missing or changed');
+        return;
+      }
+      this.next.set(key, (BigInt(result.lastApplied) + 1n).toString());
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      if (result.touched.length > 0) await this.status.publishQuietly(result.touched);
+      await heartbeat();
+    }
+  }
+
+  /** A record that cannot be read changes nothing (its offset still counts as applied). */
+  private opsOf(topic: string, message: KafkaMessage, skipped: Array<{ offset: string; reason: string }>): StatusOp[] {
+    try {
+      return opsForRecord({ topic, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp });
+    } catch (error) {
+      skipped.push({ offset: message.offset, reason: error instanceof Error ? error.message.slice(0, 300) : String(error) });
+      return [];
+    }
+  }
+
+  /** Periodically: has Redis lost (or been given another) state since we adopted ours? */
+  private async checkState(): Promise<void> {
+    if (this.restarting || this.stopping || this.epoch === null) return;
+    try {
+      const current = await this.store.currentEpoch();
+      if (current !== this.epoch) await this.restart(current ? 'the epoch marker in Redis changed' : 'the epoch marker in Redis is missing');
+    } catch (error) {
+      this.logger.debug({ err: error }, 'status state check failed');
+    }
+  }
+
+  /** Suspensions reset errors; after a rebuild the resets come back from the event log. */
+  private async restoreErrorResets(): Promise<void> {
+    const rows: Array<{ connector_id: string; at: Date }> = await this.dataSource.query(
+      `SELECT connector_id, max(at) AS at FROM connector_events
+        WHERE action = 'suspended' OR details->'changes' @> '[{"field":"suspended","to":true}]'::jsonb
+        GROUP BY connector_id`,
+    );
+    await this.store.raiseErrorsResetAt(rows.map((row) => [row.connector_id, new Date(row.at)]));
+  }
+}

@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, testEnv } from '#test-support';
+import { apiClient, createApiToken, createPrivateDatabase, startStatusService, type ApiClient, type PrivateDatabase, type StatusServiceHandle } from '../../support/status-harness.js';
+
+const run = promisify(execFile);
+const mailboxSh = (...args: string[]) => run(resolve('deploy/local/mailbox.sh'), args).then(({ stdout }) => stdout.trim());
+
+interface Report {
+  connectorId: string;
+  testedAt: string;
+  ok: boolean;
+  steps: Array<{ step: string; ok: boolean; ms: number; detail?: string; tls?: { authorized: boolean; authorizationError: string | null; subject: string } }>;
+  error?: { code: string; message: string };
+  mailbox?: { count: number; size: number };
+}
+
+describe('status API: Test Journal Extraction against the local Dovecot', () => {
+  let db: PrivateDatabase;
+  let withCa: StatusServiceHandle;
+  let withoutCa: StatusServiceHandle;
+  let api: ApiClient;
+  let apiNoCa: ApiClient;
+  const user = `jw-status-${randomBytes(4).toString('hex')}@journal.test`;
+  const password = `pw-${randomUUID()}`;
+
+  const connector = async (client: ApiClient, overrides: Record<string, unknown>) => {
+    const response = await client('POST', '/v1/connectors', {
+      description: `extraction test ${randomUUID().slice(0, 8)}`,
+      serviceEmailAddress: user,
+      mailboxName: user,
+      password,
+      host: testEnv.pop3Host,
+      port: testEnv.pop3sPort,
+      suspended: true, // nothing else should poll it
+      ...overrides,
+    });
+    expect(response.status).toBe(201);
+    return response.body['id'] as string;
+  };
+  const probe = async (client: ApiClient, id: string) => {
+    const response = await client<Report>('POST', `/v1/connectors/${id}/test-extraction`);
+    expect(response.status).toBe(200);
+    return response.body;
+  };
+
+  beforeAll(async () => {
+    db = await createPrivateDatabase();
+    const token = await createApiToken(db.dataSource, 'extraction-tester');
+    await mailboxSh('create', user, password);
+    const message = join(tmpdir(), `jw-status-${randomUUID()}.eml`);
+    writeFileSync(message, 'From: a@contoso.test\r\nTo: b@contoso.test\r\nSubject: probe\r\n\r\nleft in place\r\n');
+    await mailboxSh('deliver', user, message);
+    [withCa, withoutCa] = await Promise.all([startStatusService(db.url), startStatusService(db.url, { POP3_CA_FILE: '' })]);
+    api = apiClient(withCa.service.baseUrl, token);
+    apiNoCa = apiClient(withoutCa.service.baseUrl, token);
+  });
+
+  afterAll(async () => {
+    await Promise.all([withCa?.service.stop(), withoutCa?.service.stop()]);
+    await db?.drop();
+    await mailboxSh('delete', user).catch(() => undefined);
+  });
+
+  it('succeeds over POP3S in strict mode with the CA from POP3_CA_FILE, retrieving and deleting nothing', async () => {
+    const id = await connector(api, {});
+    const report = await probe(api, id);
+    expect(report).toMatchObject({ connectorId: id, ok: true, mailbox: { count: 1 } });
+    expect(report.error).toBeUndefined();
+    expect(report.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['tcp', 'tls', 'greeting', 'authentication', 'stat']));
+    expect(report.steps.every((s) => s.ok && typeof s.ms === 'number')).toBe(true);
+    expect(report.steps.find((s) => s.step === 'tls')?.tls).toMatchObject({ authorized: true, authorizationError: null });
+    expect(await mailboxSh('count', user)).toBe('1');
+    expect(JSON.stringify(report)).not.toContain(password);
+
+    const events = await api<{ items: Array<{ action: string; actor: string; details: { ok: boolean } }> }>('GET', `/v1/connectors/${id}/events`);
+    expect(events.body.items[0]).toMatchObject({ action: 'test-extraction', actor: 'extraction-tester', details: { ok: true } });
+  });
+
+  it('succeeds with STLS on the plain port', async () => {
+    const report = await probe(api, await connector(api, { tlsTransport: 'starttls', port: testEnv.pop3Port }));
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['greeting', 'stls', 'authentication', 'stat']));
+  });
+
+  it('fails at the TCP step on a closed port', async () => {
+    const report = await probe(api, await connector(api, { host: '127.0.0.1', port: await freePort() }));
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('connection-refused');
+    expect(report.steps.at(-1)).toMatchObject({ step: 'tcp', ok: false });
+  });
+
+  it('refuses the untrusted certificate in strict mode when no CA is configured', async () => {
+    const report = await probe(apiNoCa, await connector(apiNoCa, {}));
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('tls-untrusted');
+    expect(report.steps.at(-1)).toMatchObject({ step: 'tls', ok: false });
+  });
+
+  it('accepts the same certificate in relaxed mode, reporting it as unverified', async () => {
+    const report = await probe(apiNoCa, await connector(apiNoCa, { encryptionMode: 'relaxed' }));
+    expect(report.ok).toBe(true);
+    expect(report.steps.find((s) => s.step === 'tls')?.tls).toMatchObject({ authorized: false });
+  });
+
+  it("trusts the connector's own CA certificate in strict mode", async () => {
+    const caCertificate = readFileSync(testEnv.pop3CaFile, 'utf8');
+    const report = await probe(apiNoCa, await connector(apiNoCa, { caCertificate }));
+    expect(report.ok).toBe(true);
+  });
+
+  it('refuses a certificate that does not name the host in strict mode', async () => {
+    const report = await probe(api, await connector(api, { host: '127.0.0.2' }));
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('tls-hostname');
+    expect(await mailboxSh('count', user)).toBe('1');
+  });
+
+  // Last: Dovecot delays further logins from this address after a failed one.
+  it('fails at authentication with a wrong password (200, ok:false)', async () => {
+    const id = await connector(api, { password: 'definitely-wrong' });
+    const report = await probe(api, id);
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('authentication');
+    expect(report.steps.at(-1)).toMatchObject({ step: 'authentication', ok: false });
+    const events = await api<{ items: Array<{ action: string; details: { ok: boolean; error?: { code: string } } }> }>('GET', `/v1/connectors/${id}/events`);
+    expect(events.body.items[0]).toMatchObject({ action: 'test-extraction', details: { ok: false, error: { code: 'authentication' } } });
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Helpers for the status service's integration tests: a private PostgreSQL database per suite
+ * (so no poller of another suite polls our connectors), API tokens, a started status service
+ * with its gRPC port, a small REST client and a polling wait.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { ApiTokenEntity, createDataSource, migrate } from '#persistence';
+import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
+import { freePort, startService, type RunningService } from './service-process.js';
+
+/** The Redis database the status tests use (FLUSHDB-ed by the rebuild test): not the shared 0. */
+export const STATUS_TEST_REDIS_DB = Number(process.env.STATUS_TEST_REDIS_DB ?? 13);
+
+export function statusRedisUrl(): string {
+  const url = new URL(testEnv.redisUrl);
+  url.pathname = `/${STATUS_TEST_REDIS_DB}`;
+  return url.toString();
+}
+
+export function statusRedis(): Redis {
+  return new Redis(statusRedisUrl());
+}
+
+export interface PrivateDatabase {
+  url: string;
+  dataSource: DataSource;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database on the TEST_DATABASE_URL server, dropped by `drop()`. */
+export async function createPrivateDatabase(prefix = 'jw_status_test'): Promise<PrivateDatabase> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = await createDataSource(testEnv.databaseUrl, { poolSize: 1 }).initialize();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(testEnv.databaseUrl);
+  url.pathname = `/${name}`;
+  const dataSource = await createDataSource(url.toString(), { poolSize: 2 }).initialize();
+  await migrate(dataSource);
+  return {
+    url: url.toString(),
+    dataSource,
+    async drop() {
+      await dataSource.destroy();
+      const admin = await createDataSource(testEnv.databaseUrl, { poolSize: 1 }).initialize();
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await admin.destroy();
+      }
+    },
+  };
+}
+
+/** Inserts an API token (as `npm run token -- create` does) and returns its secret. */
+export async function createApiToken(dataSource: DataSource, name = `status-test-${randomUUID().slice(0, 8)}`, options: { revoked?: boolean } = {}): Promise<string> {
+  const secret = `jw_${randomBytes(24).toString('base64url')}`;
+  await dataSource.getRepository(ApiTokenEntity).insert({
+    name,
+    tokenSha256: createHash('sha256').update(secret).digest('hex'),
+    revokedAt: options.revoked ? new Date() : null,
+  });
+  return secret;
+}
+
+export interface StatusServiceHandle {
+  service: RunningService;
+  grpcPort: number;
+  grpcAddress: string;
+}
+
+/** Starts dist/apps/status with a private database, the status test Redis DB and a free gRPC port. */
+export async function startStatusService(databaseUrl: string, env: Record<string, string> = {}): Promise<StatusServiceHandle> {
+  const grpcPort = await freePort();
+  const service = await startService('status', {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: statusRedisUrl(),
+    CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: String(grpcPort),
+    STATUS_CONSUMER_GROUP: `journalwire-status-test-${randomUUID().slice(0, 8)}`,
+    STATUS_STATE_CHECK_MS: '1000',
+    TEST_EXTRACTION_TIMEOUT_MS: '5000',
+    ...env,
+  });
+  return { service, grpcPort, grpcAddress: `127.0.0.1:${grpcPort}` };
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A tiny REST client: JSON in and out, bearer token when given. */
+export function apiClient(baseUrl: string, token?: string) {
+  return async function request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { contentType?: string; token?: string | null } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    const bearer = options.token === undefined ? token : options.token;
+    if (bearer) headers['authorization'] = `Bearer ${bearer}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (e.g. the Swagger UI)
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  };
+}
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** Polls `probe` until `accept` holds; fails with the last value seen. */
+export async function eventually<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (accept(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

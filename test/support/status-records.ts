@@ -1,0 +1,146 @@
+/**
+ * Records as the poller, envelope and policy services produce them, for driving the status
+ * aggregator in tests (validated against the contracts before they are sent).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  archivedRecordSchema,
+  connectorStatusRecordSchema,
+  deadLetterRecordSchema,
+  encodeRecord,
+  RAW_CONTENT_TYPES,
+  RAW_HEADERS,
+  rawId,
+  rejectedRecordSchema,
+  TOPICS,
+  type ConnectorStatusRecord,
+} from '#contracts';
+import { KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
+import { createLogger } from '#logger';
+import { testEnv } from './env.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const now = () => new Date().toISOString();
+
+export function statusRecord(connectorId: string, fields: Partial<ConnectorStatusRecord> = {}): OutgoingRecord {
+  const value = connectorStatusRecordSchema.parse({
+    schema: 'journal.status.v1',
+    connectorId,
+    state: 'ok',
+    sessionStartedAt: now(),
+    sessionEndedAt: now(),
+    lastSuccessfulExtractAt: null,
+    mailboxQueue: null,
+    extractedTotal: 0,
+    sessionExtracted: 0,
+    skipped: [],
+    lastError: null,
+    updatedAt: now(),
+    ...fields,
+  });
+  return { topic: TOPICS.status, key: connectorId, value: encodeRecord(connectorStatusRecordSchema, value) };
+}
+
+/** A raw record: the aggregator counts it from its header and never reads the value. */
+export function rawRecord(connectorId: string): OutgoingRecord {
+  const body = `Subject: ${randomUUID()}\r\n\r\nnot decoded\r\n`;
+  return {
+    topic: TOPICS.raw,
+    key: connectorId,
+    value: Buffer.from(body),
+    headers: {
+      [RAW_HEADERS.connectorId]: connectorId,
+      [RAW_HEADERS.uidl]: randomUUID(),
+      [RAW_HEADERS.sha256]: sha(body),
+      [RAW_HEADERS.size]: String(body.length),
+      [RAW_HEADERS.extractedAt]: now(),
+      [RAW_HEADERS.contentType]: RAW_CONTENT_TYPES.inline,
+    },
+  };
+}
+
+const rawRef = { partition: 0, offset: '0' };
+
+export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord {
+  const digest = sha(randomUUID());
+  const value = {
+    schema: 'journal.archived.v1' as const,
+    event,
+    archiveId: randomUUID(),
+    rawId: rawId(connectorId, digest),
+    rawRecord: rawRef,
+    connectorId,
+    uidl: randomUUID(),
+    message: null,
+    sha256Before: digest,
+    sha256After: digest,
+    removedHeaders: [],
+    kind: 'journal' as const,
+    journalType: 'envelope' as const,
+    classification: 'internal' as const,
+    sender: 'a@contoso.com',
+    recipients: [],
+    mailboxes: [],
+    unknownInternalAddresses: [],
+    messageId: null,
+    subject: null,
+    defects: [],
+    extractedAt: now(),
+    archivedAt: now(),
+  };
+  return { topic: TOPICS.archived, key: value.archiveId, value: encodeRecord(archivedRecordSchema, value) };
+}
+
+export function rejectedRecord(connectorId: string): OutgoingRecord {
+  const digest = sha(randomUUID());
+  const value = {
+    schema: 'journal.rejected.v1' as const,
+    rawId: rawId(connectorId, digest),
+    rawRecord: rawRef,
+    connectorId,
+    uidl: randomUUID(),
+    sha256: digest,
+    reason: 'external-not-journaled' as const,
+    classification: 'external' as const,
+    messageId: null,
+    extractedAt: now(),
+    rejectedAt: now(),
+  };
+  return { topic: TOPICS.rejected, key: value.rawId, value: encodeRecord(rejectedRecordSchema, value) };
+}
+
+export function deadLetterRecord(connectorId: string): OutgoingRecord {
+  const digest = sha(randomUUID());
+  const value = {
+    schema: 'journal.dlq.v1' as const,
+    rawId: rawId(connectorId, digest),
+    rawRecord: rawRef,
+    connectorId,
+    uidl: randomUUID(),
+    sha256: digest,
+    stage: 'envelope' as const,
+    error: { code: 'message-unparseable', message: 'test' },
+    source: { topic: TOPICS.raw, partition: 0, offset: '0' },
+    message: null,
+    failedAt: now(),
+  };
+  return { topic: TOPICS.dlq, key: value.rawId, value: encodeRecord(deadLetterRecordSchema, value) };
+}
+
+/** A Kafka gateway and producer for the local stack. */
+export async function testProducer(): Promise<{ kafka: KafkaGateway; producer: ReliableProducer }> {
+  const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'status-tests' }, createLogger({ service: 'status-tests', level: 'warn' }));
+  return { kafka, producer: await kafka.createProducer() };
+}
+
+/** Sends records in a transaction and aborts it: read-committed consumers never see them. */
+export async function produceAborted(kafka: KafkaGateway, records: OutgoingRecord[]): Promise<void> {
+  const { producer } = await kafka.createProducer({ transactionalId: `status-tests-${randomUUID()}` });
+  try {
+    const transaction = await producer.transaction();
+    await transaction.send({ topic: records[0]!.topic, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })) });
+    await transaction.abort();
+  } finally {
+    await producer.disconnect();
+  }
+}
