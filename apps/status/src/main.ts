@@ -16,6 +16,7 @@ runMain('status', async () => {
     host: config.HTTP_HOST,
     port: config.HTTP_PORT,
     logger,
+    tracing: { exporter: config.OTEL_TRACES_EXPORTER, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT },
     configure: async (app) => {
       const express = app as NestExpressApplication;
       // Registered before Nest's defaults, which then stand aside: larger bodies for imports, CSV as text.

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
-import { HealthModule, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import { HealthModule, MetricsModule, PipelineMetrics, READINESS_CHECKS, type ReadinessCheck } from '#platform';
 import { ApiTokenGuard } from './auth/api-token.guard.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorsController } from './connectors/connectors.controller.js';
@@ -25,6 +25,7 @@ export class StatusModule {
       module: StatusModule,
       imports: [
         StatusCoreModule.register(config, logger),
+        MetricsModule.register(new PipelineMetrics()),
         HealthModule.register({
           provide: READINESS_CHECKS,
           inject: [DATA_SOURCE, REDIS, KAFKA, StatusAggregator],

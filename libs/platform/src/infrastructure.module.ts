@@ -50,7 +50,12 @@ export class InfrastructureModule {
       },
       {
         provide: REDIS,
-        useFactory: () => (options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : null),
+        useFactory: () => {
+          if (!options.redisUrl) return null;
+          const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
+          redis.on('error', (error: Error) => options.logger.warn({ err: error }, `redis: ${error.message}`));
+          return redis;
+        },
       },
       InfrastructureShutdown,
     ];
