@@ -1,17 +1,37 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, LOGGER, CONFIG, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
+import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, KAFKA, LOGGER, readinessProvider, REDIS } from '#platform';
 import type { PollerConfig } from './config.js';
+import { PollerService } from './poller.service.js';
+import { createPollerRuntime } from './runtime.js';
+import { POLLER_RUNTIME } from './tokens.js';
 
 @Module({})
 export class PollerModule {
   static register(config: PollerConfig, logger: Logger): DynamicModule {
     return {
       module: PollerModule,
-      imports: [HealthModule.register({ provide: READINESS_CHECKS, useValue: [] satisfies ReadinessCheck[] })],
+      imports: [
+        InfrastructureModule.register({
+          logger,
+          databaseUrl: config.DATABASE_URL,
+          redisUrl: config.REDIS_URL,
+          kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-poller` },
+        }),
+        // Ready when PostgreSQL, Redis and Kafka answer.
+        HealthModule.register(readinessProvider),
+      ],
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
+        {
+          provide: POLLER_RUNTIME,
+          inject: [DATA_SOURCE, KAFKA, REDIS, LOGGER],
+          useFactory: (dataSource: DataSource, kafka: KafkaGateway, redis: Redis, log: Logger) => createPollerRuntime(config, { dataSource, kafka, redis }, log),
+        },
+        PollerService,
       ],
     };
   }

@@ -1,0 +1,331 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { BlobStore } from '#blob-store';
+import type { ClaimCheck } from '#contracts';
+import { JournalwireError } from '#errors';
+import { createLogger } from '#logger';
+import type { ConnectorEntity } from '#persistence';
+import type { ListEntry, MailboxStat, RetrievedMessage, UidlEntry } from '#pop3';
+import { ExtractionSession, planBatches, type MailboxConnection, type SessionDeps } from './extraction-session.js';
+import type { LedgerEntry, LedgerPort, LedgerState, RetrievalFailure, RetrievalFailuresPort } from './ledger.js';
+import type { BatchPublisher, ExtractedMessage, RawPublisherPort } from './raw-publisher.js';
+
+const logger = createLogger({ service: 'poller-spec', level: 'silent' });
+
+/** A mailbox with a command log: RETR, DELE, QUIT, DESTROY in the order the session issued them. */
+class FakeMailbox implements MailboxConnection {
+  readonly pipelining = true;
+  readonly log: string[] = [];
+  /** UIDLs the server answers -ERR for. */
+  readonly refuse = new Set<string>();
+  /** UIDLs removed by a QUIT. */
+  readonly committed = new Set<string>();
+  private readonly marked = new Set<number>();
+
+  constructor(public messages: Array<{ uid: string; data: Buffer }>) {}
+
+  async stat(): Promise<MailboxStat> {
+    return { count: this.messages.length, size: this.messages.reduce((s, m) => s + m.data.length, 0) };
+  }
+  async uidl(): Promise<UidlEntry[]> {
+    return this.messages.map((m, i) => ({ msg: i + 1, uid: m.uid }));
+  }
+  async list(): Promise<ListEntry[]> {
+    return this.messages.map((m, i) => ({ msg: i + 1, size: m.data.length }));
+  }
+  async retrStream(msg: number): Promise<Readable> {
+    this.log.push(`RETR ${msg}`);
+    const m = this.messages[msg - 1]!;
+    if (this.refuse.has(m.uid)) throw new JournalwireError('server-permanent', `refused ${m.uid}`);
+    return Readable.from([m.data]);
+  }
+  async *retrieveMany(msgs: readonly number[]): AsyncIterable<RetrievedMessage> {
+    for (const msg of msgs) {
+      this.log.push(`RETR ${msg}`);
+      const m = this.messages[msg - 1]!;
+      if (this.refuse.has(m.uid)) throw new JournalwireError('server-permanent', `refused ${m.uid}`);
+      yield { msg, data: m.data };
+    }
+  }
+  async deleMany(msgs: readonly number[]): Promise<void> {
+    for (const msg of msgs) {
+      this.log.push(`DELE ${msg}`);
+      this.marked.add(msg);
+    }
+  }
+  /** Commits the DELEs: the messages go, and the next session numbers the rest from 1. */
+  async quit(): Promise<void> {
+    this.log.push('QUIT');
+    for (const msg of this.marked) this.committed.add(this.messages[msg - 1]!.uid);
+    this.messages = this.messages.filter((m) => !this.committed.has(m.uid));
+    this.marked.clear();
+  }
+  destroy(): void {
+    this.log.push('DESTROY');
+  }
+}
+
+class FakeLedger implements LedgerPort {
+  readonly rows = new Map<string, LedgerState & { size: number }>();
+  async lookup(_connectorId: string, uidls: string[]): Promise<Map<string, LedgerState>> {
+    return new Map(uidls.filter((u) => this.rows.has(u)).map((u) => [u, this.rows.get(u)!]));
+  }
+  async recordPublished(_connectorId: string, entries: LedgerEntry[]): Promise<void> {
+    for (const e of entries) {
+      const row = this.rows.get(e.uidl);
+      if (!row || row.deletedAt) this.rows.set(e.uidl, { sha256: e.sha256, size: e.size, deletedAt: null });
+    }
+  }
+  async markDeleted(_connectorId: string, uidls: string[]): Promise<void> {
+    for (const u of uidls) this.rows.get(u)!.deletedAt = new Date();
+  }
+  async countPublished(): Promise<number> {
+    return this.rows.size;
+  }
+  async lastPublishedAt(): Promise<Date | null> {
+    return null;
+  }
+}
+
+class FakeFailures implements RetrievalFailuresPort {
+  readonly rows = new Map<string, RetrievalFailure>();
+  async lookup(_c: string, uidls: string[]): Promise<Map<string, RetrievalFailure>> {
+    return new Map(uidls.filter((u) => this.rows.has(u)).map((u) => [u, this.rows.get(u)!]));
+  }
+  async record(_c: string, uidl: string, error: string): Promise<number> {
+    const attempts = (this.rows.get(uidl)?.attempts ?? 0) + 1;
+    this.rows.set(uidl, { uidl, attempts, lastError: error });
+    return attempts;
+  }
+  async clear(_c: string, uidls: string[]): Promise<void> {
+    for (const u of uidls) this.rows.delete(u);
+  }
+  async clearAll(): Promise<void> {
+    this.rows.clear();
+  }
+  async listSkipped(): Promise<RetrievalFailure[]> {
+    return [];
+  }
+}
+
+/** Commits up to `capacity` messages, then fails like a broker outage (the whole batch). */
+class FakePublisher implements RawPublisherPort, BatchPublisher {
+  readonly published: ExtractedMessage[] = [];
+  opened = 0;
+  closed = 0;
+  constructor(
+    private readonly ledger: FakeLedger,
+    private readonly mailbox: FakeMailbox,
+    public capacity = Number.POSITIVE_INFINITY,
+  ) {}
+  async open(): Promise<BatchPublisher> {
+    this.opened++;
+    return this;
+  }
+  async publish(messages: ExtractedMessage[]): Promise<void> {
+    if (this.published.length + messages.length > this.capacity) throw new JournalwireError('kafka-unavailable', 'Kafka did not commit');
+    this.mailbox.log.push(`COMMIT ${messages.map((m) => m.msg).join(',')}`);
+    this.published.push(...messages);
+    await this.ledger.recordPublished('c', messages);
+  }
+  async close(): Promise<void> {
+    this.closed++;
+  }
+}
+
+class MemoryBlobStore implements BlobStore {
+  readonly name = 'mem';
+  readonly blobs = new Map<string, Buffer>();
+  async putStream(source: Readable): Promise<ClaimCheck> {
+    const parts: Buffer[] = [];
+    for await (const part of source) parts.push(part as Buffer);
+    return this.put(Buffer.concat(parts));
+  }
+  async put(bytes: Buffer): Promise<ClaimCheck> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    this.blobs.set(sha256, bytes);
+    return { store: this.name, key: sha256, sha256, size: bytes.length };
+  }
+  async get(reference: ClaimCheck): Promise<Buffer> {
+    return this.blobs.get(reference.sha256)!;
+  }
+  getStream(reference: ClaimCheck): Readable {
+    return Readable.from([this.blobs.get(reference.sha256)!]);
+  }
+}
+
+function message(i: number, size = 100): { uid: string; data: Buffer } {
+  return { uid: `uid-${i}`, data: Buffer.alloc(size, i) };
+}
+
+function setup(options: { count?: number; sizes?: number[]; capacity?: number; batch?: number; maxPerSession?: number } = {}) {
+  const count = options.count ?? 7;
+  const mailbox = new FakeMailbox(Array.from({ length: count }, (_, i) => message(i + 1, options.sizes?.[i] ?? 100)));
+  const ledger = new FakeLedger();
+  const failures = new FakeFailures();
+  const publisher = new FakePublisher(ledger, mailbox, options.capacity);
+  const blobStore = new MemoryBlobStore();
+  const connector = { id: 'c', suspended: false, maxMessagesPerSession: options.maxPerSession ?? 500 } as ConnectorEntity;
+  let suspended = false;
+  let leaseHeld = true;
+  let stop = false;
+  const deps: SessionDeps = {
+    connect: async () => mailbox,
+    reloadConnector: async () => ({ ...connector, suspended }) as ConnectorEntity,
+    ledger,
+    failures,
+    publisher,
+    blobStore,
+    settings: { maxRetrievalAttempts: 3, batchMaxMessages: options.batch ?? 3, batchMaxBytes: 1 << 20, inlineLimitBytes: 1000, retrieveWindow: 4 },
+    logger,
+  };
+  const lease = {
+    get held() {
+      return leaseHeld;
+    },
+    lostReason: null,
+  };
+  const session = () => new ExtractionSession(deps, connector, lease, { stopRequested: () => stop, signal: new AbortController().signal });
+  return {
+    mailbox,
+    ledger,
+    failures,
+    publisher,
+    blobStore,
+    session,
+    suspend: () => (suspended = true),
+    loseLease: () => (leaseHeld = false),
+    requestStop: () => (stop = true),
+  };
+}
+
+describe('ExtractionSession', () => {
+  it('DELEs a message only after Kafka acknowledged it, then QUITs and records the deletions', async () => {
+    const t = setup();
+    const result = await t.session().run();
+    expect(result).toMatchObject({ outcome: 'completed', extracted: 7, deleted: 7, mailboxQueue: 7, moreRemaining: false, error: null });
+    for (let msg = 1; msg <= 7; msg++) {
+      const commit = t.mailbox.log.findIndex((l) => l.startsWith('COMMIT') && l.slice(7).split(',').includes(String(msg)));
+      expect(commit).toBeGreaterThan(-1);
+      expect(t.mailbox.log.indexOf(`DELE ${msg}`)).toBeGreaterThan(commit);
+    }
+    expect(t.mailbox.log.at(-1)).toBe('QUIT');
+    expect([t.publisher.opened, t.publisher.closed]).toEqual([1, 1]);
+    expect([...t.ledger.rows.values()].every((r) => r.deletedAt !== null)).toBe(true);
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-2', 'uid-3', 'uid-4', 'uid-5', 'uid-6', 'uid-7']);
+  });
+
+  it('when Kafka stops committing: deletes nothing unacknowledged, QUITs, reports kafka-unavailable', async () => {
+    const t = setup({ capacity: 4 });
+    const result = await t.session().run();
+    expect(result.outcome).toBe('failed');
+    expect(result.error?.code).toBe('kafka-unavailable');
+    expect(result.extracted).toBe(3);
+    expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3']);
+    expect(t.mailbox.log.filter((l) => l.startsWith('DELE'))).toEqual(['DELE 1', 'DELE 2', 'DELE 3']);
+    expect(t.mailbox.log.at(-1)).toBe('QUIT');
+  });
+
+  it('only DELEs what the ledger has (published before a crash), and republishes a reused UIDL', async () => {
+    const t = setup({ count: 4 });
+    t.ledger.rows.set('uid-1', { sha256: 'x', size: 1, deletedAt: null });
+    t.ledger.rows.set('uid-2', { sha256: 'y', size: 1, deletedAt: new Date() }); // deleted: uid reused
+    const result = await t.session().run();
+    expect(result.outcome).toBe('completed');
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-2', 'uid-3', 'uid-4']);
+    expect(t.mailbox.log).not.toContain('RETR 1');
+    expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3', 'uid-4']);
+  });
+
+  it('skips a message the server keeps refusing, without blocking the others', async () => {
+    const t = setup({ count: 5 });
+    t.mailbox.refuse.add('uid-2');
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const result = await t.session().run();
+      expect(result.outcome).toBe('completed');
+      expect(result.skipped?.map((s) => s.uidl)).toEqual(attempt === 3 ? ['uid-2'] : []);
+      expect(t.failures.rows.get('uid-2')?.attempts).toBe(attempt);
+    }
+    expect(t.publisher.published.map((m) => m.uidl).sort()).toEqual(['uid-1', 'uid-3', 'uid-4', 'uid-5']);
+    expect(t.mailbox.messages.map((m) => m.uid)).toEqual(['uid-2']);
+    t.mailbox.log.length = 0;
+    const fourth = await t.session().run();
+    expect(fourth.skipped).toEqual([{ uidl: 'uid-2', attempts: 3, error: 'refused uid-2' }]);
+    expect(t.mailbox.log).toEqual(['QUIT']);
+  });
+
+  it('forgets earlier refusals of a message once it goes through', async () => {
+    const t = setup({ count: 2 });
+    t.mailbox.refuse.add('uid-2');
+    await t.session().run();
+    expect(t.failures.rows.get('uid-2')?.attempts).toBe(1);
+    t.mailbox.refuse.clear();
+    await t.session().run();
+    expect(t.failures.rows.has('uid-2')).toBe(false);
+    expect(t.mailbox.messages).toEqual([]);
+  });
+
+  it('streams messages above the inline limit into the blob store and publishes a claim check', async () => {
+    const t = setup({ count: 3, sizes: [100, 5000, 100] });
+    const result = await t.session().run();
+    expect(result.outcome).toBe('completed');
+    const large = t.publisher.published.find((m) => m.uidl === 'uid-2')!;
+    expect(large.contentType).toBe('application/vnd.journalwire.claim-check+json');
+    const claim = JSON.parse(large.value.toString()) as ClaimCheck;
+    expect(claim.size).toBe(5000);
+    expect(large.sha256).toBe(createHash('sha256').update(Buffer.alloc(5000, 2)).digest('hex'));
+    expect(t.blobStore.blobs.get(claim.sha256)?.length).toBe(5000);
+  });
+
+  it('honours suspension at the next safe point: the current batch finishes, then QUIT', async () => {
+    const t = setup({ count: 9, batch: 3 });
+    const original = t.publisher.publish.bind(t.publisher);
+    t.publisher.publish = async (...args) => {
+      await original(...args);
+      t.suspend();
+    };
+    const result = await t.session().run();
+    expect(result.outcome).toBe('suspended');
+    expect(result.extracted).toBe(3);
+    expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3']);
+    expect(t.mailbox.log).not.toContain('RETR 4');
+  });
+
+  it('stops touching the mailbox once the lease is lost (no further RETR or DELE)', async () => {
+    const t = setup({ count: 6, batch: 3 });
+    const original = t.publisher.publish.bind(t.publisher);
+    t.publisher.publish = async (...args) => {
+      t.loseLease();
+      await original(...args);
+    };
+    const result = await t.session().run();
+    expect(result.outcome).toBe('lease-lost');
+    expect(t.mailbox.log.filter((l) => l.startsWith('DELE') || l === 'RETR 4')).toEqual([]);
+  });
+
+  it('stops at the next safe point on shutdown and reports the rest as remaining', async () => {
+    const t = setup({ count: 6, batch: 3 });
+    const original = t.publisher.publish.bind(t.publisher);
+    t.publisher.publish = async (...args) => {
+      await original(...args);
+      t.requestStop();
+    };
+    const result = await t.session().run();
+    expect(result).toMatchObject({ outcome: 'stopped', extracted: 3, deleted: 3, moreRemaining: true });
+  });
+
+  it('takes at most maxMessagesPerSession and says more remain', async () => {
+    const t = setup({ count: 5, maxPerSession: 2 });
+    const result = await t.session().run();
+    expect(result).toMatchObject({ outcome: 'completed', extracted: 2, moreRemaining: true });
+  });
+});
+
+describe('planBatches', () => {
+  it('caps messages and bytes per batch, keeping order', () => {
+    const items = [10, 10, 10, 50, 10, 5000, 10].map((size, i) => ({ size, i }));
+    const batches = planBatches(items, 3, 60, 1000);
+    expect(batches.map((b) => b.map((x) => x.i))).toEqual([[0, 1, 2], [3, 4], [5], [6]]);
+  });
+});

@@ -1,0 +1,170 @@
+import { formatRawHeaders, TOPICS, type RAW_CONTENT_TYPES } from '#contracts';
+import { isJournalwireError, JournalwireError } from '#errors';
+import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
+import type { Logger } from '#logger';
+import { withDeadline } from './deadline.js';
+import { settleInFlight, type InFlightPort, type InFlightScanner } from './in-flight.js';
+import type { LedgerEntry, LedgerPort } from './ledger.js';
+
+/** One message ready for journal.raw.v1: its bytes inline, or a claim-check JSON. */
+export interface ExtractedMessage {
+  msg: number;
+  uidl: string;
+  sha256: string;
+  /** Size of the message itself (not of the record value). */
+  size: number;
+  value: Buffer;
+  contentType: (typeof RAW_CONTENT_TYPES)[keyof typeof RAW_CONTENT_TYPES];
+  extractedAt: string;
+}
+
+/** Publishes one mailbox's batches for the length of a session. */
+export interface BatchPublisher {
+  /**
+   * Publishes the batch in one Kafka transaction (acks=all) and records it in the ledger. Resolves
+   * only when both are done: then, and only then, its messages may be DELEted. Otherwise throws
+   * (`kafka-unavailable`, or abandoned on shutdown) and none of the batch counts as published.
+   */
+  publish(messages: ExtractedMessage[], signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RawPublisherPort {
+  /**
+   * Opens the connector's transactional producer, which fences any earlier one (a crashed or
+   * stalled poller can no longer commit), then settles a publish that earlier one left in flight.
+   */
+  open(connectorId: string, signal?: AbortSignal): Promise<BatchPublisher>;
+}
+
+export interface RawPublisherSettings {
+  instanceId: string;
+  /** Bytes per produce request (one record batch: below the topic's max.message.bytes). */
+  maxRequestBytes: number;
+  /** Longest wait for Kafka (opening, one batch's transaction, settling). */
+  timeoutMs: number;
+}
+
+/** The transactional id of a connector's raw publisher: one writer per mailbox, fenced on takeover. */
+export function transactionalIdFor(connectorId: string): string {
+  return `journalwire-poller-${connectorId}`;
+}
+
+/**
+ * Publishes to journal.raw.v1 with one transactional producer per connector and session. A batch
+ * is one transaction; an in-flight marker (Redis) names it until the ledger has its rows, so an
+ * interruption at any point is settled by the next session: fence, then read back what committed.
+ */
+export class TransactionalRawPublisher implements RawPublisherPort {
+  constructor(
+    private readonly kafka: KafkaGateway,
+    private readonly inFlight: InFlightPort,
+    private readonly scanner: InFlightScanner,
+    private readonly ledger: LedgerPort,
+    private readonly logger: Logger,
+    private readonly settings: RawPublisherSettings,
+  ) {}
+
+  async open(connectorId: string, signal?: AbortSignal): Promise<BatchPublisher> {
+    const { timeoutMs } = this.settings;
+    const created = this.kafka.createProducer({ transactionalId: transactionalIdFor(connectorId) });
+    let producer: ReliableProducer;
+    try {
+      producer = await withDeadline(
+        created.then(async (reliable) => {
+          // The first transaction initialises the producer id: the coordinator bumps the epoch,
+          // aborting whatever an earlier producer of this connector left open.
+          await (await reliable.producer.transaction()).abort();
+          return reliable;
+        }),
+        timeoutMs,
+        () => new JournalwireError('kafka-unavailable', `Kafka did not set up the connector's transactional producer within ${timeoutMs} ms`, { retryable: true }),
+        signal,
+      );
+    } catch (error) {
+      void created.then((p) => p.disconnect()).catch(() => undefined);
+      throw asKafkaUnavailable(error);
+    }
+    const publisher = new ConnectorBatchPublisher(connectorId, producer, this.inFlight, this.ledger, this.settings);
+    try {
+      await settleInFlight(connectorId, this.inFlight, this.scanner, this.ledger, this.logger, timeoutMs, signal);
+    } catch (error) {
+      await publisher.close();
+      throw error;
+    }
+    return publisher;
+  }
+}
+
+class ConnectorBatchPublisher implements BatchPublisher {
+  private failed: JournalwireError | null = null;
+
+  constructor(
+    private readonly connectorId: string,
+    private readonly producer: ReliableProducer,
+    private readonly inFlight: InFlightPort,
+    private readonly ledger: LedgerPort,
+    private readonly settings: RawPublisherSettings,
+  ) {}
+
+  async publish(messages: ExtractedMessage[], signal?: AbortSignal): Promise<void> {
+    if (messages.length === 0) return;
+    if (this.failed) throw this.failed;
+    const { timeoutMs, maxRequestBytes, instanceId } = this.settings;
+    const entries = messages.map(ledgerEntry);
+    await this.inFlight.set(this.connectorId, { instanceId, at: Date.now(), entries });
+    const attempt = (async () => {
+      const transaction = await this.producer.producer.transaction();
+      try {
+        // All of a connector's records share one partition: each request is one record batch.
+        for (const request of toProduceRequests(messages.map((m) => rawRecord(this.connectorId, m)), maxRequestBytes)) {
+          await transaction.sendBatch(request);
+        }
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+      await transaction.commit();
+    })();
+    try {
+      await withDeadline(attempt, timeoutMs, () => new JournalwireError('kafka-unavailable', `Kafka did not commit ${messages.length} record(s) within ${timeoutMs} ms`, { retryable: true }), signal);
+    } catch (error) {
+      // The outcome may be unknown (a commit without an answer): the marker stays, and the next
+      // session fences this producer and reads back what committed. This one is done.
+      this.failed = asKafkaUnavailable(error);
+      throw this.failed;
+    }
+    // Committed with acks=all: remember it before anything may DELE it.
+    await this.ledger.recordPublished(this.connectorId, entries);
+    await this.inFlight.clear(this.connectorId);
+  }
+
+  async close(): Promise<void> {
+    await withDeadline(this.producer.disconnect(), 5000, () => new Error('disconnect timed out')).catch(() => undefined);
+  }
+}
+
+function asKafkaUnavailable(error: unknown): JournalwireError {
+  if (isJournalwireError(error)) return error;
+  return new JournalwireError('kafka-unavailable', `Kafka is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+}
+
+function ledgerEntry(message: ExtractedMessage): LedgerEntry {
+  return { uidl: message.uidl, sha256: message.sha256, size: message.size };
+}
+
+export function rawRecord(connectorId: string, message: ExtractedMessage): OutgoingRecord {
+  return {
+    topic: TOPICS.raw,
+    key: connectorId,
+    value: message.value,
+    headers: formatRawHeaders({
+      connectorId,
+      uidl: message.uidl,
+      sha256: message.sha256,
+      size: message.size,
+      extractedAt: message.extractedAt,
+      contentType: message.contentType,
+    }),
+  };
+}

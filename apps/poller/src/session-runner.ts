@@ -1,0 +1,137 @@
+import type { Logger } from '#logger';
+import type { ConnectorEntity } from '#persistence';
+import { ExtractionSession, type SessionControl, type SessionDeps, type SessionResult } from './extraction-session.js';
+import type { LeaseManager } from './lease.js';
+import type { RetrievalFailuresPort } from './ledger.js';
+import type { ScheduleState, ScheduleStore } from './schedule-store.js';
+import type { StatusReporter } from './status-reporter.js';
+
+export interface RunnerSettings {
+  instanceId: string;
+  maxRetrievalAttempts: number;
+  kafkaBackoffMaxMs: number;
+  /** Base of the exponential back-off after failed sessions. */
+  backoffBaseMs?: number;
+}
+
+export type RunOutcome = 'ran' | 'busy' | 'not-due';
+
+/**
+ * Runs one connector's session under its lease and records the aftermath while still holding
+ * it (status record, next due time), so status records of one mailbox never arrive out of order.
+ */
+export class SessionRunner {
+  constructor(
+    private readonly leases: LeaseManager,
+    private readonly schedule: ScheduleStore,
+    private readonly status: StatusReporter,
+    private readonly failures: RetrievalFailuresPort,
+    private readonly sessionDeps: SessionDeps,
+    private readonly settings: RunnerSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(connector: ConnectorEntity, control: SessionControl): Promise<RunOutcome> {
+    const lease = await this.leases.acquire(connector.id);
+    if (!lease) return 'busy';
+    const log = this.logger.child({ connectorId: connector.id, instanceId: this.settings.instanceId });
+    try {
+      // Another instance may have finished a session between our look at the schedule and the lease.
+      const state = await this.schedule.get(connector.id);
+      if (state && state.nextDueAt > Date.now()) return 'not-due';
+      log.info({ event: 'session-start', leaseToken: lease.token }, 'session start');
+      const result = await new ExtractionSession(this.sessionDeps, connector, lease, control).run();
+      log.info(
+        {
+          event: 'session-end',
+          leaseToken: lease.token,
+          outcome: result.outcome,
+          code: result.error?.code,
+          mailboxQueue: result.mailboxQueue,
+          extracted: result.extracted,
+          deleted: result.deleted,
+          skipped: result.skipped?.length,
+          ms: result.endedAt.getTime() - result.startedAt.getTime(),
+        },
+        result.error ? `session end: ${result.error.message}` : 'session end',
+      );
+      // Lease lost: the new holder reports and schedules. Removed: there is nothing to report on.
+      if (result.outcome === 'lease-lost' || result.outcome === 'removed') return 'ran';
+      await this.report(connector, result, control.stopRequested());
+      await this.schedule.set(connector.id, nextSchedule(connector, result, state, this.settings));
+      if (result.outcome === 'suspended') await this.schedule.markSuspended(connector.id);
+      return 'ran';
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** Publishes 'suspended' once per suspension (under the lease, after any running session). */
+  async reportSuspended(connector: ConnectorEntity): Promise<void> {
+    const lease = await this.leases.acquire(connector.id);
+    if (!lease) return;
+    try {
+      if (!(await this.schedule.markSuspended(connector.id))) return;
+      this.logger.info({ connectorId: connector.id, instanceId: this.settings.instanceId }, 'connector suspended');
+      await this.status.report({
+        connectorId: connector.id,
+        state: 'suspended',
+        sessionStartedAt: null,
+        sessionEndedAt: null,
+        mailboxQueue: null,
+        sessionExtracted: 0,
+        skipped: [],
+        lastError: null,
+        success: false,
+      });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** Resumption clears the error state: failures forgotten, due at once, fresh status next session. */
+  async resumed(connector: ConnectorEntity): Promise<void> {
+    if (!(await this.schedule.clearSuspended(connector.id))) return;
+    this.logger.info({ connectorId: connector.id, instanceId: this.settings.instanceId }, 'connector resumed; error state cleared');
+    await this.failures.clearAll(connector.id);
+    await this.schedule.reset(connector.id);
+  }
+
+  private async report(connector: ConnectorEntity, result: SessionResult, shuttingDown: boolean): Promise<void> {
+    const skipped =
+      result.skipped ?? (await this.failures.listSkipped(connector.id, this.settings.maxRetrievalAttempts)).map((f) => ({ uidl: f.uidl, attempts: f.attempts, error: f.lastError }));
+    const failed = result.outcome === 'failed' && result.error !== null;
+    await this.status.report(
+      {
+        connectorId: connector.id,
+        state: result.outcome === 'suspended' ? 'suspended' : failed ? 'error' : 'ok',
+        sessionStartedAt: result.startedAt,
+        sessionEndedAt: result.endedAt,
+        mailboxQueue: result.mailboxQueue,
+        sessionExtracted: result.extracted,
+        skipped,
+        lastError: failed && result.error ? { code: result.error.code, message: result.error.message, at: result.endedAt } : null,
+        success: result.outcome === 'completed' || result.outcome === 'stopped',
+      },
+      shuttingDown ? 2000 : undefined,
+    );
+  }
+}
+
+/**
+ * After a session: more work → due now; success → after pollIntervalSeconds; Kafka unavailable →
+ * exponential back-off up to the cap; other failures → back-off up to the poll interval.
+ */
+export function nextSchedule(connector: ConnectorEntity, result: SessionResult, previous: ScheduleState | null, settings: RunnerSettings, now = Date.now()): ScheduleState {
+  const intervalMs = connector.pollIntervalSeconds * 1000;
+  if (result.outcome !== 'failed') {
+    return { nextDueAt: result.moreRemaining && result.outcome !== 'suspended' ? now : now + intervalMs, failures: 0 };
+  }
+  const failures = (previous?.failures ?? 0) + 1;
+  const base = settings.backoffBaseMs ?? 1000;
+  const kafka = result.error?.code === 'kafka-unavailable';
+  const cap = kafka ? settings.kafkaBackoffMaxMs : intervalMs;
+  const retryable = kafka || result.error?.retryable === true;
+  const delay = retryable ? Math.min(cap, base * 2 ** Math.min(failures - 1, 20)) : intervalMs;
+  return { nextDueAt: now + delay, failures };
+}

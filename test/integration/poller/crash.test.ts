@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RAW_CONTENT_TYPES, TOPICS } from '#contracts';
+import { Pop3Client } from '#pop3';
+import { testEnv } from '#test-support';
+import { inFlightKey, type InFlightMarker } from '../../../apps/poller/src/in-flight.js';
+import { leaseKey } from '../../../apps/poller/src/lease.js';
+import { rawRecord, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
+import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
+import { generateMessages, mailbox, readLogLines, sha256, waitFor } from '../../support/poller-harness.js';
+
+describe('poller: crashes never lose or duplicate a message', () => {
+  let ctx: PollerTestContext;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    ctx = await PollerTestContext.open();
+    redis = new Redis(testEnv.redisUrl);
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+    await redis?.quit();
+  });
+
+  it('SIGKILLed twice mid-drain and restarted: every message published exactly once', async () => {
+    const { connector, user } = await ctx.connectorWithMailbox();
+    const dir = await ctx.scratch('crash');
+    const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 48 * 1024 });
+    await mailbox.deliver(user, messages.map((m) => m.file));
+    // Small batches: many publish/ledger/DELE cycles for the kills to land in.
+    const env = { BATCH_MAX_MESSAGES: '5', LEASE_TTL_MS: '4000' };
+    const ledgered = async () => (await ctx.ledgerRows(connector.id)).length;
+
+    for (const threshold of [25, 90]) {
+      const poller = await ctx.startPoller(env);
+      await waitFor(`${threshold} ledger rows`, async () => (await ledgered()) >= threshold, 60_000, 20);
+      await poller.kill();
+      expect(await ledgered()).toBeLessThan(200); // really mid-drain
+    }
+    // The crashed instance's lease expires; the restarted one takes over and finishes.
+    await ctx.startPoller(env);
+    await waitFor('all 200 records', () => ctx.rawFor(connector.id).length >= 200, 90_000);
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 60_000);
+    await new Promise((r) => setTimeout(r, 1500)); // a late duplicate would show up by now
+
+    const records = ctx.rawFor(connector.id);
+    const byUidl = countBy(records, 'jw-uidl');
+    const bySha = countBy(records, 'jw-sha256');
+    expect([...byUidl.entries()].filter(([, n]) => n > 1)).toEqual([]);
+    expect(records).toHaveLength(200);
+    for (const m of messages) expect(bySha.get(m.sha256), m.file).toBe(1);
+    expect(await ledgered()).toBe(200);
+  });
+
+  it('SIGTERM mid-drain: the current batch finishes, QUIT commits it, the lease is released', async () => {
+    const { connector, user } = await ctx.connectorWithMailbox();
+    const dir = await ctx.scratch('sigterm');
+    const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 48 * 1024 });
+    await mailbox.deliver(user, messages.map((m) => m.file));
+    const env = { BATCH_MAX_MESSAGES: '5' };
+    const poller = await ctx.startPoller(env);
+    await waitFor('30 ledger rows', async () => (await ctx.ledgerRows(connector.id)).length >= 30, 60_000, 20);
+    const stopping = Date.now();
+    await poller.stop(20_000);
+    const stopMs = Date.now() - stopping;
+
+    expect(stopMs).toBeLessThan(10_000);
+    expect(await redis.get(leaseKey(connector.id))).toBeNull();
+    const lines = await readLogLines(poller.logFile);
+    expect(lines.some((l) => l.msg === 'poller stopped; leases released')).toBe(true);
+    // Everything published was DELEted and committed by QUIT; everything else is still there.
+    const rows = await ctx.ledgerRows(connector.id);
+    expect(rows.length).toBeLessThan(200);
+    expect(rows.filter((r) => r.deleted_at === null)).toEqual([]);
+    expect((await mailbox.count(user)) + rows.length).toBe(200);
+
+    await ctx.startPoller(env);
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 60_000);
+    await waitFor('all 200 records', () => ctx.rawFor(connector.id).length >= 200, 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(ctx.rawFor(connector.id)).toHaveLength(200);
+    expect([...countBy(ctx.rawFor(connector.id), 'jw-uidl').values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('settles an interrupted publish: committed before the crash → only DELEted; uncommitted → fenced and published once', async () => {
+    // A: the poller died after Kafka committed the batch, before the ledger insert.
+    // B: the poller stalled mid-transaction and is still alive (a zombie that may try to commit).
+    const a = await mailboxWithBodies(6);
+    const b = await mailboxWithBodies(6);
+    const at = Date.now();
+    const entries = (bodies: Body[]) => bodies.map((x) => ({ uidl: x.uidl, sha256: sha256(x.data), size: x.data.length }));
+    const records = (connectorId: string, bodies: Body[]) =>
+      bodies.map((x) => rawRecord(connectorId, { msg: x.msg, uidl: x.uidl, sha256: sha256(x.data), size: x.data.length, value: x.data, contentType: RAW_CONTENT_TYPES.inline, extractedAt: new Date(at).toISOString() }));
+    const toKafka = (list: ReturnType<typeof records>) => list.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
+
+    await redis.set(inFlightKey(a.connector.id), JSON.stringify({ instanceId: 'crashed', at, entries: entries(a.bodies.slice(0, 4)) } satisfies InFlightMarker));
+    const committed = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(a.connector.id) });
+    const txnA = await committed.producer.transaction();
+    await txnA.sendBatch({ acks: -1, topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(a.connector.id, a.bodies.slice(0, 4))) }] });
+    await txnA.commit();
+    await committed.disconnect();
+
+    await redis.set(inFlightKey(b.connector.id), JSON.stringify({ instanceId: 'stalled', at, entries: entries(b.bodies.slice(0, 4)) } satisfies InFlightMarker));
+    const zombie = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(b.connector.id) });
+    const txnB = await zombie.producer.transaction();
+    await txnB.sendBatch({ acks: -1, topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(b.connector.id, b.bodies.slice(0, 4))) }] });
+
+    await ctx.startPoller({}, [a.connector.id, b.connector.id]);
+    for (const x of [a, b]) {
+      await waitFor('an empty mailbox', async () => (await mailbox.count(x.user)) === 0, 60_000);
+      await waitFor('6 records', () => ctx.rawFor(x.connector.id).length >= 6, 30_000);
+    }
+    // The zombie was fenced: its transaction can no longer commit.
+    await expect(txnB.commit()).rejects.toThrow();
+    await zombie.disconnect();
+    await new Promise((r) => setTimeout(r, 1000));
+
+    for (const x of [a, b]) {
+      const published = ctx.rawFor(x.connector.id);
+      expect(published).toHaveLength(6);
+      expect([...countBy(published, 'jw-uidl').values()]).toEqual(Array(6).fill(1));
+      expect(await redis.get(inFlightKey(x.connector.id))).toBeNull();
+      expect((await ctx.ledgerRows(x.connector.id)).length).toBe(6);
+    }
+  });
+
+  interface Body {
+    uidl: string;
+    msg: number;
+    data: Buffer;
+  }
+
+  /** A mailbox with `count` messages, and their UIDLs and bytes as the server returns them. */
+  async function mailboxWithBodies(count: number) {
+    const { connector, user, password } = await ctx.connectorWithMailbox();
+    const dir = await ctx.scratch('in-flight');
+    const messages = await generateMessages(dir, count, { maxSize: 8192 });
+    await mailbox.deliver(user, messages.map((m) => m.file));
+    const client = await Pop3Client.connect({
+      host: testEnv.pop3Host,
+      port: testEnv.pop3sPort,
+      transport: 'pop3s',
+      tlsMode: 'strict',
+      ca: readFileSync(testEnv.pop3CaFile, 'utf8'),
+      username: user,
+      password,
+    });
+    const bodies: Body[] = [];
+    for (const u of await client.uidl()) bodies.push({ uidl: u.uid, msg: u.msg, data: await client.retr(u.msg) });
+    await client.quit();
+    return { connector, user, bodies };
+  }
+});

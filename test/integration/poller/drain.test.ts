@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimCheckSchema, RAW_CONTENT_TYPES } from '#contracts';
+import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
+import { generateMessages, mailbox, peakRss, readLogLines, sha256, waitFor, writeLargeMessage } from '../../support/poller-harness.js';
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+describe('poller: draining a journal mailbox into journal.raw.v1', () => {
+  let ctx: PollerTestContext;
+
+  beforeAll(async () => {
+    ctx = await PollerTestContext.open();
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('publishes 200 varied messages byte for byte, deletes them, and reports ok', async () => {
+    const { connector, user } = await ctx.connectorWithMailbox({ maxMessagesPerSession: 120 });
+    const dir = await ctx.scratch('drain');
+    const blobDir = await ctx.scratch('drain-blobs');
+    // 1 KiB .. 700 KiB: most inline, a few above the 512 KiB inline limit (claim checks).
+    const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 700 * 1024 });
+    await mailbox.deliver(user, messages.map((m) => m.file));
+    expect(await mailbox.count(user)).toBe(200);
+
+    const started = Date.now();
+    const poller = await ctx.startPoller({ BLOB_DIR: blobDir });
+    await waitFor('200 raw records', () => ctx.rawFor(connector.id).length >= 200, 90_000);
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
+    const elapsed = Date.now() - started;
+
+    const records = ctx.rawFor(connector.id);
+    expect(records).toHaveLength(200);
+    expect([...countBy(records, 'jw-uidl').values()].every((n) => n === 1)).toBe(true);
+    const published = countBy(records, 'jw-sha256');
+    for (const message of messages) expect(published.get(message.sha256), `message ${message.file}`).toBe(1);
+
+    let claimChecks = 0;
+    for (const record of records) {
+      expect(record.key).toBe(connector.id);
+      expect(record.headers['jw-connector-id']).toBe(connector.id);
+      expect(Number.isNaN(Date.parse(record.headers['jw-extracted-at'] ?? ''))).toBe(false);
+      if (record.headers['content-type'] === RAW_CONTENT_TYPES.inline) {
+        expect(sha256(record.value!)).toBe(record.headers['jw-sha256']);
+        expect(record.value!.length).toBe(Number(record.headers['jw-size']));
+      } else {
+        expect(record.headers['content-type']).toBe(RAW_CONTENT_TYPES.claimCheck);
+        const claim = claimCheckSchema.parse(JSON.parse(record.value!.toString('utf8')));
+        expect(claim.sha256).toBe(record.headers['jw-sha256']);
+        expect(await fileSha256(join(blobDir, claim.key))).toBe(claim.sha256);
+        claimChecks++;
+      }
+    }
+    expect(claimChecks).toBeGreaterThan(0);
+
+    // The ledger has every message, each confirmed deleted.
+    const rows = await ctx.ledgerRows(connector.id);
+    expect(rows).toHaveLength(200);
+    expect(rows.every((r) => r.deleted_at !== null)).toBe(true);
+
+    // maxMessagesPerSession=120: two sessions back to back, then an ok status with the totals.
+    const status = await waitFor('an ok status with extractedTotal 200', () => ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 200), 30_000);
+    expect(status.lastError).toBeNull();
+    expect(status.lastSuccessfulExtractAt).not.toBeNull();
+    expect(status.skipped).toEqual([]);
+    const first = ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.sessionExtracted > 0);
+    expect(first?.mailboxQueue).toBe(200);
+    expect(first?.sessionExtracted).toBe(120);
+
+    const totalBytes = messages.reduce((sum, m) => sum + m.size, 0);
+    const lines = await readLogLines(poller.logFile);
+    const ends = lines.filter((l) => l.event === 'session-end' && l.connectorId === connector.id);
+    const sessionMs = ends.filter((l) => Number(l.extracted) > 0).reduce((sum, l) => sum + Number(l.ms), 0);
+    console.info(
+      `drained 200 messages (${(totalBytes / 1048576).toFixed(1)} MiB, ${claimChecks} claim checks) in ${elapsed} ms end to end; ` +
+        `${sessionMs} ms in sessions = ${((200 / sessionMs) * 1000).toFixed(0)} msg/s, ${(totalBytes / 1048576 / (sessionMs / 1000)).toFixed(1)} MiB/s`,
+    );
+  });
+
+  it('streams a 50 MB message through the claim-check store with bounded memory', async () => {
+    const { connector, user } = await ctx.connectorWithMailbox();
+    const dir = await ctx.scratch('large');
+    const blobDir = await ctx.scratch('large-blobs');
+    const large = await writeLargeMessage(join(dir, 'large.eml'), 50 * 1024 * 1024);
+
+    // The recommended runtime setting for the poller: a small young generation, so socket buffers
+    // are reclaimed promptly instead of piling up between scavenges.
+    const poller = await ctx.startPoller({ BLOB_DIR: blobDir, NODE_OPTIONS: '--max-semi-space-size=2' });
+    await waitFor('an idle session', async () => (await readLogLines(poller.logFile)).some((l) => l.event === 'session-end' && l.connectorId === connector.id), 30_000);
+    const idle = await peakRss(poller.process.pid!);
+    await mailbox.deliver(user, [join(dir, 'large.eml')]);
+    const [record] = await waitFor('the large record', () => (ctx.rawFor(connector.id).length > 0 ? ctx.rawFor(connector.id) : null), 120_000);
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
+    const peak = await peakRss(poller.process.pid!);
+
+    expect(record!.headers['content-type']).toBe(RAW_CONTENT_TYPES.claimCheck);
+    expect(record!.headers['jw-sha256']).toBe(large.sha256);
+    expect(Number(record!.headers['jw-size'])).toBe(large.size);
+    const claim = claimCheckSchema.parse(JSON.parse(record!.value!.toString('utf8')));
+    expect(claim).toMatchObject({ sha256: large.sha256, size: large.size });
+    expect(await fileSha256(join(blobDir, claim.key))).toBe(large.sha256);
+    const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+    console.info(`50 MiB message: poller VmHWM ${mib(idle)} idle, ${mib(peak)} after the transfer (+${mib(peak - idle)})`);
+    expect(peak).toBeLessThan(200 * 1024 * 1024);
+    // Holding the message whole even once would take 50 MiB on its own.
+    expect(peak - idle).toBeLessThan(40 * 1024 * 1024);
+  });
+});
