@@ -41,6 +41,8 @@ export interface SessionDeps {
   blobStore: BlobStore;
   settings: SessionSettings;
   logger: Logger;
+  /** Told of every batch once it is committed and in the ledger (metrics). */
+  onPublished?: (connectorId: string, messages: ExtractedMessage[]) => void;
 }
 
 export interface SessionControl {
@@ -242,6 +244,7 @@ export class ExtractionSession {
     await publisher.publish(messages, this.control.signal);
     // Committed (acks=all) and in the ledger: now, and only now, the batch may be DELEted.
     this.extracted += messages.length;
+    this.deps.onPublished?.(this.connector.id, messages);
     if (this.lease.held && !this.control.signal.aborted) {
       await client.deleMany(messages.map((m) => m.msg));
       this.deleted.push(...messages);

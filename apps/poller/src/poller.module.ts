@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
-import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, KAFKA, LOGGER, readinessProvider, REDIS } from '#platform';
+import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, KAFKA, LOGGER, METRICS, MetricsModule, PipelineMetrics, readinessProvider, REDIS } from '#platform';
 import type { PollerConfig } from './config.js';
 import { PollerService } from './poller.service.js';
 import { createPollerRuntime } from './runtime.js';
@@ -23,13 +23,15 @@ export class PollerModule {
         }),
         // Ready when PostgreSQL, Redis and Kafka answer.
         HealthModule.register(readinessProvider),
+        MetricsModule.register(new PipelineMetrics()),
       ],
       providers: [
         { provide: CONFIG, useValue: config },
         {
           provide: POLLER_RUNTIME,
-          inject: [DATA_SOURCE, KAFKA, REDIS, LOGGER],
-          useFactory: (dataSource: DataSource, kafka: KafkaGateway, redis: Redis, log: Logger) => createPollerRuntime(config, { dataSource, kafka, redis }, log),
+          inject: [DATA_SOURCE, KAFKA, REDIS, LOGGER, METRICS],
+          useFactory: (dataSource: DataSource, kafka: KafkaGateway, redis: Redis, log: Logger, metrics: PipelineMetrics) =>
+            createPollerRuntime(config, { dataSource, kafka, redis }, log, metrics),
         },
         PollerService,
       ],

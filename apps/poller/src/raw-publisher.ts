@@ -2,6 +2,7 @@ import { formatRawHeaders, TOPICS, type RAW_CONTENT_TYPES } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
+import { startTrace } from '#platform';
 import { withDeadline } from './deadline.js';
 import { settleInFlight, type InFlightPort, type InFlightScanner } from './in-flight.js';
 import type { LedgerEntry, LedgerPort } from './ledger.js';
@@ -165,6 +166,7 @@ export function rawRecord(connectorId: string, message: ExtractedMessage): Outgo
       size: message.size,
       extractedAt: message.extractedAt,
       contentType: message.contentType,
+      traceparent: startTrace('poller.extract', { 'journalwire.connector': connectorId, 'journalwire.uidl': message.uidl }),
     }),
   };
 }

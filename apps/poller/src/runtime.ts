@@ -5,6 +5,7 @@ import { FileSystemBlobStore } from '#blob-store';
 import { JournalwireError } from '#errors';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
+import type { PipelineMetrics } from '#platform';
 import { ConnectorEntity, CredentialCipher, pop3OptionsFor } from '#persistence';
 import { Pop3Client } from '#pop3';
 import type { PollerConfig } from './config.js';
@@ -32,7 +33,7 @@ export interface PollerClients {
 }
 
 /** Builds the poller's object graph from its configuration and I/O clients. */
-export function createPollerRuntime(config: PollerConfig, clients: PollerClients, logger: Logger): PollerRuntime {
+export function createPollerRuntime(config: PollerConfig, clients: PollerClients, logger: Logger, metrics?: PipelineMetrics): PollerRuntime {
   const { dataSource, kafka, redis } = clients;
   const cipher = new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS.split(',').map((k) => k.trim()).filter(Boolean));
   const caBundle = config.POP3_CA_FILE ? readCaBundle(config.POP3_CA_FILE) : undefined;
@@ -69,6 +70,10 @@ export function createPollerRuntime(config: PollerConfig, clients: PollerClients
       retrieveWindow: config.RETRIEVE_WINDOW,
     },
     logger,
+    onPublished: (connectorId, messages) => {
+      metrics?.extracted.inc({ connector: connectorId }, messages.length);
+      metrics?.extractedBytes.inc({ connector: connectorId }, messages.reduce((sum, m) => sum + m.size, 0));
+    },
   };
   const runner = new SessionRunner(
     leases,
@@ -76,7 +81,16 @@ export function createPollerRuntime(config: PollerConfig, clients: PollerClients
     status,
     failures,
     sessionDeps,
-    { instanceId: config.POLLER_INSTANCE_ID, maxRetrievalAttempts: config.MAX_RETRIEVAL_ATTEMPTS, kafkaBackoffMaxMs: config.KAFKA_BACKOFF_MAX_MS },
+    {
+      instanceId: config.POLLER_INSTANCE_ID,
+      maxRetrievalAttempts: config.MAX_RETRIEVAL_ATTEMPTS,
+      kafkaBackoffMaxMs: config.KAFKA_BACKOFF_MAX_MS,
+      onSessionEnd: (connector, result) => {
+        const seconds = (result.endedAt.getTime() - result.startedAt.getTime()) / 1000;
+        metrics?.pop3SessionSeconds.observe({ connector: connector.id, result: result.outcome }, seconds);
+        if (result.error) metrics?.pop3Errors.inc({ connector: connector.id, code: result.error.code });
+      },
+    },
     logger,
   );
   const scheduler = new Scheduler(

@@ -12,6 +12,8 @@ export interface RunnerSettings {
   kafkaBackoffMaxMs: number;
   /** Base of the exponential back-off after failed sessions. */
   backoffBaseMs?: number;
+  /** Told of every finished session (metrics). */
+  onSessionEnd?: (connector: ConnectorEntity, result: SessionResult) => void;
 }
 
 export type RunOutcome = 'ran' | 'busy' | 'not-due';
@@ -55,6 +57,7 @@ export class SessionRunner {
         },
         result.error ? `session end: ${result.error.message}` : 'session end',
       );
+      this.settings.onSessionEnd?.(connector, result);
       // Lease lost: the new holder reports and schedules. Removed: there is nothing to report on.
       if (result.outcome === 'lease-lost' || result.outcome === 'removed') return 'ran';
       await this.report(connector, result, control.stopRequested());

@@ -45,3 +45,12 @@ export async function withMessageSpan<T>(name: string, traceparent: string | und
     span.end();
   }
 }
+
+/** Starts a message's trace (a finished root span) and returns its traceparent for the record. */
+export function startTrace(name: string, attributes: Attributes): string | undefined {
+  const span = trace.getTracer('journalwire').startSpan(name, { attributes, root: true });
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(context.active(), span), carrier);
+  span.end();
+  return carrier.traceparent;
+}

@@ -1,0 +1,97 @@
+import type { ErrorCode } from '#errors';
+
+/** Implicit TLS (default port 995) | STLS upgrade (usually 110) | plain, only when explicitly chosen. */
+export type Pop3Transport = 'pop3s' | 'stls' | 'plain';
+
+/** `strict`: the certificate chain and the host name must verify. `relaxed`: any certificate, still reported. */
+export type TlsMode = 'strict' | 'relaxed';
+
+export interface Pop3Timeouts {
+  /** Name resolution, TCP connect and TLS handshake (also the STLS handshake). Default 10 s. */
+  connectMs?: number;
+  /** Waiting for the server's greeting. Default 10 s. */
+  greetingMs?: number;
+  /** Longest silence while a command's response is awaited (not while a stream consumer applies backpressure). Default 60 s. */
+  commandMs?: number;
+}
+
+export type Pop3TraceDirection = 'client' | 'server';
+
+export interface Pop3ConnectOptions {
+  host: string;
+  port: number;
+  transport: Pop3Transport;
+  tlsMode: TlsMode;
+  /** Extra trusted CA bundle (PEM) for strict mode, in addition to the system CAs. */
+  ca?: string | Buffer;
+  /** TLS SNI / host name to verify (default: host). */
+  servername?: string;
+  username: string;
+  password: string;
+  timeouts?: Pop3Timeouts;
+  /** Protocol trace: command and status lines only, never message bodies, credentials redacted. */
+  trace?: (direction: Pop3TraceDirection, line: string) => void;
+}
+
+export interface TlsPeerInfo {
+  protocol: string | null;
+  subject: string;
+  issuer: string;
+  fingerprint256: string;
+  validFrom: string;
+  validTo: string;
+  /** True only when the chain verified and the certificate is valid for the host name. */
+  authorized: boolean;
+  /** The chain error code (e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`) or `ERR_TLS_CERT_ALTNAME_INVALID`. */
+  authorizationError: string | null;
+}
+
+export interface MailboxStat {
+  count: number;
+  size: number;
+}
+
+export interface ListEntry {
+  msg: number;
+  size: number;
+}
+
+export interface UidlEntry {
+  msg: number;
+  uid: string;
+}
+
+export interface RetrievedMessage {
+  msg: number;
+  data: Buffer;
+}
+
+export interface RetrieveManyOptions {
+  /** Outstanding RETR commands when the server advertises PIPELINING (default 32); 1 otherwise. */
+  window?: number;
+}
+
+export type ProbeStepName =
+  | 'name-resolution'
+  | 'tcp'
+  | 'tls'
+  | 'greeting'
+  | 'capabilities'
+  | 'stls'
+  | 'authentication'
+  | 'stat';
+
+export interface ProbeStep {
+  step: ProbeStepName;
+  ok: boolean;
+  ms: number;
+  detail?: string;
+  tls?: TlsPeerInfo;
+}
+
+export interface ProbeReport {
+  ok: boolean;
+  steps: ProbeStep[];
+  error?: { code: ErrorCode; message: string };
+  mailbox?: MailboxStat;
+}
