@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       encryptionMode: 'strict',
       journalNonInternalAddresses: true,
       journalUnknownInternalAddresses: true,
-      pollIntervalSeconds: 1,
+      pollIntervalSeconds: 5,
       maxMessagesPerSession: 100000,
     });
     const id = String(connector.id);

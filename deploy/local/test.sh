@@ -8,4 +8,12 @@ source deploy/local/env.sh
 deploy/local/prepare.sh
 npx eslint .
 npx tsc -p tsconfig.json --noEmit
-npx vitest run "$@"
+if [ "$#" -gt 0 ]; then
+  exec npx vitest run "$@"
+fi
+# The tiers run one after another: integration and end-to-end tests share the local stack and
+# some of them stop the broker or restart Redis on purpose.
+for tier in unit integration e2e; do
+  echo "== $tier tests"
+  npx vitest run --project "$tier"
+done

@@ -80,7 +80,7 @@ export class Pipeline {
       encrypted: true,
       encryptionMode: 'strict',
       journalType: 'envelope',
-      pollIntervalSeconds: 1,
+      pollIntervalSeconds: 5,
       maxMessagesPerSession: 10000,
       ...settings,
     });
