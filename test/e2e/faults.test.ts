@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileConnector } from '#kafka';
-import { generateJournalReport, Pipeline, seededRandom, TcpProxy, testEnv, type ServiceName } from '#test-support';
+import { generateJournalReport, Pipeline, seededRandom, TcpProxy, TEST_RUN_ID, testEnv, type ServiceName } from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
 const run = promisify(execFile);
@@ -13,7 +13,7 @@ const run = promisify(execFile);
 /** A small generated mailbox: enough messages that a fault lands mid-drain. */
 function mailboxOf(count: number, seed: number, size = 6 * 1024): Buffer[] {
   const random = seededRandom(seed);
-  return Array.from({ length: count }, (_, i) => generateJournalReport(seed * 10_000 + i, size, random).bytes);
+  return Array.from({ length: count }, (_, i) => generateJournalReport(seed * 10_000 + i, size, random, TEST_RUN_ID).bytes);
 }
 
 describe('faults never lose or double a message', () => {
@@ -54,9 +54,9 @@ describe('faults never lose or double a message', () => {
     expect(new Set(archives.map((r) => r.sha256Before)).size).toBe(count);
   }
 
-  for (const name of ['poller', 'envelope', 'policy', 'status'] as ServiceName[]) {
+  for (const [index, name] of (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).entries()) {
     it(`SIGKILL of the ${name} during a drain, then a restart`, async () => {
-      const files = mailboxOf(200, name.length + 1);
+      const files = mailboxOf(200, index + 1);
       const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
       await waitForProgress(id, 20);
       await pipeline.service(name).kill();
@@ -70,7 +70,7 @@ describe('faults never lose or double a message', () => {
     const files = mailboxOf(200, 11);
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
     await waitForProgress(id, 20);
-    await run('deploy/local/stack.sh', ['stop', 'kafka']);
+    await run('deploy/local/stack.sh', ['stop', '--keep', 'kafka']);
     try {
       const left = Number((await run('deploy/local/mailbox.sh', ['count', mailbox])).stdout.trim());
       await new Promise((r) => setTimeout(r, 4000));
@@ -120,7 +120,7 @@ describe('faults never lose or double a message', () => {
 
   it('a 50 MB message goes through the claim-check store byte for byte', async () => {
     const random = seededRandom(16);
-    const big = generateJournalReport(999_999, 50 * 1024 * 1024, random);
+    const big = generateJournalReport(999_999, 50 * 1024 * 1024, random, TEST_RUN_ID);
     const { id, mailbox } = await pipeline.connectorWithMailbox([big.bytes], settings);
     await pipeline.waitUntilDrained(id, mailbox, 1, 300_000);
     const { archived } = await pipeline.outcomes(id);

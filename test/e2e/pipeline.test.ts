@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '#contracts';
 import { headersToStrings, readTopicsToEnd, reconcileConnector } from '#kafka';
-import { generateJournalReport, journalSize, Pipeline, seededRandom } from '#test-support';
+import { generateJournalReport, journalSize, Pipeline, seededRandom, TEST_RUN_ID, withRunMessageIds } from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
 const SAMPLES = 'test/fixtures/journal';
@@ -24,9 +24,11 @@ describe('the whole pipeline, as a user runs it', () => {
 
   it('drains the sample reports and generated ones, and gives every message exactly one outcome', async () => {
     const samples = readdirSync(SAMPLES).filter((f) => f.endsWith('.eml')).sort();
-    const sampleBytes = new Map(samples.map((name) => [name, readFileSync(join(SAMPLES, name))]));
+    // Each run makes the samples' Message-IDs its own, so originals archived by earlier runs
+    // (dedup keys are global) do not turn this run's archives into merges.
+    const sampleBytes = new Map(samples.map((name) => [name, withRunMessageIds(readFileSync(join(SAMPLES, name)), TEST_RUN_ID)]));
     const random = seededRandom(2026);
-    const generated = Array.from({ length: 40 }, (_, i) => generateJournalReport(i, journalSize(random) / 4, random).bytes);
+    const generated = Array.from({ length: 40 }, (_, i) => generateJournalReport(i, journalSize(random) / 4, random, TEST_RUN_ID).bytes);
     const files = [...sampleBytes.values(), ...generated];
 
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, {
@@ -80,7 +82,7 @@ describe('the whole pipeline, as a user runs it', () => {
 
   it('follows one message from RETR to archive with one trace id in the Kafka headers', async () => {
     const random = seededRandom(7);
-    const { id, mailbox } = await pipeline.connectorWithMailbox([generateJournalReport(1, 4096, random).bytes], { journalNonInternalAddresses: true });
+    const { id, mailbox } = await pipeline.connectorWithMailbox([generateJournalReport(1, 4096, random, TEST_RUN_ID).bytes], { journalNonInternalAddresses: true });
     await pipeline.waitUntilDrained(id, mailbox, 1);
     const traces = new Map<string, string>();
     await readTopicsToEnd(pipeline.kafka, [TOPICS.raw, TOPICS.classified, TOPICS.archived], (record) => {

@@ -27,14 +27,14 @@ const EXTERNAL = ['customer@fabrikam.com', 'partner@fabrikam.de', 'sales@northwi
  * An Exchange 2010-style envelope journal report of about `size` bytes (CRLF lines, 8-bit bytes
  * and dot-leading lines included), with `internalShare` of the messages having an internal sender.
  */
-export function generateJournalReport(index: number, size: number, random: () => number): GeneratedReport {
+export function generateJournalReport(index: number, size: number, random: () => number, salt = ''): GeneratedReport {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const kind = random();
   const sender = kind < 0.7 ? `${pick(INTERNAL)}@contoso.com` : kind < 0.85 ? pick(EXTERNAL) : `unknown${index}@contoso.com`;
   const recipients = [kind < 0.7 ? pick(EXTERNAL) : `${pick(INTERNAL)}@contoso.com`];
   if (random() < 0.5) recipients.push(`${pick(INTERNAL)}@contoso.com`);
   if (kind >= 0.7 && kind < 0.85 && random() < 0.5) recipients[0] = pick(EXTERNAL);
-  const messageId = `<gen-${index}-${Math.floor(random() * 1e9)}@contoso.com>`;
+  const messageId = `<gen-${index}-${Math.floor(random() * 1e9)}${salt}@contoso.com>`;
   const boundary = `_${index.toString(16).padStart(8, '0')}-journal_`;
   const head = [
     'Received: from EXHUB01.contoso.com (10.0.0.1) by mx.archive.example with ESMTPS; Thu, 1 Jan 2026 10:00:00 +0000',
@@ -95,3 +95,14 @@ export function journalSize(random: () => number): number {
   const value = Math.exp(Math.log(min) + random() * (Math.log(max) - Math.log(min)));
   return Math.round(value);
 }
+
+/**
+ * Makes every Message-ID in a message unique to `run`: dedup keys are global, so an original that
+ * an earlier test run archived would otherwise turn this run's archive into a merge.
+ */
+export function withRunMessageIds(bytes: Buffer, run: string): Buffer {
+  return Buffer.from(bytes.toString('latin1').replace(/^(message-id:\s*<[^<>@\r\n]+)@/gim, `$1.${run}@`), 'latin1');
+}
+
+/** A short id unique to this test run. */
+export const TEST_RUN_ID = `${Date.now().toString(36)}${process.pid.toString(36)}`;

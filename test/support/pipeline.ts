@@ -98,7 +98,7 @@ export class Pipeline {
     for (;;) {
       try {
         last = await this.status(id);
-        if (last.counters.extracted >= expected && last.processingQueue === 0 && (await mailboxCount(mailbox)) === 0) return last;
+        if (last.counters.extracted >= expected && last.processingQueue === 0 && last.pop3MailboxQueue === 0 && (await mailboxCount(mailbox)) === 0) return last;
       } catch {
         // the status service may be restarting
       }

@@ -2,14 +2,14 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { BlobStore } from '#blob-store';
 import { CONSUMER_GROUPS, encodeRecord, classifiedRecordSchema, deadLetterRecordSchema, parseRawHeaders, TOPICS, type RawHeaders } from '#contracts';
 import { toJournalwireError } from '#errors';
-import { buildClassifiedRecord } from '#journal';
+import { buildClassifiedRecord, buildClassifiedRecordFromStream } from '#journal';
 import { headersToStrings, TransactionalProcessor, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
-import { loadRawMessage } from './message-source.js';
+import { rawMessageOf } from './message-source.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS } from './tokens.js';
 
 /** journal.raw.v1 → parse the envelope, classify → journal.classified.v1 (or journal.dlq.v1). */
@@ -52,11 +52,10 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async classifyMessage(record: IncomingRecord, headers: RawHeaders, traceparent: string | undefined): Promise<OutgoingRecord[]> {
-    const { bytes, ref } = await loadRawMessage(headers, record.value, this.blobStore);
+    const message = rawMessageOf(headers, record.value, this.blobStore);
     const connector = await this.connectors.get(headers.connectorId);
-    const classified = buildClassifiedRecord({
-      raw: bytes,
-      message: ref,
+    const input = {
+      message: message.ref,
       connectorId: headers.connectorId,
       uidl: headers.uidl,
       sha256: headers.sha256,
@@ -65,7 +64,10 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       extractedAt: headers.extractedAt,
       directory: this.directory.current,
       rawRecord: { partition: record.partition, offset: record.offset },
-    });
+    };
+    // A claim-checked message is parsed as a stream: a 100 MB report is never held in memory.
+    const classified =
+      message.kind === 'inline' ? buildClassifiedRecord({ ...input, raw: message.bytes }) : await buildClassifiedRecordFromStream({ ...input, stream: message.open() });
     return [
       {
         topic: TOPICS.classified,

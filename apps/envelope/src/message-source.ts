@@ -1,18 +1,21 @@
+import type { Readable } from 'node:stream';
 import type { BlobStore } from '#blob-store';
-import { claimCheckSchema, RAW_CONTENT_TYPES, type MessageRef, type RawHeaders } from '#contracts';
+import { claimCheckSchema, RAW_CONTENT_TYPES, type ClaimCheck, type MessageRef, type RawHeaders } from '#contracts';
 import { JournalwireError } from '#errors';
 
-/** The bytes of a raw record (inline, or fetched through its claim check) and how to refer to them. */
-export async function loadRawMessage(headers: RawHeaders, value: Buffer | null, blobStore: BlobStore): Promise<{ bytes: Buffer; ref: MessageRef }> {
+/** A raw record's message: inline bytes, or a claim check to stream from the blob store. */
+export type RawMessage = { kind: 'inline'; bytes: Buffer; ref: MessageRef } | { kind: 'claim-check'; claimCheck: ClaimCheck; ref: MessageRef; open: () => Readable };
+
+export function rawMessageOf(headers: RawHeaders, value: Buffer | null, blobStore: BlobStore): RawMessage {
   if (!value) throw new JournalwireError('validation', 'Raw record has no value');
   if (headers.contentType === RAW_CONTENT_TYPES.inline) {
-    return { bytes: value, ref: { inline: value.toString('base64') } };
+    return { kind: 'inline', bytes: value, ref: { inline: value.toString('base64') } };
   }
-  let claimCheck;
+  let claimCheck: ClaimCheck;
   try {
     claimCheck = claimCheckSchema.parse(JSON.parse(value.toString('utf8')));
   } catch (error) {
     throw new JournalwireError('validation', 'Raw record claims a claim check but its value is not one', { cause: error });
   }
-  return { bytes: await blobStore.get(claimCheck), ref: { claimCheck } };
+  return { kind: 'claim-check', claimCheck, ref: { claimCheck }, open: () => blobStore.getStream(claimCheck) };
 }

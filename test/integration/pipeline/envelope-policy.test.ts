@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatRawHeaders, RAW_CONTENT_TYPES, TOPICS } from '#contracts';
 import { reconcileConnector } from '#kafka';
 import { createDataSource } from '#persistence';
-import { deleteConnectors, generateJournalReport, insertConnector, Pipeline, seededRandom, startService, testEnv, type RunningService } from '#test-support';
+import { deleteConnectors, generateJournalReport, insertConnector, Pipeline, seededRandom, startService, TEST_RUN_ID, testEnv, withRunMessageIds, type RunningService } from '#test-support';
 
 const run = promisify(execFile);
 const SAMPLES = 'test/fixtures/journal';
-const sample = (name: string) => readFileSync(join(SAMPLES, name));
+const sample = (name: string) => withRunMessageIds(readFileSync(join(SAMPLES, name)), TEST_RUN_ID);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 // The envelope and policy services as processes on the real broker and database, fed raw
@@ -121,7 +121,7 @@ describe('envelope and policy services', () => {
   it('loses nothing and archives nothing twice when the policy service is killed mid-stream', async () => {
     const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
     const random = seededRandom(99);
-    const messages = Array.from({ length: 400 }, (_, i) => generateJournalReport(i, 3000, random).bytes);
+    const messages = Array.from({ length: 400 }, (_, i) => generateJournalReport(i, 3000, random, TEST_RUN_ID).bytes);
     await publish(id, messages);
     await new Promise((r) => setTimeout(r, 700));
     await policy.kill();
