@@ -22,9 +22,26 @@ export interface ServiceOptions {
  */
 export async function startService(options: ServiceOptions): Promise<INestApplication> {
   initTracing(options.service, options.tracing?.exporter ?? 'none', options.tracing?.otlpEndpoint);
-  process.once('beforeExit', () => void shutdownTracing());
   const app = await NestFactory.create(options.module, { logger: new NestLoggerAdapter(options.logger), bufferLogs: false });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // On SIGTERM/SIGINT: close the app (every module's shutdown hooks run), then exit 0. Nest's own
+  // enableShutdownHooks re-raises the signal instead, which reports as a kill, not a clean exit.
+  const shutdown = (signal: NodeJS.Signals) => {
+    options.logger.info({ signal }, `${options.service} shutting down`);
+    const force = setTimeout(() => process.exit(1), 60_000);
+    force.unref();
+    app
+      .close()
+      .then(() => shutdownTracing())
+      .then(
+        () => exitAfterFlush(options.logger, 0),
+        (error: unknown) => {
+          options.logger.error({ err: error }, `${options.service} did not shut down cleanly`);
+          exitAfterFlush(options.logger, 1);
+        },
+      );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   await options.configure?.(app);
   await app.listen(options.port, options.host);
   options.logger.info({ host: options.host, port: options.port }, `${options.service} listening`);
@@ -39,4 +56,9 @@ export function runMain(service: string, main: () => Promise<unknown>): void {
     logger.flush();
     setTimeout(() => process.exit(1), 100);
   });
+}
+
+function exitAfterFlush(logger: Logger, code: number): void {
+  logger.info(code === 0 ? 'stopped' : 'stopped with errors');
+  logger.flush(() => process.exit(code));
 }

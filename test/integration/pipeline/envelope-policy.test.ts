@@ -73,16 +73,19 @@ describe('envelope and policy services', () => {
   }
 
   it('applies every combination of the journaling filters', async () => {
-    // 01: external sender to unknown-internal recipients; 02: internal; a generated all-external one.
+    // 02: internal; 01 rewritten to unknown contoso.com recipients (unknown-internal) and to fabrikam.com ones (external).
     const external = Buffer.from(sample('01-exch2007-rtm-basic-fields.eml').toString('latin1').replaceAll('alice@contoso.com', 'x@fabrikam.com').replaceAll('bob@contoso.com', 'y@fabrikam.com'), 'latin1');
-    const messages = [sample('02-exch2010-extended-fields-on-behalf-of.eml'), sample('01-exch2007-rtm-basic-fields.eml'), external];
+    const unknownInternal = Buffer.from(sample('01-exch2007-rtm-basic-fields.eml').toString('latin1').replaceAll('alice@contoso.com', 'ann@contoso.com').replaceAll('bob@contoso.com', 'ben@contoso.com'), 'latin1');
+    const base = [sample('02-exch2010-extended-fields-on-behalf-of.eml'), unknownInternal, external];
     const expectations: Array<[boolean, boolean, string[]]> = [
       [false, false, ['archive', 'unknown-internal-not-journaled', 'external-not-journaled']],
       [true, false, ['archive', 'unknown-internal-not-journaled', 'archive']],
       [false, true, ['archive', 'archive', 'external-not-journaled']],
       [true, true, ['archive', 'archive', 'archive']],
     ];
-    for (const [journalNonInternal, journalUnknownInternal, expected] of expectations) {
+    for (const [combination, [journalNonInternal, journalUnknownInternal, expected]] of expectations.entries()) {
+      // Originals unique to each connector: dedup keys are global, so shared ones would merge.
+      const messages = base.map((bytes) => withRunMessageIds(bytes, `c${combination}`));
       const id = await connector({ journalNonInternal, journalUnknownInternal });
       await publish(id, messages);
       const outcomes = await settle(id, messages.length);
