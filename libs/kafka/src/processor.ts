@@ -61,6 +61,13 @@ export class TransactionalProcessor {
     this.producer = producer;
     const consumer = this.kafka.createConsumer(this.options.groupId, { readCommitted: true });
     this.consumer = consumer;
+    // kafkajs gives up on errors it deems non-retriable (e.g. no group coordinator while the broker
+    // restarts) and leaves the consumer stopped: start over, so a broker outage only delays work.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.stopping) return;
+      this.logger.error({ err: payload.error }, `processor ${this.options.groupId} crashed; starting over`);
+      void this.restart();
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     const chunkSize = this.options.chunkSize ?? 100;
@@ -117,6 +124,13 @@ export class TransactionalProcessor {
       throw error;
     }
     this.options.onCommitted?.(chunk, outputs);
+  }
+
+  private async restart(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (!this.stopping) await this.runUntilStopped();
   }
 
   async stop(): Promise<void> {
