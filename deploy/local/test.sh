@@ -13,7 +13,17 @@ if [ "$#" -gt 0 ]; then
 fi
 # The tiers run one after another: integration and end-to-end tests share the local stack and
 # some of them stop the broker or restart Redis on purpose.
+reports="${JW_RUN_DIR:-/tmp/journalwire}/test-reports"
+mkdir -p "$reports"
 for tier in unit integration e2e; do
   echo "== $tier tests"
-  npx vitest run --project "$tier"
+  npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile="$reports/$tier.json"
 done
+node -e '
+  let passed = 0, failed = 0, skipped = 0;
+  for (const tier of ["unit", "integration", "e2e"]) {
+    const r = require(process.argv[1] + "/" + tier + ".json");
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`all tiers: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$reports"
