@@ -61,9 +61,11 @@ async function main(): Promise<void> {
       { host: testEnv.pop3Host, port: testEnv.pop3sPort, transport: 'pop3s', tlsMode: 'strict', ca: readFileSync(testEnv.pop3CaFile), username: ceilingBox, password: 'bench-pass' },
       MESSAGES,
     );
-    await run('deploy/local/mailbox.sh', ['delete', ceilingBox]);
     const ceilingRate = ceiling.messages / ceiling.seconds;
     log(`ceiling: ${ceilingRate.toFixed(0)} msgs/s (${(ceiling.bytes / ceiling.seconds / 1024 / 1024).toFixed(1)} MB/s)`);
+    // Dovecot may still be closing the reader's session: removing the mailbox is best effort.
+    await new Promise((r) => setTimeout(r, 1000));
+    await run('deploy/local/mailbox.sh', ['delete', ceilingBox]).catch(() => undefined);
 
     await pipeline.start();
     await pipeline.api('POST', '/v1/directory/import', { domains: ['contoso.com'], addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'] });
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
       log('|---|---|');
       for (const [key, value] of Object.entries(result)) log(`| ${key} | ${typeof value === 'object' ? JSON.stringify(value) : value} |`);
     }
-    await run('deploy/local/mailbox.sh', ['delete', mailbox]);
+    await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
   } finally {
     await pipeline.stop();
     rmSync(pipeline.blobDir, { recursive: true, force: true });
