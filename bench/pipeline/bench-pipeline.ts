@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
 import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, TOPICS } from '#contracts';
 import { readTopicsToEnd, reconcileConnector } from '#kafka';
 import { deliver, generateJournalReport, journalSize, mailboxCount, Pipeline, seededRandom, testEnv, type ServiceName } from '#test-support';
@@ -23,9 +24,54 @@ const log = (line: string) => {
   if (!args.json) process.stdout.write(`${line}\n`);
 };
 
+/** Drops and recreates a database next to the test database, migrated; returns its URL. */
+async function freshDatabase(name: string): Promise<string> {
+  const url = new URL(testEnv.databaseUrl);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  await run(process.execPath, ['dist/scripts/migrate.js'], { env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' } });
+  return url.toString();
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** User + system CPU seconds a process has used so far (0 when it is gone). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total CPU ticks of the whole machine, from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+function pidFromFile(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function peakRssMb(pid: number | undefined): number {
@@ -50,7 +96,10 @@ async function main(): Promise<void> {
   }
   log(`  ${(totalBytes / 1024 / 1024).toFixed(1)} MiB, mean ${(totalBytes / MESSAGES / 1024).toFixed(1)} KiB`);
 
-  const pipeline = new Pipeline({ BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' });
+  // A database of its own: connectors other runs and tests left behind (some with wrong passwords,
+  // which make Dovecot slow down every login from this address) must not share the poller.
+  const databaseUrl = await freshDatabase('journalwire_bench');
+  const pipeline = new Pipeline({ BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl });
   try {
     // The ceiling: the same messages in a second mailbox, read by a minimal pipelined reader.
     const ceilingBox = `bench-ceiling-${Date.now()}@contoso.test`;
@@ -74,6 +123,12 @@ async function main(): Promise<void> {
     await deliver(mailbox, files);
     files.length = 0;
 
+    const cpuPids = {
+      ...Object.fromEntries((['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [name, pipeline.services.get(name)?.process.pid])),
+      kafka: pidFromFile(`${testEnv.runDir}/kafka/kafka.pid`),
+    };
+    const machineBefore = machineCpu();
+    const cpuBefore = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, cpuSeconds(pid)]));
     const started = performance.now();
     const connector = await pipeline.api('POST', '/v1/connectors', {
       description: 'bench',
@@ -98,6 +153,10 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (performance.now() - started) / 1000;
+    // Where the cores went during the drain; "machine" is the share of all cores that was busy.
+    const machineAfter = machineCpu();
+    const cpu = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, Number((cpuSeconds(pid) - cpuBefore[name]!).toFixed(1))]));
+    const machineBusy = Number(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)).toFixed(2));
     const rss = Object.fromEntries((['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [name, peakRssMb(pipeline.services.get(name)?.process.pid)]));
 
     const latencies: number[] = [];
@@ -128,6 +187,8 @@ async function main(): Promise<void> {
       lost,
       duplicated,
       peak_rss_mb: rss,
+      cpu_seconds: cpu,
+      machine_busy: machineBusy,
     };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);

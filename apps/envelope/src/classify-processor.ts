@@ -3,7 +3,7 @@ import type { BlobStore } from '#blob-store';
 import { CONSUMER_GROUPS, encodeRecord, classifiedRecordSchema, deadLetterRecordSchema, parseRawHeaders, TOPICS, type RawHeaders } from '#contracts';
 import { toJournalwireError } from '#errors';
 import { buildClassifiedRecord, buildClassifiedRecordFromStream } from '#journal';
-import { headersToStrings, TransactionalProcessor, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
+import { eachRecord, headersToStrings, TransactionalProcessor, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
@@ -33,7 +33,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       topics: [TOPICS.raw],
       transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
       chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
-      handle: (record) => this.classify(record),
+      handleChunk: eachRecord((record) => this.classify(record)),
       onError: (record, error) => [this.deadLetter(record, error)],
       onCommitted: (_records, outputs) => this.count(outputs),
     });

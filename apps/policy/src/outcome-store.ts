@@ -1,66 +1,115 @@
-import type { DataSource } from 'typeorm';
-import type { RawRecordRef } from '#contracts';
+import type { DataSource, EntityManager } from 'typeorm';
 import { JournalwireError } from '#errors';
-import { ArchiveKeyEntity, RawOutcomeEntity } from '#persistence';
+import type { ArchiveClaim, PlanWrites, PriorOutcome } from '#policy';
 
-export type Outcome = RawOutcomeEntity['outcome'];
+interface OutcomeRow {
+  raw_id: string;
+  outcome: PriorOutcome['outcome'];
+  archive_id: string | null;
+  raw_partition: number;
+  raw_offset: string;
+}
 
-export interface ArchiveClaim {
-  archiveId: string;
-  firstRawId: string;
-  source: RawRecordRef;
+interface ClaimRow {
+  dedup_key: string;
+  archive_id: string;
+  first_raw_id: string;
+  first_raw_partition: number;
+  first_raw_offset: string;
 }
 
 /**
  * The policy service's memory in PostgreSQL: which raw records already have an outcome, and
- * which originals (by dedup key) are archived. Writes are idempotent, so a replayed record
- * finds its own earlier decision.
+ * which originals (by dedup key) are archived. A chunk costs two reads and one transaction,
+ * whatever its size. Writes are idempotent, so a replayed chunk finds its own earlier decisions.
  */
 export class OutcomeStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async findOutcome(rawId: string): Promise<RawOutcomeEntity | null> {
-    return this.guard(() => this.dataSource.getRepository(RawOutcomeEntity).findOneBy({ rawId }));
+  async findOutcomes(rawIds: string[]): Promise<Map<string, PriorOutcome>> {
+    if (rawIds.length === 0) return new Map();
+    const rows = await this.guard<OutcomeRow[]>(() =>
+      this.dataSource.query(`SELECT raw_id, outcome, archive_id, raw_partition, raw_offset FROM raw_outcomes WHERE raw_id = ANY($1::text[])`, [unique(rawIds)]),
+    );
+    return new Map(rows.map((row) => [row.raw_id, { outcome: row.outcome, archiveId: row.archive_id, source: { partition: row.raw_partition, offset: row.raw_offset } }]));
   }
 
-  async recordOutcome(rawId: string, outcome: Outcome, archiveId: string | null, source: RawRecordRef): Promise<void> {
-    await this.guard(() =>
+  async findClaims(dedupKeys: string[]): Promise<Map<string, ArchiveClaim>> {
+    if (dedupKeys.length === 0) return new Map();
+    const rows = await this.guard<ClaimRow[]>(() =>
       this.dataSource.query(
-        `INSERT INTO raw_outcomes (raw_id, outcome, archive_id, decided_at, raw_partition, raw_offset)
-         VALUES ($1, $2, $3, now(), $4, $5)
-         ON CONFLICT (raw_id) DO UPDATE SET outcome = $2, archive_id = $3, decided_at = now(), raw_partition = $4, raw_offset = $5`,
-        [rawId, outcome, archiveId, source.partition, source.offset],
+        `SELECT dedup_key, archive_id, first_raw_id, first_raw_partition, first_raw_offset FROM archive_keys WHERE dedup_key = ANY($1::text[])`,
+        [unique(dedupKeys)],
       ),
     );
+    return new Map(rows.map((row) => [row.dedup_key, { archiveId: row.archive_id, firstRawId: row.first_raw_id, source: { partition: row.first_raw_partition, offset: row.first_raw_offset } }]));
   }
 
-  /** Claims a dedup key for this raw record unless another already holds it; returns the holder. */
-  async claimArchiveKey(dedupKey: string, archiveId: string, rawId: string, source: RawRecordRef, mailboxes: string[]): Promise<ArchiveClaim> {
-    return this.guard(async () => {
-      await this.dataSource.query(
-        `INSERT INTO archive_keys (dedup_key, archive_id, first_raw_id, mailboxes, created_at, first_raw_partition, first_raw_offset)
-         VALUES ($1, $2, $3, $4::jsonb, now(), $5, $6) ON CONFLICT (dedup_key) DO NOTHING`,
-        [dedupKey, archiveId, rawId, JSON.stringify(mailboxes), source.partition, source.offset],
-      );
-      const row = await this.dataSource.getRepository(ArchiveKeyEntity).findOneByOrFail({ dedupKey });
-      return { archiveId: row.archiveId, firstRawId: row.firstRawId, source: { partition: row.firstRawPartition, offset: row.firstRawOffset } };
+  /**
+   * Applies a chunk's writes in one transaction. Returns false, writing nothing, when another
+   * instance claimed one of the new dedup keys since `findClaims`: the caller plans again.
+   */
+  async apply(writes: PlanWrites): Promise<boolean> {
+    if (writes.newClaims.length + writes.addedMailboxes.length + writes.movedClaims.length + writes.outcomes.length === 0) return true;
+    return this.guard(() =>
+      this.dataSource.transaction(async (manager) => {
+        await this.insertClaims(manager, writes.newClaims);
+        await this.addMailboxes(manager, writes.addedMailboxes);
+        await this.moveClaims(manager, writes.movedClaims);
+        await this.recordOutcomes(manager, writes.outcomes);
+        return true;
+      }),
+    ).catch((error: unknown) => {
+      if (error instanceof ClaimTaken) return false;
+      throw error;
     });
   }
 
-  /** Hands a claim to another copy of the same raw message (its first copy never committed). */
-  async moveClaim(dedupKey: string, source: RawRecordRef): Promise<void> {
-    await this.guard(() =>
-      this.dataSource.query(`UPDATE archive_keys SET first_raw_partition = $2, first_raw_offset = $3 WHERE dedup_key = $1`, [dedupKey, source.partition, source.offset]),
+  private async insertClaims(manager: EntityManager, claims: PlanWrites['newClaims']): Promise<void> {
+    if (claims.length === 0) return;
+    const inserted = await manager.query<Array<{ dedup_key: string }>>(
+      `INSERT INTO archive_keys (dedup_key, archive_id, first_raw_id, mailboxes, created_at, first_raw_partition, first_raw_offset)
+       SELECT k, a, r, m::jsonb, now(), p, o FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t(k, a, r, m, p, o)
+       ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key`,
+      [
+        claims.map((c) => c.dedupKey),
+        claims.map((c) => c.archiveId),
+        claims.map((c) => c.firstRawId),
+        claims.map((c) => JSON.stringify(c.mailboxes)),
+        claims.map((c) => c.source.partition),
+        claims.map((c) => c.source.offset),
+      ],
+    );
+    // Rolls the transaction back: nothing of this plan may land.
+    if (inserted.length !== claims.length) throw new ClaimTaken();
+  }
+
+  private async addMailboxes(manager: EntityManager, added: PlanWrites['addedMailboxes']): Promise<void> {
+    if (added.length === 0) return;
+    await manager.query(
+      `UPDATE archive_keys AS a SET mailboxes = (SELECT coalesce(jsonb_agg(DISTINCT value), '[]'::jsonb) FROM jsonb_array_elements(a.mailboxes || t.m::jsonb))
+       FROM unnest($1::text[], $2::text[]) AS t(k, m) WHERE a.dedup_key = t.k`,
+      [added.map((a) => a.dedupKey), added.map((a) => JSON.stringify(a.mailboxes))],
     );
   }
 
-  async addMailboxes(dedupKey: string, mailboxes: string[]): Promise<void> {
-    await this.guard(() =>
-      this.dataSource.query(
-        `UPDATE archive_keys SET mailboxes = (SELECT coalesce(jsonb_agg(DISTINCT value), '[]'::jsonb) FROM jsonb_array_elements(mailboxes || $2::jsonb))
-         WHERE dedup_key = $1`,
-        [dedupKey, JSON.stringify(mailboxes)],
-      ),
+  private async moveClaims(manager: EntityManager, moved: PlanWrites['movedClaims']): Promise<void> {
+    if (moved.length === 0) return;
+    await manager.query(
+      `UPDATE archive_keys AS a SET first_raw_partition = t.p, first_raw_offset = t.o
+       FROM unnest($1::text[], $2::int[], $3::text[]) AS t(k, p, o) WHERE a.dedup_key = t.k`,
+      [moved.map((m) => m.dedupKey), moved.map((m) => m.source.partition), moved.map((m) => m.source.offset)],
+    );
+  }
+
+  private async recordOutcomes(manager: EntityManager, outcomes: PlanWrites['outcomes']): Promise<void> {
+    if (outcomes.length === 0) return;
+    await manager.query(
+      `INSERT INTO raw_outcomes (raw_id, outcome, archive_id, decided_at, raw_partition, raw_offset)
+       SELECT r, o, a, now(), p, f FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS t(r, o, a, p, f)
+       ON CONFLICT (raw_id) DO UPDATE SET outcome = excluded.outcome, archive_id = excluded.archive_id, decided_at = excluded.decided_at,
+         raw_partition = excluded.raw_partition, raw_offset = excluded.raw_offset`,
+      [outcomes.map((o) => o.rawId), outcomes.map((o) => o.outcome), outcomes.map((o) => o.archiveId), outcomes.map((o) => o.source.partition), outcomes.map((o) => o.source.offset)],
     );
   }
 
@@ -68,7 +117,15 @@ export class OutcomeStore {
     try {
       return await work();
     } catch (error) {
+      if (error instanceof ClaimTaken) throw error;
       throw new JournalwireError('internal', `PostgreSQL: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
     }
   }
+}
+
+/** Another instance claimed a dedup key this chunk meant to claim. */
+class ClaimTaken extends Error {}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
 }

@@ -15,12 +15,12 @@ import {
   type MessageRef,
   type RawRecordRef,
 } from '#contracts';
-import { toJournalwireError } from '#errors';
-import { TransactionalProcessor, headerString, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
+import { isJournalwireError, JournalwireError, toJournalwireError } from '#errors';
+import { TransactionalProcessor, headerString, type IncomingRecord, type KafkaGateway, type OutgoingRecord, type RecordResult } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
-import { decideOutcome, removeJournalHeaders } from '#policy';
+import { planChunk, removeJournalHeaders, type PlanInput, type PlannedOutcome, type RejectReason } from '#policy';
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
@@ -50,7 +50,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       topics: [TOPICS.classified],
       transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
       chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
-      handle: (record) => this.apply(record),
+      handleChunk: (records) => this.applyChunk(records),
       onError: (record, error) => [this.deadLetter(record, error)],
       onCommitted: (_records, outputs) => this.count(outputs),
     });
@@ -61,61 +61,81 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     await this.processor?.stop();
   }
 
-  async apply(record: IncomingRecord): Promise<OutgoingRecord[]> {
-    const classified = decodeRecord(classifiedRecordSchema, record.value);
-    return withMessageSpan('policy.apply', headerString(record.headers, 'traceparent'), { 'journalwire.connector': classified.connectorId, 'journalwire.uidl': classified.uidl }, (traceparent) =>
-      this.decide(classified, traceparent ? { traceparent } : {}),
-    );
+  /** Decides a chunk: two PostgreSQL reads, one transaction, then each record's outputs. */
+  async applyChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
+    const results: Array<RecordResult | undefined> = new Array(records.length);
+    const decoded: Array<{ index: number; classified: ClassifiedRecord; traceparent: string | undefined }> = [];
+    records.forEach((record, index) => {
+      try {
+        decoded.push({ index, classified: decodeRecord(classifiedRecordSchema, record.value), traceparent: headerString(record.headers, 'traceparent') });
+      } catch (error) {
+        results[index] = { error };
+      }
+    });
+    const inputs = new Map<number, PolicyInput>();
+    for (const { index, classified } of decoded) inputs.set(index, await this.planInput(classified));
+
+    for (let attempt = 1; ; attempt++) {
+      const pending = decoded.filter(({ index }) => !results[index]);
+      const priors = await this.outcomes.findOutcomes(pending.map(({ index }) => inputs.get(index)!.rawId));
+      const claims = await this.outcomes.findClaims(pending.map(({ index }) => inputs.get(index)!.dedupKey));
+      const plan = planChunk(pending.map(({ index }) => inputs.get(index)!), priors, claims);
+      // Archived records are built before anything is written: a message that cannot be archived
+      // (its claim-checked blob is gone) becomes a dead letter, and the chunk is planned without it.
+      const built: RecordResult[] = [];
+      for (const [i, { index, classified, traceparent }] of pending.entries()) {
+        built.push(await this.outputsFor(classified, inputs.get(index)!, plan.outcomes[i]!, traceparent).catch((error: unknown) => ({ error })));
+      }
+      const failures = built.flatMap((result, i) => ('error' in result ? [{ index: pending[i]!.index, error: result.error }] : []));
+      const transient = failures.find(({ error }) => isJournalwireError(error) && error.retryable);
+      if (transient) throw transient.error;
+      if (failures.length > 0) {
+        for (const { index, error } of failures) results[index] = { error };
+        continue;
+      }
+      if (await this.outcomes.apply(plan.writes)) {
+        pending.forEach(({ index }, i) => (results[index] = built[i]!));
+        return results.map((result) => result!);
+      }
+      // Another instance claimed one of the dedup keys meanwhile: read again and plan again.
+      if (attempt >= 5) throw new JournalwireError('internal', 'Dedup keys kept being claimed by another instance; retrying the chunk', { retryable: true });
+    }
   }
 
-  private async decide(classified: ClassifiedRecord, headers: Record<string, string>): Promise<OutgoingRecord[]> {
-    const source = classified.rawRecord;
+  private async planInput(classified: ClassifiedRecord): Promise<PolicyInput> {
     const connector = await this.connectors.get(classified.connectorId);
-    if (!connector) {
-      await this.outcomes.recordOutcome(classified.rawId, 'rejected', null, source);
-      return [this.rejected(classified, 'connector-unknown', headers)];
-    }
-
-    const prior = await this.outcomes.findOutcome(classified.rawId);
-    if (prior && !sameSource(prior, source)) {
-      // The same raw message published again (a redelivery): it joins the earlier outcome.
-      if ((prior.outcome === 'archived' || prior.outcome === 'merged') && prior.archiveId) {
-        return [this.mergeEvent(classified, prior.archiveId, headers)];
-      }
-      if (prior.outcome === 'rejected') {
-        const decision = decideOutcome(classified.classification, flagsOf(connector));
-        return [this.rejected(classified, decision.outcome === 'reject' ? decision.reason : 'external-not-journaled', headers)];
-      }
-    }
-
-    const decision = decideOutcome(classified.classification, flagsOf(connector));
-    if (decision.outcome === 'reject') {
-      await this.outcomes.recordOutcome(classified.rawId, 'rejected', null, source);
-      return [this.rejected(classified, decision.reason, headers)];
-    }
-
     const dedupKey = dedupKeyOf(classified);
-    const archiveId = `ar_${createHash('sha256').update(dedupKey).digest('hex').slice(0, 40)}`;
-    const claim = await this.outcomes.claimArchiveKey(dedupKey, archiveId, classified.rawId, source, classified.internalMailboxes);
-    if (claim.firstRawId !== classified.rawId) {
-      await this.outcomes.addMailboxes(dedupKey, classified.internalMailboxes);
-      await this.outcomes.recordOutcome(classified.rawId, 'merged', claim.archiveId, source);
-      return [this.mergeEvent(classified, claim.archiveId, headers)];
-    }
-    if (!sameSource({ rawPartition: claim.source.partition, rawOffset: claim.source.offset }, source)) {
-      await this.outcomes.moveClaim(dedupKey, source);
-    }
-    const archived = await this.archive(classified, claim.archiveId, connector.removeJournalHeaders);
-    await this.outcomes.recordOutcome(classified.rawId, 'archived', claim.archiveId, source);
-    return [
-      {
-        topic: TOPICS.archived,
-        key: claim.archiveId,
-        value: encodeRecord(archivedRecordSchema, archived),
-        headers,
-        facts: { connector: classified.connectorId, event: 'archive', extractedAt: classified.extractedAt, bytes: String('inline' in archived.message! ? classified.size : 0) },
-      },
-    ];
+    return {
+      rawId: classified.rawId,
+      source: classified.rawRecord,
+      classification: classified.classification,
+      flags: connector ? { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal } : null,
+      dedupKey,
+      archiveId: `ar_${createHash('sha256').update(dedupKey).digest('hex').slice(0, 40)}`,
+      mailboxes: classified.internalMailboxes,
+      removeJournalHeaders: connector?.removeJournalHeaders ?? false,
+    };
+  }
+
+  private outputsFor(classified: ClassifiedRecord, input: PolicyInput, outcome: PlannedOutcome, traceparent: string | undefined): Promise<RecordResult> {
+    const attributes = { 'journalwire.connector': classified.connectorId, 'journalwire.uidl': classified.uidl, 'journalwire.outcome': outcome.kind };
+    return withMessageSpan('policy.apply', traceparent, attributes, async (next) => {
+      const headers: Record<string, string> = next ? { traceparent: next } : {};
+      if (outcome.kind === 'reject') return { outputs: [this.rejected(classified, outcome.reason, headers)] };
+      if (outcome.kind === 'merge') return { outputs: [this.mergeEvent(classified, outcome.archiveId, headers)] };
+      const archived = await this.archive(classified, outcome.archiveId, input.removeJournalHeaders);
+      return {
+        outputs: [
+          {
+            topic: TOPICS.archived,
+            key: outcome.archiveId,
+            value: encodeRecord(archivedRecordSchema, archived),
+            headers,
+            facts: { connector: classified.connectorId, event: 'archive', extractedAt: classified.extractedAt, bytes: String('inline' in archived.message! ? classified.size : 0) },
+          },
+        ],
+      };
+    });
   }
 
   private count(outputs: OutgoingRecord[]): void {
@@ -191,7 +211,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  private rejected(classified: ClassifiedRecord, reason: 'external-not-journaled' | 'unknown-internal-not-journaled' | 'connector-unknown', headers: Record<string, string>): OutgoingRecord {
+  private rejected(classified: ClassifiedRecord, reason: RejectReason, headers: Record<string, string>): OutgoingRecord {
     return {
       topic: TOPICS.rejected,
       key: classified.rawId,
@@ -246,13 +266,8 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
   }
 }
 
-function flagsOf(connector: { journalNonInternal: boolean; journalUnknownInternal: boolean }) {
-  return { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal };
-}
-
-function sameSource(prior: { rawPartition: number; rawOffset: string }, source: RawRecordRef): boolean {
-  return prior.rawPartition === source.partition && prior.rawOffset === source.offset;
-}
+/** A message's decision input plus what archiving it needs. */
+type PolicyInput = PlanInput & { removeJournalHeaders: boolean };
 
 /** Spec §9: (Message-ID, content hash); without a Message-ID the content hash alone; else the raw id. */
 function dedupKeyOf(classified: ClassifiedRecord): string {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { RAW_HEADERS, TOPICS } from '#contracts';
 import { JournalwireError } from '#errors';
-import { headerString, type KafkaGateway } from '#kafka';
+import { headerString, partitionFor, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { withDeadline } from './deadline.js';
 import type { LedgerEntry, LedgerPort } from './ledger.js';
@@ -92,9 +91,9 @@ export class KafkaInFlightScanner implements InFlightScanner {
     let end: bigint;
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.raw] });
-      const partitions: PartitionMetadata[] = metadata.topics[0]?.partitions ?? [];
+      const partitions = metadata.topics[0]?.partitions ?? [];
       if (partitions.length === 0) throw new JournalwireError('kafka-unavailable', `Topic ${TOPICS.raw} has no partitions`, { retryable: true });
-      partition = partitionFor(connectorId, partitions);
+      partition = partitionFor(TOPICS.raw, connectorId, partitions);
       const starts = await admin.fetchTopicOffsetsByTimestamp(TOPICS.raw, marker.at - SCAN_BEFORE_MS);
       const ends = await admin.fetchTopicOffsets(TOPICS.raw);
       const endOffset = ends.find((p) => p.partition === partition);
@@ -158,13 +157,6 @@ export class KafkaInFlightScanner implements InFlightScanner {
     this.logger.info({ connectorId, partition, from: from.toString(), end: end.toString(), inFlight: marker.entries.length, found: found.length }, 'settled in-flight records against Kafka');
     return found;
   }
-}
-
-/** The partition kafkajs's default (Java-compatible murmur2) partitioner gives a record keyed by the connector id. */
-export function partitionFor(connectorId: string, partitions: PartitionMetadata[]): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const sorted = [...partitions].sort((a, b) => a.partitionId - b.partitionId);
-  return partitioner({ topic: TOPICS.raw, partitionMetadata: sorted, message: { key: connectorId, value: null } });
 }
 
 /**

@@ -3,16 +3,39 @@ import { isJournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { toProduceRequests, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from './kafka-gateway.js';
 
+/** What became of one record of a chunk: its outputs, or the error that makes it a dead letter. */
+export type RecordResult = { outputs: OutgoingRecord[] } | { error: unknown };
+
+/**
+ * A chunk handler from a handler of single records, called one record at a time. A retryable
+ * JournalwireError retries the chunk; any other error is that record's result.
+ */
+export function eachRecord(handle: (record: IncomingRecord) => Promise<OutgoingRecord[]>): (records: IncomingRecord[]) => Promise<RecordResult[]> {
+  return async (records) => {
+    const results: RecordResult[] = [];
+    for (const record of records) {
+      try {
+        results.push({ outputs: await handle(record) });
+      } catch (error) {
+        if (isJournalwireError(error) && error.retryable) throw error;
+        results.push({ error });
+      }
+    }
+    return results;
+  };
+}
+
 export interface ProcessorOptions {
   groupId: string;
   topics: string[];
   /** Stable per instance, so a restarted instance fences its crashed predecessor at once. */
   transactionalId: string;
   /**
-   * Turns one record into its outputs. A retryable JournalwireError retries the chunk; any
-   * other error hands the record to `onError`.
+   * Turns a chunk of records into one result per record, in order. Throwing a retryable
+   * JournalwireError retries the whole chunk; a record whose result is an error goes to `onError`.
+   * `eachRecord` adapts a handler of single records.
    */
-  handle: (record: IncomingRecord) => Promise<OutgoingRecord[]>;
+  handleChunk: (records: IncomingRecord[]) => Promise<RecordResult[]>;
   /** Outputs for a record whose handler threw (a dead letter); never throws itself. */
   onError: (record: IncomingRecord, error: unknown) => OutgoingRecord[];
   /** Called after each committed transaction, for metrics and status. */
@@ -59,7 +82,7 @@ export class TransactionalProcessor {
   private async connectAndRun(): Promise<void> {
     const { producer } = await this.kafka.createProducer({ transactionalId: this.options.transactionalId });
     this.producer = producer;
-    const consumer = this.kafka.createConsumer(this.options.groupId, { readCommitted: true });
+    const consumer = this.kafka.createConsumer(this.options.groupId, { readCommitted: true, batching: true });
     this.consumer = consumer;
     // kafkajs gives up on errors it deems non-retriable (e.g. no group coordinator while the broker
     // restarts) and leaves the consumer stopped: start over, so a broker outage only delays work.
@@ -76,8 +99,20 @@ export class TransactionalProcessor {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        // While one chunk's transaction commits, the next chunk is already being handled: the
+        // broker round trips of a commit overlap with the handler's work.
+        let committing: Promise<{ chunk: IncomingRecord[]; error?: unknown }> | undefined;
+        const settle = async () => {
+          const committed = await committing;
+          committing = undefined;
+          if (!committed) return;
+          if (committed.error !== undefined) throw committed.error;
+          // The transaction committed the offset; tell the consumer where to fetch next.
+          resolveOffset(committed.chunk[committed.chunk.length - 1]!.offset);
+          await heartbeat();
+        };
         for (let i = 0; i < batch.messages.length; i += chunkSize) {
-          if (!isRunning() || isStale()) return;
+          if (!isRunning() || isStale()) break;
           const chunk: IncomingRecord[] = batch.messages.slice(i, i + chunkSize).map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
@@ -87,28 +122,43 @@ export class TransactionalProcessor {
             headers: m.headers ?? {},
             timestamp: m.timestamp,
           }));
-          await this.commitChunk(chunk);
-          // The transaction committed the offset; tell the consumer where to fetch next.
-          resolveOffset(chunk[chunk.length - 1]!.offset);
-          await heartbeat();
+          let outputs: OutgoingRecord[];
+          try {
+            outputs = await this.outputsOf(chunk);
+          } finally {
+            await settle();
+          }
+          committing = this.commit(chunk, outputs).then(
+            () => ({ chunk }),
+            (error: unknown) => ({ chunk, error }),
+          );
         }
+        await settle();
       },
     });
   }
 
-  private async commitChunk(chunk: IncomingRecord[]): Promise<void> {
+  /** Every output of a chunk: the handler's, and a dead letter for each record it failed on. */
+  private async outputsOf(chunk: IncomingRecord[]): Promise<OutgoingRecord[]> {
+    // A retryable failure (database or blob store away) throws and retries the whole chunk
+    // later; a failure about one record makes that record a dead letter.
+    const results = await this.options.handleChunk(chunk);
+    if (results.length !== chunk.length) throw new Error(`chunk handler returned ${results.length} results for ${chunk.length} records`);
     const outputs: OutgoingRecord[] = [];
-    for (const record of chunk) {
-      try {
-        outputs.push(...(await this.options.handle(record)));
-      } catch (error) {
-        // A retryable failure (database or blob store away) retries the whole chunk later; any
-        // other failure is about the record itself and becomes a dead letter.
-        if (isJournalwireError(error) && error.retryable) throw error;
-        this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: error }, 'record failed; dead-lettering it');
-        outputs.push(...this.options.onError(record, error));
+    chunk.forEach((record, i) => {
+      const result = results[i]!;
+      if ('outputs' in result) {
+        outputs.push(...result.outputs);
+        return;
       }
-    }
+      this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: result.error }, 'record failed; dead-lettering it');
+      outputs.push(...this.options.onError(record, result.error));
+    });
+    return outputs;
+  }
+
+  /** The chunk's outputs and its input offset in one transaction. */
+  private async commit(chunk: IncomingRecord[], outputs: OutgoingRecord[]): Promise<void> {
     const last = chunk[chunk.length - 1];
     if (!last || !this.producer) return;
     const transaction = await this.producer.transaction();

@@ -6,3 +6,16 @@ export {
   type HeaderRemovalResult,
   type RemovedHeader,
 } from './journal-header-removal.js';
+export {
+  planChunk,
+  sameSource,
+  type ArchiveClaim,
+  type ChunkPlan,
+  type NewClaim,
+  type PlanInput,
+  type PlannedOutcome,
+  type PlanWrites,
+  type PriorOutcome,
+  type RawSource,
+  type RejectReason,
+} from './chunk-plan.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JournalwireError } from '#errors';
-import { KafkaGateway, readTopicsToEnd, TransactionalProcessor, type IncomingRecord } from '#kafka';
+import { eachRecord, KafkaGateway, readTopicsToEnd, TransactionalProcessor, type IncomingRecord } from '#kafka';
 import { createLogger } from '#logger';
 import { SCRATCH_TOPICS, testEnv } from '#test-support';
 
@@ -28,13 +28,13 @@ describe('TransactionalProcessor', () => {
       transactionalId: `processor-test-${run}`,
       chunkSize: 7,
       fromBeginning: true,
-      handle: async (record: IncomingRecord) => {
+      handleChunk: eachRecord(async (record: IncomingRecord) => {
         if (record.key?.toString() !== run) return [];
         const text = record.value!.toString();
         if (text.endsWith(':13')) throw new Error('poison');
         if (text.endsWith(':20') && transientFailures++ < 2) throw new JournalwireError('internal', 'database away', { retryable: true });
         return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${text}`) }];
-      },
+      }),
       onError: (record) => [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`dead:${record.value!.toString()}`) }],
     });
     processors.push(processor);
