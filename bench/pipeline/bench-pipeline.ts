@@ -46,13 +46,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** User + system CPU seconds a process has used so far (0 when it is gone). */
-function cpuSeconds(pid: number | undefined): number {
+/**
+ * User + system CPU seconds a process has used so far (0 when it is gone); with `children`, also
+ * those of the children it has reaped (Dovecot's master reaps a process per POP3 session).
+ */
+function cpuSeconds(pid: number | undefined, children = false): number {
   if (!pid) return 0;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    // utime, stime, cutime, cstime are fields 14-17 of /proc/PID/stat, in clock ticks (100 per second).
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
   } catch {
     return 0;
   }
@@ -106,11 +110,20 @@ async function main(): Promise<void> {
     await run('deploy/local/mailbox.sh', ['create', ceilingBox, 'bench-pass']);
     log('delivering both mailboxes through Dovecot...');
     await deliver(ceilingBox, files);
+    const dovecotPid = pidFromFile(`${testEnv.runDir}/dovecot/run/master.pid`);
+    const ceilingCpuBefore = { reader: process.cpuUsage(), dovecot: cpuSeconds(dovecotPid, true) };
     const ceiling = await rawPipelinedReader(
       { host: testEnv.pop3Host, port: testEnv.pop3sPort, transport: 'pop3s', tlsMode: 'strict', ca: readFileSync(testEnv.pop3CaFile), username: ceilingBox, password: 'bench-pass' },
       MESSAGES,
     );
     const ceilingRate = ceiling.messages / ceiling.seconds;
+    // Dovecot's share is counted once its session process has exited and been reaped.
+    await new Promise((r) => setTimeout(r, 500));
+    const readerCpu = process.cpuUsage(ceilingCpuBefore.reader);
+    const ceilingCpu = {
+      reader: Number(((readerCpu.user + readerCpu.system) / 1e6).toFixed(1)),
+      dovecot: Number((cpuSeconds(dovecotPid, true) - ceilingCpuBefore.dovecot).toFixed(1)),
+    };
     log(`ceiling: ${ceilingRate.toFixed(0)} msgs/s (${(ceiling.bytes / ceiling.seconds / 1024 / 1024).toFixed(1)} MB/s)`);
     // Dovecot may still be closing the reader's session: removing the mailbox is best effort.
     await new Promise((r) => setTimeout(r, 1000));
@@ -126,9 +139,10 @@ async function main(): Promise<void> {
     const cpuPids = {
       ...Object.fromEntries((['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [name, pipeline.services.get(name)?.process.pid])),
       kafka: pidFromFile(`${testEnv.runDir}/kafka/kafka.pid`),
+      dovecot: dovecotPid,
     };
     const machineBefore = machineCpu();
-    const cpuBefore = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+    const cpuBefore = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, cpuSeconds(pid, name === 'dovecot')]));
     const started = performance.now();
     const connector = await pipeline.api('POST', '/v1/connectors', {
       description: 'bench',
@@ -155,8 +169,11 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     // Where the cores went during the drain; "machine" is the share of all cores that was busy.
     const machineAfter = machineCpu();
-    const cpu = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, Number((cpuSeconds(pid) - cpuBefore[name]!).toFixed(1))]));
+    const cpu = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, Number((cpuSeconds(pid, name === 'dovecot') - cpuBefore[name]!).toFixed(1))]));
     const machineBusy = Number(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)).toFixed(2));
+    // /proc/stat counts in clock ticks too; "other" is PostgreSQL, Redis, this script and the kernel.
+    const busySeconds = (machineAfter.busy - machineBefore.busy) / 100;
+    cpu.other = Number((busySeconds - Object.values(cpu).reduce((sum, v) => sum + v, 0)).toFixed(1));
     const rss = Object.fromEntries((['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [name, peakRssMb(pipeline.services.get(name)?.process.pid)]));
 
     const latencies: number[] = [];
@@ -181,6 +198,7 @@ async function main(): Promise<void> {
       e2e_msgs_per_s: Number(rate.toFixed(1)),
       e2e_mb_per_s: Number((totalBytes / seconds / 1024 / 1024).toFixed(2)),
       ceiling_msgs_per_s: Number(ceilingRate.toFixed(1)),
+      ceiling_cpu_seconds: ceilingCpu,
       ratio: Number((rate / ceilingRate).toFixed(3)),
       p50_ms: percentile(latencies, 50),
       p99_ms: percentile(latencies, 99),
@@ -189,6 +207,7 @@ async function main(): Promise<void> {
       peak_rss_mb: rss,
       cpu_seconds: cpu,
       machine_busy: machineBusy,
+      cpu_ms_per_msg: Number(((busySeconds * 1000) / MESSAGES).toFixed(2)),
     };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result)}\n`);

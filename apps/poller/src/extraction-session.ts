@@ -106,7 +106,8 @@ export class ExtractionSession {
   private client: MailboxConnection | null = null;
   private publisher: BatchPublisher | null = null;
   private retrieving = false;
-  private readonly deleted: Array<{ uidl: string }> = [];
+  /** UIDLs DELEted in this session (not the messages: a long session must not keep their bytes). */
+  private readonly deleted: string[] = [];
   private readonly skipped = new Map<string, SkippedMessage>();
   private readonly hadFailures = new Set<string>();
   private extracted = 0;
@@ -204,7 +205,7 @@ export class ExtractionSession {
     if (publishedBefore.length > 0) {
       await this.checkpoint(false);
       await client.deleMany(publishedBefore.map((w) => w.msg));
-      this.deleted.push(...publishedBefore);
+      this.deleted.push(...publishedBefore.map((w) => w.uidl));
       this.logger.info({ count: publishedBefore.length }, 'deleted messages published by an earlier session');
     }
 
@@ -247,7 +248,7 @@ export class ExtractionSession {
     this.deps.onPublished?.(this.connector.id, messages);
     if (this.lease.held && !this.control.signal.aborted) {
       await client.deleMany(messages.map((m) => m.msg));
-      this.deleted.push(...messages);
+      this.deleted.push(...messages.map((m) => m.uidl));
     }
     const retried = messages.filter((m) => this.hadFailures.has(m.uidl)).map((m) => m.uidl);
     await this.deps.failures.clear(this.connector.id, retried);
@@ -372,7 +373,7 @@ export class ExtractionSession {
     this.committedDeletes = this.deleted.length;
     if (this.deleted.length > 0) {
       try {
-        await this.deps.ledger.markDeleted(this.connector.id, this.deleted.map((d) => d.uidl));
+        await this.deps.ledger.markDeleted(this.connector.id, this.deleted);
       } catch (markError) {
         this.logger.warn({ err: markError }, 'could not record deleted_at; harmless, the messages are gone from the mailbox');
       }
