@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { reconcileConnector } from '#kafka';
 import { Pipeline, TEST_RUN_ID, testEnv, withRunMessageIds } from '#test-support';
 import { runCli } from './cli.js';
 
@@ -44,7 +43,7 @@ runCli('demo', async () => {
     }
     for (const r of outcomes.rejected) say(`   rejected ${r.reason.padEnd(17)} ${r.classification.padEnd(16)} ${r.messageId ?? ''}`);
     for (const r of outcomes.dead) say(`   dlq      ${r.error.code} ${r.error.message}`);
-    const report = await reconcileConnector(pipeline.kafka, id);
+    const report = await pipeline.reconcile(id);
     say(`7. reconciliation: ${report.raw} raw records; ${JSON.stringify(report.outcomes)}; ${report.ok ? 'every raw record has exactly one outcome' : 'CONSERVATION VIOLATED'}`);
     return report.ok ? 0 : 1;
   } finally {

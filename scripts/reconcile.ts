@@ -5,16 +5,18 @@ import { KafkaGateway, reconcileConnector } from '#kafka';
 import { createLogger } from '#logger';
 import { runCli } from './cli.js';
 
-// npm run reconcile -- --connector ID [--json]: every raw record must have exactly one outcome.
+// npm run reconcile -- --connector ID [--since ISO-TIME] [--json]: every raw record must have
+// exactly one outcome. --since (no later than the connector's creation) skips older records.
 runCli('reconcile', async (argv) => {
-  const { values } = parseArgs({ args: argv, options: { connector: { type: 'string' }, json: { type: 'boolean', default: false } } });
-  if (!values.connector) {
-    process.stderr.write('usage: npm run reconcile -- --connector ID [--json]\n');
+  const { values } = parseArgs({ args: argv, options: { connector: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const since = values.since === undefined ? undefined : new Date(values.since);
+  if (!values.connector || (since && Number.isNaN(since.getTime()))) {
+    process.stderr.write('usage: npm run reconcile -- --connector ID [--since ISO-TIME] [--json]\n');
     return 2;
   }
   const config = loadConfig(z.object(kafkaSection));
   const kafka = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: 'journalwire-reconcile' }, createLogger({ service: 'reconcile', level: 'warn', destination: process.stderr }));
-  const report = await reconcileConnector(kafka, values.connector);
+  const report = await reconcileConnector(kafka, values.connector, since ? { since } : {});
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ connector: values.connector, ...report })}\n`);
   } else {

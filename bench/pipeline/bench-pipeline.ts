@@ -3,7 +3,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, TOPICS } from '#contracts';
-import { readTopicsToEnd, reconcileConnector } from '#kafka';
 import { deliver, generateJournalReport, journalSize, mailboxCount, Pipeline, seededRandom, testEnv, type ServiceName } from '#test-support';
 import { rawPipelinedReader } from '../pop3/raw-reader.js';
 
@@ -177,7 +176,7 @@ async function main(): Promise<void> {
     const rss = Object.fromEntries((['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [name, peakRssMb(pipeline.services.get(name)?.process.pid)]));
 
     const latencies: number[] = [];
-    await readTopicsToEnd(pipeline.kafka, [TOPICS.archived, TOPICS.rejected], (record) => {
+    await pipeline.readTopics([TOPICS.archived, TOPICS.rejected], (record) => {
       if (record.topic === TOPICS.archived) {
         const r = decodeRecord(archivedRecordSchema, record.value);
         if (r.connectorId === id) latencies.push(Date.parse(r.archivedAt) - Date.parse(r.extractedAt));
@@ -187,7 +186,7 @@ async function main(): Promise<void> {
       }
     });
     latencies.sort((a, b) => a - b);
-    const report = await reconcileConnector(pipeline.kafka, id);
+    const report = await pipeline.reconcile(id);
     const leftInMailbox = await mailboxCount(mailbox);
     const lost = report.missing.length + Math.max(0, MESSAGES - report.raw) + leftInMailbox;
     const duplicated = report.duplicated.length + report.archivedTwice.length + Math.max(0, report.raw - MESSAGES);

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileConnector } from '#kafka';
 import { generateJournalReport, Pipeline, seededRandom, TcpProxy, TEST_RUN_ID, testEnv, type ServiceName } from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
@@ -44,7 +43,7 @@ describe('faults never lose or double a message', () => {
 
   async function expectConserved(id: string, mailbox: string, count: number): Promise<void> {
     await pipeline.waitUntilDrained(id, mailbox, count);
-    const report = await reconcileConnector(pipeline.kafka, id);
+    const report = await pipeline.reconcile(id);
     expect(report.missing).toEqual([]);
     expect(report.duplicated).toEqual([]);
     expect(report.archivedTwice).toEqual([]);
@@ -113,7 +112,7 @@ describe('faults never lose or double a message', () => {
     const files = [...mailboxOf(10, 14).slice(0, 5), poison, ...mailboxOf(10, 15).slice(0, 5)];
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
     await pipeline.waitUntilDrained(id, mailbox, files.length);
-    const report = await reconcileConnector(pipeline.kafka, id);
+    const report = await pipeline.reconcile(id);
     expect(report.ok).toBe(true);
     expect(report.raw).toBe(files.length);
   });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '#contracts';
-import { headersToStrings, readTopicsToEnd, reconcileConnector } from '#kafka';
+import { headersToStrings } from '#kafka';
 import { generateJournalReport, journalSize, Pipeline, seededRandom, TEST_RUN_ID, withRunMessageIds } from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
@@ -75,7 +75,7 @@ describe('the whole pipeline, as a user runs it', () => {
     for (const record of rejected) expect(['external-not-journaled', 'unknown-internal-not-journaled']).toContain(record.reason);
     expect(rejected.every((r) => r.classification === 'external')).toBe(true);
 
-    const report = await reconcileConnector(pipeline.kafka, id);
+    const report = await pipeline.reconcile(id);
     expect(report.ok).toBe(true);
     expect(report.raw).toBe(files.length);
   });
@@ -85,7 +85,7 @@ describe('the whole pipeline, as a user runs it', () => {
     const { id, mailbox } = await pipeline.connectorWithMailbox([generateJournalReport(1, 4096, random, TEST_RUN_ID).bytes], { journalNonInternalAddresses: true });
     await pipeline.waitUntilDrained(id, mailbox, 1);
     const traces = new Map<string, string>();
-    await readTopicsToEnd(pipeline.kafka, [TOPICS.raw, TOPICS.classified, TOPICS.archived], (record) => {
+    await pipeline.readTopics([TOPICS.raw, TOPICS.classified, TOPICS.archived], (record) => {
       const strings = headersToStrings(record.headers);
       const belongs = record.topic === TOPICS.raw ? strings['jw-connector-id'] === id : record.value?.toString('utf8').includes(`"connectorId":"${id}"`);
       if (belongs && strings.traceparent) traces.set(record.topic, strings.traceparent.split('-')[1] ?? '');

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KafkaGateway, readConnectorRecords, type ConnectorRecords } from '#kafka';
+import type { ConservationReport } from '#contracts';
+import { KafkaGateway, readConnectorRecords, readTopicsToEnd, reconcileConnector, type ConnectorRecords, type IncomingRecord } from '#kafka';
 import { createLogger } from '#logger';
 import { TEST_BLOB_DIR, testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
@@ -15,6 +16,8 @@ export const SERVICE_NAMES: ServiceName[] = ['status', 'envelope', 'policy', 'po
 export class Pipeline {
   readonly services = new Map<ServiceName, RunningService>();
   readonly blobDir: string;
+  /** A little before this pipeline was made: topic readers skip what earlier runs left. */
+  readonly since = new Date(Date.now() - 60_000);
   readonly kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'journalwire-e2e' }, createLogger({ service: 'e2e', level: 'error' }));
   token = '';
 
@@ -108,8 +111,19 @@ export class Pipeline {
     }
   }
 
+  /** One connector's outcomes so far (records written before this pipeline existed are skipped). */
   async outcomes(connectorId: string): Promise<ConnectorRecords> {
-    return readConnectorRecords(this.kafka, connectorId);
+    return readConnectorRecords(this.kafka, connectorId, { since: this.since });
+  }
+
+  /** Reconciles a connector created while this pipeline ran. */
+  async reconcile(connectorId: string): Promise<ConservationReport> {
+    return reconcileConnector(this.kafka, connectorId, { since: this.since });
+  }
+
+  /** Reads topics from this pipeline's start to their end. */
+  async readTopics(topics: string[], onRecord: (record: IncomingRecord) => void): Promise<void> {
+    await readTopicsToEnd(this.kafka, topics, onRecord, { since: this.since });
   }
 
 }

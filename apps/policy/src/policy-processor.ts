@@ -20,7 +20,7 @@ import { TransactionalProcessor, headerString, type IncomingRecord, type KafkaGa
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
-import { planChunk, removeJournalHeaders, type PlanInput, type PlannedOutcome, type RejectReason } from '#policy';
+import { JournalHeaderRemover, planChunk, removeJournalHeaders, type PlanInput, type PlannedOutcome, type RejectReason, type RemovedHeader } from '#policy';
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
@@ -158,12 +158,11 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     let sha256After = classified.sha256;
     let removedHeaders: string[] = [];
     if (removeHeaders) {
-      const original = await this.loadMessage(classified.message);
-      const result = removeJournalHeaders(original);
+      const result = await this.withoutJournalHeaders(classified.message);
       if (result.removed.length > 0) {
         removedHeaders = result.removed.map((r) => (r.where === 'top-level' ? r.field : `${r.field} (original ${r.index ?? 0})`));
-        sha256After = createHash('sha256').update(result.bytes).digest('hex');
-        message = result.bytes.length > this.config.INLINE_LIMIT_BYTES ? { claimCheck: await this.blobStore.put(result.bytes) } : { inline: result.bytes.toString('base64') };
+        sha256After = result.sha256;
+        message = result.message;
       }
     }
     return {
@@ -233,8 +232,22 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  private async loadMessage(ref: MessageRef): Promise<Buffer> {
-    return 'inline' in ref ? Buffer.from(ref.inline, 'base64') : this.blobStore.get(ref.claimCheck);
+  /**
+   * The message without its journal headers: in memory when inline; streamed from one blob to
+   * another when claim-checked, so a message of any size costs about 1 MiB.
+   */
+  private async withoutJournalHeaders(ref: MessageRef): Promise<{ message: MessageRef; sha256: string; removed: RemovedHeader[] }> {
+    if ('inline' in ref) {
+      const result = removeJournalHeaders(Buffer.from(ref.inline, 'base64'));
+      const sha256 = createHash('sha256').update(result.bytes).digest('hex');
+      const message = result.bytes.length > this.config.INLINE_LIMIT_BYTES ? { claimCheck: await this.blobStore.put(result.bytes) } : { inline: result.bytes.toString('base64') };
+      return { message, sha256, removed: result.removed };
+    }
+    const source = this.blobStore.getStream(ref.claimCheck);
+    const remover = new JournalHeaderRemover();
+    source.on('error', (error) => remover.destroy(error));
+    const claimCheck = await this.blobStore.putStream(source.pipe(remover));
+    return { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed };
   }
 
   private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {

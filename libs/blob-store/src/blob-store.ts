@@ -11,6 +11,8 @@ export interface BlobStore {
   /** Stores a stream, hashing it on the way; resolves once the bytes are durable. */
   putStream(source: Readable): Promise<ClaimCheck>;
   put(bytes: Buffer): Promise<ClaimCheck>;
+  /** Reads a blob whole, checking its sha256. */
   get(reference: ClaimCheck): Promise<Buffer>;
+  /** Streams a blob, checking its sha256 at the end; a missing blob is a non-retryable error. */
   getStream(reference: ClaimCheck): Readable;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClaimCheck } from '#contracts';
-import { JournalwireError } from '#errors';
+import { isJournalwireError, JournalwireError } from '#errors';
 import type { BlobStore } from './blob-store.js';
 
 export class FileSystemBlobStore implements BlobStore {
@@ -36,6 +36,8 @@ export class FileSystemBlobStore implements BlobStore {
       return { store: this.name, key, sha256, size };
     } catch (error) {
       await rm(tmpPath, { force: true });
+      // The source's own failure (a dropped POP3 connection, a missing or corrupt blob) says more.
+      if (isJournalwireError(error)) throw error;
       throw new JournalwireError('blob-store', `Could not store a message in ${this.root}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
     }
   }
@@ -49,22 +51,30 @@ export class FileSystemBlobStore implements BlobStore {
     try {
       bytes = await readFile(this.pathOf(reference));
     } catch (error) {
-      // A missing blob will not come back by retrying; any other read failure may.
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new JournalwireError('blob-store', `${missing ? 'Claim-check blob is missing' : 'Could not read claim-check blob'}: ${reference.key} in ${this.root}`, {
-        cause: error,
-        retryable: !missing,
-      });
+      throw readFailure(error, reference, this.root);
     }
     const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== reference.sha256) {
-      throw new JournalwireError('blob-store', `Claim-check blob ${reference.key} is corrupt: its sha256 is ${actual}, the reference says ${reference.sha256}`);
-    }
+    if (actual !== reference.sha256) throw corrupt(reference, actual);
     return bytes;
   }
 
+  /** Streams a blob, checking its sha256 on the way: a corrupt blob fails the stream at its end. */
   getStream(reference: ClaimCheck): Readable {
-    return createReadStream(this.pathOf(reference));
+    const hash = createHash('sha256');
+    const root = this.root;
+    const verify = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+      flush(callback) {
+        const actual = hash.digest('hex');
+        callback(actual === reference.sha256 ? null : corrupt(reference, actual));
+      },
+    });
+    const file = createReadStream(this.pathOf(reference));
+    file.on('error', (error) => verify.destroy(readFailure(error, reference, root)));
+    return file.pipe(verify);
   }
 
   private pathOf(reference: ClaimCheck): string {
@@ -73,6 +83,19 @@ export class FileSystemBlobStore implements BlobStore {
     }
     return join(this.root, reference.key);
   }
+}
+
+/** A missing blob will not come back by retrying; any other read failure may. */
+function readFailure(error: unknown, reference: ClaimCheck, root: string): JournalwireError {
+  const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return new JournalwireError('blob-store', `${missing ? 'Claim-check blob is missing' : 'Could not read claim-check blob'}: ${reference.key} in ${root}`, {
+    cause: error,
+    retryable: !missing,
+  });
+}
+
+function corrupt(reference: ClaimCheck, actual: string): JournalwireError {
+  return new JournalwireError('blob-store', `Claim-check blob ${reference.key} is corrupt: its sha256 is ${actual}, the reference says ${reference.sha256}`);
 }
 
 function keyFor(sha256: string): string {

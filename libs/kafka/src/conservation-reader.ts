@@ -14,7 +14,7 @@ import {
 } from '#contracts';
 import { headersToStrings } from './headers.js';
 import type { KafkaGateway } from './kafka-gateway.js';
-import { readTopicsToEnd } from './topic-reader.js';
+import { readTopicsToEnd, type ReadOptions } from './topic-reader.js';
 
 export interface ConnectorRecords {
   raws: RawEntry[];
@@ -27,7 +27,7 @@ export interface ConnectorRecords {
  * Reads one connector's raw records (optional) and outcomes from the topics, to their current end.
  * A record that fails its schema cannot vouch for anything and is skipped.
  */
-export async function readConnectorRecords(kafka: KafkaGateway, connectorId: string, options: { raw?: boolean; idleMs?: number } = {}): Promise<ConnectorRecords> {
+export async function readConnectorRecords(kafka: KafkaGateway, connectorId: string, options: ReadOptions & { raw?: boolean } = {}): Promise<ConnectorRecords> {
   const result: ConnectorRecords = { raws: [], archived: [], rejected: [], dead: [] };
   const topics = [...(options.raw ? [TOPICS.raw] : []), TOPICS.archived, TOPICS.rejected, TOPICS.dlq];
   await readTopicsToEnd(
@@ -66,8 +66,11 @@ export async function readConnectorRecords(kafka: KafkaGateway, connectorId: str
   return result;
 }
 
-/** Reads journal.raw.v1 and the outcome topics to their end and reconciles one connector. */
-export async function reconcileConnector(kafka: KafkaGateway, connectorId: string, options: { idleMs?: number } = {}): Promise<ConservationReport> {
+/**
+ * Reads journal.raw.v1 and the outcome topics to their end and reconciles one connector. `since`
+ * (no later than the connector's creation) skips what was written before the connector existed.
+ */
+export async function reconcileConnector(kafka: KafkaGateway, connectorId: string, options: ReadOptions = {}): Promise<ConservationReport> {
   const records = await readConnectorRecords(kafka, connectorId, { ...options, raw: true });
   return reconcile(records.raws, [
     ...records.archived.map((r) => ({ ref: r.rawRecord, kind: r.event === 'archive' ? ('archived' as const) : ('merged' as const), archiveId: r.archiveId })),

@@ -1,19 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingRecord, KafkaGateway } from './kafka-gateway.js';
 
+export interface ReadOptions {
+  /** Resolve after this long without a new record even if an end was not reached. */
+  idleMs?: number;
+  /** Start at the first record written at or after this time instead of the beginning. */
+  since?: Date;
+}
+
 /**
- * Reads topics from the beginning up to their current end (read-committed) and resolves.
- * Transaction markers never reach a consumer, so "the end" is the high watermark reached or,
- * failing that, no new record for `idleMs`.
+ * Reads topics from the beginning (or `since`) up to their current end (read-committed) and
+ * resolves. Transaction markers never reach a consumer, so "the end" is the high watermark
+ * reached or, failing that, no new record for `idleMs`.
  */
-export async function readTopicsToEnd(kafka: KafkaGateway, topics: string[], onRecord: (record: IncomingRecord) => void, options: { idleMs?: number } = {}): Promise<void> {
+export async function readTopicsToEnd(kafka: KafkaGateway, topics: string[], onRecord: (record: IncomingRecord) => void, options: ReadOptions = {}): Promise<void> {
   const admin = kafka.kafka.admin();
   await admin.connect();
   const targets = new Map<string, bigint>();
+  const starts: Array<{ topic: string; partition: number; offset: string }> = [];
   try {
     for (const topic of topics) {
-      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-        if (BigInt(high) > 0n) targets.set(`${topic}/${partition}`, BigInt(high));
+      const from = options.since ? new Map((await admin.fetchTopicOffsetsByTimestamp(topic, options.since.getTime())).map((p) => [p.partition, BigInt(p.offset)])) : undefined;
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+        const start = from?.get(partition) ?? BigInt(low);
+        if (BigInt(high) <= start) continue;
+        targets.set(`${topic}/${partition}`, BigInt(high));
+        if (from) starts.push({ topic, partition, offset: start.toString() });
       }
     }
   } finally {
@@ -48,6 +60,7 @@ export async function readTopicsToEnd(kafka: KafkaGateway, topics: string[], onR
           },
         })
         .catch(reject);
+      for (const start of starts) consumer.seek(start);
     });
   } finally {
     await consumer.disconnect();

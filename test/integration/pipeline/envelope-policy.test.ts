@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileSystemBlobStore } from '#blob-store';
 import { formatRawHeaders, RAW_CONTENT_TYPES, TOPICS } from '#contracts';
-import { reconcileConnector } from '#kafka';
 import { createDataSource } from '#persistence';
 import { deleteConnectors, generateJournalReport, insertConnector, Pipeline, seededRandom, startService, TEST_RUN_ID, testEnv, withRunMessageIds, type RunningService } from '#test-support';
 
@@ -48,16 +48,21 @@ describe('envelope and policy services', () => {
     return saved.id;
   }
 
-  async function publish(connectorId: string, messages: Buffer[]): Promise<void> {
+  /** Publishes raw records as the poller does: inline, or (`claimCheck`) through the blob store. */
+  async function publish(connectorId: string, messages: Buffer[], options: { claimCheck?: boolean } = {}): Promise<void> {
     const producer = await pipeline.kafka.createProducer();
-    await producer.send(
-      messages.map((bytes, i) => ({
+    const blobStore = new FileSystemBlobStore(pipeline.blobDir);
+    const records = [];
+    for (const [i, bytes] of messages.entries()) {
+      const contentType = options.claimCheck ? RAW_CONTENT_TYPES.claimCheck : RAW_CONTENT_TYPES.inline;
+      records.push({
         topic: TOPICS.raw,
         key: connectorId,
-        value: bytes,
-        headers: formatRawHeaders({ connectorId, uidl: `uidl-${i}`, sha256: sha(bytes), size: bytes.length, extractedAt: new Date().toISOString(), contentType: RAW_CONTENT_TYPES.inline }),
-      })),
-    );
+        value: options.claimCheck ? Buffer.from(JSON.stringify(await blobStore.put(bytes))) : bytes,
+        headers: formatRawHeaders({ connectorId, uidl: `uidl-${i}`, sha256: sha(bytes), size: bytes.length, extractedAt: new Date().toISOString(), contentType }),
+      });
+    }
+    await producer.send(records);
     await producer.disconnect();
   }
 
@@ -109,6 +114,35 @@ describe('envelope and policy services', () => {
     expect(Buffer.from((archived[0]!.message as { inline: string }).inline, 'base64').equals(expected)).toBe(true);
   });
 
+  it('removes journal headers from a claim-checked message by streaming it into a new blob', async () => {
+    // Message-IDs of their own: the inline test above archived this sample already.
+    const original = withRunMessageIds(readFileSync(join(SAMPLES, '04-bcc-and-bcc-group-with-org-headers.eml')), `${TEST_RUN_ID}cc`);
+    const expected = Buffer.from(original.toString('latin1').replace(/^X-MS-Exchange-Organization-BCC:.*\r\n(?:[ \t].*\r\n)*/im, ''), 'latin1');
+    const id = await connector({ removeJournalHeaders: true, journalNonInternal: true, journalUnknownInternal: true });
+    await publish(id, [original], { claimCheck: true });
+    const { archived } = await settle(id, 1);
+    const message = archived[0]!.message as { claimCheck: { key: string; sha256: string; size: number } };
+    expect(message.claimCheck).toMatchObject({ sha256: sha(expected), size: expected.length });
+    expect(readFileSync(join(pipeline.blobDir, message.claimCheck.key)).equals(expected)).toBe(true);
+    expect(archived[0]!.sha256Before).toBe(sha(original));
+    expect(archived[0]!.sha256After).toBe(sha(expected));
+    expect(archived[0]!.removedHeaders.join()).toMatch(/X-MS-Exchange-Organization-BCC/i);
+  });
+
+  it('dead-letters a claim-checked message whose blob is gone, and goes on', async () => {
+    const id = await connector({ removeJournalHeaders: true, journalNonInternal: true, journalUnknownInternal: true });
+    const gone = Buffer.from(sample('02-exch2010-extended-fields-on-behalf-of.eml').toString('latin1').replace('Subject:', 'Subject: gone'), 'latin1');
+    const kept = sample('01-exch2007-rtm-basic-fields.eml');
+    await publish(id, [gone], { claimCheck: true });
+    const key = `${sha(gone).slice(0, 2)}/${sha(gone)}`;
+    rmSync(join(pipeline.blobDir, key));
+    await publish(id, [kept], { claimCheck: true });
+    const outcomes = await settle(id, 2);
+    expect(outcomes.dead).toHaveLength(1);
+    expect(outcomes.dead[0]!.error.message).toMatch(/missing/);
+    expect(outcomes.archived.map((r) => r.sha256Before)).toEqual([sha(kept)]);
+  });
+
   it('archives once for a redelivery and for two reports of one original, merging the rest', async () => {
     const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
     const first = sample('03-exch2013-dl-expanded-and-forwarded.eml');
@@ -117,7 +151,7 @@ describe('envelope and policy services', () => {
     const { archived } = await settle(id, 3);
     expect(archived.map((r) => r.event).sort()).toEqual(['archive', 'merge', 'merge']);
     expect(new Set(archived.map((r) => r.archiveId)).size).toBe(1);
-    const report = await reconcileConnector(pipeline.kafka, id);
+    const report = await pipeline.reconcile(id);
     expect(report.ok).toBe(true);
   });
 
@@ -130,7 +164,7 @@ describe('envelope and policy services', () => {
     await policy.kill();
     policy = await startService('policy', { ...pipeline.env, INSTANCE_ID: 'policy-it' });
     await settle(id, messages.length);
-    const report = await reconcileConnector(pipeline.kafka, id);
+    const report = await pipeline.reconcile(id);
     expect(report.missing).toEqual([]);
     expect(report.duplicated).toEqual([]);
     expect(report.archivedTwice).toEqual([]);
@@ -141,7 +175,7 @@ describe('envelope and policy services', () => {
     await envelope.stop();
     try {
       await publish(id, [sample('02-exch2010-extended-fields-on-behalf-of.eml')]);
-      const result = await run(process.execPath, ['dist/scripts/reconcile.js', '--connector', id, '--json']).then(
+      const result = await run(process.execPath, ['dist/scripts/reconcile.js', '--connector', id, '--since', pipeline.since.toISOString(), '--json']).then(
         () => ({ code: 0, stdout: '' }),
         (error: { code: number; stdout: string }) => error,
       );
