@@ -113,12 +113,18 @@ export class OutcomeStore {
     );
   }
 
+  /**
+   * PostgreSQL refusing the data itself (SQLSTATE classes 22 and 23) will refuse it again: not
+   * retryable. Anything else (connection lost, server restarting, a missing table) may pass later.
+   */
   private async guard<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof ClaimTaken) throw error;
-      throw new JournalwireError('internal', `PostgreSQL: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+      const sqlState = (error as { code?: unknown }).code;
+      const refusesData = typeof sqlState === 'string' && /^2[23]/.test(sqlState);
+      throw new JournalwireError(refusesData ? 'validation' : 'internal', `PostgreSQL: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: !refusesData });
     }
   }
 }

@@ -20,7 +20,7 @@ import { TransactionalProcessor, headerString, type IncomingRecord, type KafkaGa
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
-import { JournalHeaderRemover, planChunk, removeJournalHeaders, type PlanInput, type PlannedOutcome, type RejectReason, type RemovedHeader } from '#policy';
+import { archiveIdOf, dedupKeyOf, JournalHeaderRemover, planChunk, removeJournalHeaders, type PlanInput, type PlannedOutcome, type RejectReason, type RemovedHeader } from '#policy';
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
@@ -61,8 +61,25 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     await this.processor?.stop();
   }
 
-  /** Decides a chunk: two PostgreSQL reads, one transaction, then each record's outputs. */
+  /**
+   * Decides a chunk: two PostgreSQL reads, one transaction, then each record's outputs. When
+   * PostgreSQL refuses the chunk's data, each record is decided alone, so only the record it
+   * refuses becomes a dead letter.
+   */
   async applyChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
+    try {
+      return await this.decideChunk(records);
+    } catch (error) {
+      if (!isJournalwireError(error) || error.retryable) throw error;
+      if (records.length === 1) return [{ error }];
+      this.logger.warn({ err: error, records: records.length }, 'PostgreSQL refused a chunk; deciding its records one by one');
+      const results: RecordResult[] = [];
+      for (const record of records) results.push(...(await this.applyChunk([record])));
+      return results;
+    }
+  }
+
+  private async decideChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
     const results: Array<RecordResult | undefined> = new Array(records.length);
     const decoded: Array<{ index: number; classified: ClassifiedRecord; traceparent: string | undefined }> = [];
     records.forEach((record, index) => {
@@ -104,14 +121,14 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
 
   private async planInput(classified: ClassifiedRecord): Promise<PolicyInput> {
     const connector = await this.connectors.get(classified.connectorId);
-    const dedupKey = dedupKeyOf(classified);
+    const dedupKey = dedupKeyOf(classified.dedupKey, classified.rawId);
     return {
       rawId: classified.rawId,
       source: classified.rawRecord,
       classification: classified.classification,
       flags: connector ? { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal } : null,
       dedupKey,
-      archiveId: `ar_${createHash('sha256').update(dedupKey).digest('hex').slice(0, 40)}`,
+      archiveId: archiveIdOf(dedupKey),
       mailboxes: classified.internalMailboxes,
       removeJournalHeaders: connector?.removeJournalHeaders ?? false,
     };
@@ -281,13 +298,6 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
 
 /** A message's decision input plus what archiving it needs. */
 type PolicyInput = PlanInput & { removeJournalHeaders: boolean };
-
-/** Spec §9: (Message-ID, content hash); without a Message-ID the content hash alone; else the raw id. */
-function dedupKeyOf(classified: ClassifiedRecord): string {
-  const { messageId, contentHash } = classified.dedupKey;
-  if (contentHash) return messageId ? `mid:${messageId}|${contentHash}` : `hash:${contentHash}`;
-  return `raw:${classified.rawId}`;
-}
 
 function isRawRecordRef(value: unknown): value is RawRecordRef {
   return typeof value === 'object' && value !== null && typeof (value as RawRecordRef).partition === 'number' && typeof (value as RawRecordRef).offset === 'string';

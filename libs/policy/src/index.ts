@@ -19,3 +19,4 @@ export {
   type RawSource,
   type RejectReason,
 } from './chunk-plan.js';
+export { archiveIdOf, dedupKeyOf, type DedupFacts } from './archive-key.js';

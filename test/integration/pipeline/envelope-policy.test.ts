@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSystemBlobStore } from '#blob-store';
 import { formatRawHeaders, RAW_CONTENT_TYPES, TOPICS } from '#contracts';
+import { buildClassifiedRecord, DirectoryIndex } from '#journal';
 import { createDataSource } from '#persistence';
 import { deleteConnectors, generateJournalReport, insertConnector, Pipeline, seededRandom, startService, TEST_RUN_ID, testEnv, withRunMessageIds, type RunningService } from '#test-support';
 
@@ -141,6 +142,50 @@ describe('envelope and policy services', () => {
     expect(outcomes.dead).toHaveLength(1);
     expect(outcomes.dead[0]!.error.message).toMatch(/missing/);
     expect(outcomes.archived.map((r) => r.sha256Before)).toEqual([sha(kept)]);
+  });
+
+  it('archives a report whose Message-ID holds a NUL, and goes on', async () => {
+    const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
+    const nul = Buffer.from(sample('02-exch2010-extended-fields-on-behalf-of.eml').toString('latin1').replace(/^(message-id:\s*<)/gim, '$1nul\u0000'), 'latin1');
+    const after = withRunMessageIds(readFileSync(join(SAMPLES, '01-exch2007-rtm-basic-fields.eml')), `${TEST_RUN_ID}nul`);
+    await publish(id, [nul, after]);
+    const { archived, dead } = await settle(id, 2);
+    expect(dead).toEqual([]);
+    expect(archived.map((r) => r.sha256Before).sort()).toEqual([sha(nul), sha(after)].sort());
+    expect(archived.find((r) => r.sha256Before === sha(nul))!.messageId).toContain('\u0000');
+  });
+
+  it('dead-letters the one record of a chunk PostgreSQL refuses, and decides the rest', async () => {
+    // A classified record the envelope would never write: its raw id holds a NUL.
+    const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
+    const directory = new DirectoryIndex({ domains: [{ domain: 'contoso.com' }], addresses: [] });
+    const classifiedOf = (bytes: Buffer, offset: number) => {
+      const record = buildClassifiedRecord({
+        raw: bytes,
+        message: { inline: bytes.toString('base64') },
+        rawRecord: { partition: 0, offset: String(offset) },
+        connectorId: id,
+        uidl: `u${offset}`,
+        sha256: sha(bytes),
+        size: bytes.length,
+        journalType: 'envelope',
+        extractedAt: new Date().toISOString(),
+        directory,
+      });
+      return { topic: TOPICS.classified, key: id, value: Buffer.from(JSON.stringify(record)) };
+    };
+    const good = withRunMessageIds(readFileSync(join(SAMPLES, '02-exch2010-extended-fields-on-behalf-of.eml')), `${TEST_RUN_ID}pg`);
+    const hostile = classifiedOf(withRunMessageIds(readFileSync(join(SAMPLES, '01-exch2007-rtm-basic-fields.eml')), `${TEST_RUN_ID}pg`), 1);
+    const parsed = JSON.parse(hostile.value.toString()) as { rawId: string };
+    hostile.value = Buffer.from(JSON.stringify({ ...parsed, rawId: `${parsed.rawId}\u0000` }));
+    const producer = await pipeline.kafka.createProducer();
+    await producer.send([hostile, classifiedOf(good, 2)]);
+    await producer.disconnect();
+    const { archived, dead } = await settle(id, 2);
+    expect(archived.map((r) => r.sha256Before)).toEqual([sha(good)]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.stage).toBe('policy');
+    expect(dead[0]!.error.message).toMatch(/PostgreSQL/);
   });
 
   it('archives once for a redelivery and for two reports of one original, merging the rest', async () => {
