@@ -98,6 +98,34 @@ function uniqueParticipants(participants: Participant[]): Participant[] {
   });
 }
 
+/** A message read as itself, not as a journal report: its participants are its own headers. */
+function plainMessage(journalType: JournalType, report: ReportHeaders, summary: MessageHeaderSummary, defects: Set<Defect>): ParsedMessage {
+  const recipients = headerRecipients(summary);
+  return {
+    kind: 'plain',
+    journalType,
+    steppedDown: journalType === 'envelope',
+    bccVisible: false,
+    envelope: null,
+    originals: [],
+    report,
+    original: null,
+    sender: summary.from[0] ?? summary.sender,
+    onBehalfOf: null,
+    recipients,
+    messageId: summary.messageId,
+    subject: summary.subject,
+    date: summary.date,
+    participants: uniqueParticipants([...participantsFromHeaders(summary), ...recipientParticipants(recipients)]),
+    defects: sortDefects(defects),
+  };
+}
+
+/** The result for input the parser could not read at all. */
+export function unparseableMessage(journalType: JournalType): ParsedMessage {
+  return plainMessage(journalType, { marker: null, ...EMPTY_SUMMARY }, EMPTY_SUMMARY, new Set([UNPARSEABLE]));
+}
+
 /** Turns scan facts into the parse result (docs §6, §7, §11). */
 export function assembleParsedMessage(facts: ScanFacts, journalType: JournalType, limits: ParseLimits): ParsedMessage {
   const defects = new Set<Defect>();
@@ -107,27 +135,7 @@ export function assembleParsedMessage(facts: ScanFacts, journalType: JournalType
   if (top === null || top.fields.length === 0) defects.add(UNPARSEABLE);
   if (facts.limitExceeded) defects.add('limit-exceeded');
 
-  if (!facts.asReport) {
-    const recipients = headerRecipients(topSummary);
-    return {
-      kind: 'plain',
-      journalType,
-      steppedDown: journalType === 'envelope',
-      bccVisible: false,
-      envelope: null,
-      originals: [],
-      report,
-      original: null,
-      sender: topSummary.from[0] ?? topSummary.sender,
-      onBehalfOf: null,
-      recipients,
-      messageId: topSummary.messageId,
-      subject: topSummary.subject,
-      date: topSummary.date,
-      participants: uniqueParticipants([...participantsFromHeaders(topSummary), ...recipientParticipants(recipients)]),
-      defects: sortDefects(defects),
-    };
-  }
+  if (!facts.asReport) return plainMessage(journalType, report, topSummary, defects);
 
   const candidate = facts.envelopeText ?? facts.envelopeHtml;
   const envelope = candidate === null ? null : readEnvelope(candidate, limits, defects);

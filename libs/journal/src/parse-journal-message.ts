@@ -1,5 +1,4 @@
-import { assembleParsedMessage } from './assemble.js';
-import { UNPARSEABLE } from './defects.js';
+import { assembleParsedMessage, unparseableMessage } from './assemble.js';
 import { resolveLimits, type ParseLimits } from './limits.js';
 import { JournalScanner } from './scan/journal-scanner.js';
 import { type JournalType, type ParsedMessage } from './types.js';
@@ -24,26 +23,4 @@ export function parseJournalMessage(raw: Buffer, options: ParseOptions): ParsedM
   } catch {
     return unparseableMessage(options.journalType);
   }
-}
-
-/** The result for input the parser could not read at all. */
-export function unparseableMessage(journalType: JournalType): ParsedMessage {
-  return {
-    kind: 'plain',
-    journalType,
-    steppedDown: journalType === 'envelope',
-    bccVisible: false,
-    envelope: null,
-    originals: [],
-    report: { marker: null, from: [], sender: null, to: [], cc: [], bcc: [], subject: null, messageId: null, date: null },
-    original: null,
-    sender: null,
-    onBehalfOf: null,
-    recipients: [],
-    messageId: null,
-    subject: null,
-    date: null,
-    participants: [],
-    defects: [UNPARSEABLE],
-  };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { assembleParsedMessage, keyOriginal } from './assemble.js';
 import { dedupMessageId, type DedupKey } from './dedup.js';
 import { resolveLimits } from './limits.js';
-import { unparseableMessage, type ParseOptions } from './parse-journal-message.js';
+import { unparseableMessage } from './assemble.js';
+import { type ParseOptions } from './parse-journal-message.js';
 import { JournalScanner } from './scan/journal-scanner.js';
 import { type ParsedMessage } from './types.js';
 
