@@ -204,4 +204,17 @@ describe('status: Service Status aggregated from the topics', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await statusOf(connectorId)).counters).toEqual(before.counters);
   });
+
+  it('drops and rebuilds counters whose offsets point past the end of the topics (topics recreated)', async () => {
+    const before = await statusOf(connectorId);
+    await status.service.stop();
+    // What Redis would hold after the topics were deleted and created again: offsets past their end.
+    await redis.hset('jw:status:offsets', 'journal.raw.v1:0', '999999999');
+    await redis.hset(`jw:status:connector:${connectorId}`, 'extracted', '1000');
+    status = await startStatusService(db.url);
+    api = apiClient(status.service.baseUrl, token);
+    const rebuilt = await until(connectorId, 'rebuilt counters', (s) => JSON.stringify(s.counters) === JSON.stringify(before.counters), 90_000);
+    expect(rebuilt.counters).toEqual(before.counters);
+    expect(await redis.hget('jw:status:offsets', 'journal.raw.v1:0')).not.toBe('999999999');
+  });
 });

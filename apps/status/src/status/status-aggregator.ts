@@ -77,6 +77,7 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
         const previous = this.consumer;
         this.consumer = undefined;
         await previous?.disconnect();
+        await this.discardIfTopicsRecreated();
         const { epoch, created } = await this.store.ensureEpoch();
         if (created) this.logger.warn({ reason }, 'status state missing in Redis: rebuilding from the topics');
         else if (this.epoch !== null && epoch !== this.epoch) this.logger.warn({ reason }, 'status state replaced in Redis: resuming from its offsets');
@@ -91,6 +92,30 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
     }
+  }
+
+  /**
+   * Counters built from a log that no longer exists (the topics were deleted and created again, or
+   * the cluster replaced) are dropped, so they are rebuilt from the topics as they are. The sign:
+   * an applied offset at or past its partition's end.
+   */
+  private async discardIfTopicsRecreated(): Promise<void> {
+    const applied = await this.store.appliedOffsets();
+    if (applied.size === 0) return;
+    const ends = new Map<string, bigint>();
+    const admin = this.kafka.kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of STATUS_SOURCE_TOPICS) {
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(high));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const gone = [...applied].filter(([key, offset]) => offset >= (ends.get(key) ?? 0n)).map(([key]) => key);
+    if (gone.length === 0) return;
+    this.logger.warn({ partitions: gone }, 'status state counts records the topics no longer hold (recreated?): rebuilding from the topics');
+    await this.store.discard();
   }
 
   /** Where each partition resumes: after its applied offset, else the start of the log. */

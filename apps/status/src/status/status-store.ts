@@ -86,6 +86,18 @@ export class StatusStore {
     await pipeline.exec();
   }
 
+  /** Drops the whole aggregate (epoch, offsets, every connector's counters): the next start rebuilds. */
+  async discard(): Promise<void> {
+    const keys: string[] = [STATUS_KEYS.epoch, STATUS_KEYS.offsets];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${STATUS_KEYS.connectorPrefix}*`, 'COUNT', 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+    await this.redis.del(...keys);
+  }
+
   async forget(connectorId: string): Promise<void> {
     await this.redis.del(STATUS_KEYS.connector(connectorId));
   }
