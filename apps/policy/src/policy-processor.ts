@@ -176,7 +176,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     let removedHeaders: string[] = [];
     if (removeHeaders) {
       const result = await this.withoutJournalHeaders(classified.message);
-      if (result.removed.length > 0) {
+      if (result) {
         removedHeaders = result.removed.map((r) => (r.where === 'top-level' ? r.field : `${r.field} (original ${r.index ?? 0})`));
         sha256After = result.sha256;
         message = result.message;
@@ -251,11 +251,13 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * The message without its journal headers: in memory when inline; streamed from one blob to
-   * another when claim-checked, so a message of any size costs about 1 MiB.
+   * another when claim-checked, so a message of any size costs about 1 MiB. Null when the message
+   * has none (a claim-checked one was then stored again under its own content address).
    */
-  private async withoutJournalHeaders(ref: MessageRef): Promise<{ message: MessageRef; sha256: string; removed: RemovedHeader[] }> {
+  private async withoutJournalHeaders(ref: MessageRef): Promise<{ message: MessageRef; sha256: string; removed: RemovedHeader[] } | null> {
     if ('inline' in ref) {
       const result = removeJournalHeaders(Buffer.from(ref.inline, 'base64'));
+      if (result.removed.length === 0) return null;
       const sha256 = createHash('sha256').update(result.bytes).digest('hex');
       const message = result.bytes.length > this.config.INLINE_LIMIT_BYTES ? { claimCheck: await this.blobStore.put(result.bytes) } : { inline: result.bytes.toString('base64') };
       return { message, sha256, removed: result.removed };
@@ -264,7 +266,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     const remover = new JournalHeaderRemover();
     source.on('error', (error) => remover.destroy(error));
     const claimCheck = await this.blobStore.putStream(source.pipe(remover));
-    return { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed };
+    return remover.removed.length === 0 ? null : { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed };
   }
 
   private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {

@@ -335,12 +335,9 @@ export class ExtractionSession {
       return null;
     }
     try {
+      // A connection failure while streaming rejects with its own error (the blob store passes it on).
       const claim = await this.deps.blobStore.putStream(stream);
       return claimCheckMessage(item, claim, new Date().toISOString());
-    } catch (error) {
-      // A connection failure while streaming surfaces as a blob-store error; report the real cause.
-      if (isJournalwireError(error, 'blob-store') && isJournalwireError(error.cause)) throw error.cause;
-      throw error;
     } finally {
       stream.destroy();
     }
