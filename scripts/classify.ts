@@ -7,7 +7,8 @@ import { JournalwireError } from '#errors';
 import { buildClassifiedRecord, DirectoryIndex, type JournalType } from '#journal';
 import { runCli } from './cli.js';
 
-const USAGE = 'usage: npm run classify -- [--directory DIR.json] [--journal-type envelope|eml] [--connector ID] FILE.eml ...\n';
+const USAGE =
+  'usage: npm run classify -- [--directory DIR.json] [--journal-type envelope|eml] [--connector ID] FILE.eml ...\n';
 
 async function loadDirectory(path: string | undefined): Promise<DirectoryIndex> {
   if (path === undefined) return new DirectoryIndex({ domains: [], addresses: [] });
@@ -15,13 +16,22 @@ async function loadDirectory(path: string | undefined): Promise<DirectoryIndex> 
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new JournalwireError('not-found', `cannot read the directory file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new JournalwireError('not-found', `cannot read the directory file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     return DirectoryIndex.fromJson(JSON.parse(text));
   } catch (error) {
-    const reason = error instanceof ZodError ? error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ') : (error as Error).message;
-    throw new JournalwireError('config-invalid', `${path} is not a valid directory ({"domains": [...], "addresses": [...]}): ${reason}`, { cause: error });
+    const reason =
+      error instanceof ZodError
+        ? error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')
+        : (error as Error).message;
+    throw new JournalwireError(
+      'config-invalid',
+      `${path} is not a valid directory ({"domains": [...], "addresses": [...]}): ${reason}`,
+      { cause: error },
+    );
   }
 }
 

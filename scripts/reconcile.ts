@@ -8,14 +8,20 @@ import { runCli } from './cli.js';
 // npm run reconcile -- --connector ID [--since ISO-TIME] [--json]: every raw record must have
 // exactly one outcome. --since (no later than the connector's creation) skips older records.
 runCli('reconcile', async (argv) => {
-  const { values } = parseArgs({ args: argv, options: { connector: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { connector: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
   const since = values.since === undefined ? undefined : new Date(values.since);
   if (!values.connector || (since && Number.isNaN(since.getTime()))) {
     process.stderr.write('usage: npm run reconcile -- --connector ID [--since ISO-TIME] [--json]\n');
     return 2;
   }
   const config = loadConfig(z.object(kafkaSection));
-  const kafka = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: 'journalwire-reconcile' }, createLogger({ service: 'reconcile', level: 'warn', destination: process.stderr }));
+  const kafka = new KafkaGateway(
+    { brokers: config.KAFKA_BROKERS, clientId: 'journalwire-reconcile' },
+    createLogger({ service: 'reconcile', level: 'warn', destination: process.stderr }),
+  );
   const report = await reconcileConnector(kafka, values.connector, since ? { since } : {});
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ connector: values.connector, ...report })}\n`);
@@ -32,8 +38,13 @@ runCli('reconcile', async (argv) => {
         `missing        ${report.missing.length}`,
         `duplicated     ${report.duplicated.length}`,
         `archived twice ${report.archivedTwice.length}`,
-        ...report.missing.map((m) => `  no outcome: partition ${m.ref.partition} offset ${m.ref.offset} uidl ${m.uidl} sha256 ${m.sha256}`),
-        ...report.duplicated.map((d) => `  several outcomes: partition ${d.raw.ref.partition} offset ${d.raw.ref.offset}: ${d.outcomes.join(', ')}`),
+        ...report.missing.map(
+          (m) => `  no outcome: partition ${m.ref.partition} offset ${m.ref.offset} uidl ${m.uidl} sha256 ${m.sha256}`,
+        ),
+        ...report.duplicated.map(
+          (d) =>
+            `  several outcomes: partition ${d.raw.ref.partition} offset ${d.raw.ref.offset}: ${d.outcomes.join(', ')}`,
+        ),
         ...report.archivedTwice.map((id) => `  archived twice: ${id}`),
         report.ok ? 'OK: every raw record has exactly one outcome' : 'FAILED: conservation violated',
       ].join('\n') + '\n',

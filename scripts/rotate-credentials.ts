@@ -7,7 +7,9 @@ import { runCli } from './cli.js';
 // those sealed with an older key listed in CREDENTIAL_KEYS_PREVIOUS. Safe to run twice.
 runCli('rotate-credentials', async () => {
   const config = loadConfig(z.object({ ...databaseSection, ...credentialKeySection }));
-  const previous = config.CREDENTIAL_KEYS_PREVIOUS.split(',').map((k) => k.trim()).filter(Boolean);
+  const previous = config.CREDENTIAL_KEYS_PREVIOUS.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   const cipher = new CredentialCipher(config.CREDENTIAL_KEY, previous);
   const dataSource = await createDataSource(config.DATABASE_URL, { poolSize: 1 }).initialize();
   try {
@@ -25,7 +27,9 @@ runCli('rotate-credentials', async () => {
         rotated++;
       }
     });
-    process.stdout.write(`re-sealed ${rotated} connector password(s) with key ${cipher.currentKeyId}; ${current} already current\n`);
+    process.stdout.write(
+      `re-sealed ${rotated} connector password(s) with key ${cipher.currentKeyId}; ${current} already current\n`,
+    );
   } finally {
     await dataSource.destroy();
   }

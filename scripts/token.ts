@@ -14,7 +14,9 @@ runCli('token', async ([command, argument]) => {
   try {
     if (command === 'create' && argument) {
       const secret = `jw_${randomBytes(24).toString('base64url')}`;
-      const saved = await tokens.save(tokens.create({ name: argument, tokenSha256: createHash('sha256').update(secret).digest('hex') }));
+      const saved = await tokens.save(
+        tokens.create({ name: argument, tokenSha256: createHash('sha256').update(secret).digest('hex') }),
+      );
       process.stdout.write(`${JSON.stringify({ id: saved.id, name: saved.name, token: secret })}\n`);
       return 0;
     }
@@ -26,7 +28,9 @@ runCli('token', async ([command, argument]) => {
     }
     if (command === 'list') {
       for (const token of await tokens.find({ order: { createdAt: 'ASC' } })) {
-        process.stdout.write(`${JSON.stringify({ id: token.id, name: token.name, createdAt: token.createdAt, revokedAt: token.revokedAt })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ id: token.id, name: token.name, createdAt: token.createdAt, revokedAt: token.revokedAt })}\n`,
+        );
       }
       return 0;
     }

@@ -8,7 +8,12 @@ import { runCli } from './cli.js';
 // npm run topics: creates every journalwire topic that is missing (idempotent).
 runCli('topics', async () => {
   const config = loadConfig(z.object({ ...kafkaSection, TOPIC_PARTITIONS: positiveInt(6) }));
-  const kafka = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: 'journalwire-topics' }, createLogger({ service: 'topics', level: 'warn' }));
+  const kafka = new KafkaGateway(
+    { brokers: config.KAFKA_BROKERS, clientId: 'journalwire-topics' },
+    createLogger({ service: 'topics', level: 'warn' }),
+  );
   const result = await kafka.ensureTopics(topicSpecs(config.TOPIC_PARTITIONS));
-  process.stdout.write(`created: ${result.created.join(', ') || '(none)'}\nexisting: ${result.existing.join(', ') || '(none)'}\n`);
+  process.stdout.write(
+    `created: ${result.created.join(', ') || '(none)'}\nexisting: ${result.existing.join(', ') || '(none)'}\n`,
+  );
 });

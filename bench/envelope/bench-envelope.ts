@@ -19,7 +19,13 @@ function recipientsFor(seed: number): EnvelopeRecipient[] {
   return Array.from({ length: count }, (_, i): EnvelopeRecipient => {
     const domain = i % 4 === 3 ? 'fabrikam.com' : 'contoso.com';
     const type = (['to', 'cc', 'bcc', 'recipient'] as const)[(seed + i) % 4] ?? 'to';
-    if (i % 5 === 4) return { address: `member${seed}.${i}@${domain}`, type, via: 'expanded', viaAddress: `team${seed % 7}@contoso.com` };
+    if (i % 5 === 4)
+      return {
+        address: `member${seed}.${i}@${domain}`,
+        type,
+        via: 'expanded',
+        viaAddress: `team${seed % 7}@contoso.com`,
+      };
     return { address: `user${(seed * 31 + i) % 900}@${domain}`, type };
   });
 }
@@ -54,7 +60,10 @@ function generate(seed: number): Sample {
   const probe = buildReport({ ...spec, originalBody: '' });
   const attachmentLines = Math.max(0, Math.floor((TARGET_BYTES - probe.length - 200) / 78));
   const attachment = createHash('sha512').update(String(seed)).digest('base64').slice(0, 76);
-  const body = [`Hello,\r\n\r\nplease find the figures attached (${seed}).\r\n`, ...Array.from({ length: attachmentLines }, () => `${attachment}\r\n`)].join('');
+  const body = [
+    `Hello,\r\n\r\nplease find the figures attached (${seed}).\r\n`,
+    ...Array.from({ length: attachmentLines }, () => `${attachment}\r\n`),
+  ].join('');
   const raw = buildReport({ ...spec, originalBody: body });
   return { raw, sha256: createHash('sha256').update(raw).digest('hex') };
 }
@@ -62,7 +71,10 @@ function generate(seed: number): Sample {
 function directory(): DirectoryIndex {
   return new DirectoryIndex({
     domains: [{ domain: 'contoso.com' }],
-    addresses: Array.from({ length: 500 }, (_, i) => ({ address: `user${i}@contoso.com`, aliases: [`u${i}@contoso.com`] })),
+    addresses: Array.from({ length: 500 }, (_, i) => ({
+      address: `user${i}@contoso.com`,
+      aliases: [`u${i}@contoso.com`],
+    })),
   });
 }
 
@@ -81,7 +93,11 @@ function classifyOnce(sample: Sample, index: DirectoryIndex): void {
   });
 }
 
-function run(samples: Sample[], index: DirectoryIndex, seconds: number): { messages: number; bytes: number; elapsed: number; cpu: number } {
+function run(
+  samples: Sample[],
+  index: DirectoryIndex,
+  seconds: number,
+): { messages: number; bytes: number; elapsed: number; cpu: number } {
   const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
   const started = process.hrtime.bigint();
   const cpuStarted = process.cpuUsage();
@@ -97,10 +113,17 @@ function run(samples: Sample[], index: DirectoryIndex, seconds: number): { messa
     if (process.hrtime.bigint() >= deadline) break;
   }
   const cpu = process.cpuUsage(cpuStarted);
-  return { messages, bytes, elapsed: Number(process.hrtime.bigint() - started) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 };
+  return {
+    messages,
+    bytes,
+    elapsed: Number(process.hrtime.bigint() - started) / 1e9,
+    cpu: (cpu.user + cpu.system) / 1e6,
+  };
 }
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+});
 const seconds = Number(values.seconds);
 if (!Number.isFinite(seconds) || seconds <= 0) {
   process.stderr.write('usage: npm run bench:envelope -- [--seconds N] [--json]\n');
@@ -114,7 +137,9 @@ const msgsPerSecond = result.messages / result.elapsed;
 const mbPerSecond = result.bytes / result.elapsed / 1e6;
 const averageKiB = samples.reduce((sum, s) => sum + s.raw.length, 0) / samples.length / 1024;
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ messages: result.messages, msgs_per_s: Math.round(msgsPerSecond), mb_per_s: Number(mbPerSecond.toFixed(1)) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ messages: result.messages, msgs_per_s: Math.round(msgsPerSecond), mb_per_s: Number(mbPerSecond.toFixed(1)) })}\n`,
+  );
 } else {
   process.stdout.write(
     [

@@ -3,7 +3,16 @@ import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, TOPICS } from '#contracts';
-import { deliver, generateJournalReport, journalSize, mailboxCount, Pipeline, seededRandom, testEnv, type ServiceName } from '#test-support';
+import {
+  deliver,
+  generateJournalReport,
+  journalSize,
+  mailboxCount,
+  Pipeline,
+  seededRandom,
+  testEnv,
+  type ServiceName,
+} from '#test-support';
 import { rawPipelinedReader } from '../pop3/raw-reader.js';
 
 // npm run bench [-- --messages 20000 --json]
@@ -36,7 +45,9 @@ async function freshDatabase(name: string): Promise<string> {
     await admin.end();
   }
   url.pathname = `/${name}`;
-  await run(process.execPath, ['dist/scripts/migrate.js'], { env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' } });
+  await run(process.execPath, ['dist/scripts/migrate.js'], {
+    env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
+  });
   return url.toString();
 }
 
@@ -112,7 +123,15 @@ async function main(): Promise<void> {
     const dovecotPid = pidFromFile(`${testEnv.runDir}/dovecot/run/master.pid`);
     const ceilingCpuBefore = { reader: process.cpuUsage(), dovecot: cpuSeconds(dovecotPid, true) };
     const ceiling = await rawPipelinedReader(
-      { host: testEnv.pop3Host, port: testEnv.pop3sPort, transport: 'pop3s', tlsMode: 'strict', ca: readFileSync(testEnv.pop3CaFile), username: ceilingBox, password: 'bench-pass' },
+      {
+        host: testEnv.pop3Host,
+        port: testEnv.pop3sPort,
+        transport: 'pop3s',
+        tlsMode: 'strict',
+        ca: readFileSync(testEnv.pop3CaFile),
+        username: ceilingBox,
+        password: 'bench-pass',
+      },
       MESSAGES,
     );
     const ceilingRate = ceiling.messages / ceiling.seconds;
@@ -123,25 +142,37 @@ async function main(): Promise<void> {
       reader: Number(((readerCpu.user + readerCpu.system) / 1e6).toFixed(1)),
       dovecot: Number((cpuSeconds(dovecotPid, true) - ceilingCpuBefore.dovecot).toFixed(1)),
     };
-    log(`ceiling: ${ceilingRate.toFixed(0)} msgs/s (${(ceiling.bytes / ceiling.seconds / 1024 / 1024).toFixed(1)} MB/s)`);
+    log(
+      `ceiling: ${ceilingRate.toFixed(0)} msgs/s (${(ceiling.bytes / ceiling.seconds / 1024 / 1024).toFixed(1)} MB/s)`,
+    );
     // Dovecot may still be closing the reader's session: removing the mailbox is best effort.
     await new Promise((r) => setTimeout(r, 1000));
     await run('deploy/local/mailbox.sh', ['delete', ceilingBox]).catch(() => undefined);
 
     await pipeline.start();
-    await pipeline.api('POST', '/v1/directory/import', { domains: ['contoso.com'], addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'] });
+    await pipeline.api('POST', '/v1/directory/import', {
+      domains: ['contoso.com'],
+      addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'],
+    });
     const mailbox = `bench-${Date.now()}@contoso.test`;
     await run('deploy/local/mailbox.sh', ['create', mailbox, 'bench-pass']);
     await deliver(mailbox, files);
     files.length = 0;
 
     const cpuPids = {
-      ...Object.fromEntries((['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [name, pipeline.services.get(name)?.process.pid])),
+      ...Object.fromEntries(
+        (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [
+          name,
+          pipeline.services.get(name)?.process.pid,
+        ]),
+      ),
       kafka: pidFromFile(`${testEnv.runDir}/kafka/kafka.pid`),
       dovecot: dovecotPid,
     };
     const machineBefore = machineCpu();
-    const cpuBefore = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, cpuSeconds(pid, name === 'dovecot')]));
+    const cpuBefore = Object.fromEntries(
+      Object.entries(cpuPids).map(([name, pid]) => [name, cpuSeconds(pid, name === 'dovecot')]),
+    );
     const started = performance.now();
     const connector = await pipeline.api('POST', '/v1/connectors', {
       description: 'bench',
@@ -168,12 +199,24 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     // Where the cores went during the drain; "machine" is the share of all cores that was busy.
     const machineAfter = machineCpu();
-    const cpu = Object.fromEntries(Object.entries(cpuPids).map(([name, pid]) => [name, Number((cpuSeconds(pid, name === 'dovecot') - cpuBefore[name]!).toFixed(1))]));
-    const machineBusy = Number(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)).toFixed(2));
+    const cpu = Object.fromEntries(
+      Object.entries(cpuPids).map(([name, pid]) => [
+        name,
+        Number((cpuSeconds(pid, name === 'dovecot') - cpuBefore[name]!).toFixed(1)),
+      ]),
+    );
+    const machineBusy = Number(
+      ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)).toFixed(2),
+    );
     // /proc/stat counts in clock ticks too; "other" is PostgreSQL, Redis, this script and the kernel.
     const busySeconds = (machineAfter.busy - machineBefore.busy) / 100;
     cpu.other = Number((busySeconds - Object.values(cpu).reduce((sum, v) => sum + v, 0)).toFixed(1));
-    const rss = Object.fromEntries((['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [name, peakRssMb(pipeline.services.get(name)?.process.pid)]));
+    const rss = Object.fromEntries(
+      (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [
+        name,
+        peakRssMb(pipeline.services.get(name)?.process.pid),
+      ]),
+    );
 
     const latencies: number[] = [];
     await pipeline.readTopics([TOPICS.archived, TOPICS.rejected], (record) => {
@@ -214,7 +257,8 @@ async function main(): Promise<void> {
       log('');
       log('| measure | value |');
       log('|---|---|');
-      for (const [key, value] of Object.entries(result)) log(`| ${key} | ${typeof value === 'object' ? JSON.stringify(value) : value} |`);
+      for (const [key, value] of Object.entries(result))
+        log(`| ${key} | ${typeof value === 'object' ? JSON.stringify(value) : value} |`);
     }
     await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
   } finally {

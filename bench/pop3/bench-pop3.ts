@@ -8,7 +8,12 @@ import Pop3Command from 'node-pop3';
 import { Pop3Client, type Pop3ConnectOptions } from '#pop3';
 import { rawPipelinedReader, type Measurement } from './raw-reader.js';
 import { writeJournalCorpus, type CorpusFile, type CorpusKind } from '../../test/support/pop3-corpus.js';
-import { connectOptionsFor, createTestMailbox, localPop3Server, type TestMailbox } from '../../test/support/pop3-mailboxes.js';
+import {
+  connectOptionsFor,
+  createTestMailbox,
+  localPop3Server,
+  type TestMailbox,
+} from '../../test/support/pop3-mailboxes.js';
 
 // npm run bench:pop3 [-- --messages 5000 --window 32 --rounds 5 --node-pop3-seconds 60 --json]
 // Fills a fresh mailbox in the local Dovecot (deploy/local) with journal-sized messages, then over
@@ -44,8 +49,12 @@ const log = (line: string): void => {
 };
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-
-async function clientRetrieveMany(options: Pop3ConnectOptions, count: number, window: number, check?: CorpusFile[]): Promise<Measurement & { mismatches: number }> {
+async function clientRetrieveMany(
+  options: Pop3ConnectOptions,
+  count: number,
+  window: number,
+  check?: CorpusFile[],
+): Promise<Measurement & { mismatches: number }> {
   const client = await Pop3Client.connect(options);
   const numbers = Array.from({ length: count }, (_, index) => index + 1);
   let bytes = 0;
@@ -126,13 +135,17 @@ async function nodePop3(options: Pop3ConnectOptions, corpus: CorpusFile[], secon
     const source = readFileSync(file.path);
     if (returned.equals(source)) result.exact += 1;
     if (source.some((byte) => byte >= 0x80) && text.includes('\ufffd')) result.defects.eightBitDestroyed += 1;
-    if (countOf(text, '\r\n..') > countOf(source.toString('latin1'), '\r\n..') || (text.startsWith('..') && !source.toString('latin1').startsWith('..')))
+    if (
+      countOf(text, '\r\n..') > countOf(source.toString('latin1'), '\r\n..') ||
+      (text.startsWith('..') && !source.toString('latin1').startsWith('..'))
+    )
       result.defects.stuffedDotsKept += 1;
     if (!text.endsWith('\r\n')) result.defects.finalCrlfCut += 1;
   }
   result.seconds = (performance.now() - started) / 1000;
   const socket = (client as unknown as { _socket: { destroy(): void } | null })._socket;
-  if (result.hungAt === null && result.failedAt === null) await Promise.race([client.QUIT(), new Promise((resolve) => setTimeout(resolve, 2_000))]).catch(() => undefined);
+  if (result.hungAt === null && result.failedAt === null)
+    await Promise.race([client.QUIT(), new Promise((resolve) => setTimeout(resolve, 2_000))]).catch(() => undefined);
   socket?.destroy();
   return result;
 }
@@ -143,7 +156,8 @@ function countOf(text: string, needle: string): number {
   return count;
 }
 
-const best = <T extends Measurement>(runs: T[]): T => runs.reduce((a, b) => (b.messages / b.seconds > a.messages / a.seconds ? b : a));
+const best = <T extends Measurement>(runs: T[]): T =>
+  runs.reduce((a, b) => (b.messages / b.seconds > a.messages / a.seconds ? b : a));
 const rate = (m: Measurement): number => m.messages / m.seconds;
 const mbPerSecond = (m: Measurement): number => m.bytes / m.seconds / 1e6;
 
@@ -169,7 +183,8 @@ async function main(): Promise<void> {
     const verifier = await Pop3Client.connect(options);
     const listing = await verifier.list();
     await verifier.quit();
-    const sizesMatch = listing.length === MESSAGES && listing.every((entry, index) => entry.size === corpus[index]?.size);
+    const sizesMatch =
+      listing.length === MESSAGES && listing.every((entry, index) => entry.size === corpus[index]?.size);
     const verification = await clientRetrieveMany(options, MESSAGES, WINDOW, corpus);
     const byteExact = sizesMatch && verification.mismatches === 0;
 
@@ -178,13 +193,17 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round += 1) {
       ceilingRuns.push(await rawPipelinedReader(options, MESSAGES));
       clientRuns.push(await clientRetrieveMany(options, MESSAGES, WINDOW));
-      log(`round ${round}: ceiling ${rate(ceilingRuns.at(-1) as Measurement).toFixed(0)} msg/s, client ${rate(clientRuns.at(-1) as Measurement).toFixed(0)} msg/s`);
+      log(
+        `round ${round}: ceiling ${rate(ceilingRuns.at(-1) as Measurement).toFixed(0)} msg/s, client ${rate(clientRuns.at(-1) as Measurement).toFixed(0)} msg/s`,
+      );
     }
     const ceiling = best(ceilingRuns);
     const client = best(clientRuns);
     // Each client run is paired with the ceiling run just before it: on a shared, busy machine the
     // median of those ratios is steadier than a ratio of two bests.
-    const pairedRatios = clientRuns.map((run, index) => rate(run) / rate(ceilingRuns[index] as Measurement)).sort((a, b) => a - b);
+    const pairedRatios = clientRuns
+      .map((run, index) => rate(run) / rate(ceilingRuns[index] as Measurement))
+      .sort((a, b) => a - b);
     const medianRatio = pairedRatios[Math.floor(pairedRatios.length / 2)] ?? 0;
     const reference = args['skip-node-pop3'] ? null : await nodePop3(options, corpus, NODE_POP3_SECONDS);
 
@@ -206,7 +225,8 @@ async function main(): Promise<void> {
         attempted: reference.attempted,
         retrieved: reference.messages,
         msgs_per_s: Math.round(rate(reference)),
-        byte_exact: reference.exact === reference.messages && reference.hungAt === null && reference.messages === MESSAGES,
+        byte_exact:
+          reference.exact === reference.messages && reference.hungAt === null && reference.messages === MESSAGES,
         exact_messages: reference.exact,
         hung_at_message: reference.hungAt,
         failed_at_message: reference.failedAt,
@@ -223,8 +243,18 @@ async function main(): Promise<void> {
     } else {
       const rows: Array<[string, string, string, string]> = [
         ['reader', 'msg/s', 'MB/s', 'byte-exact'],
-        ['raw pipelined reader (ceiling)', String(summary.ceiling_msgs_per_s), String(summary.ceiling_mb_per_s), 'n/a (counts only)'],
-        [`Pop3Client.retrieveMany (window ${WINDOW})`, String(summary.client_msgs_per_s), String(summary.client_mb_per_s), String(byteExact)],
+        [
+          'raw pipelined reader (ceiling)',
+          String(summary.ceiling_msgs_per_s),
+          String(summary.ceiling_mb_per_s),
+          'n/a (counts only)',
+        ],
+        [
+          `Pop3Client.retrieveMany (window ${WINDOW})`,
+          String(summary.client_msgs_per_s),
+          String(summary.client_mb_per_s),
+          String(byteExact),
+        ],
       ];
       if (reference && summary.node_pop3) {
         rows.push([

@@ -10,8 +10,9 @@ export interface Measurement {
 /** The ceiling: log in, write every RETR at once, count terminators (no decoding, no copies). */
 export async function rawPipelinedReader(options: Pop3ConnectOptions, count: number): Promise<Measurement> {
   const socket = await new Promise<TLSSocket>((resolve, reject) => {
-    const secured = connectTls({ host: options.host, port: options.port, ca: options.ca, servername: 'localhost', minVersion: 'TLSv1.2' }, () =>
-      resolve(secured),
+    const secured = connectTls(
+      { host: options.host, port: options.port, ca: options.ca, servername: 'localhost', minVersion: 'TLSv1.2' },
+      () => resolve(secured),
     );
     secured.once('error', reject);
   });
@@ -42,7 +43,9 @@ export async function rawPipelinedReader(options: Pop3ConnectOptions, count: num
       socket.destroy();
       reject(new Error(`raw reader: stalled after ${seen} of ${count} terminators`));
     }, 60_000);
-    socket.once('close', () => reject(new Error(`raw reader: connection closed after ${seen} of ${count} terminators`)));
+    socket.once('close', () =>
+      reject(new Error(`raw reader: connection closed after ${seen} of ${count} terminators`)),
+    );
     socket.on('data', function countTerminators(chunk: Buffer) {
       stalled.refresh();
       bytes += chunk.length;
@@ -66,4 +69,3 @@ export async function rawPipelinedReader(options: Pop3ConnectOptions, count: num
     socket.write(commands.join(''));
   });
 }
-

@@ -7,6 +7,7 @@ source deploy/local/node.sh
 source deploy/local/env.sh
 deploy/local/prepare.sh
 npx eslint .
+npx prettier --check . --log-level warn
 npx tsc -p tsconfig.json --noEmit
 if [ "$#" -gt 0 ]; then
   exec npx vitest run "$@"

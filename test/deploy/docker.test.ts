@@ -1,7 +1,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { interpolate, loadAppContracts, localEnvDefaults, repoPath, scriptEnvNames, TEST_CREDENTIAL_KEY, type AppContract } from './env-contract.js';
+import {
+  interpolate,
+  loadAppContracts,
+  localEnvDefaults,
+  repoPath,
+  scriptEnvNames,
+  TEST_CREDENTIAL_KEY,
+  type AppContract,
+} from './env-contract.js';
 
 // Static checks of deploy/docker-compose.yml and deploy/docker/Dockerfile (no Docker engine
 // needed): structure, references, and every variable against the code's config schemas.
@@ -32,14 +40,17 @@ function loadCompose(env: Record<string, string | undefined>): Compose {
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return interpolate(value, env);
     if (Array.isArray(value)) return value.map(walk);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
     return value;
   };
   return walk(raw) as Compose;
 }
 
 function environment(service: ComposeService): Record<string, string> {
-  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]));
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]),
+  );
 }
 
 describe('deploy/docker-compose.yml', () => {
@@ -53,15 +64,29 @@ describe('deploy/docker-compose.yml', () => {
 
   it('parses and references only services and volumes it defines', () => {
     const services = Object.keys(compose.services);
-    expect(services.sort()).toEqual(['envelope', 'kafka', 'migrate', 'policy', 'poller', 'postgres', 'redis', 'status', 'topics']);
+    expect(services.sort()).toEqual([
+      'envelope',
+      'kafka',
+      'migrate',
+      'policy',
+      'poller',
+      'postgres',
+      'redis',
+      'status',
+      'topics',
+    ]);
     for (const [name, service] of Object.entries(compose.services)) {
-      for (const dependency of Object.keys(service.depends_on ?? {})) expect(services, `${name} depends on ${dependency}`).toContain(dependency);
+      for (const dependency of Object.keys(service.depends_on ?? {}))
+        expect(services, `${name} depends on ${dependency}`).toContain(dependency);
       for (const mount of service.volumes ?? []) {
         const source = mount.split(':')[0] as string;
-        if (!source.startsWith('.') && !source.startsWith('/')) expect(Object.keys(compose.volumes ?? {}), `${name} mounts ${source}`).toContain(source);
+        if (!source.startsWith('.') && !source.startsWith('/'))
+          expect(Object.keys(compose.volumes ?? {}), `${name} mounts ${source}`).toContain(source);
       }
       if (service.build) {
-        expect(existsSync(repoPath('deploy', service.build.context, service.build.dockerfile)), `${name} build`).toBe(true);
+        expect(existsSync(repoPath('deploy', service.build.context, service.build.dockerfile)), `${name} build`).toBe(
+          true,
+        );
       }
     }
   });
@@ -82,12 +107,14 @@ describe('deploy/docker-compose.yml', () => {
     expect(Object.keys(kafkaEnv).some((k) => k.includes('ZOOKEEPER'))).toBe(false);
     expect(postgres?.image).toMatch(/^postgres:15(\b|$)/);
     expect(redis?.image).toMatch(/^redis:7(\b|$)/);
-    for (const name of ['kafka', 'postgres', 'redis']) expect(compose.services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
+    for (const name of ['kafka', 'postgres', 'redis'])
+      expect(compose.services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
   });
 
   it('publishes the host ports of deploy/local/env.sh', () => {
     const defaults = localEnvDefaults();
-    const published = (service: string) => (compose.services[service]?.ports ?? []).map((p) => p.split(':').slice(-2, -1)[0]);
+    const published = (service: string) =>
+      (compose.services[service]?.ports ?? []).map((p) => p.split(':').slice(-2, -1)[0]);
     expect(published('kafka')).toContain(defaults.get('KAFKA_PORT'));
     expect(published('postgres')).toContain(defaults.get('PGPORT'));
     expect(published('redis')).toContain(defaults.get('REDIS_PORT'));
@@ -100,12 +127,23 @@ describe('deploy/docker-compose.yml', () => {
       const service = compose.services[name];
       expect(service, `compose service for apps/${name}`).toBeDefined();
       expect(service?.command).toEqual([name]);
-      expect(service?.healthcheck?.test).toEqual(['CMD', 'node', '/app/deploy/docker/healthcheck.mjs', '/health/ready']);
-      for (const job of ONE_SHOT) expect(service?.depends_on?.[job], `${name} after ${job}`).toEqual({ condition: 'service_completed_successfully' });
+      expect(service?.healthcheck?.test).toEqual([
+        'CMD',
+        'node',
+        '/app/deploy/docker/healthcheck.mjs',
+        '/health/ready',
+      ]);
+      for (const job of ONE_SHOT)
+        expect(service?.depends_on?.[job], `${name} after ${job}`).toEqual({
+          condition: 'service_completed_successfully',
+        });
       const env = environment(service as ComposeService);
       expect(env.HTTP_PORT, name).toBe(String(apps.get(name)?.defaultOf('HTTP_PORT')));
       expect(env.HTTP_HOST).toBe('0.0.0.0');
-      expect(service?.ports?.some((p) => p.endsWith(`:${env.HTTP_PORT}`)), `${name} publishes ${env.HTTP_PORT}`).toBe(true);
+      expect(
+        service?.ports?.some((p) => p.endsWith(`:${env.HTTP_PORT}`)),
+        `${name} publishes ${env.HTTP_PORT}`,
+      ).toBe(true);
     }
     for (const job of ONE_SHOT) {
       expect(compose.services[job]?.command).toEqual([job]);
@@ -116,12 +154,18 @@ describe('deploy/docker-compose.yml', () => {
   it('gives each app only variables its config schema reads, and its config loader accepts them', () => {
     for (const [name, app] of apps) {
       const env = environment(compose.services[name] as ComposeService);
-      expect(Object.keys(env).filter((k) => !app.names.has(k)), `variables apps/${name}/src/config.ts does not read`).toEqual([]);
+      expect(
+        Object.keys(env).filter((k) => !app.names.has(k)),
+        `variables apps/${name}/src/config.ts does not read`,
+      ).toEqual([]);
       expect(() => app.load(env), `${name} config loads`).not.toThrow();
     }
     for (const job of ONE_SHOT) {
       const allowed = scriptEnvNames(job);
-      expect(Object.keys(environment(compose.services[job] as ComposeService)).filter((k) => !allowed.has(k)), `variables scripts/${job}.ts does not read`).toEqual([]);
+      expect(
+        Object.keys(environment(compose.services[job] as ComposeService)).filter((k) => !allowed.has(k)),
+        `variables scripts/${job}.ts does not read`,
+      ).toEqual([]);
     }
   });
 
@@ -164,7 +208,10 @@ describe('deploy/docker/Dockerfile', () => {
 
   it('copies only files that exist and that the build context lets through', () => {
     for (const copy of instructions(dockerfile, 'COPY').filter((c) => !c.includes('--from='))) {
-      const sources = copy.split(/\s+/).filter((part) => !part.startsWith('--')).slice(0, -1);
+      const sources = copy
+        .split(/\s+/)
+        .filter((part) => !part.startsWith('--'))
+        .slice(0, -1);
       for (const source of sources.filter((s) => s !== '.')) {
         expect(existsSync(repoPath(source)), source).toBe(true);
         expect(ignore, `${source} is allow-listed in Dockerfile.dockerignore`).toContain(`!${source}`);
@@ -177,7 +224,9 @@ describe('deploy/docker/Dockerfile', () => {
   it('sets only runtime variables that the code reads', async () => {
     const apps = await loadAppContracts();
     const known = new Set(['NODE_ENV', 'NODE_OPTIONS', ...[...apps.values()].flatMap((a) => [...a.names])]);
-    const names = instructions(runtime, 'ENV').flatMap((env) => [...env.matchAll(/(\w+)=/g)].map((m) => m[1] as string));
+    const names = instructions(runtime, 'ENV').flatMap((env) =>
+      [...env.matchAll(/(\w+)=/g)].map((m) => m[1] as string),
+    );
     expect(names).toContain('BLOB_DIR');
     expect(names.filter((n) => !known.has(n))).toEqual([]);
   });

@@ -66,7 +66,8 @@ export function scriptEnvNames(script: string): Set<string> {
   for (const [, section] of text.matchAll(/\b([a-z]\w*Section)\b/g)) {
     const value = sections[section as string];
     const shape = typeof value === 'function' ? (value as (port: number) => object)(1) : value;
-    if (typeof shape !== 'object' || shape === null) throw new Error(`scripts/${script}.ts uses unknown config section ${section}`);
+    if (typeof shape !== 'object' || shape === null)
+      throw new Error(`scripts/${script}.ts uses unknown config section ${section}`);
     for (const key of Object.keys(shape)) names.add(key);
   }
   for (const [, key] of text.matchAll(/\b([A-Z][A-Z0-9_]{2,})\s*:/g)) names.add(key as string);
@@ -77,7 +78,14 @@ export function scriptEnvNames(script: string): Set<string> {
 export function interpolate(text: string, env: Record<string, string | undefined>): string {
   return text.replace(
     /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
-    (match, name: string | undefined, colon: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+    (
+      match,
+      name: string | undefined,
+      colon: string | undefined,
+      op: string | undefined,
+      arg: string | undefined,
+      bare: string | undefined,
+    ) => {
       if (match === '$$') return '$';
       if (bare) return env[bare] ?? '';
       const value = env[name as string];
@@ -96,7 +104,8 @@ export function interpolate(text: string, env: Record<string, string | undefined
 export function localEnvDefaults(): Map<string, string> {
   const text = readFileSync(repoPath('deploy/local/env.sh'), 'utf8');
   const defaults = new Map<string, string>();
-  for (const [, name, value] of text.matchAll(/^export (\w+)="\$\{\1:-([^}]*)\}"/gm)) defaults.set(name as string, value as string);
+  for (const [, name, value] of text.matchAll(/^export (\w+)="\$\{\1:-([^}]*)\}"/gm))
+    defaults.set(name as string, value as string);
   return defaults;
 }
 

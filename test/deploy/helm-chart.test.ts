@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAppContracts, scriptEnvNames, TEST_CREDENTIAL_KEY, type AppContract } from './env-contract.js';
-import { helmVersion, lintChart, NAMESPACE, renderChart, renderChartError, validateK8s, type K8sObject } from './helm.js';
+import {
+  helmVersion,
+  lintChart,
+  NAMESPACE,
+  renderChart,
+  renderChartError,
+  validateK8s,
+  type K8sObject,
+} from './helm.js';
 
 // Renders deploy/helm/journalwire with a real helm binary (see helm.ts), validates every object
 // against the Kubernetes schemas and checks the chart against the apps' config schemas.
@@ -44,13 +52,22 @@ interface PodSpec {
   automountServiceAccountToken?: boolean;
 }
 interface Workload extends K8sObject {
-  spec: { replicas: number; serviceName?: string; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec } };
+  spec: {
+    replicas: number;
+    serviceName?: string;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+  };
 }
 interface Job extends K8sObject {
   spec: { template: { spec: PodSpec & { restartPolicy: string } } };
 }
 interface Service extends K8sObject {
-  spec: { clusterIP?: string; selector: Record<string, string>; ports: { name: string; port: number; targetPort: string | number }[] };
+  spec: {
+    clusterIP?: string;
+    selector: Record<string, string>;
+    ports: { name: string; port: number; targetPort: string | number }[];
+  };
 }
 
 const APP_NAMES = ['poller', 'envelope', 'policy', 'status'];
@@ -59,13 +76,15 @@ const SECRET_KEYS = ['DATABASE_URL', 'REDIS_URL', 'CREDENTIAL_KEY', 'CREDENTIAL_
 let apps: Map<string, AppContract>;
 let base: K8sObject[];
 
-const ofKind = <T extends K8sObject>(objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind) as T[];
+const ofKind = <T extends K8sObject>(objects: K8sObject[], kind: string) =>
+  objects.filter((o) => o.kind === kind) as T[];
 const named = <T extends K8sObject>(objects: K8sObject[], kind: string, name: string) => {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (!found) throw new Error(`no ${kind} ${name} rendered`);
   return found as T;
 };
-const workloads = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet') as Workload[];
+const workloads = (objects: K8sObject[]) =>
+  objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet') as Workload[];
 const workloadOf = (objects: K8sObject[], app: string) => {
   const found = workloads(objects).find((w) => w.metadata.labels?.['app.kubernetes.io/component'] === app);
   if (!found) throw new Error(`no workload for ${app}`);
@@ -75,9 +94,13 @@ const containerOf = (w: { spec: { template: { spec: PodSpec } } }) => w.spec.tem
 
 function secretValues(objects: K8sObject[]): Map<string, Map<string, string>> {
   const secrets = new Map<string, Map<string, string>>();
-  for (const secret of ofKind<K8sObject & { stringData?: Record<string, string>; data?: Record<string, string> }>(objects, 'Secret')) {
+  for (const secret of ofKind<K8sObject & { stringData?: Record<string, string>; data?: Record<string, string> }>(
+    objects,
+    'Secret',
+  )) {
     const values = new Map(Object.entries(secret.stringData ?? {}));
-    for (const [key, value] of Object.entries(secret.data ?? {})) values.set(key, Buffer.from(value, 'base64').toString());
+    for (const [key, value] of Object.entries(secret.data ?? {}))
+      values.set(key, Buffer.from(value, 'base64').toString());
     secrets.set(secret.metadata.name, values);
   }
   return secrets;
@@ -88,19 +111,28 @@ function secretValues(objects: K8sObject[]): Map<string, Map<string, string>> {
  * references resolved from the rendered Secrets or, for Secrets the chart does not render
  * (existingSecret), from `external`.
  */
-function containerEnv(objects: K8sObject[], container: Container, external: Record<string, string> = {}): Map<string, string> {
+function containerEnv(
+  objects: K8sObject[],
+  container: Container,
+  external: Record<string, string> = {},
+): Map<string, string> {
   const env = new Map<string, string>();
   const secrets = secretValues(objects);
   for (const source of container.envFrom ?? []) {
     expect(source.secretRef, 'secrets are mounted key by key (secretKeyRef), never as a whole').toBeUndefined();
-    const configMap = named<K8sObject & { data?: Record<string, string> }>(objects, 'ConfigMap', source.configMapRef?.name ?? '');
+    const configMap = named<K8sObject & { data?: Record<string, string> }>(
+      objects,
+      'ConfigMap',
+      source.configMapRef?.name ?? '',
+    );
     for (const [key, value] of Object.entries(configMap.data ?? {})) env.set(key, value);
   }
   for (const entry of container.env ?? []) {
     const ref = entry.valueFrom?.secretKeyRef;
     if (ref) {
       const value = secrets.get(ref.name)?.get(ref.key) ?? external[ref.key];
-      if (value === undefined && !ref.optional) throw new Error(`${container.name}: secret ${ref.name} has no key ${ref.key}`);
+      if (value === undefined && !ref.optional)
+        throw new Error(`${container.name}: secret ${ref.name} has no key ${ref.key}`);
       if (value !== undefined) env.set(entry.name, value);
     } else if (entry.valueFrom?.fieldRef) {
       env.set(entry.name, `field-${entry.valueFrom.fieldRef.fieldPath}`);
@@ -112,7 +144,11 @@ function containerEnv(objects: K8sObject[], container: Container, external: Reco
 }
 
 /** Every app's env names are in its schema, and its real config loader accepts the env. */
-function checkAppEnv(objects: K8sObject[], external: Record<string, string> = {}, rewrite: Record<string, string> = {}) {
+function checkAppEnv(
+  objects: K8sObject[],
+  external: Record<string, string> = {},
+  rewrite: Record<string, string> = {},
+) {
   for (const workload of workloads(objects)) {
     const container = containerOf(workload);
     const app = apps.get(container.args?.[0] ?? '');
@@ -172,7 +208,11 @@ describe('helm chart deploy/helm/journalwire', () => {
 
   it('deploys every app of apps/ and gives it exactly variables its config schema reads', () => {
     expect([...apps.keys()].sort()).toEqual([...APP_NAMES].sort());
-    expect(workloads(base).map((w) => containerOf(w).args?.[0]).sort()).toEqual([...APP_NAMES].sort());
+    expect(
+      workloads(base)
+        .map((w) => containerOf(w).args?.[0])
+        .sort(),
+    ).toEqual([...APP_NAMES].sort());
     checkAppEnv(base);
   });
 
@@ -204,10 +244,15 @@ describe('helm chart deploy/helm/journalwire', () => {
       expect(container.resources?.limits?.memory).toBeTruthy();
       expect(pod.securityContext?.runAsNonRoot).toBe(true);
       expect(pod.automountServiceAccountToken).toBe(false);
-      expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(container.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
       expect(container.image).toBe('journalwire:0.1.0');
       expect(workload.spec.template.metadata.annotations?.['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
-      expect(workload.spec.selector.matchLabels).toEqual(expect.objectContaining({ 'app.kubernetes.io/component': containerOf(workload).name }));
+      expect(workload.spec.selector.matchLabels).toEqual(
+        expect.objectContaining({ 'app.kubernetes.io/component': containerOf(workload).name }),
+      );
     }
   });
 
@@ -224,7 +269,11 @@ describe('helm chart deploy/helm/journalwire', () => {
       expect(service.spec.selector).toEqual(workload.spec.selector.matchLabels);
       expect(service.spec.ports).toEqual([expect.objectContaining({ name: 'metrics', targetPort: 'http' })]);
       expect(service.metadata.labels?.['journalwire.io/metrics']).toBe('true');
-      expect(service.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics', 'prometheus.io/port': String(containerOf(workload).ports?.[0]?.containerPort) });
+      expect(service.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/path': '/metrics',
+        'prometheus.io/port': String(containerOf(workload).ports?.[0]?.containerPort),
+      });
     }
   });
 
@@ -233,29 +282,46 @@ describe('helm chart deploy/helm/journalwire', () => {
     for (const name of ['migrate', 'topics']) {
       const job = named<Job>(base, 'Job', `jw-journalwire-${name}`);
       expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
-      expect(Number(job.metadata.annotations?.['helm.sh/hook-weight'])).toBeGreaterThan(Number(hookSecret.metadata.annotations?.['helm.sh/hook-weight']));
+      expect(Number(job.metadata.annotations?.['helm.sh/hook-weight'])).toBeGreaterThan(
+        Number(hookSecret.metadata.annotations?.['helm.sh/hook-weight']),
+      );
       const pod = job.spec.template.spec;
       const container = pod.containers[0] as Container;
       expect(container.args).toEqual([name]);
       expect(pod.restartPolicy).toBe('Never');
       const allowed = scriptEnvNames(name);
       const env = containerEnv(base, container);
-      expect([...env.keys()].filter((k) => !allowed.has(k)), `variables scripts/${name}.ts does not read`).toEqual([]);
-      for (const ref of (container.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : []))) {
+      expect(
+        [...env.keys()].filter((k) => !allowed.has(k)),
+        `variables scripts/${name}.ts does not read`,
+      ).toEqual([]);
+      for (const ref of (container.env ?? []).flatMap((e) =>
+        e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [],
+      )) {
         // at pre-install only hook objects exist yet
         expect(ref).toBe('jw-journalwire-hooks');
       }
     }
     expect(hookSecret.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
-    const migrateEnv = containerEnv(base, named<Job>(base, 'Job', 'jw-journalwire-migrate').spec.template.spec.containers[0] as Container);
+    const migrateEnv = containerEnv(
+      base,
+      named<Job>(base, 'Job', 'jw-journalwire-migrate').spec.template.spec.containers[0] as Container,
+    );
     expect(migrateEnv.get('DATABASE_URL')).toMatch(/^postgres:\/\//);
-    const topicsEnv = containerEnv(base, named<Job>(base, 'Job', 'jw-journalwire-topics').spec.template.spec.containers[0] as Container);
+    const topicsEnv = containerEnv(
+      base,
+      named<Job>(base, 'Job', 'jw-journalwire-topics').spec.template.spec.containers[0] as Container,
+    );
     expect(topicsEnv.get('TOPIC_PARTITIONS')).toBe('6');
     expect(topicsEnv.get('KAFKA_BROKERS')).toBe('kafka-0.kafka.data.svc:9092,kafka-1.kafka.data.svc:9092');
   });
 
   it('shares one ReadWriteMany claim at BLOB_DIR between exactly the apps that read BLOB_DIR', () => {
-    const claim = named<K8sObject & { spec: { accessModes: string[] } }>(base, 'PersistentVolumeClaim', 'jw-journalwire-blobs');
+    const claim = named<K8sObject & { spec: { accessModes: string[] } }>(
+      base,
+      'PersistentVolumeClaim',
+      'jw-journalwire-blobs',
+    );
     expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
     expect(claim.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
     for (const name of APP_NAMES) {
@@ -276,8 +342,12 @@ describe('helm chart deploy/helm/journalwire', () => {
   });
 
   it('keeps secret material in Secrets only and gives each app only the secret keys it reads', () => {
-    const secretValuesSeen = [...secretValues(base).values()].flatMap((values) => [...values.values()]).filter((v) => v.length >= 8);
-    expect(secretValuesSeen).toEqual(expect.arrayContaining(['postgres://journalwire:db-password-123@postgres.data.svc:5432/journalwire']));
+    const secretValuesSeen = [...secretValues(base).values()]
+      .flatMap((values) => [...values.values()])
+      .filter((v) => v.length >= 8);
+    expect(secretValuesSeen).toEqual(
+      expect.arrayContaining(['postgres://journalwire:db-password-123@postgres.data.svc:5432/journalwire']),
+    );
     for (const object of base.filter((o) => o.kind !== 'Secret')) {
       const text = JSON.stringify(object);
       for (const secret of [...secretValuesSeen, 'db-password-123', 'redis-password-456']) {
@@ -285,15 +355,22 @@ describe('helm chart deploy/helm/journalwire', () => {
       }
     }
     for (const configMap of ofKind<K8sObject & { data: Record<string, string> }>(base, 'ConfigMap')) {
-      expect(Object.keys(configMap.data).filter((k) => SECRET_KEYS.includes(k)), configMap.metadata.name).toEqual([]);
+      expect(
+        Object.keys(configMap.data).filter((k) => SECRET_KEYS.includes(k)),
+        configMap.metadata.name,
+      ).toEqual([]);
     }
     for (const workload of workloads(base)) {
       const container = containerOf(workload);
       for (const entry of container.env ?? []) {
-        if (SECRET_KEYS.includes(entry.name)) expect(entry.valueFrom?.secretKeyRef?.name, entry.name).toBe('jw-journalwire');
+        if (SECRET_KEYS.includes(entry.name))
+          expect(entry.valueFrom?.secretKeyRef?.name, entry.name).toBe('jw-journalwire');
       }
       const secretNames = (container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
-      expect(secretNames.filter((n) => !apps.get(container.name)?.names.has(n)), container.name).toEqual([]);
+      expect(
+        secretNames.filter((n) => !apps.get(container.name)?.names.has(n)),
+        container.name,
+      ).toEqual([]);
     }
     expect(containerEnv(base, containerOf(workloadOf(base, 'envelope'))).has('CREDENTIAL_KEY')).toBe(false);
   });
@@ -301,26 +378,43 @@ describe('helm chart deploy/helm/journalwire', () => {
   describe('with overrides', () => {
     it('scales pollers, drops the blob claim, uses an existing Secret and Deployments only', () => {
       const objects = renderChart({
-        apps: { poller: { replicas: 3 }, envelope: { replicas: 6, workload: 'Deployment' }, policy: { workload: 'Deployment' } },
+        apps: {
+          poller: { replicas: 3 },
+          envelope: { replicas: 6, workload: 'Deployment' },
+          policy: { workload: 'Deployment' },
+        },
         blob: { persistence: { enabled: false } },
         existingSecret: 'journalwire-prod',
         metrics: { enabled: false },
       });
-      for (const object of objects) expect(() => validateK8s(object), `${object.kind} ${object.metadata.name}`).not.toThrow();
+      for (const object of objects)
+        expect(() => validateK8s(object), `${object.kind} ${object.metadata.name}`).not.toThrow();
       expect(workloadOf(objects, 'poller').spec.replicas).toBe(3);
       expect(workloadOf(objects, 'envelope').spec.replicas).toBe(6);
       expect(workloads(objects).map((w) => w.kind)).toEqual(['Deployment', 'Deployment', 'Deployment', 'Deployment']);
       expect(ofKind(objects, 'PersistentVolumeClaim')).toEqual([]);
       expect(ofKind(objects, 'Secret')).toEqual([]);
-      expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name)).toEqual(['jw-journalwire-status']);
+      expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name)).toEqual([
+        'jw-journalwire-status',
+      ]);
       for (const name of ['poller', 'envelope', 'policy']) {
-        expect(workloadOf(objects, name).spec.template.spec.volumes?.find((v) => v.name === 'blobs')).toEqual({ name: 'blobs', emptyDir: {} });
+        expect(workloadOf(objects, name).spec.template.spec.volumes?.find((v) => v.name === 'blobs')).toEqual({
+          name: 'blobs',
+          emptyDir: {},
+        });
       }
-      const refs = workloads(objects).flatMap((w) => (containerOf(w).env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])));
+      const refs = workloads(objects).flatMap((w) =>
+        (containerOf(w).env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [])),
+      );
       expect(new Set(refs)).toEqual(new Set(['journalwire-prod']));
-      const migrate = named<Job>(objects, 'Job', 'jw-journalwire-migrate').spec.template.spec.containers[0] as Container;
+      const migrate = named<Job>(objects, 'Job', 'jw-journalwire-migrate').spec.template.spec
+        .containers[0] as Container;
       expect(migrate.env?.[0]?.valueFrom?.secretKeyRef).toEqual({ name: 'journalwire-prod', key: 'DATABASE_URL' });
-      checkAppEnv(objects, { DATABASE_URL: 'postgres://u:p@db:5432/jw', REDIS_URL: 'redis://redis:6379', CREDENTIAL_KEY: TEST_CREDENTIAL_KEY });
+      checkAppEnv(objects, {
+        DATABASE_URL: 'postgres://u:p@db:5432/jw',
+        REDIS_URL: 'redis://redis:6379',
+        CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
+      });
     });
 
     it('mounts a POP3 CA and an existing claim, scales the StatefulSets, exports traces and adds variables', () => {
@@ -328,12 +422,19 @@ describe('helm chart deploy/helm/journalwire', () => {
         pop3Ca: { secretName: 'journal-ca' },
         tracing: { exporter: 'otlp', otlpEndpoint: 'http://otel-collector.monitoring:4318' },
         blob: { persistence: { existingClaim: 'shared-nfs' } },
-        apps: { envelope: { workload: 'StatefulSet', replicas: 2, env: { DIRECTORY_REFRESH_MS: 5000 } }, poller: { env: { LEASE_TTL_MS: '60000' } } },
+        apps: {
+          envelope: { workload: 'StatefulSet', replicas: 2, env: { DIRECTORY_REFRESH_MS: 5000 } },
+          poller: { env: { LEASE_TTL_MS: '60000' } },
+        },
         jobs: { topics: { env: { KAFKA_CLIENT_ID: 'jw-topics' } } },
       });
-      for (const object of objects) expect(() => validateK8s(object), `${object.kind} ${object.metadata.name}`).not.toThrow();
+      for (const object of objects)
+        expect(() => validateK8s(object), `${object.kind} ${object.metadata.name}`).not.toThrow();
       expect(ofKind(objects, 'PersistentVolumeClaim')).toEqual([]);
-      expect(workloadOf(objects, 'poller').spec.template.spec.volumes?.find((v) => v.name === 'blobs')?.persistentVolumeClaim?.claimName).toBe('shared-nfs');
+      expect(
+        workloadOf(objects, 'poller').spec.template.spec.volumes?.find((v) => v.name === 'blobs')?.persistentVolumeClaim
+          ?.claimName,
+      ).toBe('shared-nfs');
       const envelope = workloadOf(objects, 'envelope');
       expect(envelope.kind).toBe('StatefulSet');
       expect(envelope.spec.replicas).toBe(2);
@@ -342,13 +443,19 @@ describe('helm chart deploy/helm/journalwire', () => {
       expect(headless.spec.selector).toEqual(envelope.spec.selector.matchLabels);
       expect(containerEnv(objects, containerOf(envelope)).get('DIRECTORY_REFRESH_MS')).toBe('5000');
       for (const workload of workloads(objects)) {
-        expect(containerEnv(objects, containerOf(workload)).get('OTEL_EXPORTER_OTLP_ENDPOINT')).toBe('http://otel-collector.monitoring:4318');
+        expect(containerEnv(objects, containerOf(workload)).get('OTEL_EXPORTER_OTLP_ENDPOINT')).toBe(
+          'http://otel-collector.monitoring:4318',
+        );
       }
       expect(containerEnv(objects, containerOf(workloadOf(objects, 'poller'))).get('LEASE_TTL_MS')).toBe('60000');
       for (const name of ['poller', 'status']) {
         const workload = workloadOf(objects, name);
-        expect(containerEnv(objects, containerOf(workload)).get('POP3_CA_FILE'), name).toBe('/etc/journalwire/pop3-ca/ca.pem');
-        expect(workload.spec.template.spec.volumes?.find((v) => v.name === 'pop3-ca')?.secret?.secretName).toBe('journal-ca');
+        expect(containerEnv(objects, containerOf(workload)).get('POP3_CA_FILE'), name).toBe(
+          '/etc/journalwire/pop3-ca/ca.pem',
+        );
+        expect(workload.spec.template.spec.volumes?.find((v) => v.name === 'pop3-ca')?.secret?.secretName).toBe(
+          'journal-ca',
+        );
       }
       const caFile = join(mkdtempSync(join(tmpdir(), 'jw-ca-')), 'ca.pem');
       writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
@@ -356,15 +463,22 @@ describe('helm chart deploy/helm/journalwire', () => {
     });
 
     it('refuses values that cannot work', () => {
-      expect(renderChartError({ apps: { envelope: { replicas: 7 } } })).toMatch(/apps\.envelope\.replicas \(7\) exceeds kafka\.topicPartitions \(6\)/);
+      expect(renderChartError({ apps: { envelope: { replicas: 7 } } })).toMatch(
+        /apps\.envelope\.replicas \(7\) exceeds kafka\.topicPartitions \(6\)/,
+      );
       expect(renderChartError({ kafka: { brokers: [] } })).toMatch(/kafka\.brokers is required/);
-      expect(renderChartError({ credentials: { key: 'dG9vIHNob3J0' } })).toMatch(/credentials\.key must be 32 random bytes/);
+      expect(renderChartError({ credentials: { key: 'dG9vIHNob3J0' } })).toMatch(
+        /credentials\.key must be 32 random bytes/,
+      );
       expect(renderChartError({ database: { url: '' } })).toMatch(/database\.url is required/);
-      expect(renderChartError({ apps: { poller: { workload: 'DaemonSet' } } })).toMatch(/must be Deployment or StatefulSet/);
+      expect(renderChartError({ apps: { poller: { workload: 'DaemonSet' } } })).toMatch(
+        /must be Deployment or StatefulSet/,
+      );
     });
   });
 
   it('renders into the release namespace without hard-coding one', () => {
-    for (const object of base) expect((object.metadata as { namespace?: string }).namespace ?? NAMESPACE).toBe(NAMESPACE);
+    for (const object of base)
+      expect((object.metadata as { namespace?: string }).namespace ?? NAMESPACE).toBe(NAMESPACE);
   });
 });

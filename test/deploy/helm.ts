@@ -36,7 +36,9 @@ export function helmBinary(): string {
   if (process.env.HELM_BIN) return process.env.HELM_BIN;
   if (helmPath) return helmPath;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the packaged helm is linux-x64 only; set HELM_BIN to a helm binary for ${process.platform}-${process.arch}`);
+    throw new Error(
+      `the packaged helm is linux-x64 only; set HELM_BIN to a helm binary for ${process.platform}-${process.arch}`,
+    );
   }
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve('@aws-cdk/asset-kubectl-v20/package.json');
@@ -119,7 +121,16 @@ function valuesArgs(overrides: object[]): string[] {
 
 /** `helm template` with ci/test-values.yaml plus `overrides` (later wins); every object of the output. */
 export function renderChart(...overrides: object[]): K8sObject[] {
-  const out = helm(['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...valuesArgs(overrides)]);
+  const out = helm([
+    'template',
+    RELEASE,
+    CHART_DIR,
+    '--namespace',
+    NAMESPACE,
+    '--kube-version',
+    KUBE_VERSION,
+    ...valuesArgs(overrides),
+  ]);
   const objects: K8sObject[] = [];
   for (const doc of parseAllDocuments(out)) {
     if (doc.errors.length > 0) throw new Error(`rendered YAML does not parse: ${doc.errors[0]?.message}`);
@@ -154,6 +165,7 @@ const MODELS: Record<string, Record<string, unknown>> = { v1: coreV1, 'apps/v1':
 /** Validates one object against the Kubernetes OpenAPI schema (kubernetes-models' validators). */
 export function validateK8s(object: K8sObject): void {
   const model = MODELS[object.apiVersion]?.[object.kind] as Model | undefined;
-  if (!model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}: add its kubernetes-models module to MODELS`);
+  if (!model)
+    throw new Error(`no schema for ${object.apiVersion} ${object.kind}: add its kubernetes-models module to MODELS`);
   new model(object).validate();
 }

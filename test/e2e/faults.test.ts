@@ -4,7 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateJournalReport, Pipeline, seededRandom, TcpProxy, TEST_RUN_ID, testEnv, type ServiceName } from '#test-support';
+import {
+  generateJournalReport,
+  Pipeline,
+  seededRandom,
+  TcpProxy,
+  TEST_RUN_ID,
+  testEnv,
+  type ServiceName,
+} from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
 const run = promisify(execFile);
@@ -12,12 +20,19 @@ const run = promisify(execFile);
 /** A small generated mailbox: enough messages that a fault lands mid-drain. */
 function mailboxOf(count: number, seed: number, size = 6 * 1024): Buffer[] {
   const random = seededRandom(seed);
-  return Array.from({ length: count }, (_, i) => generateJournalReport(seed * 10_000 + i, size, random, TEST_RUN_ID).bytes);
+  return Array.from(
+    { length: count },
+    (_, i) => generateJournalReport(seed * 10_000 + i, size, random, TEST_RUN_ID).bytes,
+  );
 }
 
 describe('faults never lose or double a message', () => {
   const pipeline = new Pipeline({ BATCH_MAX_MESSAGES: '10' });
-  const settings = { journalNonInternalAddresses: true, journalUnknownInternalAddresses: true, maxMessagesPerSession: 40 };
+  const settings = {
+    journalNonInternalAddresses: true,
+    journalUnknownInternalAddresses: true,
+    maxMessagesPerSession: 40,
+  };
 
   beforeAll(async () => {
     await pipeline.start();
@@ -99,16 +114,24 @@ describe('faults never lose or double a message', () => {
     const files = mailboxOf(150, 13);
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
     await waitForProgress(id, 20);
-    await run('redis-cli', ['-p', new URL(testEnv.redisUrl).port || '6379', 'SHUTDOWN', 'NOSAVE']).catch(() => undefined);
+    await run('redis-cli', ['-p', new URL(testEnv.redisUrl).port || '6379', 'SHUTDOWN', 'NOSAVE']).catch(
+      () => undefined,
+    );
     await run('deploy/local/stack.sh', ['start', 'redis']);
-    expect((await run('redis-cli', ['-p', new URL(testEnv.redisUrl).port || '6379', 'DBSIZE'])).stdout.trim()).toMatch(/^\d+$/);
+    expect((await run('redis-cli', ['-p', new URL(testEnv.redisUrl).port || '6379', 'DBSIZE'])).stdout.trim()).toMatch(
+      /^\d+$/,
+    );
     await expectConserved(id, mailbox, files.length);
     const status = await pipeline.status(id);
     expect(status.counters.extracted).toBe(files.length);
   });
 
   it('a poison message in the mailbox gets an outcome and blocks nothing', async () => {
-    const poison = Buffer.concat([Buffer.from('\x00\xff\xfe garbage\r\n\r\n--'), Buffer.alloc(3000, 0xff), Buffer.from('\r\n')]);
+    const poison = Buffer.concat([
+      Buffer.from('\x00\xff\xfe garbage\r\n\r\n--'),
+      Buffer.alloc(3000, 0xff),
+      Buffer.from('\r\n'),
+    ]);
     const files = [...mailboxOf(10, 14).slice(0, 5), poison, ...mailboxOf(10, 15).slice(0, 5)];
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
     await pipeline.waitUntilDrained(id, mailbox, files.length);

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '#contracts';
 import { headersToStrings } from '#kafka';
-import { generateJournalReport, journalSize, Pipeline, seededRandom, TEST_RUN_ID, withRunMessageIds } from '#test-support';
+import {
+  generateJournalReport,
+  journalSize,
+  Pipeline,
+  seededRandom,
+  TEST_RUN_ID,
+  withRunMessageIds,
+} from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
 const SAMPLES = 'test/fixtures/journal';
@@ -23,12 +30,19 @@ describe('the whole pipeline, as a user runs it', () => {
   });
 
   it('drains the sample reports and generated ones, and gives every message exactly one outcome', async () => {
-    const samples = readdirSync(SAMPLES).filter((f) => f.endsWith('.eml')).sort();
+    const samples = readdirSync(SAMPLES)
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
     // Each run makes the samples' Message-IDs its own, so originals archived by earlier runs
     // (dedup keys are global) do not turn this run's archives into merges.
-    const sampleBytes = new Map(samples.map((name) => [name, withRunMessageIds(readFileSync(join(SAMPLES, name)), TEST_RUN_ID)]));
+    const sampleBytes = new Map(
+      samples.map((name) => [name, withRunMessageIds(readFileSync(join(SAMPLES, name)), TEST_RUN_ID)]),
+    );
     const random = seededRandom(2026);
-    const generated = Array.from({ length: 40 }, (_, i) => generateJournalReport(i, journalSize(random) / 4, random, TEST_RUN_ID).bytes);
+    const generated = Array.from(
+      { length: 40 },
+      (_, i) => generateJournalReport(i, journalSize(random) / 4, random, TEST_RUN_ID).bytes,
+    );
     const files = [...sampleBytes.values(), ...generated];
 
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, {
@@ -57,7 +71,15 @@ describe('the whole pipeline, as a user runs it', () => {
     expect(first?.event).toBe('archive');
     expect(second?.event).toBe('merge');
     expect(second?.archiveId).toBe(first?.archiveId);
-    expect(first?.mailboxes).toEqual(expect.arrayContaining(['alice@contoso.com', 'erin@contoso.com', 'gina@contoso.com', 'hank@contoso.com', 'bob@contoso.com']));
+    expect(first?.mailboxes).toEqual(
+      expect.arrayContaining([
+        'alice@contoso.com',
+        'erin@contoso.com',
+        'gina@contoso.com',
+        'hank@contoso.com',
+        'bob@contoso.com',
+      ]),
+    );
 
     // Journal header removal: exactly the BCC field, and the hashes tell before from after.
     const withBcc = bySha('04-bcc-and-bcc-group-with-org-headers.eml');
@@ -72,7 +94,8 @@ describe('the whole pipeline, as a user runs it', () => {
     expect(plain?.kind).toBe('plain');
 
     // Every generated report with only external participants is rejected; the rest archived.
-    for (const record of rejected) expect(['external-not-journaled', 'unknown-internal-not-journaled']).toContain(record.reason);
+    for (const record of rejected)
+      expect(['external-not-journaled', 'unknown-internal-not-journaled']).toContain(record.reason);
     expect(rejected.every((r) => r.classification === 'external')).toBe(true);
 
     const report = await pipeline.reconcile(id);
@@ -82,12 +105,18 @@ describe('the whole pipeline, as a user runs it', () => {
 
   it('follows one message from RETR to archive with one trace id in the Kafka headers', async () => {
     const random = seededRandom(7);
-    const { id, mailbox } = await pipeline.connectorWithMailbox([generateJournalReport(1, 4096, random, TEST_RUN_ID).bytes], { journalNonInternalAddresses: true });
+    const { id, mailbox } = await pipeline.connectorWithMailbox(
+      [generateJournalReport(1, 4096, random, TEST_RUN_ID).bytes],
+      { journalNonInternalAddresses: true },
+    );
     await pipeline.waitUntilDrained(id, mailbox, 1);
     const traces = new Map<string, string>();
     await pipeline.readTopics([TOPICS.raw, TOPICS.classified, TOPICS.archived], (record) => {
       const strings = headersToStrings(record.headers);
-      const belongs = record.topic === TOPICS.raw ? strings['jw-connector-id'] === id : record.value?.toString('utf8').includes(`"connectorId":"${id}"`);
+      const belongs =
+        record.topic === TOPICS.raw
+          ? strings['jw-connector-id'] === id
+          : record.value?.toString('utf8').includes(`"connectorId":"${id}"`);
       if (belongs && strings.traceparent) traces.set(record.topic, strings.traceparent.split('-')[1] ?? '');
     });
     expect(traces.get(TOPICS.raw)).toMatch(/^[0-9a-f]{32}$/);

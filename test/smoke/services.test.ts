@@ -15,9 +15,16 @@ describe.each(['poller', 'envelope', 'policy', 'status'] as ServiceName[])('the 
     try {
       const live = await fetch(`${service.baseUrl}/health/live`);
       expect(live.status).toBe(200);
-      const ready = (await (await fetch(`${service.baseUrl}/health/ready`)).json()) as { status: string; details: Record<string, unknown> };
+      const ready = (await (await fetch(`${service.baseUrl}/health/ready`)).json()) as {
+        status: string;
+        details: Record<string, unknown>;
+      };
       expect(ready.status).toBe('ok');
-      expect(Object.keys(ready.details)).toEqual(expect.arrayContaining(name === 'envelope' || name === 'policy' ? ['postgresql', 'kafka'] : ['postgresql', 'kafka', 'redis']));
+      expect(Object.keys(ready.details)).toEqual(
+        expect.arrayContaining(
+          name === 'envelope' || name === 'policy' ? ['postgresql', 'kafka'] : ['postgresql', 'kafka', 'redis'],
+        ),
+      );
       const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
       expect(metrics).toContain('journalwire_process_');
       expect(metrics).toContain('journalwire_messages_archived_total');

@@ -51,7 +51,9 @@ describe('the local stack is real', () => {
       await admin.disconnect();
     }
     const producer = await kafka.createProducer();
-    await expect(producer.send([{ topic: `not-a-topic-${randomUUID()}`, key: 'k', value: Buffer.from('v') }])).rejects.toThrow();
+    await expect(
+      producer.send([{ topic: `not-a-topic-${randomUUID()}`, key: 'k', value: Buffer.from('v') }]),
+    ).rejects.toThrow();
     await producer.disconnect();
   });
 
@@ -75,7 +77,13 @@ describe('the local stack is real', () => {
   });
 
   it('Dovecot: POP3S login with strict certificate checking against the test CA', async () => {
-    const socket = tlsConnect({ host: testEnv.pop3Host, port: testEnv.pop3sPort, ca: readFileSync(testEnv.pop3CaFile), servername: 'localhost', minVersion: 'TLSv1.2' });
+    const socket = tlsConnect({
+      host: testEnv.pop3Host,
+      port: testEnv.pop3sPort,
+      ca: readFileSync(testEnv.pop3CaFile),
+      servername: 'localhost',
+      minVersion: 'TLSv1.2',
+    });
     await once(socket, 'secureConnect');
     expect(socket.authorized).toBe(true);
     expect(await readLine(socket)).toMatch(/^\+OK/);
@@ -90,7 +98,12 @@ describe('the local stack is real', () => {
     expect(capabilities).toMatch(/^STLS\r$/m);
     plain.write('STLS\r\n');
     expect(await readLine(plain)).toMatch(/^\+OK/);
-    const secured = tlsConnect({ socket: plain, ca: readFileSync(testEnv.pop3CaFile), servername: 'localhost', minVersion: 'TLSv1.2' });
+    const secured = tlsConnect({
+      socket: plain,
+      ca: readFileSync(testEnv.pop3CaFile),
+      servername: 'localhost',
+      minVersion: 'TLSv1.2',
+    });
     await once(secured, 'secureConnect');
     expect(secured.authorized).toBe(true);
     secured.write('CAPA\r\n');

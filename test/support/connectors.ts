@@ -4,7 +4,9 @@ import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 
 /** Connector fields a test may set; `password` is sealed with TEST_CREDENTIAL_KEY on insert. */
-export type TestConnectorInput = Partial<Omit<ConnectorEntity, 'id' | 'passwordCiphertext' | 'createdAt' | 'updatedAt' | 'version'>> & {
+export type TestConnectorInput = Partial<
+  Omit<ConnectorEntity, 'id' | 'passwordCiphertext' | 'createdAt' | 'updatedAt' | 'version'>
+> & {
   mailboxName: string;
   password: string;
 };
@@ -39,7 +41,11 @@ export async function insertConnector(dataSource: DataSource, input: TestConnect
 }
 
 /** Updates a connector row in place (e.g. suspend it). */
-export async function updateConnector(dataSource: DataSource, id: string, changes: Partial<Omit<ConnectorEntity, 'id'>>): Promise<void> {
+export async function updateConnector(
+  dataSource: DataSource,
+  id: string,
+  changes: Partial<Omit<ConnectorEntity, 'id'>>,
+): Promise<void> {
   await dataSource.getRepository(ConnectorEntity).update({ id }, changes);
 }
 

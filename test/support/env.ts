@@ -14,7 +14,11 @@ export const testEnv = {
 export const TEST_CREDENTIAL_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** A scratch topic for tests that need a topic of their own (never a pipeline topic). */
-export const SCRATCH_TOPICS = { smoke: 'journalwire.test.smoke', processorIn: 'journalwire.test.processor-in', processorOut: 'journalwire.test.processor-out' } as const;
+export const SCRATCH_TOPICS = {
+  smoke: 'journalwire.test.smoke',
+  processorIn: 'journalwire.test.processor-in',
+  processorOut: 'journalwire.test.processor-out',
+} as const;
 
 /** One claim-check directory for every service a test starts, as in a deployment. */
 export const TEST_BLOB_DIR = `${testEnv.runDir}/test-blobs`;

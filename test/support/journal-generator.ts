@@ -30,7 +30,8 @@ const EXTERNAL = ['customer@fabrikam.com', 'partner@fabrikam.de', 'sales@northwi
 export function generateJournalReport(index: number, size: number, random: () => number, salt = ''): GeneratedReport {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const kind = random();
-  const sender = kind < 0.7 ? `${pick(INTERNAL)}@contoso.com` : kind < 0.85 ? pick(EXTERNAL) : `unknown${index}@contoso.com`;
+  const sender =
+    kind < 0.7 ? `${pick(INTERNAL)}@contoso.com` : kind < 0.85 ? pick(EXTERNAL) : `unknown${index}@contoso.com`;
   const recipients = [kind < 0.7 ? pick(EXTERNAL) : `${pick(INTERNAL)}@contoso.com`];
   if (random() < 0.5) recipients.push(`${pick(INTERNAL)}@contoso.com`);
   if (kind >= 0.7 && kind < 0.85 && random() < 0.5) recipients[0] = pick(EXTERNAL);
@@ -78,7 +79,12 @@ export function generateJournalReport(index: number, size: number, random: () =>
   let length = Buffer.byteLength(head) + 2 + tail.length;
   let line = 0;
   while (length < size) {
-    const text = line % 17 === 5 ? '.a line that starts with a dot' : line % 23 === 7 ? '.' : `Line ${line} of report ${index}: caf\u00e9 M\u00fcnchen ${'x'.repeat(Math.floor(random() * 60))}`;
+    const text =
+      line % 17 === 5
+        ? '.a line that starts with a dot'
+        : line % 23 === 7
+          ? '.'
+          : `Line ${line} of report ${index}: caf\u00e9 M\u00fcnchen ${'x'.repeat(Math.floor(random() * 60))}`;
     const bytes = Buffer.from(`${text}\r\n`, 'latin1');
     lines.push(bytes);
     length += bytes.length;

@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ConservationReport } from '#contracts';
-import { KafkaGateway, readConnectorRecords, readTopicsToEnd, reconcileConnector, type ConnectorRecords, type IncomingRecord } from '#kafka';
+import {
+  KafkaGateway,
+  readConnectorRecords,
+  readTopicsToEnd,
+  reconcileConnector,
+  type ConnectorRecords,
+  type IncomingRecord,
+} from '#kafka';
 import { createLogger } from '#logger';
 import { TEST_BLOB_DIR, testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
@@ -18,7 +25,10 @@ export class Pipeline {
   readonly blobDir: string;
   /** A little before this pipeline was made: topic readers skip what earlier runs left. */
   readonly since = new Date(Date.now() - 60_000);
-  readonly kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'journalwire-e2e' }, createLogger({ service: 'e2e', level: 'error' }));
+  readonly kafka = new KafkaGateway(
+    { brokers: testEnv.kafkaBrokers, clientId: 'journalwire-e2e' },
+    createLogger({ service: 'e2e', level: 'error' }),
+  );
   token = '';
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
@@ -33,7 +43,9 @@ export class Pipeline {
 
   async start(): Promise<void> {
     const databaseUrl = this.extraEnv.DATABASE_URL ?? testEnv.databaseUrl;
-    const { stdout } = await run(process.execPath, ['dist/scripts/token.js', 'create', `pipeline-${Date.now()}`], { env: { ...process.env, DATABASE_URL: databaseUrl } });
+    const { stdout } = await run(process.execPath, ['dist/scripts/token.js', 'create', `pipeline-${Date.now()}`], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
     this.token = (JSON.parse(stdout) as { token: string }).token;
     for (const name of SERVICE_NAMES) await this.startOne(name);
   }
@@ -68,7 +80,10 @@ export class Pipeline {
   }
 
   /** Creates a Dovecot mailbox, fills it, and registers a connector for it through the REST API. */
-  async connectorWithMailbox(files: Buffer[], settings: Record<string, unknown> = {}): Promise<{ id: string; mailbox: string; password: string }> {
+  async connectorWithMailbox(
+    files: Buffer[],
+    settings: Record<string, unknown> = {},
+  ): Promise<{ id: string; mailbox: string; password: string }> {
     const mailbox = `e2e-${Date.now()}-${Math.floor(Math.random() * 1e6)}@contoso.test`;
     const password = `pw-${Math.random().toString(36).slice(2)}`;
     await run('deploy/local/mailbox.sh', ['create', mailbox, password]);
@@ -96,17 +111,29 @@ export class Pipeline {
   }
 
   /** Waits until the mailbox is empty and every extracted message has its outcome. */
-  async waitUntilDrained(id: string, mailbox: string, expected: number, timeoutMs = 180_000): Promise<ConnectorStatusView> {
+  async waitUntilDrained(
+    id: string,
+    mailbox: string,
+    expected: number,
+    timeoutMs = 180_000,
+  ): Promise<ConnectorStatusView> {
     const deadline = Date.now() + timeoutMs;
     let last: ConnectorStatusView | undefined;
     for (;;) {
       try {
         last = await this.status(id);
-        if (last.counters.extracted >= expected && last.processingQueue === 0 && last.pop3MailboxQueue === 0 && (await mailboxCount(mailbox)) === 0) return last;
+        if (
+          last.counters.extracted >= expected &&
+          last.processingQueue === 0 &&
+          last.pop3MailboxQueue === 0 &&
+          (await mailboxCount(mailbox)) === 0
+        )
+          return last;
       } catch {
         // the status service may be restarting
       }
-      if (Date.now() > deadline) throw new Error(`connector ${id} did not drain in time; last status ${JSON.stringify(last)}`);
+      if (Date.now() > deadline)
+        throw new Error(`connector ${id} did not drain in time; last status ${JSON.stringify(last)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -125,7 +152,6 @@ export class Pipeline {
   async readTopics(topics: string[], onRecord: (record: IncomingRecord) => void): Promise<void> {
     await readTopicsToEnd(this.kafka, topics, onRecord, { since: this.since });
   }
-
 }
 
 export interface ConnectorStatusView {
@@ -145,7 +171,10 @@ export async function deliver(mailbox: string, files: Buffer[]): Promise<void> {
     writeFileSync(path, bytes);
     return path;
   });
-  for (let i = 0; i < paths.length; i += 500) await run('deploy/local/mailbox.sh', ['deliver', mailbox, ...paths.slice(i, i + 500)], { maxBuffer: 16 * 1024 * 1024 });
+  for (let i = 0; i < paths.length; i += 500)
+    await run('deploy/local/mailbox.sh', ['deliver', mailbox, ...paths.slice(i, i + 500)], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
 }
 
 export async function mailboxCount(mailbox: string): Promise<number> {

@@ -28,7 +28,10 @@ export class PollerTestContext {
 
   static async open(): Promise<PollerTestContext> {
     const dataSource = await createDataSource(testEnv.databaseUrl, { poolSize: 4 }).initialize();
-    const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'poller-test' }, createLogger({ service: 'poller-test', level: 'silent' }));
+    const kafka = new KafkaGateway(
+      { brokers: testEnv.kafkaBrokers, clientId: 'poller-test' },
+      createLogger({ service: 'poller-test', level: 'silent' }),
+    );
     const context = new PollerTestContext(dataSource, kafka);
     const since = Date.now() - 2000;
     await Promise.all([context.raw.start(since), context.status.start(since)]);
@@ -36,7 +39,9 @@ export class PollerTestContext {
   }
 
   /** A fresh mailbox and a connector for it (unique names, so suites never collide). */
-  async connectorWithMailbox(overrides: Partial<TestConnectorInput> = {}): Promise<{ connector: ConnectorEntity; user: string; password: string }> {
+  async connectorWithMailbox(
+    overrides: Partial<TestConnectorInput> = {},
+  ): Promise<{ connector: ConnectorEntity; user: string; password: string }> {
     const user = `jwp-${randomUUID().slice(0, 12)}`;
     const password = `pw-${randomUUID()}`;
     await mailbox.create(user, password);
@@ -53,7 +58,10 @@ export class PollerTestContext {
   }
 
   /** Starts a poller process limited to this test's connectors. */
-  async startPoller(env: Record<string, string> = {}, connectorIds: string[] = [...this.connectorIds]): Promise<RunningService> {
+  async startPoller(
+    env: Record<string, string> = {},
+    connectorIds: string[] = [...this.connectorIds],
+  ): Promise<RunningService> {
     const service = await startService('poller', {
       CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
       POLLER_CONNECTOR_IDS: connectorIds.join(','),
@@ -77,7 +85,9 @@ export class PollerTestContext {
   }
 
   async ledgerRows(connectorId: string): Promise<Array<{ uidl: string; sha256: string; deleted_at: Date | null }>> {
-    return this.dataSource.query('SELECT uidl, sha256, deleted_at FROM extraction_ledger WHERE connector_id = $1', [connectorId]);
+    return this.dataSource.query('SELECT uidl, sha256, deleted_at FROM extraction_ledger WHERE connector_id = $1', [
+      connectorId,
+    ]);
   }
 
   async close(): Promise<void> {

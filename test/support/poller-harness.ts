@@ -26,7 +26,8 @@ export const mailbox = {
   },
   /** Delivers files in order (POP3 order follows it). */
   async deliver(user: string, files: string[]): Promise<void> {
-    for (let i = 0; i < files.length; i += 500) await run(MAILBOX_SH, ['deliver', user, ...files.slice(i, i + 500)], { maxBuffer: 16 * 1024 * 1024 });
+    for (let i = 0; i < files.length; i += 500)
+      await run(MAILBOX_SH, ['deliver', user, ...files.slice(i, i + 500)], { maxBuffer: 16 * 1024 * 1024 });
   },
 };
 
@@ -51,7 +52,11 @@ export interface GeneratedMessage {
  * sizes from 1 KiB to `maxSize`, lines that start with dots (a lone ".", "..", ".x"), and 8-bit
  * bytes (0x80-0xff; never a bare CR or LF, which a server may normalise).
  */
-export async function generateMessages(dir: string, count: number, options: { minSize?: number; maxSize?: number; tag?: string } = {}): Promise<GeneratedMessage[]> {
+export async function generateMessages(
+  dir: string,
+  count: number,
+  options: { minSize?: number; maxSize?: number; tag?: string } = {},
+): Promise<GeneratedMessage[]> {
   await mkdir(dir, { recursive: true });
   const tag = options.tag ?? randomUUID().slice(0, 8);
   const minSize = options.minSize ?? 1024;
@@ -59,7 +64,7 @@ export async function generateMessages(dir: string, count: number, options: { mi
   const out: GeneratedMessage[] = [];
   for (let i = 0; i < count; i++) {
     // Sizes spread exponentially so both many small and some large messages occur.
-    const size = Math.round(minSize * (maxSize / minSize) ** ((i * 7919) % count / Math.max(1, count - 1)));
+    const size = Math.round(minSize * (maxSize / minSize) ** (((i * 7919) % count) / Math.max(1, count - 1)));
     const bytes = journalMessage(`${tag}-${i}`, size);
     const file = join(dir, `${String(i).padStart(5, '0')}.eml`);
     await writeFile(file, bytes);
@@ -115,7 +120,9 @@ export async function writeLargeMessage(file: string, size: number): Promise<{ s
       hash.update(chunk);
       stream.write(chunk, (error) => (error ? reject(error) : resolveWrite()));
     });
-  const head = Buffer.from(`Message-ID: <${randomUUID()}@journal.test>\r\nSubject: large\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const head = Buffer.from(
+    `Message-ID: <${randomUUID()}@journal.test>\r\nSubject: large\r\nContent-Type: application/octet-stream\r\n\r\n`,
+  );
   await write(head);
   let written = head.length;
   const line = Buffer.alloc(998);
@@ -229,14 +236,23 @@ export class TopicCollector {
     const admin = this.kafka.kafka.admin();
     await admin
       .connect()
-      .then(async () => admin.deleteGroups((await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(this.groupId))))
+      .then(async () =>
+        admin.deleteGroups(
+          (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(this.groupId)),
+        ),
+      )
       .catch(() => undefined)
       .finally(() => admin.disconnect().catch(() => undefined));
   }
 }
 
 /** Polls `check` until it returns a truthy value or the time is up. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -246,7 +262,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

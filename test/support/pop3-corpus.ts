@@ -55,7 +55,12 @@ export type CorpusKind = 'journal' | 'text';
  * original message whose bulk is a base64 attachment). `text`: 8-bit text where about a quarter
  * of the lines start with "." (a worst case for dot-unstuffing).
  */
-export function journalMessage(index: number, size: number, random: () => number = seededRandom(index), kind: CorpusKind = 'journal'): Buffer {
+export function journalMessage(
+  index: number,
+  size: number,
+  random: () => number = seededRandom(index),
+  kind: CorpusKind = 'journal',
+): Buffer {
   const boundary = `journal-${index}-boundary`;
   const parts = [
     `Return-Path: <journal@example.com>\r\n` +
@@ -96,7 +101,9 @@ function fillLines(parts: string[], size: number, nextLine: () => string): void 
   }
 }
 
-const RANDOM_POOL = Buffer.from(Array.from({ length: 65_536 }, seededRandom(7)).map((value) => Math.floor(value * 256)));
+const RANDOM_POOL = Buffer.from(
+  Array.from({ length: 65_536 }, seededRandom(7)).map((value) => Math.floor(value * 256)),
+);
 
 /** 76 base64 characters of pseudo-random content. */
 function base64Line(random: () => number): string {

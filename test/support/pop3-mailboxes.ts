@@ -54,7 +54,8 @@ export class TestMailbox {
   /** Delivers the files in order (POP3 message n = files[n-1]). */
   async deliver(files: readonly string[]): Promise<void> {
     // Keep each command line well below ARG_MAX.
-    for (let from = 0; from < files.length; from += 2_000) await mailboxSh('deliver', this.user, ...files.slice(from, from + 2_000));
+    for (let from = 0; from < files.length; from += 2_000)
+      await mailboxSh('deliver', this.user, ...files.slice(from, from + 2_000));
   }
 
   async count(): Promise<number> {
@@ -74,7 +75,9 @@ export class TestMailbox {
     const maildir = join(this.server.mailRoot, this.user, 'Maildir');
     for (const folder of ['cur', 'new']) {
       const names = await readdir(join(maildir, folder)).catch(() => [] as string[]);
-      const name = names.find((candidate) => candidate === uid || candidate.startsWith(`${uid}:`) || candidate.startsWith(`${uid},`));
+      const name = names.find(
+        (candidate) => candidate === uid || candidate.startsWith(`${uid}:`) || candidate.startsWith(`${uid},`),
+      );
       if (name) return readFile(join(maildir, folder, name));
     }
     return null;
@@ -82,7 +85,10 @@ export class TestMailbox {
 }
 
 /** Creates a mailbox with a unique name and a random password. */
-export async function createTestMailbox(prefix = 'jwpop3', server: LocalPop3Server = localPop3Server()): Promise<TestMailbox> {
+export async function createTestMailbox(
+  prefix = 'jwpop3',
+  server: LocalPop3Server = localPop3Server(),
+): Promise<TestMailbox> {
   const user = `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const password = `pw:${randomBytes(9).toString('base64url')}`;
   await mailboxSh('create', user, password);

@@ -168,7 +168,9 @@ export function pop3Mailbox(options: MailboxScript = {}): ConnectionScript {
           await connection.write('+OK\r\n');
           break;
         case 'PASS':
-          await connection.write(user === username && args === password ? '+OK logged in\r\n' : '-ERR [AUTH] invalid credentials\r\n');
+          await connection.write(
+            user === username && args === password ? '+OK logged in\r\n' : '-ERR [AUTH] invalid credentials\r\n',
+          );
           break;
         case 'AUTH': {
           const [, token = ''] = args.split(' ');
@@ -194,12 +196,18 @@ export function pop3Mailbox(options: MailboxScript = {}): ConnectionScript {
           break;
         case 'RETR': {
           const found = message(args);
-          await connection.write(found ? Buffer.concat([Buffer.from(`+OK ${found.length} octets\r\n`), dotStuff(found)]) : '-ERR no such message\r\n');
+          await connection.write(
+            found
+              ? Buffer.concat([Buffer.from(`+OK ${found.length} octets\r\n`), dotStuff(found)])
+              : '-ERR no such message\r\n',
+          );
           break;
         }
         case 'TOP': {
           const found = message(args);
-          await connection.write(found ? Buffer.concat([Buffer.from('+OK\r\n'), dotStuff(found)]) : '-ERR no such message\r\n');
+          await connection.write(
+            found ? Buffer.concat([Buffer.from('+OK\r\n'), dotStuff(found)]) : '-ERR no such message\r\n',
+          );
           break;
         }
         case 'DELE':

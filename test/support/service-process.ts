@@ -24,7 +24,9 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -33,7 +35,11 @@ export async function freePort(): Promise<number> {
  * Starts a built service (dist/apps/NAME/src/main.js) as a separate process with the local
  * stack's endpoints plus `env`, and waits until /health/ready answers 200.
  */
-export async function startService(name: ServiceName, env: Record<string, string> = {}, options: { readyTimeoutMs?: number } = {}): Promise<RunningService> {
+export async function startService(
+  name: ServiceName,
+  env: Record<string, string> = {},
+  options: { readyTimeoutMs?: number } = {},
+): Promise<RunningService> {
   const port = await freePort();
   const logDir = join(testEnv.runDir, 'test-logs');
   mkdirSync(logDir, { recursive: true });
@@ -60,7 +66,8 @@ export async function startService(name: ServiceName, env: Record<string, string
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
     try {
       const response = await fetch(`${baseUrl}/health/ready`);
       if (response.ok) break;

@@ -1,5 +1,12 @@
 /** A gRPC client of journalwire.status.v1.ConnectorStatusService for tests (status.proto). */
-import { credentials, loadPackageDefinition, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  type Client,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { STATUS_PROTO_PATH } from '#contracts';
 
@@ -14,18 +21,40 @@ export interface GrpcConnectorStatus {
   updatedAt: string;
 }
 
-type Unary<Req, Res> = (request: Req, metadata: Metadata, callback: (error: ServiceError | null, response: Res) => void) => void;
+type Unary<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => void;
 
 interface StatusServiceClient extends Client {
   GetConnectorStatus: Unary<{ connectorId: string }, GrpcConnectorStatus>;
   ListConnectorStatuses: Unary<Record<string, never>, { statuses: GrpcConnectorStatus[] }>;
-  WatchConnectorStatus(request: { connectorIds: string[] }, metadata: Metadata): ClientReadableStream<GrpcConnectorStatus>;
+  WatchConnectorStatus(
+    request: { connectorIds: string[] },
+    metadata: Metadata,
+  ): ClientReadableStream<GrpcConnectorStatus>;
 }
 
 export function statusGrpcClient(address: string): StatusServiceClient {
-  const definition = loadSync(STATUS_PROTO_PATH, { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
+  const definition = loadSync(STATUS_PROTO_PATH, {
+    keepCase: false,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
   const proto = loadPackageDefinition(definition) as unknown as {
-    journalwire: { status: { v1: { ConnectorStatusService: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => StatusServiceClient } } };
+    journalwire: {
+      status: {
+        v1: {
+          ConnectorStatusService: new (
+            address: string,
+            creds: ReturnType<typeof credentials.createInsecure>,
+          ) => StatusServiceClient;
+        };
+      };
+    };
   };
   return new proto.journalwire.status.v1.ConnectorStatusService(address, credentials.createInsecure());
 }
@@ -37,6 +66,13 @@ export function bearer(token: string | null): Metadata {
 }
 
 /** Promisifies a unary call. */
-export function call<Req, Res>(method: Unary<Req, Res>, client: Client, request: Req, metadata: Metadata): Promise<Res> {
-  return new Promise((resolve, reject) => method.call(client, request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+export function call<Req, Res>(
+  method: Unary<Req, Res>,
+  client: Client,
+  request: Req,
+  metadata: Metadata,
+): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    method.call(client, request, metadata, (error, response) => (error ? reject(error) : resolve(response))),
+  );
 }

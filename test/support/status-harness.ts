@@ -58,7 +58,11 @@ export async function createPrivateDatabase(prefix = 'jw_status_test'): Promise<
 }
 
 /** Inserts an API token (as `npm run token -- create` does) and returns its secret. */
-export async function createApiToken(dataSource: DataSource, name = `status-test-${randomUUID().slice(0, 8)}`, options: { revoked?: boolean } = {}): Promise<string> {
+export async function createApiToken(
+  dataSource: DataSource,
+  name = `status-test-${randomUUID().slice(0, 8)}`,
+  options: { revoked?: boolean } = {},
+): Promise<string> {
   const secret = `jw_${randomBytes(24).toString('base64url')}`;
   await dataSource.getRepository(ApiTokenEntity).insert({
     name,
@@ -75,7 +79,10 @@ export interface StatusServiceHandle {
 }
 
 /** Starts dist/apps/status with a private database, the status test Redis DB and a free gRPC port. */
-export async function startStatusService(databaseUrl: string, env: Record<string, string> = {}): Promise<StatusServiceHandle> {
+export async function startStatusService(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<StatusServiceHandle> {
   const grpcPort = await freePort();
   const service = await startService('status', {
     DATABASE_URL: databaseUrl,
@@ -113,7 +120,11 @@ export function apiClient(baseUrl: string, token?: string) {
       headers['content-type'] = options.contentType ?? 'application/json';
       payload = typeof body === 'string' ? body : JSON.stringify(body);
     }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -127,7 +138,13 @@ export function apiClient(baseUrl: string, token?: string) {
 export type ApiClient = ReturnType<typeof apiClient>;
 
 /** Polls `probe` until `accept` holds; fails with the last value seen. */
-export async function eventually<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {

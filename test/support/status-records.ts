@@ -129,7 +129,10 @@ export function deadLetterRecord(connectorId: string): OutgoingRecord {
 
 /** A Kafka gateway and producer for the local stack. */
 export async function testProducer(): Promise<{ kafka: KafkaGateway; producer: ReliableProducer }> {
-  const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'status-tests' }, createLogger({ service: 'status-tests', level: 'warn' }));
+  const kafka = new KafkaGateway(
+    { brokers: testEnv.kafkaBrokers, clientId: 'status-tests' },
+    createLogger({ service: 'status-tests', level: 'warn' }),
+  );
   return { kafka, producer: await kafka.createProducer() };
 }
 
@@ -138,7 +141,10 @@ export async function produceAborted(kafka: KafkaGateway, records: OutgoingRecor
   const { producer } = await kafka.createProducer({ transactionalId: `status-tests-${randomUUID()}` });
   try {
     const transaction = await producer.transaction();
-    await transaction.send({ topic: records[0]!.topic, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })) });
+    await transaction.send({
+      topic: records[0]!.topic,
+      messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
+    });
     await transaction.abort();
   } finally {
     await producer.disconnect();

@@ -1,9 +1,24 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { BlobStore } from '#blob-store';
-import { CONSUMER_GROUPS, encodeRecord, classifiedRecordSchema, deadLetterRecordSchema, parseRawHeaders, TOPICS, type RawHeaders } from '#contracts';
+import {
+  CONSUMER_GROUPS,
+  encodeRecord,
+  classifiedRecordSchema,
+  deadLetterRecordSchema,
+  parseRawHeaders,
+  TOPICS,
+  type RawHeaders,
+} from '#contracts';
 import { toJournalwireError } from '#errors';
 import { buildClassifiedRecord, buildClassifiedRecordFromStream } from '#journal';
-import { eachRecord, headersToStrings, TransactionalProcessor, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from '#kafka';
+import {
+  eachRecord,
+  headersToStrings,
+  TransactionalProcessor,
+  type IncomingRecord,
+  type KafkaGateway,
+  type OutgoingRecord,
+} from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
@@ -46,12 +61,19 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
 
   async classify(record: IncomingRecord): Promise<OutgoingRecord[]> {
     const headers = parseRawHeaders(headersToStrings(record.headers));
-    return withMessageSpan('envelope.classify', headers.traceparent, { 'journalwire.connector': headers.connectorId, 'journalwire.uidl': headers.uidl }, (traceparent) =>
-      this.classifyMessage(record, headers, traceparent),
+    return withMessageSpan(
+      'envelope.classify',
+      headers.traceparent,
+      { 'journalwire.connector': headers.connectorId, 'journalwire.uidl': headers.uidl },
+      (traceparent) => this.classifyMessage(record, headers, traceparent),
     );
   }
 
-  private async classifyMessage(record: IncomingRecord, headers: RawHeaders, traceparent: string | undefined): Promise<OutgoingRecord[]> {
+  private async classifyMessage(
+    record: IncomingRecord,
+    headers: RawHeaders,
+    traceparent: string | undefined,
+  ): Promise<OutgoingRecord[]> {
     const message = rawMessageOf(headers, record.value, this.blobStore);
     const connector = await this.connectors.get(headers.connectorId);
     const input = {
@@ -67,14 +89,21 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     };
     // A claim-checked message is parsed as a stream: a 100 MB report is never held in memory.
     const classified =
-      message.kind === 'inline' ? buildClassifiedRecord({ ...input, raw: message.bytes }) : await buildClassifiedRecordFromStream({ ...input, stream: message.open() });
+      message.kind === 'inline'
+        ? buildClassifiedRecord({ ...input, raw: message.bytes })
+        : await buildClassifiedRecordFromStream({ ...input, stream: message.open() });
     return [
       {
         topic: TOPICS.classified,
         key: headers.connectorId,
         value: encodeRecord(classifiedRecordSchema, classified),
         headers: traceparent ? { traceparent } : {},
-        facts: { connector: headers.connectorId, classification: classified.classification, kind: classified.kind, extractedAt: headers.extractedAt },
+        facts: {
+          connector: headers.connectorId,
+          classification: classified.classification,
+          kind: classified.kind,
+          extractedAt: headers.extractedAt,
+        },
       },
     ];
   }
@@ -83,7 +112,11 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     for (const output of outputs) {
       const facts = output.facts ?? {};
       if (output.topic === TOPICS.classified) {
-        this.metrics.classified.inc({ connector: facts.connector, classification: facts.classification, kind: facts.kind });
+        this.metrics.classified.inc({
+          connector: facts.connector,
+          classification: facts.classification,
+          kind: facts.kind,
+        });
         if (facts.extractedAt) this.metrics.observeLatency('classified', facts.extractedAt);
       } else if (output.topic === TOPICS.dlq) {
         this.metrics.deadLettered.inc({ connector: output.key, stage: 'envelope' });
@@ -96,7 +129,8 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     const raw = headersToStrings(record.headers);
     const connectorId = raw['jw-connector-id'] ?? record.key?.toString('utf8') ?? 'unknown';
     const sha256 = raw['jw-sha256'];
-    const inline = raw['content-type'] === 'message/rfc822' && record.value ? { inline: record.value.toString('base64') } : null;
+    const inline =
+      raw['content-type'] === 'message/rfc822' && record.value ? { inline: record.value.toString('base64') } : null;
     return {
       topic: TOPICS.dlq,
       key: connectorId,

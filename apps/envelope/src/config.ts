@@ -1,6 +1,15 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { blobSection, databaseSection, httpSection, kafkaSection, logSection, loadConfig, positiveInt, type Env } from '#config';
+import {
+  blobSection,
+  databaseSection,
+  httpSection,
+  kafkaSection,
+  logSection,
+  loadConfig,
+  positiveInt,
+  type Env,
+} from '#config';
 
 export const envelopeConfigSchema = z.object({
   ...httpSection(3002),

@@ -2,7 +2,12 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { buildDirectoryIndex, type DirectoryIndex } from '#journal';
 import type { Logger } from '#logger';
-import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, DirectoryRevisionEntity } from '#persistence';
+import {
+  DirectoryAddressEntity,
+  DirectoryAliasEntity,
+  DirectoryDomainEntity,
+  DirectoryRevisionEntity,
+} from '#persistence';
 import { CONFIG, DATA_SOURCE, LOGGER } from '#platform';
 import type { EnvelopeConfig } from './config.js';
 
@@ -26,7 +31,9 @@ export class DirectoryCache implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, 'directory refresh failed; keeping the cached directory'));
+      this.refresh().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'directory refresh failed; keeping the cached directory'),
+      );
     }, this.config.DIRECTORY_REFRESH_MS);
   }
 
@@ -44,7 +51,8 @@ export class DirectoryCache implements OnApplicationBootstrap, OnApplicationShut
       this.dataSource.getRepository(DirectoryAliasEntity).find(),
     ]);
     const aliasesByAddress = new Map<string, string[]>();
-    for (const alias of aliases) aliasesByAddress.set(alias.address, [...(aliasesByAddress.get(alias.address) ?? []), alias.alias]);
+    for (const alias of aliases)
+      aliasesByAddress.set(alias.address, [...(aliasesByAddress.get(alias.address) ?? []), alias.alias]);
     this.index = buildDirectoryIndex({
       domains: domains.map((d) => ({ domain: d.domain, includeSubdomains: d.includeSubdomains })),
       addresses: addresses.map((a) => ({ address: a.address, aliases: aliasesByAddress.get(a.address) ?? [] })),

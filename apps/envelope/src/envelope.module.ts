@@ -3,7 +3,15 @@ import type { DataSource } from 'typeorm';
 import { FileSystemBlobStore } from '#blob-store';
 import type { Logger } from '#logger';
 import { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, MetricsModule, PipelineMetrics, readinessProvider } from '#platform';
+import {
+  CONFIG,
+  DATA_SOURCE,
+  HealthModule,
+  InfrastructureModule,
+  MetricsModule,
+  PipelineMetrics,
+  readinessProvider,
+} from '#platform';
 import { CONSUMER_GROUPS, TOPICS } from '#contracts';
 import { consumerLag, KafkaGateway } from '#kafka';
 import { ClassifyProcessor } from './classify-processor.js';
@@ -14,7 +22,10 @@ import { BLOB_STORE, CONNECTOR_SETTINGS } from './tokens.js';
 @Module({})
 export class EnvelopeModule {
   static register(config: EnvelopeConfig, logger: Logger): DynamicModule {
-    const lagClient = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-envelope-lag` }, logger);
+    const lagClient = new KafkaGateway(
+      { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-envelope-lag` },
+      logger,
+    );
     return {
       module: EnvelopeModule,
       imports: [
@@ -24,12 +35,18 @@ export class EnvelopeModule {
           kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-envelope` },
         }),
         HealthModule.register(readinessProvider),
-        MetricsModule.register(new PipelineMetrics(), { lag: () => consumerLag(lagClient, CONSUMER_GROUPS.envelope, [TOPICS.raw]) }),
+        MetricsModule.register(new PipelineMetrics(), {
+          lag: () => consumerLag(lagClient, CONSUMER_GROUPS.envelope, [TOPICS.raw]),
+        }),
       ],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
-        { provide: CONNECTOR_SETTINGS, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ConnectorSettingsCache(dataSource) },
+        {
+          provide: CONNECTOR_SETTINGS,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new ConnectorSettingsCache(dataSource),
+        },
         DirectoryCache,
         ClassifyProcessor,
       ],

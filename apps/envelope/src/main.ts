@@ -6,5 +6,12 @@ import { EnvelopeModule } from './envelope.module.js';
 runMain('envelope', async () => {
   const config = loadEnvelopeConfig();
   const logger = createLogger({ service: 'envelope', level: config.LOG_LEVEL });
-  await startService({ service: 'envelope', module: EnvelopeModule.register(config, logger), host: config.HTTP_HOST, port: config.HTTP_PORT, logger, tracing: { exporter: config.OTEL_TRACES_EXPORTER, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } });
+  await startService({
+    service: 'envelope',
+    module: EnvelopeModule.register(config, logger),
+    host: config.HTTP_HOST,
+    port: config.HTTP_PORT,
+    logger,
+    tracing: { exporter: config.OTEL_TRACES_EXPORTER, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT },
+  });
 });

@@ -4,7 +4,9 @@ import { claimCheckSchema, RAW_CONTENT_TYPES, type ClaimCheck, type MessageRef, 
 import { JournalwireError } from '#errors';
 
 /** A raw record's message: inline bytes, or a claim check to stream from the blob store. */
-export type RawMessage = { kind: 'inline'; bytes: Buffer; ref: MessageRef } | { kind: 'claim-check'; claimCheck: ClaimCheck; ref: MessageRef; open: () => Readable };
+export type RawMessage =
+  | { kind: 'inline'; bytes: Buffer; ref: MessageRef }
+  | { kind: 'claim-check'; claimCheck: ClaimCheck; ref: MessageRef; open: () => Readable };
 
 export function rawMessageOf(headers: RawHeaders, value: Buffer | null, blobStore: BlobStore): RawMessage {
   if (!value) throw new JournalwireError('validation', 'Raw record has no value');
@@ -15,7 +17,9 @@ export function rawMessageOf(headers: RawHeaders, value: Buffer | null, blobStor
   try {
     claimCheck = claimCheckSchema.parse(JSON.parse(value.toString('utf8')));
   } catch (error) {
-    throw new JournalwireError('validation', 'Raw record claims a claim check but its value is not one', { cause: error });
+    throw new JournalwireError('validation', 'Raw record claims a claim check but its value is not one', {
+      cause: error,
+    });
   }
   return { kind: 'claim-check', claimCheck, ref: { claimCheck }, open: () => blobStore.getStream(claimCheck) };
 }

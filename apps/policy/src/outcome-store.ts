@@ -29,9 +29,21 @@ export class OutcomeStore {
   async findOutcomes(rawIds: string[]): Promise<Map<string, PriorOutcome>> {
     if (rawIds.length === 0) return new Map();
     const rows = await this.guard<OutcomeRow[]>(() =>
-      this.dataSource.query(`SELECT raw_id, outcome, archive_id, raw_partition, raw_offset FROM raw_outcomes WHERE raw_id = ANY($1::text[])`, [unique(rawIds)]),
+      this.dataSource.query(
+        `SELECT raw_id, outcome, archive_id, raw_partition, raw_offset FROM raw_outcomes WHERE raw_id = ANY($1::text[])`,
+        [unique(rawIds)],
+      ),
     );
-    return new Map(rows.map((row) => [row.raw_id, { outcome: row.outcome, archiveId: row.archive_id, source: { partition: row.raw_partition, offset: row.raw_offset } }]));
+    return new Map(
+      rows.map((row) => [
+        row.raw_id,
+        {
+          outcome: row.outcome,
+          archiveId: row.archive_id,
+          source: { partition: row.raw_partition, offset: row.raw_offset },
+        },
+      ]),
+    );
   }
 
   async findClaims(dedupKeys: string[]): Promise<Map<string, ArchiveClaim>> {
@@ -42,7 +54,16 @@ export class OutcomeStore {
         [unique(dedupKeys)],
       ),
     );
-    return new Map(rows.map((row) => [row.dedup_key, { archiveId: row.archive_id, firstRawId: row.first_raw_id, source: { partition: row.first_raw_partition, offset: row.first_raw_offset } }]));
+    return new Map(
+      rows.map((row) => [
+        row.dedup_key,
+        {
+          archiveId: row.archive_id,
+          firstRawId: row.first_raw_id,
+          source: { partition: row.first_raw_partition, offset: row.first_raw_offset },
+        },
+      ]),
+    );
   }
 
   /**
@@ -50,7 +71,11 @@ export class OutcomeStore {
    * instance claimed one of the new dedup keys since `findClaims`: the caller plans again.
    */
   async apply(writes: PlanWrites): Promise<boolean> {
-    if (writes.newClaims.length + writes.addedMailboxes.length + writes.movedClaims.length + writes.outcomes.length === 0) return true;
+    if (
+      writes.newClaims.length + writes.addedMailboxes.length + writes.movedClaims.length + writes.outcomes.length ===
+      0
+    )
+      return true;
     return this.guard(() =>
       this.dataSource.transaction(async (manager) => {
         await this.insertClaims(manager, writes.newClaims);
@@ -109,7 +134,13 @@ export class OutcomeStore {
        SELECT r, o, a, now(), p, f FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[]) AS t(r, o, a, p, f)
        ON CONFLICT (raw_id) DO UPDATE SET outcome = excluded.outcome, archive_id = excluded.archive_id, decided_at = excluded.decided_at,
          raw_partition = excluded.raw_partition, raw_offset = excluded.raw_offset`,
-      [outcomes.map((o) => o.rawId), outcomes.map((o) => o.outcome), outcomes.map((o) => o.archiveId), outcomes.map((o) => o.source.partition), outcomes.map((o) => o.source.offset)],
+      [
+        outcomes.map((o) => o.rawId),
+        outcomes.map((o) => o.outcome),
+        outcomes.map((o) => o.archiveId),
+        outcomes.map((o) => o.source.partition),
+        outcomes.map((o) => o.source.offset),
+      ],
     );
   }
 
@@ -124,7 +155,11 @@ export class OutcomeStore {
       if (error instanceof ClaimTaken) throw error;
       const sqlState = (error as { code?: unknown }).code;
       const refusesData = typeof sqlState === 'string' && /^2[23]/.test(sqlState);
-      throw new JournalwireError(refusesData ? 'validation' : 'internal', `PostgreSQL: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: !refusesData });
+      throw new JournalwireError(
+        refusesData ? 'validation' : 'internal',
+        `PostgreSQL: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, retryable: !refusesData },
+      );
     }
   }
 }

@@ -16,11 +16,28 @@ import {
   type RawRecordRef,
 } from '#contracts';
 import { isJournalwireError, JournalwireError, toJournalwireError } from '#errors';
-import { TransactionalProcessor, headerString, type IncomingRecord, type KafkaGateway, type OutgoingRecord, type RecordResult } from '#kafka';
+import {
+  TransactionalProcessor,
+  headerString,
+  type IncomingRecord,
+  type KafkaGateway,
+  type OutgoingRecord,
+  type RecordResult,
+} from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
-import { archiveIdOf, dedupKeyOf, JournalHeaderRemover, planChunk, removeJournalHeaders, type PlanInput, type PlannedOutcome, type RejectReason, type RemovedHeader } from '#policy';
+import {
+  archiveIdOf,
+  dedupKeyOf,
+  JournalHeaderRemover,
+  planChunk,
+  removeJournalHeaders,
+  type PlanInput,
+  type PlannedOutcome,
+  type RejectReason,
+  type RemovedHeader,
+} from '#policy';
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
@@ -72,7 +89,10 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     } catch (error) {
       if (!isJournalwireError(error) || error.retryable) throw error;
       if (records.length === 1) return [{ error }];
-      this.logger.warn({ err: error, records: records.length }, 'PostgreSQL refused a chunk; deciding its records one by one');
+      this.logger.warn(
+        { err: error, records: records.length },
+        'PostgreSQL refused a chunk; deciding its records one by one',
+      );
       const results: RecordResult[] = [];
       for (const record of records) results.push(...(await this.applyChunk([record])));
       return results;
@@ -84,7 +104,11 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     const decoded: Array<{ index: number; classified: ClassifiedRecord; traceparent: string | undefined }> = [];
     records.forEach((record, index) => {
       try {
-        decoded.push({ index, classified: decodeRecord(classifiedRecordSchema, record.value), traceparent: headerString(record.headers, 'traceparent') });
+        decoded.push({
+          index,
+          classified: decodeRecord(classifiedRecordSchema, record.value),
+          traceparent: headerString(record.headers, 'traceparent'),
+        });
       } catch (error) {
         results[index] = { error };
       }
@@ -96,14 +120,24 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       const pending = decoded.filter(({ index }) => !results[index]);
       const priors = await this.outcomes.findOutcomes(pending.map(({ index }) => inputs.get(index)!.rawId));
       const claims = await this.outcomes.findClaims(pending.map(({ index }) => inputs.get(index)!.dedupKey));
-      const plan = planChunk(pending.map(({ index }) => inputs.get(index)!), priors, claims);
+      const plan = planChunk(
+        pending.map(({ index }) => inputs.get(index)!),
+        priors,
+        claims,
+      );
       // Archived records are built before anything is written: a message that cannot be archived
       // (its claim-checked blob is gone) becomes a dead letter, and the chunk is planned without it.
       const built: RecordResult[] = [];
       for (const [i, { index, classified, traceparent }] of pending.entries()) {
-        built.push(await this.outputsFor(classified, inputs.get(index)!, plan.outcomes[i]!, traceparent).catch((error: unknown) => ({ error })));
+        built.push(
+          await this.outputsFor(classified, inputs.get(index)!, plan.outcomes[i]!, traceparent).catch(
+            (error: unknown) => ({ error }),
+          ),
+        );
       }
-      const failures = built.flatMap((result, i) => ('error' in result ? [{ index: pending[i]!.index, error: result.error }] : []));
+      const failures = built.flatMap((result, i) =>
+        'error' in result ? [{ index: pending[i]!.index, error: result.error }] : [],
+      );
       const transient = failures.find(({ error }) => isJournalwireError(error) && error.retryable);
       if (transient) throw transient.error;
       if (failures.length > 0) {
@@ -115,7 +149,12 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
         return results.map((result) => result!);
       }
       // Another instance claimed one of the dedup keys meanwhile: read again and plan again.
-      if (attempt >= 5) throw new JournalwireError('internal', 'Dedup keys kept being claimed by another instance; retrying the chunk', { retryable: true });
+      if (attempt >= 5)
+        throw new JournalwireError(
+          'internal',
+          'Dedup keys kept being claimed by another instance; retrying the chunk',
+          { retryable: true },
+        );
     }
   }
 
@@ -126,7 +165,9 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       rawId: classified.rawId,
       source: classified.rawRecord,
       classification: classified.classification,
-      flags: connector ? { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal } : null,
+      flags: connector
+        ? { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal }
+        : null,
       dedupKey,
       archiveId: archiveIdOf(dedupKey),
       mailboxes: classified.internalMailboxes,
@@ -134,8 +175,17 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  private outputsFor(classified: ClassifiedRecord, input: PolicyInput, outcome: PlannedOutcome, traceparent: string | undefined): Promise<RecordResult> {
-    const attributes = { 'journalwire.connector': classified.connectorId, 'journalwire.uidl': classified.uidl, 'journalwire.outcome': outcome.kind };
+  private outputsFor(
+    classified: ClassifiedRecord,
+    input: PolicyInput,
+    outcome: PlannedOutcome,
+    traceparent: string | undefined,
+  ): Promise<RecordResult> {
+    const attributes = {
+      'journalwire.connector': classified.connectorId,
+      'journalwire.uidl': classified.uidl,
+      'journalwire.outcome': outcome.kind,
+    };
     return withMessageSpan('policy.apply', traceparent, attributes, async (next) => {
       const headers: Record<string, string> = next ? { traceparent: next } : {};
       if (outcome.kind === 'reject') return { outputs: [this.rejected(classified, outcome.reason, headers)] };
@@ -148,7 +198,12 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
             key: outcome.archiveId,
             value: encodeRecord(archivedRecordSchema, archived),
             headers,
-            facts: { connector: classified.connectorId, event: 'archive', extractedAt: classified.extractedAt, bytes: String('inline' in archived.message! ? classified.size : 0) },
+            facts: {
+              connector: classified.connectorId,
+              event: 'archive',
+              extractedAt: classified.extractedAt,
+              bytes: String('inline' in archived.message! ? classified.size : 0),
+            },
           },
         ],
       };
@@ -170,14 +225,20 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async archive(classified: ClassifiedRecord, archiveId: string, removeHeaders: boolean): Promise<ArchivedRecord> {
+  private async archive(
+    classified: ClassifiedRecord,
+    archiveId: string,
+    removeHeaders: boolean,
+  ): Promise<ArchivedRecord> {
     let message: MessageRef = classified.message;
     let sha256After = classified.sha256;
     let removedHeaders: string[] = [];
     if (removeHeaders) {
       const result = await this.withoutJournalHeaders(classified.message);
       if (result) {
-        removedHeaders = result.removed.map((r) => (r.where === 'top-level' ? r.field : `${r.field} (original ${r.index ?? 0})`));
+        removedHeaders = result.removed.map((r) =>
+          r.where === 'top-level' ? r.field : `${r.field} (original ${r.index ?? 0})`,
+        );
         sha256After = result.sha256;
         message = result.message;
       }
@@ -201,7 +262,13 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       removedHeaders: [],
       archivedAt: new Date().toISOString(),
     };
-    return { topic: TOPICS.archived, key: archiveId, value: encodeRecord(archivedRecordSchema, merge), headers, facts: { connector: classified.connectorId, event: 'merge', extractedAt: classified.extractedAt } };
+    return {
+      topic: TOPICS.archived,
+      key: archiveId,
+      value: encodeRecord(archivedRecordSchema, merge),
+      headers,
+      facts: { connector: classified.connectorId, event: 'merge', extractedAt: classified.extractedAt },
+    };
   }
 
   private recordBase(classified: ClassifiedRecord, archiveId: string) {
@@ -227,7 +294,11 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  private rejected(classified: ClassifiedRecord, reason: RejectReason, headers: Record<string, string>): OutgoingRecord {
+  private rejected(
+    classified: ClassifiedRecord,
+    reason: RejectReason,
+    headers: Record<string, string>,
+  ): OutgoingRecord {
     return {
       topic: TOPICS.rejected,
       key: classified.rawId,
@@ -254,19 +325,26 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
    * another when claim-checked, so a message of any size costs about 1 MiB. Null when the message
    * has none (a claim-checked one was then stored again under its own content address).
    */
-  private async withoutJournalHeaders(ref: MessageRef): Promise<{ message: MessageRef; sha256: string; removed: RemovedHeader[] } | null> {
+  private async withoutJournalHeaders(
+    ref: MessageRef,
+  ): Promise<{ message: MessageRef; sha256: string; removed: RemovedHeader[] } | null> {
     if ('inline' in ref) {
       const result = removeJournalHeaders(Buffer.from(ref.inline, 'base64'));
       if (result.removed.length === 0) return null;
       const sha256 = createHash('sha256').update(result.bytes).digest('hex');
-      const message = result.bytes.length > this.config.INLINE_LIMIT_BYTES ? { claimCheck: await this.blobStore.put(result.bytes) } : { inline: result.bytes.toString('base64') };
+      const message =
+        result.bytes.length > this.config.INLINE_LIMIT_BYTES
+          ? { claimCheck: await this.blobStore.put(result.bytes) }
+          : { inline: result.bytes.toString('base64') };
       return { message, sha256, removed: result.removed };
     }
     const source = this.blobStore.getStream(ref.claimCheck);
     const remover = new JournalHeaderRemover();
     source.on('error', (error) => remover.destroy(error));
     const claimCheck = await this.blobStore.putStream(source.pipe(remover));
-    return remover.removed.length === 0 ? null : { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed };
+    return remover.removed.length === 0
+      ? null
+      : { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed };
   }
 
   private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {
@@ -277,17 +355,22 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     } catch {
       // not JSON at all: dead-letter with what the record itself says
     }
-    const connectorId = typeof classified.connectorId === 'string' ? classified.connectorId : (record.key?.toString('utf8') ?? 'unknown');
+    const connectorId =
+      typeof classified.connectorId === 'string' ? classified.connectorId : (record.key?.toString('utf8') ?? 'unknown');
     return {
       topic: TOPICS.dlq,
       key: connectorId,
       value: encodeRecord(deadLetterRecordSchema, {
         schema: 'journal.dlq.v1',
-        rawId: typeof classified.rawId === 'string' ? classified.rawId : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`,
+        rawId:
+          typeof classified.rawId === 'string'
+            ? classified.rawId
+            : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`,
         rawRecord: isRawRecordRef(classified.rawRecord) ? classified.rawRecord : null,
         connectorId,
         uidl: typeof classified.uidl === 'string' ? classified.uidl : null,
-        sha256: typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256) ? classified.sha256 : null,
+        sha256:
+          typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256) ? classified.sha256 : null,
         stage: 'policy',
         error: { code: failure.code, message: failure.message },
         source: { topic: record.topic, partition: record.partition, offset: record.offset },
@@ -302,5 +385,10 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
 type PolicyInput = PlanInput & { removeJournalHeaders: boolean };
 
 function isRawRecordRef(value: unknown): value is RawRecordRef {
-  return typeof value === 'object' && value !== null && typeof (value as RawRecordRef).partition === 'number' && typeof (value as RawRecordRef).offset === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RawRecordRef).partition === 'number' &&
+    typeof (value as RawRecordRef).offset === 'string'
+  );
 }

@@ -3,7 +3,15 @@ import type { DataSource } from 'typeorm';
 import { FileSystemBlobStore } from '#blob-store';
 import type { Logger } from '#logger';
 import { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, MetricsModule, PipelineMetrics, readinessProvider } from '#platform';
+import {
+  CONFIG,
+  DATA_SOURCE,
+  HealthModule,
+  InfrastructureModule,
+  MetricsModule,
+  PipelineMetrics,
+  readinessProvider,
+} from '#platform';
 import { CONSUMER_GROUPS, TOPICS } from '#contracts';
 import { consumerLag, KafkaGateway } from '#kafka';
 import type { PolicyConfig } from './config.js';
@@ -14,7 +22,10 @@ import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
 @Module({})
 export class PolicyModule {
   static register(config: PolicyConfig, logger: Logger): DynamicModule {
-    const lagClient = new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy-lag` }, logger);
+    const lagClient = new KafkaGateway(
+      { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy-lag` },
+      logger,
+    );
     return {
       module: PolicyModule,
       imports: [
@@ -24,13 +35,23 @@ export class PolicyModule {
           kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy` },
         }),
         HealthModule.register(readinessProvider),
-        MetricsModule.register(new PipelineMetrics(), { lag: () => consumerLag(lagClient, CONSUMER_GROUPS.policy, [TOPICS.classified]) }),
+        MetricsModule.register(new PipelineMetrics(), {
+          lag: () => consumerLag(lagClient, CONSUMER_GROUPS.policy, [TOPICS.classified]),
+        }),
       ],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
-        { provide: CONNECTOR_SETTINGS, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ConnectorSettingsCache(dataSource) },
-        { provide: OUTCOME_STORE, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new OutcomeStore(dataSource) },
+        {
+          provide: CONNECTOR_SETTINGS,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new ConnectorSettingsCache(dataSource),
+        },
+        {
+          provide: OUTCOME_STORE,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new OutcomeStore(dataSource),
+        },
         PolicyProcessor,
       ],
     };

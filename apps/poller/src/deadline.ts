@@ -4,7 +4,12 @@ import { JournalwireError } from '#errors';
  * Waits for `promise` at most `timeoutMs` (rejecting with `onTimeout()`) and only while `signal`
  * has not fired (rejecting as abandoned). The operation itself may still complete later.
  */
-export async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error, signal?: AbortSignal): Promise<T> {
+export async function withDeadline<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  onTimeout: () => Error,
+  signal?: AbortSignal,
+): Promise<T> {
   promise.catch(() => undefined);
   if (signal?.aborted) throw abandoned(signal);
   let timer: NodeJS.Timeout | undefined;

@@ -124,7 +124,8 @@ class FakePublisher implements RawPublisherPort, BatchPublisher {
     return this;
   }
   async publish(messages: ExtractedMessage[]): Promise<void> {
-    if (this.published.length + messages.length > this.capacity) throw new JournalwireError('kafka-unavailable', 'Kafka did not commit');
+    if (this.published.length + messages.length > this.capacity)
+      throw new JournalwireError('kafka-unavailable', 'Kafka did not commit');
     this.mailbox.log.push(`COMMIT ${messages.map((m) => m.msg).join(',')}`);
     this.published.push(...messages);
     await this.ledger.recordPublished('c', messages);
@@ -159,14 +160,20 @@ function message(i: number, size = 100): { uid: string; data: Buffer } {
   return { uid: `uid-${i}`, data: Buffer.alloc(size, i) };
 }
 
-function setup(options: { count?: number; sizes?: number[]; capacity?: number; batch?: number; maxPerSession?: number } = {}) {
+function setup(
+  options: { count?: number; sizes?: number[]; capacity?: number; batch?: number; maxPerSession?: number } = {},
+) {
   const count = options.count ?? 7;
   const mailbox = new FakeMailbox(Array.from({ length: count }, (_, i) => message(i + 1, options.sizes?.[i] ?? 100)));
   const ledger = new FakeLedger();
   const failures = new FakeFailures();
   const publisher = new FakePublisher(ledger, mailbox, options.capacity);
   const blobStore = new MemoryBlobStore();
-  const connector = { id: 'c', suspended: false, maxMessagesPerSession: options.maxPerSession ?? 500 } as ConnectorEntity;
+  const connector = {
+    id: 'c',
+    suspended: false,
+    maxMessagesPerSession: options.maxPerSession ?? 500,
+  } as ConnectorEntity;
   let suspended = false;
   let leaseHeld = true;
   let stop = false;
@@ -177,7 +184,13 @@ function setup(options: { count?: number; sizes?: number[]; capacity?: number; b
     failures,
     publisher,
     blobStore,
-    settings: { maxRetrievalAttempts: 3, batchMaxMessages: options.batch ?? 3, batchMaxBytes: 1 << 20, inlineLimitBytes: 1000, retrieveWindow: 4 },
+    settings: {
+      maxRetrievalAttempts: 3,
+      batchMaxMessages: options.batch ?? 3,
+      batchMaxBytes: 1 << 20,
+      inlineLimitBytes: 1000,
+      retrieveWindow: 4,
+    },
     logger,
   };
   const lease = {
@@ -186,7 +199,8 @@ function setup(options: { count?: number; sizes?: number[]; capacity?: number; b
     },
     lostReason: null,
   };
-  const session = () => new ExtractionSession(deps, connector, lease, { stopRequested: () => stop, signal: new AbortController().signal });
+  const session = () =>
+    new ExtractionSession(deps, connector, lease, { stopRequested: () => stop, signal: new AbortController().signal });
   return {
     mailbox,
     ledger,
@@ -204,16 +218,33 @@ describe('ExtractionSession', () => {
   it('DELEs a message only after Kafka acknowledged it, then QUITs and records the deletions', async () => {
     const t = setup();
     const result = await t.session().run();
-    expect(result).toMatchObject({ outcome: 'completed', extracted: 7, deleted: 7, mailboxQueue: 7, moreRemaining: false, error: null });
+    expect(result).toMatchObject({
+      outcome: 'completed',
+      extracted: 7,
+      deleted: 7,
+      mailboxQueue: 7,
+      moreRemaining: false,
+      error: null,
+    });
     for (let msg = 1; msg <= 7; msg++) {
-      const commit = t.mailbox.log.findIndex((l) => l.startsWith('COMMIT') && l.slice(7).split(',').includes(String(msg)));
+      const commit = t.mailbox.log.findIndex(
+        (l) => l.startsWith('COMMIT') && l.slice(7).split(',').includes(String(msg)),
+      );
       expect(commit).toBeGreaterThan(-1);
       expect(t.mailbox.log.indexOf(`DELE ${msg}`)).toBeGreaterThan(commit);
     }
     expect(t.mailbox.log.at(-1)).toBe('QUIT');
     expect([t.publisher.opened, t.publisher.closed]).toEqual([1, 1]);
     expect([...t.ledger.rows.values()].every((r) => r.deletedAt !== null)).toBe(true);
-    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-2', 'uid-3', 'uid-4', 'uid-5', 'uid-6', 'uid-7']);
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual([
+      'uid-1',
+      'uid-2',
+      'uid-3',
+      'uid-4',
+      'uid-5',
+      'uid-6',
+      'uid-7',
+    ]);
   });
 
   it('when Kafka stops committing: deletes nothing unacknowledged, QUITs, reports kafka-unavailable', async () => {

@@ -87,7 +87,19 @@ interface WorkItem {
 }
 
 /** Connection-level failures: the session is unusable, so no QUIT is attempted. */
-const CONNECTION_LOST = new Set(['connection-closed', 'timeout', 'protocol', 'blob-store', 'name-resolution', 'connection-refused', 'tls-untrusted', 'tls-hostname', 'tls-failed', 'tls-required', 'conflict']);
+const CONNECTION_LOST = new Set([
+  'connection-closed',
+  'timeout',
+  'protocol',
+  'blob-store',
+  'name-resolution',
+  'connection-refused',
+  'tls-untrusted',
+  'tls-hostname',
+  'tls-failed',
+  'tls-required',
+  'conflict',
+]);
 
 class StopSession extends Error {
   constructor(readonly outcome: SessionOutcome) {
@@ -182,7 +194,10 @@ export class ExtractionSession {
     const uidls = (await client.uidl()).sort((a, b) => a.msg - b.msg);
     const sizes = new Map((await client.list()).map((entry) => [entry.msg, entry.size]));
     const ids = uidls.map((u) => u.uid);
-    const [ledger, failures] = await Promise.all([this.deps.ledger.lookup(connectorId, ids), this.deps.failures.lookup(connectorId, ids)]);
+    const [ledger, failures] = await Promise.all([
+      this.deps.ledger.lookup(connectorId, ids),
+      this.deps.failures.lookup(connectorId, ids),
+    ]);
 
     this.listed = true;
     const work: WorkItem[] = [];
@@ -211,7 +226,12 @@ export class ExtractionSession {
 
     const fresh = window.filter((w) => !(w.ledger && w.ledger.deletedAt === null));
     let first = true;
-    for (const batch of planBatches(fresh, settings.batchMaxMessages, settings.batchMaxBytes, settings.inlineLimitBytes)) {
+    for (const batch of planBatches(
+      fresh,
+      settings.batchMaxMessages,
+      settings.batchMaxBytes,
+      settings.inlineLimitBytes,
+    )) {
       // Safe point: the previous batch is acknowledged and DELEted.
       await this.checkpoint(!first);
       first = false;
@@ -220,7 +240,12 @@ export class ExtractionSession {
       const retrieved = performance.now();
       await this.publishAndDelete(client, publisher, messages);
       this.logger.debug(
-        { messages: messages.length, bytes: messages.reduce((sum, m) => sum + m.value.length, 0), retrieveMs: Math.round(retrieved - started), publishAndDeleteMs: Math.round(performance.now() - retrieved) },
+        {
+          messages: messages.length,
+          bytes: messages.reduce((sum, m) => sum + m.value.length, 0),
+          retrieveMs: Math.round(retrieved - started),
+          publishAndDeleteMs: Math.round(performance.now() - retrieved),
+        },
         'batch done',
       );
     }
@@ -240,7 +265,11 @@ export class ExtractionSession {
     if (current.suspended) throw new StopSession('suspended');
   }
 
-  private async publishAndDelete(client: MailboxConnection, publisher: BatchPublisher, messages: ExtractedMessage[]): Promise<void> {
+  private async publishAndDelete(
+    client: MailboxConnection,
+    publisher: BatchPublisher,
+    messages: ExtractedMessage[],
+  ): Promise<void> {
     if (messages.length === 0) return;
     await publisher.publish(messages, this.control.signal);
     // Committed (acks=all) and in the ledger: now, and only now, the batch may be DELEted.
@@ -348,7 +377,12 @@ export class ExtractionSession {
     this.hadFailures.add(item.uidl);
     const skipped = attempts >= this.deps.settings.maxRetrievalAttempts;
     if (skipped) this.skipped.set(item.uidl, { uidl: item.uidl, attempts, error: error.message });
-    this.logger.warn({ uidl: item.uidl, msg: item.msg, attempts, skipped, code: error.code, err: error.message }, skipped ? 'message skipped: the server refused it too often; it stays in the mailbox' : 'the server refused a message; it is retried in a later session');
+    this.logger.warn(
+      { uidl: item.uidl, msg: item.msg, attempts, skipped, code: error.code, err: error.message },
+      skipped
+        ? 'message skipped: the server refused it too often; it stays in the mailbox'
+        : 'the server refused a message; it is retried in a later session',
+    );
   }
 
   /** QUIT (committing the DELEs of acknowledged messages) unless the connection is unusable. */
@@ -363,7 +397,10 @@ export class ExtractionSession {
     try {
       await client.quit();
     } catch (quitError) {
-      this.logger.warn({ err: quitError }, 'QUIT failed: deletions of this session were not committed and are repeated next session');
+      this.logger.warn(
+        { err: quitError },
+        'QUIT failed: deletions of this session were not committed and are repeated next session',
+      );
       client.destroy();
       return;
     }
@@ -372,7 +409,10 @@ export class ExtractionSession {
       try {
         await this.deps.ledger.markDeleted(this.connector.id, this.deleted);
       } catch (markError) {
-        this.logger.warn({ err: markError }, 'could not record deleted_at; harmless, the messages are gone from the mailbox');
+        this.logger.warn(
+          { err: markError },
+          'could not record deleted_at; harmless, the messages are gone from the mailbox',
+        );
       }
     }
   }
@@ -399,7 +439,12 @@ export function isRefusal(error: unknown): error is JournalwireError {
  * Batches in UIDL order: at most `maxMessages` and about `maxBytes` of inline messages per batch
  * (by LIST size; a message above the inline limit counts only its claim check).
  */
-export function planBatches<T extends { size: number }>(items: T[], maxMessages: number, maxBytes: number, inlineLimit: number): T[][] {
+export function planBatches<T extends { size: number }>(
+  items: T[],
+  maxMessages: number,
+  maxBytes: number,
+  inlineLimit: number,
+): T[][] {
   const batches: T[][] = [];
   let current: T[] = [];
   let bytes = 0;

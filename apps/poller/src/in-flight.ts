@@ -75,10 +75,14 @@ export class KafkaInFlightScanner implements InFlightScanner {
       return await this.scan(connectorId, marker);
     } catch (error) {
       if (error instanceof JournalwireError) throw error;
-      throw new JournalwireError('kafka-unavailable', `Kafka could not be read to settle ${marker.entries.length} in-flight record(s): ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-        retryable: true,
-      });
+      throw new JournalwireError(
+        'kafka-unavailable',
+        `Kafka could not be read to settle ${marker.entries.length} in-flight record(s): ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+          retryable: true,
+        },
+      );
     }
   }
 
@@ -92,7 +96,8 @@ export class KafkaInFlightScanner implements InFlightScanner {
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.raw] });
       const partitions = metadata.topics[0]?.partitions ?? [];
-      if (partitions.length === 0) throw new JournalwireError('kafka-unavailable', `Topic ${TOPICS.raw} has no partitions`, { retryable: true });
+      if (partitions.length === 0)
+        throw new JournalwireError('kafka-unavailable', `Topic ${TOPICS.raw} has no partitions`, { retryable: true });
       partition = partitionFor(TOPICS.raw, connectorId, partitions);
       const starts = await admin.fetchTopicOffsetsByTimestamp(TOPICS.raw, marker.at - SCAN_BEFORE_MS);
       const ends = await admin.fetchTopicOffsets(TOPICS.raw);
@@ -114,7 +119,17 @@ export class KafkaInFlightScanner implements InFlightScanner {
     try {
       await consumer.subscribe({ topic: TOPICS.raw, fromBeginning: false });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new JournalwireError('kafka-unavailable', `Reading ${TOPICS.raw} to settle in-flight records took longer than ${SCAN_TIMEOUT_MS} ms`, { retryable: true })), SCAN_TIMEOUT_MS);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new JournalwireError(
+                'kafka-unavailable',
+                `Reading ${TOPICS.raw} to settle in-flight records took longer than ${SCAN_TIMEOUT_MS} ms`,
+                { retryable: true },
+              ),
+            ),
+          SCAN_TIMEOUT_MS,
+        );
         const finish = () => {
           clearTimeout(timer);
           resolve();
@@ -154,7 +169,17 @@ export class KafkaInFlightScanner implements InFlightScanner {
         .catch(() => undefined)
         .finally(() => admin2.disconnect().catch(() => undefined));
     }
-    this.logger.info({ connectorId, partition, from: from.toString(), end: end.toString(), inFlight: marker.entries.length, found: found.length }, 'settled in-flight records against Kafka');
+    this.logger.info(
+      {
+        connectorId,
+        partition,
+        from: from.toString(),
+        end: end.toString(),
+        inFlight: marker.entries.length,
+        found: found.length,
+      },
+      'settled in-flight records against Kafka',
+    );
     return found;
   }
 }
@@ -165,16 +190,32 @@ export class KafkaInFlightScanner implements InFlightScanner {
  * Call it only after fencing the connector's transactional producer: then no earlier attempt can
  * still commit, and what the scan sees is final.
  */
-export async function settleInFlight(connectorId: string, store: InFlightPort, scanner: InFlightScanner, ledger: LedgerPort, logger: Logger, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function settleInFlight(
+  connectorId: string,
+  store: InFlightPort,
+  scanner: InFlightScanner,
+  ledger: LedgerPort,
+  logger: Logger,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const marker = await store.get(connectorId);
   if (!marker) return;
   const found = await withDeadline(
     scanner.findPublished(connectorId, marker),
     timeoutMs,
-    () => new JournalwireError('kafka-unavailable', `Kafka could not be read within ${timeoutMs} ms to settle ${marker.entries.length} in-flight record(s)`, { retryable: true }),
+    () =>
+      new JournalwireError(
+        'kafka-unavailable',
+        `Kafka could not be read within ${timeoutMs} ms to settle ${marker.entries.length} in-flight record(s)`,
+        { retryable: true },
+      ),
     signal,
   );
   await ledger.recordPublished(connectorId, found);
   await store.clear(connectorId);
-  logger.warn({ connectorId, inFlight: marker.entries.length, published: found.length, markerFrom: marker.instanceId }, 'an interrupted publish was settled: records Kafka committed are in the ledger, the rest will be extracted again');
+  logger.warn(
+    { connectorId, inFlight: marker.entries.length, published: found.length, markerFrom: marker.instanceId },
+    'an interrupted publish was settled: records Kafka committed are in the ledger, the rest will be extracted again',
+  );
 }

@@ -65,12 +65,18 @@ export class ExtractionLedger implements LedgerPort {
   }
 
   async countPublished(connectorId: string): Promise<number> {
-    const rows: Array<{ n: string }> = await this.dataSource.query('SELECT count(*) AS n FROM extraction_ledger WHERE connector_id = $1', [connectorId]);
+    const rows: Array<{ n: string }> = await this.dataSource.query(
+      'SELECT count(*) AS n FROM extraction_ledger WHERE connector_id = $1',
+      [connectorId],
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
   async lastPublishedAt(connectorId: string): Promise<Date | null> {
-    const rows: Array<{ at: Date | null }> = await this.dataSource.query('SELECT max(published_at) AS at FROM extraction_ledger WHERE connector_id = $1', [connectorId]);
+    const rows: Array<{ at: Date | null }> = await this.dataSource.query(
+      'SELECT max(published_at) AS at FROM extraction_ledger WHERE connector_id = $1',
+      [connectorId],
+    );
     return rows[0]?.at ?? null;
   }
 }
@@ -118,7 +124,10 @@ export class RetrievalFailures implements RetrievalFailuresPort {
 
   async clear(connectorId: string, uidls: string[]): Promise<void> {
     if (uidls.length === 0) return;
-    await this.dataSource.query('DELETE FROM retrieval_failures WHERE connector_id = $1 AND uidl = ANY($2::text[])', [connectorId, uidls]);
+    await this.dataSource.query('DELETE FROM retrieval_failures WHERE connector_id = $1 AND uidl = ANY($2::text[])', [
+      connectorId,
+      uidls,
+    ]);
   }
 
   async clearAll(connectorId: string): Promise<void> {

@@ -3,7 +3,19 @@ import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
-import { CONFIG, DATA_SOURCE, HealthModule, InfrastructureModule, KAFKA, LOGGER, METRICS, MetricsModule, PipelineMetrics, readinessProvider, REDIS } from '#platform';
+import {
+  CONFIG,
+  DATA_SOURCE,
+  HealthModule,
+  InfrastructureModule,
+  KAFKA,
+  LOGGER,
+  METRICS,
+  MetricsModule,
+  PipelineMetrics,
+  readinessProvider,
+  REDIS,
+} from '#platform';
 import type { PollerConfig } from './config.js';
 import { PollerService } from './poller.service.js';
 import { createPollerRuntime } from './runtime.js';
@@ -30,8 +42,13 @@ export class PollerModule {
         {
           provide: POLLER_RUNTIME,
           inject: [DATA_SOURCE, KAFKA, REDIS, LOGGER, METRICS],
-          useFactory: (dataSource: DataSource, kafka: KafkaGateway, redis: Redis, log: Logger, metrics: PipelineMetrics) =>
-            createPollerRuntime(config, { dataSource, kafka, redis }, log, metrics),
+          useFactory: (
+            dataSource: DataSource,
+            kafka: KafkaGateway,
+            redis: Redis,
+            log: Logger,
+            metrics: PipelineMetrics,
+          ) => createPollerRuntime(config, { dataSource, kafka, redis }, log, metrics),
         },
         PollerService,
       ],

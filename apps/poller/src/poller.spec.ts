@@ -27,23 +27,34 @@ describe('poller config', () => {
 
   it('requires CREDENTIAL_KEY and refuses an inline limit a produce request cannot carry', () => {
     expect(() => loadPollerConfig({})).toThrow(/CREDENTIAL_KEY/);
-    expect(() => loadPollerConfig({ CREDENTIAL_KEY: KEY, INLINE_LIMIT_BYTES: String(4 * 1024 * 1024) })).toThrow(/INLINE_LIMIT_BYTES: expected at most PRODUCE_MAX_BYTES/);
+    expect(() => loadPollerConfig({ CREDENTIAL_KEY: KEY, INLINE_LIMIT_BYTES: String(4 * 1024 * 1024) })).toThrow(
+      /INLINE_LIMIT_BYTES: expected at most PRODUCE_MAX_BYTES/,
+    );
   });
 });
 
 describe('nextSchedule', () => {
   const connector = { pollIntervalSeconds: 60 } as ConnectorEntity;
   const settings = { instanceId: 'i', maxRetrievalAttempts: 3, kafkaBackoffMaxMs: 30_000 };
-  const result = (outcome: SessionResult['outcome'], error: JournalwireError | null = null, moreRemaining = false) => ({ outcome, error, moreRemaining }) as SessionResult;
+  const result = (outcome: SessionResult['outcome'], error: JournalwireError | null = null, moreRemaining = false) =>
+    ({ outcome, error, moreRemaining }) as SessionResult;
 
   it('polls again at once when messages remain, else after the interval', () => {
-    expect(nextSchedule(connector, result('completed', null, true), null, settings, 1000)).toEqual({ nextDueAt: 1000, failures: 0 });
-    expect(nextSchedule(connector, result('completed'), { nextDueAt: 0, failures: 4 }, settings, 1000)).toEqual({ nextDueAt: 61_000, failures: 0 });
+    expect(nextSchedule(connector, result('completed', null, true), null, settings, 1000)).toEqual({
+      nextDueAt: 1000,
+      failures: 0,
+    });
+    expect(nextSchedule(connector, result('completed'), { nextDueAt: 0, failures: 4 }, settings, 1000)).toEqual({
+      nextDueAt: 61_000,
+      failures: 0,
+    });
   });
 
   it('backs off exponentially while Kafka is unavailable, up to the cap', () => {
     const kafka = result('failed', new JournalwireError('kafka-unavailable', 'down', { retryable: true }));
-    const delays = [0, 1, 2, 3, 4, 5, 6, 10].map((failures) => nextSchedule(connector, kafka, { nextDueAt: 0, failures }, settings, 0).nextDueAt);
+    const delays = [0, 1, 2, 3, 4, 5, 6, 10].map(
+      (failures) => nextSchedule(connector, kafka, { nextDueAt: 0, failures }, settings, 0).nextDueAt,
+    );
     expect(delays).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
   });
 
@@ -56,7 +67,9 @@ describe('nextSchedule', () => {
 describe('withDeadline', () => {
   it('rejects with the timeout error, or as abandoned when the signal fires', async () => {
     const never = new Promise<never>(() => undefined);
-    await expect(withDeadline(never, 10, () => new JournalwireError('kafka-unavailable', 'slow'))).rejects.toThrow('slow');
+    await expect(withDeadline(never, 10, () => new JournalwireError('kafka-unavailable', 'slow'))).rejects.toThrow(
+      'slow',
+    );
     const controller = new AbortController();
     const pending = withDeadline(never, 10_000, () => new Error('timeout'), controller.signal);
     controller.abort(new Error('shutting down'));

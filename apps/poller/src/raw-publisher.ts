@@ -79,7 +79,12 @@ export class TransactionalRawPublisher implements RawPublisherPort {
           return reliable;
         }),
         timeoutMs,
-        () => new JournalwireError('kafka-unavailable', `Kafka did not set up the connector's transactional producer within ${timeoutMs} ms`, { retryable: true }),
+        () =>
+          new JournalwireError(
+            'kafka-unavailable',
+            `Kafka did not set up the connector's transactional producer within ${timeoutMs} ms`,
+            { retryable: true },
+          ),
         signal,
       );
     } catch (error) {
@@ -118,7 +123,10 @@ class ConnectorBatchPublisher implements BatchPublisher {
       const transaction = await this.producer.producer.transaction();
       try {
         // All of a connector's records share one partition: each request is one record batch.
-        for (const request of toProduceRequests(messages.map((m) => rawRecord(this.connectorId, m)), maxRequestBytes)) {
+        for (const request of toProduceRequests(
+          messages.map((m) => rawRecord(this.connectorId, m)),
+          maxRequestBytes,
+        )) {
           await transaction.sendBatch(request);
         }
       } catch (error) {
@@ -128,7 +136,17 @@ class ConnectorBatchPublisher implements BatchPublisher {
       await transaction.commit();
     })();
     try {
-      await withDeadline(attempt, timeoutMs, () => new JournalwireError('kafka-unavailable', `Kafka did not commit ${messages.length} record(s) within ${timeoutMs} ms`, { retryable: true }), signal);
+      await withDeadline(
+        attempt,
+        timeoutMs,
+        () =>
+          new JournalwireError(
+            'kafka-unavailable',
+            `Kafka did not commit ${messages.length} record(s) within ${timeoutMs} ms`,
+            { retryable: true },
+          ),
+        signal,
+      );
     } catch (error) {
       // The outcome may be unknown (a commit without an answer): the marker stays, and the next
       // session fences this producer and reads back what committed. This one is done.
@@ -141,13 +159,19 @@ class ConnectorBatchPublisher implements BatchPublisher {
   }
 
   async close(): Promise<void> {
-    await withDeadline(this.producer.disconnect(), 5000, () => new Error('disconnect timed out')).catch(() => undefined);
+    await withDeadline(this.producer.disconnect(), 5000, () => new Error('disconnect timed out')).catch(
+      () => undefined,
+    );
   }
 }
 
 function asKafkaUnavailable(error: unknown): JournalwireError {
   if (isJournalwireError(error)) return error;
-  return new JournalwireError('kafka-unavailable', `Kafka is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+  return new JournalwireError(
+    'kafka-unavailable',
+    `Kafka is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error, retryable: true },
+  );
 }
 
 function ledgerEntry(message: ExtractedMessage): LedgerEntry {
@@ -166,7 +190,10 @@ export function rawRecord(connectorId: string, message: ExtractedMessage): Outgo
       size: message.size,
       extractedAt: message.extractedAt,
       contentType: message.contentType,
-      traceparent: startTrace('poller.extract', { 'journalwire.connector': connectorId, 'journalwire.uidl': message.uidl }),
+      traceparent: startTrace('poller.extract', {
+        'journalwire.connector': connectorId,
+        'journalwire.uidl': message.uidl,
+      }),
     }),
   };
 }

@@ -33,9 +33,19 @@ export interface PollerClients {
 }
 
 /** Builds the poller's object graph from its configuration and I/O clients. */
-export function createPollerRuntime(config: PollerConfig, clients: PollerClients, logger: Logger, metrics?: PipelineMetrics): PollerRuntime {
+export function createPollerRuntime(
+  config: PollerConfig,
+  clients: PollerClients,
+  logger: Logger,
+  metrics?: PipelineMetrics,
+): PollerRuntime {
   const { dataSource, kafka, redis } = clients;
-  const cipher = new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS.split(',').map((k) => k.trim()).filter(Boolean));
+  const cipher = new CredentialCipher(
+    config.CREDENTIAL_KEY,
+    config.CREDENTIAL_KEYS_PREVIOUS.split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  );
   const caBundle = config.POP3_CA_FILE ? readCaBundle(config.POP3_CA_FILE) : undefined;
   const connectors = dataSource.getRepository(ConnectorEntity);
   const ledger = new ExtractionLedger(dataSource);
@@ -55,7 +65,9 @@ export function createPollerRuntime(config: PollerConfig, clients: PollerClients
   const sessionDeps: SessionDeps = {
     connect: (connector) => {
       const trace = connector.detailedLogging ? protocolTrace(logger, connector.id) : undefined;
-      return Pop3Client.connect(pop3OptionsFor(connector, cipher, { ...(caBundle ? { caBundle } : {}), ...(trace ? { trace } : {}) }));
+      return Pop3Client.connect(
+        pop3OptionsFor(connector, cipher, { ...(caBundle ? { caBundle } : {}), ...(trace ? { trace } : {}) }),
+      );
     },
     reloadConnector: (connectorId) => connectors.findOneBy({ id: connectorId }),
     ledger,
@@ -72,7 +84,10 @@ export function createPollerRuntime(config: PollerConfig, clients: PollerClients
     logger,
     onPublished: (connectorId, messages) => {
       metrics?.extracted.inc({ connector: connectorId }, messages.length);
-      metrics?.extractedBytes.inc({ connector: connectorId }, messages.reduce((sum, m) => sum + m.size, 0));
+      metrics?.extractedBytes.inc(
+        { connector: connectorId },
+        messages.reduce((sum, m) => sum + m.size, 0),
+      );
     },
   };
   const runner = new SessionRunner(
@@ -102,7 +117,11 @@ export function createPollerRuntime(config: PollerConfig, clients: PollerClients
     },
     schedule,
     runner,
-    { tickMs: config.POLL_TICK_MS, maxConcurrentSessions: config.MAX_CONCURRENT_SESSIONS, shutdownGraceMs: config.SHUTDOWN_GRACE_MS },
+    {
+      tickMs: config.POLL_TICK_MS,
+      maxConcurrentSessions: config.MAX_CONCURRENT_SESSIONS,
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    },
     logger,
   );
   return {
@@ -127,14 +146,22 @@ function readCaBundle(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new JournalwireError('config-invalid', `POP3_CA_FILE: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new JournalwireError(
+      'config-invalid',
+      `POP3_CA_FILE: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
   }
 }
 
 /** Detailed logging: the connector's protocol trace (status and command lines; never bodies or credentials). */
 function protocolTrace(logger: Logger, connectorId: string): (direction: 'client' | 'server', line: string) => void {
   const trace = logger.child({ connectorId, trace: 'pop3' });
-  return (direction, line) => trace.info({ direction, line: direction === 'client' ? redactClientLine(line) : line }, direction === 'client' ? `C: ${redactClientLine(line)}` : `S: ${line}`);
+  return (direction, line) =>
+    trace.info(
+      { direction, line: direction === 'client' ? redactClientLine(line) : line },
+      direction === 'client' ? `C: ${redactClientLine(line)}` : `S: ${line}`,
+    );
 }
 
 /** Belt and braces over the client's own redaction: never log a credential-bearing command. */

@@ -89,7 +89,9 @@ export class Scheduler {
 
   private launch(connectorId: string, work: () => Promise<void>): void {
     const task = work()
-      .catch((error: unknown) => this.logger.error({ connectorId, err: error }, 'connector session failed unexpectedly'))
+      .catch((error: unknown) =>
+        this.logger.error({ connectorId, err: error }, 'connector session failed unexpectedly'),
+      )
       .finally(() => this.running.delete(connectorId));
     this.running.set(connectorId, task);
   }
@@ -105,9 +107,14 @@ export class Scheduler {
     this.timer = null;
     await this.ticking;
     const all = () => Promise.all([...this.running.values()]).then(() => undefined);
-    const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.settings.shutdownGraceMs).unref());
+    const grace = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), this.settings.shutdownGraceMs).unref(),
+    );
     if ((await Promise.race([all(), grace])) === 'timeout') {
-      this.logger.warn({ sessions: [...this.running.keys()] }, 'sessions did not reach a safe point in time; abandoning their in-flight work');
+      this.logger.warn(
+        { sessions: [...this.running.keys()] },
+        'sessions did not reach a safe point in time; abandoning their in-flight work',
+      );
       this.abort.abort(new Error('the poller is shutting down'));
       await all();
     }

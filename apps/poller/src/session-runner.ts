@@ -95,14 +95,22 @@ export class SessionRunner {
   /** Resumption clears the error state: failures forgotten, due at once, fresh status next session. */
   async resumed(connector: ConnectorEntity): Promise<void> {
     if (!(await this.schedule.clearSuspended(connector.id))) return;
-    this.logger.info({ connectorId: connector.id, instanceId: this.settings.instanceId }, 'connector resumed; error state cleared');
+    this.logger.info(
+      { connectorId: connector.id, instanceId: this.settings.instanceId },
+      'connector resumed; error state cleared',
+    );
     await this.failures.clearAll(connector.id);
     await this.schedule.reset(connector.id);
   }
 
   private async report(connector: ConnectorEntity, result: SessionResult, shuttingDown: boolean): Promise<void> {
     const skipped =
-      result.skipped ?? (await this.failures.listSkipped(connector.id, this.settings.maxRetrievalAttempts)).map((f) => ({ uidl: f.uidl, attempts: f.attempts, error: f.lastError }));
+      result.skipped ??
+      (await this.failures.listSkipped(connector.id, this.settings.maxRetrievalAttempts)).map((f) => ({
+        uidl: f.uidl,
+        attempts: f.attempts,
+        error: f.lastError,
+      }));
     const failed = result.outcome === 'failed' && result.error !== null;
     await this.status.report(
       {
@@ -113,7 +121,10 @@ export class SessionRunner {
         mailboxQueue: result.mailboxQueue,
         sessionExtracted: result.extracted,
         skipped,
-        lastError: failed && result.error ? { code: result.error.code, message: result.error.message, at: result.endedAt } : null,
+        lastError:
+          failed && result.error
+            ? { code: result.error.code, message: result.error.message, at: result.endedAt }
+            : null,
         success: result.outcome === 'completed' || result.outcome === 'stopped',
       },
       shuttingDown ? 2000 : undefined,
@@ -125,7 +136,13 @@ export class SessionRunner {
  * After a session: more work → due now; success → after pollIntervalSeconds; Kafka unavailable →
  * exponential back-off up to the cap; other failures → back-off up to the poll interval.
  */
-export function nextSchedule(connector: ConnectorEntity, result: SessionResult, previous: ScheduleState | null, settings: RunnerSettings, now = Date.now()): ScheduleState {
+export function nextSchedule(
+  connector: ConnectorEntity,
+  result: SessionResult,
+  previous: ScheduleState | null,
+  settings: RunnerSettings,
+  now = Date.now(),
+): ScheduleState {
   const intervalMs = connector.pollIntervalSeconds * 1000;
   if (result.outcome !== 'failed') {
     return { nextDueAt: result.moreRemaining && result.outcome !== 'suspended' ? now : now + intervalMs, failures: 0 };

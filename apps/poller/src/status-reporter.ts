@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { connectorStatusRecordSchema, encodeRecord, TOPICS, type ConnectorStatusRecord, type ServiceState } from '#contracts';
+import {
+  connectorStatusRecordSchema,
+  encodeRecord,
+  TOPICS,
+  type ConnectorStatusRecord,
+  type ServiceState,
+} from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import type { KafkaGateway, OutgoingRecord, ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
@@ -28,7 +34,12 @@ export class ProducerSlot {
       await withDeadline(
         current.then((producer) => producer.send(records)),
         options.timeoutMs,
-        () => new JournalwireError('kafka-unavailable', `Kafka did not acknowledge ${records.length} record(s) within ${options.timeoutMs} ms`, { retryable: true }),
+        () =>
+          new JournalwireError(
+            'kafka-unavailable',
+            `Kafka did not acknowledge ${records.length} record(s) within ${options.timeoutMs} ms`,
+            { retryable: true },
+          ),
         options.signal,
       );
     } catch (error) {
@@ -37,7 +48,11 @@ export class ProducerSlot {
         void current.then((p) => p.disconnect()).catch(() => undefined);
       }
       if (isJournalwireError(error)) throw error;
-      throw new JournalwireError('kafka-unavailable', `Kafka is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+      throw new JournalwireError(
+        'kafka-unavailable',
+        `Kafka is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, retryable: true },
+      );
     }
   }
 
@@ -85,7 +100,10 @@ export class StatusReporter {
 
   async report(update: StatusUpdate, timeoutMs = this.publishTimeoutMs): Promise<ConnectorStatusRecord | null> {
     try {
-      const lastSuccessfulExtractAt = await this.lastSuccess(update.connectorId, update.success ? update.sessionEndedAt : null);
+      const lastSuccessfulExtractAt = await this.lastSuccess(
+        update.connectorId,
+        update.success ? update.sessionEndedAt : null,
+      );
       const record: ConnectorStatusRecord = {
         schema: 'journal.status.v1',
         connectorId: update.connectorId,
@@ -97,15 +115,31 @@ export class StatusReporter {
         extractedTotal: await this.ledger.countPublished(update.connectorId),
         sessionExtracted: update.sessionExtracted,
         skipped: update.skipped,
-        lastError: update.lastError ? { code: update.lastError.code, message: update.lastError.message, at: update.lastError.at.toISOString() } : null,
+        lastError: update.lastError
+          ? { code: update.lastError.code, message: update.lastError.message, at: update.lastError.at.toISOString() }
+          : null,
         updatedAt: new Date().toISOString(),
       };
       const value = encodeRecord(connectorStatusRecordSchema, record);
       await this.producer.send([{ topic: TOPICS.status, key: update.connectorId, value }], { timeoutMs });
-      this.logger.info({ connectorId: update.connectorId, state: record.state, code: record.lastError?.code, mailboxQueue: record.mailboxQueue, sessionExtracted: record.sessionExtracted, extractedTotal: record.extractedTotal, skipped: record.skipped.length }, 'status published');
+      this.logger.info(
+        {
+          connectorId: update.connectorId,
+          state: record.state,
+          code: record.lastError?.code,
+          mailboxQueue: record.mailboxQueue,
+          sessionExtracted: record.sessionExtracted,
+          extractedTotal: record.extractedTotal,
+          skipped: record.skipped.length,
+        },
+        'status published',
+      );
       return record;
     } catch (error) {
-      this.logger.warn({ connectorId: update.connectorId, state: update.state, err: error }, 'could not publish the connector status; carrying on');
+      this.logger.warn(
+        { connectorId: update.connectorId, state: update.state, err: error },
+        'could not publish the connector status; carrying on',
+      );
       return null;
     }
   }

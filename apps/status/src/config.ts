@@ -1,6 +1,17 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { credentialKeySection, databaseSection, httpSection, kafkaSection, logSection, loadConfig, port, positiveInt, redisSection, type Env } from '#config';
+import {
+  credentialKeySection,
+  databaseSection,
+  httpSection,
+  kafkaSection,
+  logSection,
+  loadConfig,
+  port,
+  positiveInt,
+  redisSection,
+  type Env,
+} from '#config';
 import { CONSUMER_GROUPS } from '#contracts';
 
 export const statusConfigSchema = z.object({

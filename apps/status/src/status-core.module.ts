@@ -33,7 +33,12 @@ const SERVICES = [
 @Module({})
 export class StatusCoreModule {
   static register(config: StatusConfig, logger: Logger): DynamicModule {
-    const providers: Provider[] = [{ provide: CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }, ...infrastructureProviders, ...SERVICES];
+    const providers: Provider[] = [
+      { provide: CONFIG, useValue: config },
+      { provide: LOGGER, useValue: logger },
+      ...infrastructureProviders,
+      ...SERVICES,
+    ];
     return {
       module: StatusCoreModule,
       global: true,

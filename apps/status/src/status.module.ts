@@ -29,7 +29,12 @@ export class StatusModule {
         HealthModule.register({
           provide: READINESS_CHECKS,
           inject: [DATA_SOURCE, REDIS, KAFKA, StatusAggregator],
-          useFactory: (dataSource: DataSource, redis: Redis, kafka: KafkaGateway, aggregator: StatusAggregator): ReadinessCheck[] => [
+          useFactory: (
+            dataSource: DataSource,
+            redis: Redis,
+            kafka: KafkaGateway,
+            aggregator: StatusAggregator,
+          ): ReadinessCheck[] => [
             ...readinessChecks(dataSource, redis, kafka),
             {
               name: 'status-aggregator',

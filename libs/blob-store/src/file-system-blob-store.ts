@@ -38,7 +38,11 @@ export class FileSystemBlobStore implements BlobStore {
       await rm(tmpPath, { force: true });
       // The source's own failure (a dropped POP3 connection, a missing or corrupt blob) says more.
       if (isJournalwireError(error)) throw error;
-      throw new JournalwireError('blob-store', `Could not store a message in ${this.root}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, retryable: true });
+      throw new JournalwireError(
+        'blob-store',
+        `Could not store a message in ${this.root}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, retryable: true },
+      );
     }
   }
 
@@ -88,14 +92,21 @@ export class FileSystemBlobStore implements BlobStore {
 /** A missing blob will not come back by retrying; any other read failure may. */
 function readFailure(error: unknown, reference: ClaimCheck, root: string): JournalwireError {
   const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-  return new JournalwireError('blob-store', `${missing ? 'Claim-check blob is missing' : 'Could not read claim-check blob'}: ${reference.key} in ${root}`, {
-    cause: error,
-    retryable: !missing,
-  });
+  return new JournalwireError(
+    'blob-store',
+    `${missing ? 'Claim-check blob is missing' : 'Could not read claim-check blob'}: ${reference.key} in ${root}`,
+    {
+      cause: error,
+      retryable: !missing,
+    },
+  );
 }
 
 function corrupt(reference: ClaimCheck, actual: string): JournalwireError {
-  return new JournalwireError('blob-store', `Claim-check blob ${reference.key} is corrupt: its sha256 is ${actual}, the reference says ${reference.sha256}`);
+  return new JournalwireError(
+    'blob-store',
+    `Claim-check blob ${reference.key} is corrupt: its sha256 is ${actual}, the reference says ${reference.sha256}`,
+  );
 }
 
 function keyFor(sha256: string): string {

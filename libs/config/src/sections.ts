@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 /** Reusable building blocks; each app composes the sections it needs into one schema. */
 export const port = (fallback: number) =>
-  z.coerce.number().int().min(1, 'expected a TCP port 1-65535').max(65535, 'expected a TCP port 1-65535').default(fallback);
+  z.coerce
+    .number()
+    .int()
+    .min(1, 'expected a TCP port 1-65535')
+    .max(65535, 'expected a TCP port 1-65535')
+    .default(fallback);
 
 export const positiveInt = (fallback: number) =>
   z.coerce.number().int().positive('expected a positive integer').default(fallback);
@@ -14,20 +19,31 @@ export const bool = (fallback: boolean) =>
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 export const kafkaSection = {
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:19092')
-    .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
-    .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)), 'expected host:port[,host:port...]'),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)),
+      'expected host:port[,host:port...]',
+    ),
   KAFKA_CLIENT_ID: z.string().default('journalwire'),
 };
 
@@ -60,7 +76,10 @@ export const credentialKeySection = {
   /** 32 bytes, base64: the AES-256-GCM key for connector passwords at rest. */
   CREDENTIAL_KEY: z
     .string({ message: 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)' })
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)'),
+    .refine(
+      (v) => Buffer.from(v, 'base64').length === 32,
+      'expected 32 random bytes, base64-encoded (openssl rand -base64 32)',
+    ),
   /** Older keys still accepted for decryption during a rotation, comma-separated base64. */
   CREDENTIAL_KEYS_PREVIOUS: z.string().default(''),
 };

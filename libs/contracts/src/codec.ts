@@ -5,7 +5,10 @@ import { JournalwireError } from '#errors';
 export function encodeRecord<S extends z.ZodType>(schema: S, value: z.input<S>): Buffer {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new JournalwireError('validation', `Refusing to publish an invalid record: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new JournalwireError(
+      'validation',
+      `Refusing to publish an invalid record: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return Buffer.from(JSON.stringify(parsed.data));
 }
@@ -21,7 +24,10 @@ export function decodeRecord<S extends z.ZodType>(schema: S, bytes: Buffer | nul
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new JournalwireError('validation', `Record does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new JournalwireError(
+      'validation',
+      `Record does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

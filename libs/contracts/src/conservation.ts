@@ -37,7 +37,8 @@ export function reconcile(raws: RawEntry[], outcomes: OutcomeEntry[]): Conservat
   const archives = new Map<string, number>();
   for (const outcome of outcomes) {
     counts[outcome.kind]++;
-    if (outcome.kind === 'archived' && outcome.archiveId) archives.set(outcome.archiveId, (archives.get(outcome.archiveId) ?? 0) + 1);
+    if (outcome.kind === 'archived' && outcome.archiveId)
+      archives.set(outcome.archiveId, (archives.get(outcome.archiveId) ?? 0) + 1);
     if (!outcome.ref) continue;
     const key = refKey(outcome.ref);
     byRef.set(key, [...(byRef.get(key) ?? []), outcome.kind]);
@@ -50,5 +51,12 @@ export function reconcile(raws: RawEntry[], outcomes: OutcomeEntry[]): Conservat
     else if (found.length > 1) duplicated.push({ raw, outcomes: found });
   }
   const archivedTwice = [...archives].filter(([, n]) => n > 1).map(([id]) => id);
-  return { raw: raws.length, outcomes: counts, missing, duplicated, archivedTwice, ok: missing.length === 0 && duplicated.length === 0 && archivedTwice.length === 0 };
+  return {
+    raw: raws.length,
+    outcomes: counts,
+    missing,
+    duplicated,
+    archivedTwice,
+    ok: missing.length === 0 && duplicated.length === 0 && archivedTwice.length === 0,
+  };
 }

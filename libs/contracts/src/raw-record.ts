@@ -41,10 +41,7 @@ export const rawHeadersSchema = z.object({
 export type RawHeaders = z.infer<typeof rawHeadersSchema>;
 
 /** A message's bytes as carried in JSON records: inline base64, or a claim check. */
-export const messageRefSchema = z.union([
-  z.object({ inline: z.base64() }),
-  z.object({ claimCheck: claimCheckSchema }),
-]);
+export const messageRefSchema = z.union([z.object({ inline: z.base64() }), z.object({ claimCheck: claimCheckSchema })]);
 export type MessageRef = z.infer<typeof messageRefSchema>;
 
 /** Identifies one raw record for reconciliation: the connector and the message's sha256. */
@@ -64,7 +61,10 @@ export function parseRawHeaders(headers: Record<string, string | undefined>): Ra
     traceparent: headers[RAW_HEADERS.traceparent],
   });
   if (!parsed.success) {
-    throw new JournalwireError('validation', `Raw record headers are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new JournalwireError(
+      'validation',
+      `Raw record headers are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

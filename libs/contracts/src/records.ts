@@ -9,7 +9,10 @@ export const RECIPIENT_TYPES = ['to', 'cc', 'bcc', 'recipient'] as const;
 const isoTime = z.iso.datetime();
 
 /** Where a raw record sits on journal.raw.v1: the identity reconciliation matches outcomes by. */
-export const rawRecordRefSchema = z.object({ partition: z.number().int().nonnegative(), offset: z.string().regex(/^\d+$/) });
+export const rawRecordRefSchema = z.object({
+  partition: z.number().int().nonnegative(),
+  offset: z.string().regex(/^\d+$/),
+});
 export type RawRecordRef = z.infer<typeof rawRecordRefSchema>;
 
 export const recipientSchema = z.object({
@@ -79,7 +82,11 @@ export const archivedRecordSchema = z.object({
 });
 export type ArchivedRecord = z.infer<typeof archivedRecordSchema>;
 
-export const REJECTION_REASONS = ['external-not-journaled', 'unknown-internal-not-journaled', 'connector-unknown'] as const;
+export const REJECTION_REASONS = [
+  'external-not-journaled',
+  'unknown-internal-not-journaled',
+  'connector-unknown',
+] as const;
 
 /** journal.rejected.v1 — value (JSON). Key: raw id. */
 export const rejectedRecordSchema = z.object({

@@ -18,7 +18,11 @@ export interface TopicSpec {
 
 /** Topic layout; partitions default to 6 so consumer groups can scale out. */
 export function topicSpecs(partitions = 6): TopicSpec[] {
-  const retained = { 'cleanup.policy': 'delete', 'retention.ms': String(7 * 24 * 3600 * 1000), 'max.message.bytes': String(2 * 1024 * 1024) };
+  const retained = {
+    'cleanup.policy': 'delete',
+    'retention.ms': String(7 * 24 * 3600 * 1000),
+    'max.message.bytes': String(2 * 1024 * 1024),
+  };
   return [
     { name: TOPICS.raw, partitions, config: retained },
     { name: TOPICS.classified, partitions, config: retained },

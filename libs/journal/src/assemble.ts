@@ -18,7 +18,16 @@ import {
   type ReportHeaders,
 } from './types.js';
 
-const EMPTY_SUMMARY: MessageHeaderSummary = { from: [], sender: null, to: [], cc: [], bcc: [], subject: null, messageId: null, date: null };
+const EMPTY_SUMMARY: MessageHeaderSummary = {
+  from: [],
+  sender: null,
+  to: [],
+  cc: [],
+  bcc: [],
+  subject: null,
+  messageId: null,
+  date: null,
+};
 
 function readEnvelope(candidate: EnvelopeCandidate, limits: ParseLimits, defects: Set<Defect>): Envelope {
   let bytes = candidate.decoded.bytes();
@@ -82,7 +91,8 @@ function recipientParticipants(recipients: readonly EnvelopeRecipient[]): Partic
   for (const recipient of recipients) {
     participants.push({ address: recipient.address, role: recipient.type });
     // The sender addressed the forwarding mailbox; the group of an `Expanded` line is no participant.
-    if (recipient.via === 'forwarded' && recipient.viaAddress !== undefined) participants.push({ address: recipient.viaAddress, role: 'forwarded-for' });
+    if (recipient.via === 'forwarded' && recipient.viaAddress !== undefined)
+      participants.push({ address: recipient.viaAddress, role: 'forwarded-for' });
   }
   return participants;
 }
@@ -99,7 +109,12 @@ function uniqueParticipants(participants: Participant[]): Participant[] {
 }
 
 /** A message read as itself, not as a journal report: its participants are its own headers. */
-function plainMessage(journalType: JournalType, report: ReportHeaders, summary: MessageHeaderSummary, defects: Set<Defect>): ParsedMessage {
+function plainMessage(
+  journalType: JournalType,
+  report: ReportHeaders,
+  summary: MessageHeaderSummary,
+  defects: Set<Defect>,
+): ParsedMessage {
   const recipients = headerRecipients(summary);
   return {
     kind: 'plain',
@@ -148,14 +163,19 @@ export function assembleParsedMessage(facts: ScanFacts, journalType: JournalType
   if (facts.rfc822Count === 0) defects.add('no-original');
   if (facts.rfc822Count >= 3) defects.add('extra-originals');
   if (facts.originals.some((original) => original.nestedMarker)) defects.add('nested-journal');
-  if (facts.originals.some((original) => original.headerFieldCount === 0 && !original.headerTruncated)) defects.add('original-unparseable');
+  if (facts.originals.some((original) => original.headerFieldCount === 0 && !original.headerTruncated))
+    defects.add('original-unparseable');
 
   const original = keyOriginal(facts)?.summary ?? null;
   const fromEnvelope = envelope !== null && envelope.recipients.length > 0;
   const recipients = fromEnvelope ? envelope.recipients : original === null ? [] : headerRecipients(original);
   const envelopeSender = envelope?.sender ?? null;
   const senderParticipants: Participant[] =
-    envelopeSender !== null ? [{ address: envelopeSender, role: 'sender' }] : original === null ? [] : participantsFromHeaders(original);
+    envelopeSender !== null
+      ? [{ address: envelopeSender, role: 'sender' }]
+      : original === null
+        ? []
+        : participantsFromHeaders(original);
   const onBehalfOf = envelope?.onBehalfOf ?? null;
   const sortedDefects = sortDefects(defects);
   return {

@@ -42,7 +42,12 @@ function recordRecipient(recipient: EnvelopeRecipient): Recipient {
   return { address, type, ...(via === undefined ? {} : { via }), ...(viaAddress === undefined ? {} : { viaAddress }) };
 }
 
-function assembleRecord(input: ClassifyInput, parsed: ParsedMessage, key: DedupKey, classification: ClassificationResult): ClassifiedRecord {
+function assembleRecord(
+  input: ClassifyInput,
+  parsed: ParsedMessage,
+  key: DedupKey,
+  classification: ClassificationResult,
+): ClassifiedRecord {
   return {
     schema: 'journal.classified.v1',
     id: classifiedRecordId(input.connectorId, input.sha256),
@@ -84,7 +89,9 @@ export function buildClassifiedRecord(input: ClassifyInput & { raw: Buffer }): C
 }
 
 /** `buildClassifiedRecord` for a message read as a stream (claim-checked, too large to hold). */
-export async function buildClassifiedRecordFromStream(input: ClassifyInput & { stream: AsyncIterable<Buffer> | NodeJS.ReadableStream }): Promise<ClassifiedRecord> {
+export async function buildClassifiedRecordFromStream(
+  input: ClassifyInput & { stream: AsyncIterable<Buffer> | NodeJS.ReadableStream },
+): Promise<ClassifiedRecord> {
   const parsed = await parseJournalStream(input.stream, { journalType: input.journalType, limits: input.limits });
   return assembleRecord(input, parsed, parsed.dedupKey, classify(parsed, input.directory));
 }

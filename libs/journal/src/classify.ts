@@ -17,11 +17,17 @@ export interface ClassificationResult {
   participants: ClassifiedParticipant[];
 }
 
-export function classifyAddress(address: string, directory: DirectoryIndex): { class: Classification; primary: string | null } {
+export function classifyAddress(
+  address: string,
+  directory: DirectoryIndex,
+): { class: Classification; primary: string | null } {
   const primary = directory.primaryAddress(address);
   if (primary !== null) return { class: 'internal', primary };
   const domain = domainOf(address);
-  return { class: domain !== null && directory.isInternalDomain(domain) ? 'unknown-internal' : 'external', primary: null };
+  return {
+    class: domain !== null && directory.isInternalDomain(domain) ? 'unknown-internal' : 'external',
+    primary: null,
+  };
 }
 
 /**
@@ -37,6 +43,12 @@ export function classify(parsed: ParsedMessage, directory: DirectoryIndex): Clas
     else if (result.class === 'unknown-internal') unknownInternal.add(participant.address);
     return { address: participant.address, role: participant.role, class: result.class };
   });
-  const classification: Classification = internalMailboxes.size > 0 ? 'internal' : unknownInternal.size > 0 ? 'unknown-internal' : 'external';
-  return { classification, internalMailboxes: [...internalMailboxes], unknownInternalAddresses: [...unknownInternal], participants };
+  const classification: Classification =
+    internalMailboxes.size > 0 ? 'internal' : unknownInternal.size > 0 ? 'unknown-internal' : 'external';
+  return {
+    classification,
+    internalMailboxes: [...internalMailboxes],
+    unknownInternalAddresses: [...unknownInternal],
+    participants,
+  };
 }

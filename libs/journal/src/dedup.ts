@@ -20,7 +20,9 @@ export function normaliseMessageId(value: string | null): string | null {
 /** The Message-ID the key uses: a plain message's own, else the original's, else the envelope's. */
 export function dedupMessageId(parsed: ParsedMessage): string | null {
   if (parsed.kind === 'plain') return normaliseMessageId(parsed.report.messageId);
-  return normaliseMessageId(parsed.original?.messageId ?? null) ?? normaliseMessageId(parsed.envelope?.messageId ?? null);
+  return (
+    normaliseMessageId(parsed.original?.messageId ?? null) ?? normaliseMessageId(parsed.envelope?.messageId ?? null)
+  );
 }
 
 export function contentHashOf(bytes: Buffer, filterHeaders = true): string {
@@ -31,7 +33,8 @@ export function contentHashOf(bytes: Buffer, filterHeaders = true): string {
 
 function originalContentHash(raw: Buffer, original: OriginalRef): string {
   const bytes = raw.subarray(original.start, original.end);
-  const decoded = original.transferEncoding === undefined ? bytes : decodeTransferEncoding(bytes, original.transferEncoding);
+  const decoded =
+    original.transferEncoding === undefined ? bytes : decodeTransferEncoding(bytes, original.transferEncoding);
   // An attached .eml is a message once decoded; a .msg is an opaque Outlook file.
   return contentHashOf(decoded, original.role !== 'fallback' || /\.eml$/i.test(original.filename ?? ''));
 }
@@ -45,11 +48,13 @@ export function dedupKey(raw: Buffer, parsed: ParsedMessage): DedupKey {
 }
 
 export function sameDedupKey(a: DedupKey, b: DedupKey): boolean {
-  if (a.messageId === null || b.messageId === null) return a.messageId === b.messageId && a.contentHash !== null && a.contentHash === b.contentHash;
+  if (a.messageId === null || b.messageId === null)
+    return a.messageId === b.messageId && a.contentHash !== null && a.contentHash === b.contentHash;
   return a.messageId === b.messageId && a.contentHash === b.contentHash;
 }
 
-type MergeableRecipient = Pick<EnvelopeRecipient, 'address' | 'type' | 'via' | 'viaAddress'> & Partial<Pick<EnvelopeRecipient, 'qualifier'>>;
+type MergeableRecipient = Pick<EnvelopeRecipient, 'address' | 'type' | 'via' | 'viaAddress'> &
+  Partial<Pick<EnvelopeRecipient, 'qualifier'>>;
 
 /**
  * Recipients of two reports of one message (docs §9): one entry per address and via annotation,
@@ -60,7 +65,8 @@ export function mergeRecipients<R extends MergeableRecipient>(a: readonly R[], b
   const typeByAddress = new Map<string, RecipientType>();
   for (const recipient of all) {
     const known = typeByAddress.get(recipient.address);
-    if (known === undefined || (known === 'recipient' && recipient.type !== 'recipient')) typeByAddress.set(recipient.address, recipient.type);
+    if (known === undefined || (known === 'recipient' && recipient.type !== 'recipient'))
+      typeByAddress.set(recipient.address, recipient.type);
   }
   const seen = new Set<string>();
   const merged: R[] = [];

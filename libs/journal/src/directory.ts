@@ -11,25 +11,30 @@ export const directoryConfigSchema = z
   .object({
     domains: z
       .array(
-        z.union([z.string().min(1), z.object({ domain: z.string().min(1), includeSubdomains: z.boolean().optional() })], {
-          error: 'expected a domain: "contoso.com" or {"domain": "contoso.com", "includeSubdomains": true}',
-        }),
+        z.union(
+          [z.string().min(1), z.object({ domain: z.string().min(1), includeSubdomains: z.boolean().optional() })],
+          {
+            error: 'expected a domain: "contoso.com" or {"domain": "contoso.com", "includeSubdomains": true}',
+          },
+        ),
       )
       .default([]),
     addresses: z
       .array(
-        z.union([z.string().min(1), z.object({ address: z.string().min(1), aliases: z.array(z.string().min(1)).optional() })], {
-          error: 'expected an address: "alice@contoso.com" or {"address": "alice@contoso.com", "aliases": ["a.anders@contoso.com"]}',
-        }),
+        z.union(
+          [z.string().min(1), z.object({ address: z.string().min(1), aliases: z.array(z.string().min(1)).optional() })],
+          {
+            error:
+              'expected an address: "alice@contoso.com" or {"address": "alice@contoso.com", "aliases": ["a.anders@contoso.com"]}',
+          },
+        ),
       )
       .default([]),
   })
-  .transform(
-    (config): DirectoryConfig => ({
-      domains: config.domains.map((entry) => (typeof entry === 'string' ? { domain: entry } : entry)),
-      addresses: config.addresses.map((entry) => (typeof entry === 'string' ? { address: entry } : entry)),
-    }),
-  );
+  .transform((config): DirectoryConfig => ({
+    domains: config.domains.map((entry) => (typeof entry === 'string' ? { domain: entry } : entry)),
+    addresses: config.addresses.map((entry) => (typeof entry === 'string' ? { address: entry } : entry)),
+  }));
 
 function normaliseDomain(domain: string): string {
   return domain.trim().toLowerCase().replace(/^@/, '').replace(/\.$/, '');

@@ -19,7 +19,9 @@ type ByteChunk = Buffer | Uint8Array | string;
 
 function asBuffer(chunk: ByteChunk): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
-  return typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return typeof chunk === 'string'
+    ? Buffer.from(chunk, 'latin1')
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /**
@@ -27,10 +29,17 @@ function asBuffer(chunk: ByteChunk): Buffer {
  * Memory stays bounded by the header blocks and the envelope; originals stream through and
  * are hashed for the dedup key on the way. Rejects only if reading the input fails.
  */
-export async function parseJournalStream(input: AsyncIterable<ByteChunk> | NodeJS.ReadableStream, options: ParseOptions): Promise<StreamParsedMessage> {
+export async function parseJournalStream(
+  input: AsyncIterable<ByteChunk> | NodeJS.ReadableStream,
+  options: ParseOptions,
+): Promise<StreamParsedMessage> {
   const limits = resolveLimits(options.limits);
   const wholeHash = createHash('sha256');
-  let scanner: JournalScanner | null = new JournalScanner({ journalType: options.journalType, limits, hashContent: true });
+  let scanner: JournalScanner | null = new JournalScanner({
+    journalType: options.journalType,
+    limits,
+    hashContent: true,
+  });
   let size = 0;
   for await (const item of input as AsyncIterable<ByteChunk>) {
     const chunk = asBuffer(item);
@@ -47,8 +56,18 @@ export async function parseJournalStream(input: AsyncIterable<ByteChunk> | NodeJ
     if (scanner !== null) {
       scanner.end(size);
       const parsed = assembleParsedMessage(scanner.facts, options.journalType, limits);
-      const hasher = parsed.kind === 'plain' ? scanner.facts.messageHasher : parsed.originals.length > 0 ? (keyOriginal(scanner.facts)?.hasher ?? null) : null;
-      return { ...parsed, dedupKey: { messageId: dedupMessageId(parsed), contentHash: hasher?.digest() ?? null }, sha256, size };
+      const hasher =
+        parsed.kind === 'plain'
+          ? scanner.facts.messageHasher
+          : parsed.originals.length > 0
+            ? (keyOriginal(scanner.facts)?.hasher ?? null)
+            : null;
+      return {
+        ...parsed,
+        dedupKey: { messageId: dedupMessageId(parsed), contentHash: hasher?.digest() ?? null },
+        sha256,
+        size,
+      };
     }
   } catch {
     // fall through to the unparseable result

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classifiedRecordSchema } from '#contracts';
-import { buildClassifiedRecord, buildClassifiedRecordFromStream, classifiedRecordId, type ClassifyInput } from '../src/index.js';
+import {
+  buildClassifiedRecord,
+  buildClassifiedRecordFromStream,
+  classifiedRecordId,
+  type ClassifyInput,
+} from '../src/index.js';
 import { SAMPLE_FILES, contosoDirectory, sample } from './support/fixtures.js';
 import { asAsync, chunked } from './support/report-builder.js';
 
@@ -47,7 +52,12 @@ describe('buildClassifiedRecord', () => {
       dedupKey: { messageId: 'DB6PR0301MB2294A1B2C3D4E5F60718@EXMBX03.contoso.com' },
       classifiedAt: '2026-01-02T03:04:06.000Z',
     });
-    expect(record.recipients[1]).toEqual({ address: 'erin@contoso.com', type: 'to', via: 'expanded', viaAddress: 'sales@contoso.com' });
+    expect(record.recipients[1]).toEqual({
+      address: 'erin@contoso.com',
+      type: 'to',
+      via: 'expanded',
+      viaAddress: 'sales@contoso.com',
+    });
   });
 
   it('drops the parser-only qualifier from record recipients', () => {
@@ -66,7 +76,9 @@ describe('buildClassifiedRecord', () => {
 
   it('derives a UUID id from connector and sha256', () => {
     const sha = 'a'.repeat(64);
-    expect(classifiedRecordId('conn-1', sha)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(classifiedRecordId('conn-1', sha)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(classifiedRecordId('conn-1', sha)).toBe(classifiedRecordId('conn-1', sha));
     expect(classifiedRecordId('conn-2', sha)).not.toBe(classifiedRecordId('conn-1', sha));
     expect(classifiedRecordId('conn-1', 'b'.repeat(64))).not.toBe(classifiedRecordId('conn-1', sha));
@@ -75,6 +87,8 @@ describe('buildClassifiedRecord', () => {
   it.each(SAMPLE_FILES)('%s: the streaming builder gives the same record', async (file) => {
     const raw = sample(file.slice(0, 2));
     const { raw: _raw, ...rest } = inputFor(raw);
-    expect(await buildClassifiedRecordFromStream({ ...rest, stream: asAsync(chunked(raw, [5, 11])) })).toEqual(buildClassifiedRecord(inputFor(raw)));
+    expect(await buildClassifiedRecordFromStream({ ...rest, stream: asAsync(chunked(raw, [5, 11])) })).toEqual(
+      buildClassifiedRecord(inputFor(raw)),
+    );
   });
 });

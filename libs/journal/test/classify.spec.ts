@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DirectoryIndex, buildDirectoryIndex, classify, directoryConfigSchema, parseJournalMessage } from '../src/index.js';
+import {
+  DirectoryIndex,
+  buildDirectoryIndex,
+  classify,
+  directoryConfigSchema,
+  parseJournalMessage,
+} from '../src/index.js';
 import { contosoDirectory, sample } from './support/fixtures.js';
 import { buildReport } from './support/report-builder.js';
 
-const classifySample = (number: string, journalType: 'envelope' | 'eml' = 'envelope') => classify(parseJournalMessage(sample(number), { journalType }), contosoDirectory());
+const classifySample = (number: string, journalType: 'envelope' | 'eml' = 'envelope') =>
+  classify(parseJournalMessage(sample(number), { journalType }), contosoDirectory());
 
 describe('directory', () => {
   it('matches addresses and aliases case-insensitively, mapping aliases to the primary', () => {
@@ -14,7 +21,10 @@ describe('directory', () => {
   });
 
   it('matches domains exactly unless subdomains are included', () => {
-    const directory = new DirectoryIndex({ domains: [{ domain: 'contoso.com' }, { domain: 'corp.example', includeSubdomains: true }], addresses: [] });
+    const directory = new DirectoryIndex({
+      domains: [{ domain: 'contoso.com' }, { domain: 'corp.example', includeSubdomains: true }],
+      addresses: [],
+    });
     expect(directory.isInternalDomain('CONTOSO.COM')).toBe(true);
     expect(directory.isInternalDomain('eu.contoso.com')).toBe(false);
     expect(directory.isInternalDomain('corp.example')).toBe(true);
@@ -23,7 +33,10 @@ describe('directory', () => {
   });
 
   it('accepts plain strings as well as objects', () => {
-    const config = directoryConfigSchema.parse({ domains: ['contoso.com', { domain: 'corp.example', includeSubdomains: true }], addresses: ['alice@contoso.com', { address: 'bob@contoso.com', aliases: ['robert@contoso.com'] }] });
+    const config = directoryConfigSchema.parse({
+      domains: ['contoso.com', { domain: 'corp.example', includeSubdomains: true }],
+      addresses: ['alice@contoso.com', { address: 'bob@contoso.com', aliases: ['robert@contoso.com'] }],
+    });
     expect(config).toEqual({
       domains: [{ domain: 'contoso.com' }, { domain: 'corp.example', includeSubdomains: true }],
       addresses: [{ address: 'alice@contoso.com' }, { address: 'bob@contoso.com', aliases: ['robert@contoso.com'] }],
@@ -38,38 +51,77 @@ describe('classification (docs §7) with a contoso.com directory', () => {
     const result = classifySample('03');
     expect(result.classification).toBe('internal');
     expect(result.internalMailboxes).toEqual(['alice@contoso.com', 'bob@contoso.com']);
-    expect(result.unknownInternalAddresses).toEqual(['erin@contoso.com', 'gina@contoso.com', 'hank@contoso.com', 'bob.assistant@contoso.com']);
+    expect(result.unknownInternalAddresses).toEqual([
+      'erin@contoso.com',
+      'gina@contoso.com',
+      'hank@contoso.com',
+      'bob.assistant@contoso.com',
+    ]);
     expect(result.participants).toContainEqual({ address: 'customer@fabrikam.com', role: 'to', class: 'external' });
     expect(result.participants.map((p) => p.address)).not.toContain('sales@contoso.com');
   });
 
   it('04: Bcc recipients count as internal mailboxes for an envelope report, not for Standard EML', () => {
-    expect(classifySample('04').internalMailboxes).toEqual(['alice@contoso.com', 'bob@contoso.com', 'legal@contoso.com']);
+    expect(classifySample('04').internalMailboxes).toEqual([
+      'alice@contoso.com',
+      'bob@contoso.com',
+      'legal@contoso.com',
+    ]);
     expect(classifySample('04', 'eml').internalMailboxes).toEqual(['alice@contoso.com', 'bob@contoso.com']);
   });
 
   it('07: only unknown contoso addresses is unknown-internal', () => {
-    expect(classifySample('07')).toMatchObject({ classification: 'unknown-internal', internalMailboxes: [], unknownInternalAddresses: ['sam@contoso.com', 'tara@contoso.com'] });
+    expect(classifySample('07')).toMatchObject({
+      classification: 'unknown-internal',
+      internalMailboxes: [],
+      unknownInternalAddresses: ['sam@contoso.com', 'tara@contoso.com'],
+    });
   });
 
   it('08 (stepped down) uses the headers: vera and the journal mailbox are unknown-internal', () => {
-    expect(classifySample('08')).toMatchObject({ classification: 'unknown-internal', unknownInternalAddresses: ['vera@contoso.com', 'journal@contoso.com'] });
+    expect(classifySample('08')).toMatchObject({
+      classification: 'unknown-internal',
+      unknownInternalAddresses: ['vera@contoso.com', 'journal@contoso.com'],
+    });
   });
 
   it('09 (defective) falls back to the original sender', () => {
     const result = classifySample('09');
     expect(result.participants[0]).toEqual({ address: 'xavier@contoso.com', role: 'from', class: 'unknown-internal' });
-    expect(result.participants).toContainEqual({ address: 'zoe@contoso.com', role: 'forwarded-for', class: 'unknown-internal' });
+    expect(result.participants).toContainEqual({
+      address: 'zoe@contoso.com',
+      role: 'forwarded-for',
+      class: 'unknown-internal',
+    });
   });
 
   it('an alias resolves to its primary mailbox', () => {
-    const raw = buildReport({ sender: 'ext@fabrikam.com', subject: 's', messageId: '<m@f>', recipients: [{ address: 'Robert@Contoso.com', type: 'cc' }] });
-    expect(classify(parseJournalMessage(raw, { journalType: 'envelope' }), contosoDirectory())).toMatchObject({ classification: 'internal', internalMailboxes: ['bob@contoso.com'] });
+    const raw = buildReport({
+      sender: 'ext@fabrikam.com',
+      subject: 's',
+      messageId: '<m@f>',
+      recipients: [{ address: 'Robert@Contoso.com', type: 'cc' }],
+    });
+    expect(classify(parseJournalMessage(raw, { journalType: 'envelope' }), contosoDirectory())).toMatchObject({
+      classification: 'internal',
+      internalMailboxes: ['bob@contoso.com'],
+    });
   });
 
   it('only external participants (or none) is external', () => {
-    const raw = buildReport({ sender: 'a@fabrikam.com', subject: 's', messageId: '<m@f>', recipients: [{ address: 'b@eu.contoso.com', type: 'to' }] });
-    expect(classify(parseJournalMessage(raw, { journalType: 'envelope' }), contosoDirectory())).toMatchObject({ classification: 'external', internalMailboxes: [], unknownInternalAddresses: [] });
-    expect(classify(parseJournalMessage(Buffer.alloc(0), { journalType: 'envelope' }), contosoDirectory()).classification).toBe('external');
+    const raw = buildReport({
+      sender: 'a@fabrikam.com',
+      subject: 's',
+      messageId: '<m@f>',
+      recipients: [{ address: 'b@eu.contoso.com', type: 'to' }],
+    });
+    expect(classify(parseJournalMessage(raw, { journalType: 'envelope' }), contosoDirectory())).toMatchObject({
+      classification: 'external',
+      internalMailboxes: [],
+      unknownInternalAddresses: [],
+    });
+    expect(
+      classify(parseJournalMessage(Buffer.alloc(0), { journalType: 'envelope' }), contosoDirectory()).classification,
+    ).toBe('external');
   });
 });

@@ -2,19 +2,37 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifiedRecordSchema } from '#contracts';
-import { buildClassifiedRecord, dedupKey, parseJournalMessage, parseJournalStream, type EnvelopeRecipient } from '../src/index.js';
+import {
+  buildClassifiedRecord,
+  dedupKey,
+  parseJournalMessage,
+  parseJournalStream,
+  type EnvelopeRecipient,
+} from '../src/index.js';
 import { SAMPLE_FILES, contosoDirectory, sample } from './support/fixtures.js';
 import { asAsync, buildReport, chunked, type ReportSpec } from './support/report-builder.js';
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?$/);
-const domain = fc.oneof(fc.constantFrom('contoso.com', 'fabrikam.com', 'fabrikam.de'), fc.tuple(label, label).map(([a, b]) => `${a}.${b}`));
+const domain = fc.oneof(
+  fc.constantFrom('contoso.com', 'fabrikam.com', 'fabrikam.de'),
+  fc.tuple(label, label).map(([a, b]) => `${a}.${b}`),
+);
 const localPart = fc.stringMatching(/^[a-z0-9](?:[a-z0-9._+-]{0,12}[a-z0-9])?$/);
 /** Addresses as written, in any case; the parser reports them lower-cased. */
-const address = fc.tuple(localPart, domain, fc.boolean()).map(([local, host, upper]) => (upper ? `${local}@${host}`.toUpperCase() : `${local}@${host}`));
+const address = fc
+  .tuple(localPart, domain, fc.boolean())
+  .map(([local, host, upper]) => (upper ? `${local}@${host}`.toUpperCase() : `${local}@${host}`));
 
 const recipient: fc.Arbitrary<EnvelopeRecipient> = fc
-  .tuple(address, fc.constantFrom('to', 'cc', 'bcc', 'recipient') as fc.Arbitrary<EnvelopeRecipient['type']>, fc.constantFrom(undefined, 'expanded', 'forwarded') as fc.Arbitrary<EnvelopeRecipient['via']>, address)
-  .map(([addr, type, via, viaAddress]) => (via === undefined ? { address: addr, type } : { address: addr, type, via, viaAddress }));
+  .tuple(
+    address,
+    fc.constantFrom('to', 'cc', 'bcc', 'recipient') as fc.Arbitrary<EnvelopeRecipient['type']>,
+    fc.constantFrom(undefined, 'expanded', 'forwarded') as fc.Arbitrary<EnvelopeRecipient['via']>,
+    address,
+  )
+  .map(([addr, type, via, viaAddress]) =>
+    via === undefined ? { address: addr, type } : { address: addr, type, via, viaAddress },
+  );
 
 const subject = fc.string({ unit: 'grapheme', maxLength: 80 }).filter((s) => !/[\r\n]/.test(s) && s.trim() === s);
 
@@ -25,7 +43,9 @@ const reportSpec: fc.Arbitrary<ReportSpec> = fc.record({
   messageId: fc.tuple(localPart, domain).map(([l, d]) => `<${l.toUpperCase()}@${d}>`),
   recipients: fc.array(recipient, { minLength: 1, maxLength: 12 }),
   lineEnding: fc.constantFrom('\r\n', '\n') as fc.Arbitrary<'\r\n' | '\n'>,
-  envelopeEncoding: fc.constantFrom('7bit', 'quoted-printable', 'base64') as fc.Arbitrary<ReportSpec['envelopeEncoding']>,
+  envelopeEncoding: fc.constantFrom('7bit', 'quoted-printable', 'base64') as fc.Arbitrary<
+    ReportSpec['envelopeEncoding']
+  >,
   fieldCase: fc.constantFrom('canonical', 'lower', 'upper') as fc.Arbitrary<ReportSpec['fieldCase']>,
   qualifierCase: fc.constantFrom('canonical', 'lower', 'upper') as fc.Arbitrary<ReportSpec['qualifierCase']>,
   displayNames: fc.boolean(),
@@ -36,7 +56,10 @@ function expectedRecipients(recipients: EnvelopeRecipient[]): EnvelopeRecipient[
   const seen = new Set<string>();
   const result: EnvelopeRecipient[] = [];
   for (const { address: addr, type, via, viaAddress } of recipients) {
-    const expected: EnvelopeRecipient = via === undefined ? { address: addr.toLowerCase(), type } : { address: addr.toLowerCase(), type, via, viaAddress: viaAddress?.toLowerCase() };
+    const expected: EnvelopeRecipient =
+      via === undefined
+        ? { address: addr.toLowerCase(), type }
+        : { address: addr.toLowerCase(), type, via, viaAddress: viaAddress?.toLowerCase() };
     const key = JSON.stringify([expected.address, type, via, expected.viaAddress]);
     if (!seen.has(key)) {
       seen.add(key);
@@ -52,7 +75,10 @@ function normalise(spec: ReportSpec): ReportSpec {
   return spec.envelopeEncoding === '7bit' && !ascii ? { ...spec, envelopeEncoding: '8bit' } : spec;
 }
 
-type Mutation = { kind: 'flip'; at: number; value: number } | { kind: 'delete'; at: number; length: number } | { kind: 'insert'; at: number; text: string };
+type Mutation =
+  | { kind: 'flip'; at: number; value: number }
+  | { kind: 'delete'; at: number; length: number }
+  | { kind: 'insert'; at: number; text: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
@@ -60,7 +86,24 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
     kind: fc.constant('insert' as const),
     at: fc.nat(),
-    text: fc.constantFrom('\r\n', '\n', '\r', '--', ':', '\r\n\r\n', '=', '=\r\n', '<', '>', ',', 'Expanded:', '\t', '\x00', '\xff', 'Content-Type: message/rfc822\r\n\r\n'),
+    text: fc.constantFrom(
+      '\r\n',
+      '\n',
+      '\r',
+      '--',
+      ':',
+      '\r\n\r\n',
+      '=',
+      '=\r\n',
+      '<',
+      '>',
+      ',',
+      'Expanded:',
+      '\t',
+      '\x00',
+      '\xff',
+      'Content-Type: message/rfc822\r\n\r\n',
+    ),
   }),
 );
 
@@ -97,26 +140,44 @@ describe('properties', () => {
 
   it('the streaming parser agrees with the buffer parser on generated reports, in any chunking', async () => {
     await fc.assert(
-      fc.asyncProperty(reportSpec.map(normalise), fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 4 }), async (spec, sizes) => {
-        const raw = buildReport(spec);
-        const expected = parseJournalMessage(raw, { journalType: 'envelope' });
-        const { dedupKey: key, sha256: _sha, size: _size, ...streamed } = await parseJournalStream(asAsync(chunked(raw, sizes)), { journalType: 'envelope' });
-        expect(streamed).toEqual(expected);
-        expect(key).toEqual(dedupKey(raw, expected));
-      }),
+      fc.asyncProperty(
+        reportSpec.map(normalise),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 4 }),
+        async (spec, sizes) => {
+          const raw = buildReport(spec);
+          const expected = parseJournalMessage(raw, { journalType: 'envelope' });
+          const {
+            dedupKey: key,
+            sha256: _sha,
+            size: _size,
+            ...streamed
+          } = await parseJournalStream(asAsync(chunked(raw, sizes)), { journalType: 'envelope' });
+          expect(streamed).toEqual(expected);
+          expect(key).toEqual(dedupKey(raw, expected));
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it('arbitrary bytes never make the parser throw', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), fc.constantFrom('envelope', 'eml') as fc.Arbitrary<'envelope' | 'eml'>, async (data, journalType) => {
-        const raw = Buffer.from(data);
-        const parsed = parseJournalMessage(raw, { journalType });
-        expect(KINDS).toContain(parsed.kind);
-        const { dedupKey: _key, sha256: _sha, size: _size, ...streamed } = await parseJournalStream(asAsync(chunked(raw, [13])), { journalType });
-        expect(streamed).toEqual(parsed);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.constantFrom('envelope', 'eml') as fc.Arbitrary<'envelope' | 'eml'>,
+        async (data, journalType) => {
+          const raw = Buffer.from(data);
+          const parsed = parseJournalMessage(raw, { journalType });
+          expect(KINDS).toContain(parsed.kind);
+          const {
+            dedupKey: _key,
+            sha256: _sha,
+            size: _size,
+            ...streamed
+          } = await parseJournalStream(asAsync(chunked(raw, [13])), { journalType });
+          expect(streamed).toEqual(parsed);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -124,27 +185,37 @@ describe('properties', () => {
   it('mutated samples never make the parser throw, stream and buffer agree, and the record stays valid', async () => {
     const directory = contosoDirectory();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...SAMPLE_FILES), fc.array(mutation, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 300 }), async (file, mutations, chunkSize) => {
-        const raw = mutate(sample(file.slice(0, 2)), mutations);
-        const parsed = parseJournalMessage(raw, { journalType: 'envelope' });
-        expect(KINDS).toContain(parsed.kind);
-        const { dedupKey: key, sha256: _sha, size: _size, ...streamed } = await parseJournalStream(asAsync(chunked(raw, [chunkSize])), { journalType: 'envelope' });
-        expect(streamed).toEqual(parsed);
-        expect(key).toEqual(dedupKey(raw, parsed));
-        const record = buildClassifiedRecord({
-          raw,
-          message: { inline: raw.toString('base64') },
-          rawRecord: { partition: 0, offset: '0' },
-          connectorId: 'c',
-          uidl: 'u',
-          sha256: createHash('sha256').update(raw).digest('hex'),
-          size: raw.length,
-          journalType: 'envelope',
-          extractedAt: '2026-01-01T00:00:00.000Z',
-          directory,
-        });
-        expect(classifiedRecordSchema.safeParse(record).success).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...SAMPLE_FILES),
+        fc.array(mutation, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 300 }),
+        async (file, mutations, chunkSize) => {
+          const raw = mutate(sample(file.slice(0, 2)), mutations);
+          const parsed = parseJournalMessage(raw, { journalType: 'envelope' });
+          expect(KINDS).toContain(parsed.kind);
+          const {
+            dedupKey: key,
+            sha256: _sha,
+            size: _size,
+            ...streamed
+          } = await parseJournalStream(asAsync(chunked(raw, [chunkSize])), { journalType: 'envelope' });
+          expect(streamed).toEqual(parsed);
+          expect(key).toEqual(dedupKey(raw, parsed));
+          const record = buildClassifiedRecord({
+            raw,
+            message: { inline: raw.toString('base64') },
+            rawRecord: { partition: 0, offset: '0' },
+            connectorId: 'c',
+            uidl: 'u',
+            sha256: createHash('sha256').update(raw).digest('hex'),
+            size: raw.length,
+            journalType: 'envelope',
+            extractedAt: '2026-01-01T00:00:00.000Z',
+            directory,
+          });
+          expect(classifiedRecordSchema.safeParse(record).success).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });

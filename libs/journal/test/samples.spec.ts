@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { dedupKey, mergeRecipients, parseJournalMessage, parseJournalStream, type ParsedMessage } from '../src/index.js';
+import {
+  dedupKey,
+  mergeRecipients,
+  parseJournalMessage,
+  parseJournalStream,
+  type ParsedMessage,
+} from '../src/index.js';
 import { SAMPLE_FILES, sample } from './support/fixtures.js';
 import { asAsync, chunked } from './support/report-builder.js';
 
@@ -21,7 +27,8 @@ const SAMPLE_SHA256: Record<string, string> = {
 };
 
 const parse = (number: string): ParsedMessage => parseJournalMessage(sample(number), { journalType: 'envelope' });
-const recipientsOf = (parsed: ParsedMessage) => parsed.recipients.map(({ address, type, via, viaAddress }) => ({ address, type, via, viaAddress }));
+const recipientsOf = (parsed: ParsedMessage) =>
+  parsed.recipients.map(({ address, type, via, viaAddress }) => ({ address, type, via, viaAddress }));
 const r = (address: string, type: string, via?: string, viaAddress?: string) => ({ address, type, via, viaAddress });
 const roles = (parsed: ParsedMessage) => parsed.originals.map((original) => original.role);
 
@@ -35,7 +42,14 @@ describe('the sample reports give their documented results (samples/journal/READ
 
   it('01: basic fields, Recipient lines, marker with a trailing space', () => {
     const parsed = parse('01');
-    expect(parsed).toMatchObject({ kind: 'journal', sender: 'frank.miller@fabrikam.com', onBehalfOf: null, defects: [], steppedDown: false, bccVisible: true });
+    expect(parsed).toMatchObject({
+      kind: 'journal',
+      sender: 'frank.miller@fabrikam.com',
+      onBehalfOf: null,
+      defects: [],
+      steppedDown: false,
+      bccVisible: true,
+    });
     expect(parsed.report.marker).toBe('X-MS-Journal-Report');
     expect(recipientsOf(parsed)).toEqual([r('alice@contoso.com', 'recipient'), r('bob@contoso.com', 'recipient')]);
     expect(roles(parsed)).toEqual(['primary']);
@@ -44,8 +58,17 @@ describe('the sample reports give their documented results (samples/journal/READ
 
   it('02: On-Behalf-Of and To/Cc roles', () => {
     const parsed = parse('02');
-    expect(parsed).toMatchObject({ kind: 'journal', sender: 'dave@contoso.com', onBehalfOf: 'carol@contoso.com', defects: [] });
-    expect(recipientsOf(parsed)).toEqual([r('peter@contoso.com', 'to'), r('rita@contoso.com', 'cc'), r('quinn@fabrikam.com', 'cc')]);
+    expect(parsed).toMatchObject({
+      kind: 'journal',
+      sender: 'dave@contoso.com',
+      onBehalfOf: 'carol@contoso.com',
+      defects: [],
+    });
+    expect(recipientsOf(parsed)).toEqual([
+      r('peter@contoso.com', 'to'),
+      r('rita@contoso.com', 'cc'),
+      r('quinn@fabrikam.com', 'cc'),
+    ]);
     expect(roles(parsed)).toEqual(['primary']);
   });
 
@@ -82,10 +105,25 @@ describe('the sample reports give their documented results (samples/journal/READ
     const parsed = parse('05');
     const subject = 'Überweisung für März – Ångström-Projekt ✓';
     const messageId = '<AS8PR07MB7654C1D2E3F40A1B2C3D4E5F6A7B@AS8PR07MB7654.eurprd07.prod.outlook.com>';
-    expect(parsed).toMatchObject({ kind: 'journal', sender: 'lena.muller@contoso.com', subject, messageId, defects: [] });
-    expect(parsed.envelope).toMatchObject({ subject, messageId, charset: 'utf-8', transferEncoding: 'quoted-printable' });
+    expect(parsed).toMatchObject({
+      kind: 'journal',
+      sender: 'lena.muller@contoso.com',
+      subject,
+      messageId,
+      defects: [],
+    });
+    expect(parsed.envelope).toMatchObject({
+      subject,
+      messageId,
+      charset: 'utf-8',
+      transferEncoding: 'quoted-printable',
+    });
     expect(parsed.report.subject).toBe(subject); // RFC 2047 top-level subject, decoded for display
-    expect(recipientsOf(parsed)).toEqual([r('jurgen.schafer@contoso.com', 'to'), r('buchhaltung@fabrikam.de', 'to'), r('mona.lind@contoso.com', 'cc')]);
+    expect(recipientsOf(parsed)).toEqual([
+      r('jurgen.schafer@contoso.com', 'to'),
+      r('buchhaltung@fabrikam.de', 'to'),
+      r('mona.lind@contoso.com', 'cc'),
+    ]);
     expect(roles(parsed)).toEqual(['primary']);
   });
 
@@ -95,8 +133,12 @@ describe('the sample reports give their documented results (samples/journal/READ
     expect(recipientsOf(parsed)).toEqual([r('peter@contoso.com', 'to')]);
     expect(roles(parsed)).toEqual(['primary', 'decrypted-copy']);
     const raw = sample('06');
-    expect(raw.subarray(parsed.originals[0]!.start, parsed.originals[0]!.end).toString('latin1')).toContain('message.rpmsg');
-    expect(raw.subarray(parsed.originals[1]!.start, parsed.originals[1]!.end).toString('latin1')).toContain('the draft merger terms');
+    expect(raw.subarray(parsed.originals[0]!.start, parsed.originals[0]!.end).toString('latin1')).toContain(
+      'message.rpmsg',
+    );
+    expect(raw.subarray(parsed.originals[1]!.start, parsed.originals[1]!.end).toString('latin1')).toContain(
+      'the draft merger terms',
+    );
   });
 
   it('07: a TNEF original and a quoted-printable ASCII envelope', () => {
@@ -108,7 +150,14 @@ describe('the sample reports give their documented results (samples/journal/READ
 
   it('08: no marker, so it steps down; participants from its own headers', () => {
     const parsed = parse('08');
-    expect(parsed).toMatchObject({ kind: 'plain', sender: 'vera@contoso.com', steppedDown: true, bccVisible: false, envelope: null, defects: [] });
+    expect(parsed).toMatchObject({
+      kind: 'plain',
+      sender: 'vera@contoso.com',
+      steppedDown: true,
+      bccVisible: false,
+      envelope: null,
+      defects: [],
+    });
     expect(recipientsOf(parsed)).toEqual([r('journal@contoso.com', 'to')]);
     expect(parsed.originals).toEqual([]);
     expect(parsed.participants).toEqual([
@@ -120,7 +169,14 @@ describe('the sample reports give their documented results (samples/journal/READ
   it('09: a malformed envelope is journal-defective with every documented defect', () => {
     const parsed = parse('09');
     expect(parsed.kind).toBe('journal-defective');
-    expect(parsed.defects).toEqual(['missing-sender', 'folded-line', 'duplicate-field', 'unknown-field', 'unknown-qualifier', 'charset-fallback']);
+    expect(parsed.defects).toEqual([
+      'missing-sender',
+      'folded-line',
+      'duplicate-field',
+      'unknown-field',
+      'unknown-qualifier',
+      'charset-fallback',
+    ]);
     expect(parsed.sender).toBe('xavier@contoso.com'); // from the original's From
     expect(parsed.envelope?.sender).toBeNull();
     expect(parsed.subject).toBe('Rechnung');
@@ -141,13 +197,25 @@ describe('the sample reports give their documented results (samples/journal/READ
     const parsed = parse('10');
     expect(parsed).toMatchObject({ kind: 'journal-defective', sender: 'abe@contoso.com', defects: ['no-original'] });
     expect(recipientsOf(parsed)).toEqual([r('bea@contoso.com', 'to')]);
-    expect(parsed.originals).toEqual([expect.objectContaining({ role: 'fallback', mediaType: 'application/octet-stream', filename: 'corrupt.eml', transferEncoding: 'base64' })]);
+    expect(parsed.originals).toEqual([
+      expect.objectContaining({
+        role: 'fallback',
+        mediaType: 'application/octet-stream',
+        filename: 'corrupt.eml',
+        transferEncoding: 'base64',
+      }),
+    ]);
     expect(parsed.original?.messageId).toBe('<CAF0B1D2E3F4A5B6@EXMBX01.contoso.com>');
   });
 
   it('11: an NDR whose attachment is a report steps down', () => {
     const parsed = parse('11');
-    expect(parsed).toMatchObject({ kind: 'plain', steppedDown: true, sender: 'microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com', defects: [] });
+    expect(parsed).toMatchObject({
+      kind: 'plain',
+      steppedDown: true,
+      sender: 'microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com',
+      defects: [],
+    });
     expect(recipientsOf(parsed)).toEqual([r('journal-alt@contoso.com', 'to')]);
     expect(parsed.originals).toEqual([]);
   });
@@ -157,7 +225,11 @@ describe('the sample reports give their documented results (samples/journal/READ
     const start = outer.indexOf('From: Microsoft Outlook', outer.indexOf('Content-Type: message/rfc822'));
     const end = outer.lastIndexOf('\r\n--_77aa66bb');
     const inner = parseJournalMessage(outer.subarray(start, end), { journalType: 'envelope' });
-    expect(inner).toMatchObject({ kind: 'journal', sender: 'microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com', defects: [] });
+    expect(inner).toMatchObject({
+      kind: 'journal',
+      sender: 'microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com',
+      defects: [],
+    });
     expect(recipientsOf(inner)).toEqual([r('alice@contoso.com', 'recipient')]);
     expect(roles(inner)).toEqual(['primary']);
   });
@@ -165,7 +237,10 @@ describe('the sample reports give their documented results (samples/journal/READ
   it('12: a second report of 03', () => {
     const parsed = parse('12');
     expect(parsed).toMatchObject({ kind: 'journal', sender: 'alice@contoso.com', defects: [] });
-    expect(recipientsOf(parsed)).toEqual([r('ivan@contoso.com', 'to', 'expanded', 'sales@contoso.com'), r('jana@contoso.com', 'to', 'expanded', 'sales@contoso.com')]);
+    expect(recipientsOf(parsed)).toEqual([
+      r('ivan@contoso.com', 'to', 'expanded', 'sales@contoso.com'),
+      r('jana@contoso.com', 'to', 'expanded', 'sales@contoso.com'),
+    ]);
     expect(roles(parsed)).toEqual(['primary']);
   });
 
@@ -186,7 +261,14 @@ describe('the sample reports give their documented results (samples/journal/READ
     const encoded = Buffer.concat([
       raw.subarray(0, original.start - 2),
       Buffer.from('Content-Transfer-Encoding: base64\r\n\r\n'),
-      Buffer.from((raw.subarray(original.start, original.end).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')),
+      Buffer.from(
+        (
+          raw
+            .subarray(original.start, original.end)
+            .toString('base64')
+            .match(/.{1,76}/g) ?? []
+        ).join('\r\n'),
+      ),
       raw.subarray(original.end),
     ]);
     const parsed = parseJournalMessage(encoded, { journalType: 'envelope' });
@@ -194,7 +276,12 @@ describe('the sample reports give their documented results (samples/journal/READ
     expect(parsed.originals).toEqual([expect.objectContaining({ role: 'primary', transferEncoding: 'base64' })]);
     expect(parsed.original?.messageId).toBe('<DB6PR0301MB2294A1B2C3D4E5F60718@EXMBX03.contoso.com>');
     expect(dedupKey(encoded, parsed)).toEqual(dedupKey(raw, parse('03')));
-    const { dedupKey: streamedKey, sha256: _sha, size: _size, ...streamed } = await parseJournalStream(asAsync(chunked(encoded, [33])), { journalType: 'envelope' });
+    const {
+      dedupKey: streamedKey,
+      sha256: _sha,
+      size: _size,
+      ...streamed
+    } = await parseJournalStream(asAsync(chunked(encoded, [33])), { journalType: 'envelope' });
     expect(streamed).toEqual(parsed);
     expect(streamedKey).toEqual(dedupKey(raw, parse('03')));
   });
@@ -221,7 +308,12 @@ describe('the sample reports give their documented results (samples/journal/READ
     const raw = sample(file.slice(0, 2));
     const expected = parseJournalMessage(raw, { journalType: 'envelope' });
     for (const sizes of [[1], [7, 3, 64], [4096]]) {
-      const { dedupKey: key, sha256, size, ...streamed } = await parseJournalStream(asAsync(chunked(raw, sizes)), { journalType: 'envelope' });
+      const {
+        dedupKey: key,
+        sha256,
+        size,
+        ...streamed
+      } = await parseJournalStream(asAsync(chunked(raw, sizes)), { journalType: 'envelope' });
       expect(streamed).toEqual(expected);
       expect(key).toEqual(dedupKey(raw, expected));
       expect(sha256).toBe(createHash('sha256').update(raw).digest('hex'));
@@ -231,7 +323,13 @@ describe('the sample reports give their documented results (samples/journal/READ
 
   it.each(SAMPLE_FILES)('%s: a Standard EML connector reads headers only', (file) => {
     const parsed = parseJournalMessage(sample(file.slice(0, 2)), { journalType: 'eml' });
-    expect(parsed).toMatchObject({ kind: 'plain', steppedDown: false, bccVisible: false, envelope: null, originals: [] });
+    expect(parsed).toMatchObject({
+      kind: 'plain',
+      steppedDown: false,
+      bccVisible: false,
+      envelope: null,
+      originals: [],
+    });
     expect(parsed.participants.every((p) => ['from', 'sender', 'to', 'cc', 'bcc'].includes(p.role))).toBe(true);
   });
 });

@@ -15,7 +15,10 @@ function hugeReport() {
     sender: 'alice@contoso.com',
     subject: 'Quarterly archive',
     messageId: '<HUGE-1@EXMBX01.contoso.com>',
-    recipients: [{ address: 'bob@contoso.com', type: 'to' }, { address: 'legal@contoso.com', type: 'bcc' }],
+    recipients: [
+      { address: 'bob@contoso.com', type: 'to' },
+      { address: 'legal@contoso.com', type: 'bcc' },
+    ],
     originalBody: PLACEHOLDER,
   });
   const at = template.indexOf(PLACEHOLDER);
@@ -69,29 +72,37 @@ describe('parseJournalStream on a 100 MB report', () => {
   it.each([
     { freshBuffers: false, forceGc: false },
     { freshBuffers: true, forceGc: true },
-  ])('keeps memory far below the report size and hashes the original on the way (%o)', async ({ freshBuffers, forceGc }) => {
-    const report = hugeReport();
-    const sample = () => {
-      if (forceGc) gc();
-      return memoryInUse();
-    };
-    const baseline = sample();
-    let peak = baseline;
-    const parsed = await parseJournalStream(
-      report.chunks(freshBuffers, () => {
-        peak = Math.max(peak, sample());
-      }),
-      { journalType: 'envelope' },
-    );
-    const growth = peak - baseline;
-    expect(report.size).toBeGreaterThan(REPORT_BYTES);
-    expect(growth).toBeLessThan(40 * 1024 * 1024);
-    expect(parsed).toMatchObject({ kind: 'journal', defects: [], sender: 'alice@contoso.com', size: report.size });
-    expect(parsed.recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'legal@contoso.com']);
-    expect(parsed.originals).toEqual([{ role: 'primary', mediaType: 'message/rfc822', start: report.originalStart, end: report.originalEnd }]);
-    const expected = await report.expectedHashes();
-    expect(parsed.dedupKey).toEqual({ messageId: 'HUGE-1@EXMBX01.contoso.com', contentHash: expected.original });
-    expect(parsed.sha256).toBe(expected.whole);
-    console.info(`100 MB report (fresh buffers: ${freshBuffers}, forced GC: ${forceGc}): peak growth ${(growth / 1048576).toFixed(1)} MiB`);
-  }, 60_000);
+  ])(
+    'keeps memory far below the report size and hashes the original on the way (%o)',
+    async ({ freshBuffers, forceGc }) => {
+      const report = hugeReport();
+      const sample = () => {
+        if (forceGc) gc();
+        return memoryInUse();
+      };
+      const baseline = sample();
+      let peak = baseline;
+      const parsed = await parseJournalStream(
+        report.chunks(freshBuffers, () => {
+          peak = Math.max(peak, sample());
+        }),
+        { journalType: 'envelope' },
+      );
+      const growth = peak - baseline;
+      expect(report.size).toBeGreaterThan(REPORT_BYTES);
+      expect(growth).toBeLessThan(40 * 1024 * 1024);
+      expect(parsed).toMatchObject({ kind: 'journal', defects: [], sender: 'alice@contoso.com', size: report.size });
+      expect(parsed.recipients.map((r) => r.address)).toEqual(['bob@contoso.com', 'legal@contoso.com']);
+      expect(parsed.originals).toEqual([
+        { role: 'primary', mediaType: 'message/rfc822', start: report.originalStart, end: report.originalEnd },
+      ]);
+      const expected = await report.expectedHashes();
+      expect(parsed.dedupKey).toEqual({ messageId: 'HUGE-1@EXMBX01.contoso.com', contentHash: expected.original });
+      expect(parsed.sha256).toBe(expected.whole);
+      console.info(
+        `100 MB report (fresh buffers: ${freshBuffers}, forced GC: ${forceGc}): peak growth ${(growth / 1048576).toFixed(1)} MiB`,
+      );
+    },
+    60_000,
+  );
 });

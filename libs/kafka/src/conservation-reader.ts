@@ -27,7 +27,11 @@ export interface ConnectorRecords {
  * Reads one connector's raw records (optional) and outcomes from the topics, to their current end.
  * A record that fails its schema cannot vouch for anything and is skipped.
  */
-export async function readConnectorRecords(kafka: KafkaGateway, connectorId: string, options: ReadOptions & { raw?: boolean } = {}): Promise<ConnectorRecords> {
+export async function readConnectorRecords(
+  kafka: KafkaGateway,
+  connectorId: string,
+  options: ReadOptions & { raw?: boolean } = {},
+): Promise<ConnectorRecords> {
   const result: ConnectorRecords = { raws: [], archived: [], rejected: [], dead: [] };
   const topics = [...(options.raw ? [TOPICS.raw] : []), TOPICS.archived, TOPICS.rejected, TOPICS.dlq];
   await readTopicsToEnd(
@@ -70,10 +74,18 @@ export async function readConnectorRecords(kafka: KafkaGateway, connectorId: str
  * Reads journal.raw.v1 and the outcome topics to their end and reconciles one connector. `since`
  * (no later than the connector's creation) skips what was written before the connector existed.
  */
-export async function reconcileConnector(kafka: KafkaGateway, connectorId: string, options: ReadOptions = {}): Promise<ConservationReport> {
+export async function reconcileConnector(
+  kafka: KafkaGateway,
+  connectorId: string,
+  options: ReadOptions = {},
+): Promise<ConservationReport> {
   const records = await readConnectorRecords(kafka, connectorId, { ...options, raw: true });
   return reconcile(records.raws, [
-    ...records.archived.map((r) => ({ ref: r.rawRecord, kind: r.event === 'archive' ? ('archived' as const) : ('merged' as const), archiveId: r.archiveId })),
+    ...records.archived.map((r) => ({
+      ref: r.rawRecord,
+      kind: r.event === 'archive' ? ('archived' as const) : ('merged' as const),
+      archiveId: r.archiveId,
+    })),
     ...records.rejected.map((r) => ({ ref: r.rawRecord, kind: 'rejected' as const })),
     ...records.dead.map((r) => ({ ref: r.rawRecord, kind: 'dead-lettered' as const })),
   ]);

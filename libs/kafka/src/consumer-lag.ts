@@ -1,7 +1,11 @@
 import type { KafkaGateway } from './kafka-gateway.js';
 
 /** Consumer lag per partition for a group: the end offset minus the committed offset. */
-export async function consumerLag(kafka: KafkaGateway, groupId: string, topics: string[]): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>> {
+export async function consumerLag(
+  kafka: KafkaGateway,
+  groupId: string,
+  topics: string[],
+): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>> {
   const admin = kafka.kafka.admin();
   await admin.connect();
   try {

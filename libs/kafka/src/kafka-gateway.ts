@@ -1,5 +1,15 @@
 import './kafkajs-patches.js';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type PartitionMetadata, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type LogEntry,
+  type PartitionMetadata,
+  type Producer,
+} from 'kafkajs';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
@@ -37,7 +47,10 @@ export interface IncomingRecord {
 export class KafkaGateway {
   readonly kafka: Kafka;
 
-  constructor(settings: KafkaSettings, private readonly logger: Logger) {
+  constructor(
+    settings: KafkaSettings,
+    private readonly logger: Logger,
+  ) {
     this.kafka = new Kafka({
       clientId: settings.clientId,
       brokers: settings.brokers,
@@ -57,7 +70,13 @@ export class KafkaGateway {
       maxInFlightRequests: options.transactionalId ? 1 : 5,
       // Kafka answers CONCURRENT_TRANSACTIONS while the previous transaction's markers are being
       // written; a short first retry keeps back-to-back transactions fast.
-      ...(options.transactionalId ? { transactionalId: options.transactionalId, transactionTimeout: 30000, retry: { initialRetryTime: 20, retries: 12, maxRetryTime: 2000 } } : {}),
+      ...(options.transactionalId
+        ? {
+            transactionalId: options.transactionalId,
+            transactionTimeout: 30000,
+            retry: { initialRetryTime: 20, retries: 12, maxRetryTime: 2000 },
+          }
+        : {}),
       allowAutoTopicCreation: false,
     });
     await producer.connect();
@@ -100,7 +119,10 @@ export class KafkaGateway {
           })),
         });
       }
-      return { created: missing.map((s) => s.name), existing: specs.filter((s) => present.has(s.name)).map((s) => s.name) };
+      return {
+        created: missing.map((s) => s.name),
+        existing: specs.filter((s) => present.has(s.name)).map((s) => s.name),
+      };
     } finally {
       await admin.disconnect();
     }
@@ -121,9 +143,10 @@ export class KafkaGateway {
     const { message, ...rest } = entry.log;
     const fields = { namespace: entry.namespace, ...rest };
     // Transactions retry these by design: not worth an operator's attention.
-    const routine = /concurrent operation on the same transaction|group coordinator is not available|Limiting retries for the idempotent producer/i.test(
-      `${message} ${String(rest.error ?? '')}`,
-    );
+    const routine =
+      /concurrent operation on the same transaction|group coordinator is not available|Limiting retries for the idempotent producer/i.test(
+        `${message} ${String(rest.error ?? '')}`,
+      );
     if (routine) this.logger.debug(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
@@ -139,10 +162,14 @@ export class ReliableProducer {
     try {
       for (const request of toProduceRequests(records)) await this.producer.sendBatch(request);
     } catch (error) {
-      throw new JournalwireError('kafka-unavailable', `Kafka did not acknowledge ${records.length} record(s): ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-        retryable: true,
-      });
+      throw new JournalwireError(
+        'kafka-unavailable',
+        `Kafka did not acknowledge ${records.length} record(s): ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+          retryable: true,
+        },
+      );
     }
   }
 
@@ -160,7 +187,10 @@ const MAX_REQUEST_BYTES = 900 * 1024;
  */
 export interface ProduceRequest {
   acks: -1;
-  topicMessages: Array<{ topic: string; messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }> }>;
+  topicMessages: Array<{
+    topic: string;
+    messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }>;
+  }>;
 }
 
 export function toProduceRequests(records: OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): ProduceRequest[] {
@@ -173,7 +203,10 @@ export function toProduceRequests(records: OutgoingRecord[], maxBytes = MAX_REQU
     for (const record of current) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
     requests.push({
       acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })) })),
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
+      })),
     });
     current = [];
     size = 0;

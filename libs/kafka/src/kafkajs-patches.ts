@@ -29,7 +29,10 @@ function patchChecksum(): boolean {
 
 function patchEncoder(): void {
   const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass;
-  Encoder.prototype.ensureAvailable = function ensureAvailable(this: { buf: Buffer; offset: number }, length: number): void {
+  Encoder.prototype.ensureAvailable = function ensureAvailable(
+    this: { buf: Buffer; offset: number },
+    length: number,
+  ): void {
     if (this.offset + length <= this.buf.length) return;
     const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length));
     this.buf.copy(grown, 0, 0, this.offset);

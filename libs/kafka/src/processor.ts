@@ -10,7 +10,9 @@ export type RecordResult = { outputs: OutgoingRecord[] } | { error: unknown };
  * A chunk handler from a handler of single records, called one record at a time. A retryable
  * JournalwireError retries the chunk; any other error is that record's result.
  */
-export function eachRecord(handle: (record: IncomingRecord) => Promise<OutgoingRecord[]>): (records: IncomingRecord[]) => Promise<RecordResult[]> {
+export function eachRecord(
+  handle: (record: IncomingRecord) => Promise<OutgoingRecord[]>,
+): (records: IncomingRecord[]) => Promise<RecordResult[]> {
   return async (records) => {
     const results: RecordResult[] = [];
     for (const record of records) {
@@ -55,7 +57,11 @@ export class TransactionalProcessor {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
 
-  constructor(private readonly kafka: KafkaGateway, private readonly logger: Logger, private readonly options: ProcessorOptions) {}
+  constructor(
+    private readonly kafka: KafkaGateway,
+    private readonly logger: Logger,
+    private readonly options: ProcessorOptions,
+  ) {}
 
   private stopping = false;
 
@@ -71,7 +77,10 @@ export class TransactionalProcessor {
         return;
       } catch (error) {
         const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        this.logger.error({ err: error, retryInMs: delay }, `processor ${this.options.groupId} could not start; retrying`);
+        this.logger.error(
+          { err: error, retryInMs: delay },
+          `processor ${this.options.groupId} could not start; retrying`,
+        );
         await this.consumer?.disconnect().catch(() => undefined);
         await this.producer?.disconnect().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -143,7 +152,8 @@ export class TransactionalProcessor {
     // A retryable failure (database or blob store away) throws and retries the whole chunk
     // later; a failure about one record makes that record a dead letter.
     const results = await this.options.handleChunk(chunk);
-    if (results.length !== chunk.length) throw new Error(`chunk handler returned ${results.length} results for ${chunk.length} records`);
+    if (results.length !== chunk.length)
+      throw new Error(`chunk handler returned ${results.length} results for ${chunk.length} records`);
     const outputs: OutgoingRecord[] = [];
     chunk.forEach((record, i) => {
       const result = results[i]!;
@@ -151,7 +161,10 @@ export class TransactionalProcessor {
         outputs.push(...result.outputs);
         return;
       }
-      this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: result.error }, 'record failed; dead-lettering it');
+      this.logger.warn(
+        { topic: record.topic, partition: record.partition, offset: record.offset, err: result.error },
+        'record failed; dead-lettering it',
+      );
       outputs.push(...this.options.onError(record, result.error));
     });
     return outputs;
@@ -166,7 +179,12 @@ export class TransactionalProcessor {
       for (const request of toProduceRequests(outputs)) await transaction.sendBatch(request);
       await transaction.sendOffsets({
         consumerGroupId: this.options.groupId,
-        topics: [{ topic: last.topic, partitions: [{ partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+        topics: [
+          {
+            topic: last.topic,
+            partitions: [{ partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }],
+          },
+        ],
       });
       await transaction.commit();
     } catch (error) {

@@ -3,7 +3,11 @@ import { toProduceRequests } from './kafka-gateway.js';
 
 describe('toProduceRequests', () => {
   it('keeps every request under the size bound, in order, without losing a record', () => {
-    const records = Array.from({ length: 50 }, (_, i) => ({ topic: i % 2 ? 'a' : 'b', key: `k${i}`, value: Buffer.alloc(100 * 1024, i) }));
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      topic: i % 2 ? 'a' : 'b',
+      key: `k${i}`,
+      value: Buffer.alloc(100 * 1024, i),
+    }));
     const requests = toProduceRequests(records, 300 * 1024);
     expect(requests.length).toBeGreaterThan(10);
     const flattened = requests.flatMap((r) => r.topicMessages.flatMap((t) => t.messages.map((m) => m.key)));

@@ -13,14 +13,26 @@ export interface ReadOptions {
  * resolves. Transaction markers never reach a consumer, so "the end" is the high watermark
  * reached or, failing that, no new record for `idleMs`.
  */
-export async function readTopicsToEnd(kafka: KafkaGateway, topics: string[], onRecord: (record: IncomingRecord) => void, options: ReadOptions = {}): Promise<void> {
+export async function readTopicsToEnd(
+  kafka: KafkaGateway,
+  topics: string[],
+  onRecord: (record: IncomingRecord) => void,
+  options: ReadOptions = {},
+): Promise<void> {
   const admin = kafka.kafka.admin();
   await admin.connect();
   const targets = new Map<string, bigint>();
   const starts: Array<{ topic: string; partition: number; offset: string }> = [];
   try {
     for (const topic of topics) {
-      const from = options.since ? new Map((await admin.fetchTopicOffsetsByTimestamp(topic, options.since.getTime())).map((p) => [p.partition, BigInt(p.offset)])) : undefined;
+      const from = options.since
+        ? new Map(
+            (await admin.fetchTopicOffsetsByTimestamp(topic, options.since.getTime())).map((p) => [
+              p.partition,
+              BigInt(p.offset),
+            ]),
+          )
+        : undefined;
       for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
         const start = from?.get(partition) ?? BigInt(low);
         if (BigInt(high) <= start) continue;
@@ -47,7 +59,15 @@ export async function readTopicsToEnd(kafka: KafkaGateway, topics: string[], onR
           autoCommit: false,
           eachBatch: async ({ batch }) => {
             for (const message of batch.messages) {
-              onRecord({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp });
+              onRecord({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key,
+                value: message.value,
+                headers: message.headers ?? {},
+                timestamp: message.timestamp,
+              });
             }
             const position = BigInt(batch.lastOffset()) + 1n;
             const id = `${batch.topic}/${batch.partition}`;

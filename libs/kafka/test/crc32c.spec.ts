@@ -37,9 +37,13 @@ describe('crc32c', () => {
     const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
       RecordBatch: (options: { records: unknown[] }) => Promise<{ buffer: Buffer }>;
     };
-    const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: Record<string, unknown>) => unknown;
+    const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (
+      options: Record<string, unknown>,
+    ) => unknown;
     const value = createHash('sha512').update('journalwire').digest();
-    const records = [0, 1, 2].map((offsetDelta) => Record({ offsetDelta, timestampDelta: 0, key: Buffer.from('k'), value, headers: {} }));
+    const records = [0, 1, 2].map((offsetDelta) =>
+      Record({ offsetDelta, timestampDelta: 0, key: Buffer.from('k'), value, headers: {} }),
+    );
     const encoded = (await RecordBatch({ records })).buffer;
     // firstOffset (8) + length (4) + leader epoch (4) + magic (1), then the CRC over the rest.
     const crc = encoded.readUInt32BE(17);

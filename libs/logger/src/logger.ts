@@ -3,7 +3,15 @@ import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
 export type Logger = PinoLogger;
 
 /** Field names whose values never reach a log line, at any depth we know of. */
-export const REDACTED_KEYS = ['password', 'pass', 'secret', 'token', 'authorization', 'credentialKey', 'apiToken'] as const;
+export const REDACTED_KEYS = [
+  'password',
+  'pass',
+  'secret',
+  'token',
+  'authorization',
+  'credentialKey',
+  'apiToken',
+] as const;
 
 const REDACT_PATHS = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `headers.${key}`]);
 

@@ -28,7 +28,13 @@ export class CredentialCipher {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.current.id, iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join('.');
+    return [
+      VERSION,
+      this.current.id,
+      iv.toString('base64'),
+      cipher.getAuthTag().toString('base64'),
+      body.toString('base64'),
+    ].join('.');
   }
 
   decrypt(sealed: string): string {
@@ -38,14 +44,19 @@ export class CredentialCipher {
     }
     const key = this.keys.get(keyId);
     if (!key) {
-      throw new JournalwireError('config-invalid', `Stored credential was sealed with key ${keyId}, which is not configured (CREDENTIAL_KEY / CREDENTIAL_KEYS_PREVIOUS)`);
+      throw new JournalwireError(
+        'config-invalid',
+        `Stored credential was sealed with key ${keyId}, which is not configured (CREDENTIAL_KEY / CREDENTIAL_KEYS_PREVIOUS)`,
+      );
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
     } catch (error) {
-      throw new JournalwireError('config-invalid', `Stored credential failed authentication under key ${keyId}`, { cause: error });
+      throw new JournalwireError('config-invalid', `Stored credential failed authentication under key ${keyId}`, {
+        cause: error,
+      });
     }
   }
 
@@ -56,7 +67,8 @@ export class CredentialCipher {
 
   private static parseKey(encoded: string): { id: string; key: Buffer } {
     const key = Buffer.from(encoded.trim(), 'base64');
-    if (key.length !== 32) throw new JournalwireError('config-invalid', 'A credential key must be 32 bytes, base64-encoded');
+    if (key.length !== 32)
+      throw new JournalwireError('config-invalid', 'A credential key must be 32 bytes, base64-encoded');
     return { id: createHash('sha256').update(key).digest('hex').slice(0, 8), key };
   }
 }

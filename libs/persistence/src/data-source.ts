@@ -2,7 +2,12 @@ import { DataSource } from 'typeorm';
 import { ApiTokenEntity } from './entities/api-token.entity.js';
 import { ConnectorEventEntity } from './entities/connector-event.entity.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
-import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, DirectoryRevisionEntity } from './entities/directory.entity.js';
+import {
+  DirectoryAddressEntity,
+  DirectoryAliasEntity,
+  DirectoryDomainEntity,
+  DirectoryRevisionEntity,
+} from './entities/directory.entity.js';
 import { ExtractionLedgerEntity, RetrievalFailureEntity } from './entities/extraction-ledger.entity.js';
 import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';

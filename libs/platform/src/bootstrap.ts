@@ -22,7 +22,10 @@ export interface ServiceOptions {
  */
 export async function startService(options: ServiceOptions): Promise<INestApplication> {
   initTracing(options.service, options.tracing?.exporter ?? 'none', options.tracing?.otlpEndpoint);
-  const app = await NestFactory.create(options.module, { logger: new NestLoggerAdapter(options.logger), bufferLogs: false });
+  const app = await NestFactory.create(options.module, {
+    logger: new NestLoggerAdapter(options.logger),
+    bufferLogs: false,
+  });
   // On SIGTERM/SIGINT: close the app (every module's shutdown hooks run), then exit 0. Nest's own
   // enableShutdownHooks re-raises the signal instead, which reports as a kill, not a clean exit.
   const shutdown = (signal: NodeJS.Signals) => {
@@ -52,7 +55,10 @@ export async function startService(options: ServiceOptions): Promise<INestApplic
 export function runMain(service: string, main: () => Promise<unknown>): void {
   main().catch((error: unknown) => {
     const logger = createLogger({ service });
-    logger.fatal({ err: error }, `${service} failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    logger.fatal(
+      { err: error },
+      `${service} failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
     logger.flush();
     setTimeout(() => process.exit(1), 100);
   });

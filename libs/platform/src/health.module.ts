@@ -1,5 +1,11 @@
 import { Controller, Get, Inject, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule, type HealthIndicatorResult } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TerminusModule,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import { READINESS_CHECKS } from './tokens.js';
 
 /** One dependency an app needs before it is ready (Kafka, Redis, PostgreSQL...). */

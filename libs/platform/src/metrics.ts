@@ -5,13 +5,48 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class PipelineMetrics {
   readonly registry = new Registry();
 
-  readonly extracted = new Counter({ name: 'journalwire_messages_extracted_total', help: 'Messages published to journal.raw.v1', labelNames: ['connector'], registers: [this.registry] });
-  readonly extractedBytes = new Counter({ name: 'journalwire_bytes_extracted_total', help: 'Bytes of messages published to journal.raw.v1', labelNames: ['connector'], registers: [this.registry] });
-  readonly classified = new Counter({ name: 'journalwire_messages_classified_total', help: 'Messages classified', labelNames: ['connector', 'classification', 'kind'], registers: [this.registry] });
-  readonly archived = new Counter({ name: 'journalwire_messages_archived_total', help: 'Archive and merge events', labelNames: ['connector', 'event'], registers: [this.registry] });
-  readonly archivedBytes = new Counter({ name: 'journalwire_bytes_archived_total', help: 'Bytes of archived messages (inline)', labelNames: ['connector'], registers: [this.registry] });
-  readonly rejected = new Counter({ name: 'journalwire_messages_rejected_total', help: 'Messages rejected by the journaling filters', labelNames: ['connector', 'reason'], registers: [this.registry] });
-  readonly deadLettered = new Counter({ name: 'journalwire_messages_dead_lettered_total', help: 'Records sent to journal.dlq.v1', labelNames: ['connector', 'stage'], registers: [this.registry] });
+  readonly extracted = new Counter({
+    name: 'journalwire_messages_extracted_total',
+    help: 'Messages published to journal.raw.v1',
+    labelNames: ['connector'],
+    registers: [this.registry],
+  });
+  readonly extractedBytes = new Counter({
+    name: 'journalwire_bytes_extracted_total',
+    help: 'Bytes of messages published to journal.raw.v1',
+    labelNames: ['connector'],
+    registers: [this.registry],
+  });
+  readonly classified = new Counter({
+    name: 'journalwire_messages_classified_total',
+    help: 'Messages classified',
+    labelNames: ['connector', 'classification', 'kind'],
+    registers: [this.registry],
+  });
+  readonly archived = new Counter({
+    name: 'journalwire_messages_archived_total',
+    help: 'Archive and merge events',
+    labelNames: ['connector', 'event'],
+    registers: [this.registry],
+  });
+  readonly archivedBytes = new Counter({
+    name: 'journalwire_bytes_archived_total',
+    help: 'Bytes of archived messages (inline)',
+    labelNames: ['connector'],
+    registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'journalwire_messages_rejected_total',
+    help: 'Messages rejected by the journaling filters',
+    labelNames: ['connector', 'reason'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'journalwire_messages_dead_lettered_total',
+    help: 'Records sent to journal.dlq.v1',
+    labelNames: ['connector', 'stage'],
+    registers: [this.registry],
+  });
   readonly pop3SessionSeconds = new Histogram({
     name: 'journalwire_pop3_session_duration_seconds',
     help: 'POP3 extraction session durations',
@@ -19,7 +54,12 @@ export class PipelineMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
-  readonly pop3Errors = new Counter({ name: 'journalwire_pop3_errors_total', help: 'POP3 session errors by kind', labelNames: ['connector', 'code'], registers: [this.registry] });
+  readonly pop3Errors = new Counter({
+    name: 'journalwire_pop3_errors_total',
+    help: 'POP3 session errors by kind',
+    labelNames: ['connector', 'code'],
+    registers: [this.registry],
+  });
   readonly latencySeconds = new Histogram({
     name: 'journalwire_processing_latency_seconds',
     help: 'Time from extraction to the end of each stage',
@@ -27,7 +67,12 @@ export class PipelineMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
-  readonly consumerLag = new Gauge({ name: 'journalwire_consumer_lag', help: 'Records behind the end of each partition', labelNames: ['group', 'topic', 'partition'], registers: [this.registry] });
+  readonly consumerLag = new Gauge({
+    name: 'journalwire_consumer_lag',
+    help: 'Records behind the end of each partition',
+    labelNames: ['group', 'topic', 'partition'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'journalwire_process_' });
@@ -62,7 +107,10 @@ class MetricsController {
       try {
         this.metrics.consumerLag.reset();
         for (const entry of await this.lagSource.lag()) {
-          this.metrics.consumerLag.set({ group: entry.group, topic: entry.topic, partition: String(entry.partition) }, entry.lag);
+          this.metrics.consumerLag.set(
+            { group: entry.group, topic: entry.topic, partition: String(entry.partition) },
+            entry.lag,
+          );
         }
       } catch {
         // lag is best effort: a scrape never fails because Kafka is slow

@@ -16,8 +16,16 @@ let provider: TracerProvider | undefined;
 export function initTracing(service: string, exporter: TraceExporterKind, otlpEndpoint?: string): void {
   const spanProcessors: SpanProcessor[] = [];
   if (exporter === 'console') spanProcessors.push(new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-  if (exporter === 'otlp') spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter(otlpEndpoint ? { url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` } : {}) }));
-  provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': `journalwire-${service}` }), spanProcessors });
+  if (exporter === 'otlp')
+    spanProcessors.push(
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter(otlpEndpoint ? { url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` } : {}),
+      }),
+    );
+  provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': `journalwire-${service}` }),
+    spanProcessors,
+  });
   trace.setGlobalTracerProvider(provider);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
@@ -30,7 +38,12 @@ export async function shutdownTracing(): Promise<void> {
  * Runs `work` inside a span that continues the trace in `traceparent` (if any), and gives it the
  * traceparent to put on the records it produces.
  */
-export async function withMessageSpan<T>(name: string, traceparent: string | undefined, attributes: Attributes, work: (traceparent: string | undefined, span: Span) => Promise<T>): Promise<T> {
+export async function withMessageSpan<T>(
+  name: string,
+  traceparent: string | undefined,
+  attributes: Attributes,
+  work: (traceparent: string | undefined, span: Span) => Promise<T>,
+): Promise<T> {
   const parent = traceparent ? propagation.extract(context.active(), { traceparent }) : context.active();
   const span = trace.getTracer('journalwire').startSpan(name, { attributes }, parent);
   const carrier: Record<string, string> = {};

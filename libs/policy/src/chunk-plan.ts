@@ -35,7 +35,10 @@ export interface ArchiveClaim {
   source: RawSource;
 }
 
-export type PlannedOutcome = { kind: 'archive'; archiveId: string } | { kind: 'merge'; archiveId: string } | { kind: 'reject'; reason: RejectReason };
+export type PlannedOutcome =
+  | { kind: 'archive'; archiveId: string }
+  | { kind: 'merge'; archiveId: string }
+  | { kind: 'reject'; reason: RejectReason };
 
 export interface NewClaim extends ArchiveClaim {
   dedupKey: string;
@@ -49,7 +52,12 @@ export interface PlanWrites {
   addedMailboxes: Array<{ dedupKey: string; mailboxes: string[] }>;
   /** Claims that existed before the chunk, handed to another copy of the same raw message. */
   movedClaims: Array<{ dedupKey: string; source: RawSource }>;
-  outcomes: Array<{ rawId: string; outcome: 'archived' | 'rejected' | 'merged'; archiveId: string | null; source: RawSource }>;
+  outcomes: Array<{
+    rawId: string;
+    outcome: 'archived' | 'rejected' | 'merged';
+    archiveId: string | null;
+    source: RawSource;
+  }>;
 }
 
 export interface ChunkPlan {
@@ -66,7 +74,11 @@ export interface ChunkPlan {
  * - the first message of a dedup key is archived, later ones are merged into that archive.
  * Pure: the caller reads `priors` and `claims` before and applies `writes` after.
  */
-export function planChunk(inputs: PlanInput[], priors: ReadonlyMap<string, PriorOutcome>, claims: ReadonlyMap<string, ArchiveClaim>): ChunkPlan {
+export function planChunk(
+  inputs: PlanInput[],
+  priors: ReadonlyMap<string, PriorOutcome>,
+  claims: ReadonlyMap<string, ArchiveClaim>,
+): ChunkPlan {
   const outcomeOf = new Map(priors);
   const claimOf = new Map<string, ArchiveClaim>(claims);
   const newClaims = new Map<string, NewClaim>();
@@ -87,8 +99,10 @@ export function planChunk(inputs: PlanInput[], priors: ReadonlyMap<string, Prior
     const decision = decideOutcome(input.classification, input.flags);
     const prior = outcomeOf.get(input.rawId);
     if (prior && !sameSource(prior.source, input.source)) {
-      if ((prior.outcome === 'archived' || prior.outcome === 'merged') && prior.archiveId) return { kind: 'merge', archiveId: prior.archiveId };
-      if (prior.outcome === 'rejected') return { kind: 'reject', reason: decision.outcome === 'reject' ? decision.reason : 'external-not-journaled' };
+      if ((prior.outcome === 'archived' || prior.outcome === 'merged') && prior.archiveId)
+        return { kind: 'merge', archiveId: prior.archiveId };
+      if (prior.outcome === 'rejected')
+        return { kind: 'reject', reason: decision.outcome === 'reject' ? decision.reason : 'external-not-journaled' };
     }
     if (decision.outcome === 'reject') {
       record(input, 'rejected', null);
@@ -97,7 +111,13 @@ export function planChunk(inputs: PlanInput[], priors: ReadonlyMap<string, Prior
 
     let claim = claimOf.get(input.dedupKey);
     if (!claim) {
-      const created: NewClaim = { dedupKey: input.dedupKey, archiveId: input.archiveId, firstRawId: input.rawId, source: input.source, mailboxes: [...input.mailboxes] };
+      const created: NewClaim = {
+        dedupKey: input.dedupKey,
+        archiveId: input.archiveId,
+        firstRawId: input.rawId,
+        source: input.source,
+        mailboxes: [...input.mailboxes],
+      };
       newClaims.set(input.dedupKey, created);
       claimOf.set(input.dedupKey, created);
       claim = created;
@@ -105,7 +125,11 @@ export function planChunk(inputs: PlanInput[], priors: ReadonlyMap<string, Prior
     if (claim.firstRawId !== input.rawId) {
       const created = newClaims.get(input.dedupKey);
       if (created) created.mailboxes = union(created.mailboxes, input.mailboxes);
-      else addedMailboxes.set(input.dedupKey, new Set([...(addedMailboxes.get(input.dedupKey) ?? []), ...input.mailboxes]));
+      else
+        addedMailboxes.set(
+          input.dedupKey,
+          new Set([...(addedMailboxes.get(input.dedupKey) ?? []), ...input.mailboxes]),
+        );
       record(input, 'merged', claim.archiveId);
       return { kind: 'merge', archiveId: claim.archiveId };
     }

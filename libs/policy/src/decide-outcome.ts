@@ -8,7 +8,8 @@ export interface JournalingFlags {
   journalUnknownInternal: boolean;
 }
 
-export type OutcomeDecision = { outcome: 'archive' } | { outcome: 'reject'; reason: 'external-not-journaled' | 'unknown-internal-not-journaled' };
+export type OutcomeDecision =
+  { outcome: 'archive' } | { outcome: 'reject'; reason: 'external-not-journaled' | 'unknown-internal-not-journaled' };
 
 /** Internal items are always archived; the other two classes only when their filter allows. */
 export function decideOutcome(classification: Classification, flags: JournalingFlags): OutcomeDecision {
@@ -16,8 +17,12 @@ export function decideOutcome(classification: Classification, flags: JournalingF
     case 'internal':
       return { outcome: 'archive' };
     case 'unknown-internal':
-      return flags.journalUnknownInternal ? { outcome: 'archive' } : { outcome: 'reject', reason: 'unknown-internal-not-journaled' };
+      return flags.journalUnknownInternal
+        ? { outcome: 'archive' }
+        : { outcome: 'reject', reason: 'unknown-internal-not-journaled' };
     case 'external':
-      return flags.journalNonInternal ? { outcome: 'archive' } : { outcome: 'reject', reason: 'external-not-journaled' };
+      return flags.journalNonInternal
+        ? { outcome: 'archive' }
+        : { outcome: 'reject', reason: 'external-not-journaled' };
   }
 }

@@ -12,7 +12,10 @@ import {
 } from '#journal';
 
 /** The two headers "Remove Journal Headers" deletes; every other journal header is kept. */
-export const JOURNAL_BCC_FIELDS: ReadonlySet<string> = new Set(['x-ms-exchange-organization-bcc', 'x-ms-exchange-crosspremises-bcc']);
+export const JOURNAL_BCC_FIELDS: ReadonlySet<string> = new Set([
+  'x-ms-exchange-organization-bcc',
+  'x-ms-exchange-crosspremises-bcc',
+]);
 
 export interface RemovedHeader {
   /** The field name as written. */
@@ -37,7 +40,13 @@ const MAX_HEADER_BLOCK_BYTES = resolveLimits(undefined).maxHeaderBlockBytes;
 function collect(block: HeaderBlock, into: Removal[], where: RemovedHeader['where'], index?: number): void {
   for (const field of block.fields) {
     if (!JOURNAL_BCC_FIELDS.has(field.lowerName)) continue;
-    into.push({ field: field.name, where, ...(index === undefined ? {} : { index }), start: field.start, end: field.end });
+    into.push({
+      field: field.name,
+      where,
+      ...(index === undefined ? {} : { index }),
+      start: field.start,
+      end: field.end,
+    });
   }
 }
 
@@ -58,7 +67,10 @@ class JournalHeaderLocator implements ByteSink {
       const boundary = multipartBoundary(contentType);
       if (boundary === null) return NULL_SINK;
       const digest = contentType.type === 'multipart/digest';
-      return new MultipartSplitter(boundary, () => new HeaderThenBody(MAX_HEADER_BLOCK_BYTES, (part) => this.onPart(part, digest)));
+      return new MultipartSplitter(
+        boundary,
+        () => new HeaderThenBody(MAX_HEADER_BLOCK_BYTES, (part) => this.onPart(part, digest)),
+      );
     });
   }
 
@@ -71,7 +83,8 @@ class JournalHeaderLocator implements ByteSink {
   }
 
   private onPart(part: HeaderBlock, inDigest: boolean): ByteSink {
-    if (parseMediaType(part.text('content-type'), inDigest ? 'message/rfc822' : 'text/plain').type !== 'message/rfc822') return NULL_SINK;
+    if (parseMediaType(part.text('content-type'), inDigest ? 'message/rfc822' : 'text/plain').type !== 'message/rfc822')
+      return NULL_SINK;
     const index = this.originals++;
     return new HeaderThenBody(MAX_HEADER_BLOCK_BYTES, (inner) => {
       collect(inner, this.removals, 'original', index);

@@ -19,25 +19,43 @@ function input(rawId: string, offset: number, overrides: Partial<PlanInput> = {}
 }
 
 /** What the outcome store holds after `writes`, for the sequential reference. */
-function applyWrites(writes: PlanWrites, priors: Map<string, PriorOutcome>, claims: Map<string, ArchiveClaim & { mailboxes: string[] }>): void {
-  for (const claim of writes.newClaims) if (!claims.has(claim.dedupKey)) claims.set(claim.dedupKey, { ...claim, mailboxes: [...claim.mailboxes] });
+function applyWrites(
+  writes: PlanWrites,
+  priors: Map<string, PriorOutcome>,
+  claims: Map<string, ArchiveClaim & { mailboxes: string[] }>,
+): void {
+  for (const claim of writes.newClaims)
+    if (!claims.has(claim.dedupKey)) claims.set(claim.dedupKey, { ...claim, mailboxes: [...claim.mailboxes] });
   for (const { dedupKey, mailboxes } of writes.addedMailboxes) {
     const claim = claims.get(dedupKey)!;
     claim.mailboxes = [...new Set([...claim.mailboxes, ...mailboxes])];
   }
   for (const { dedupKey, source } of writes.movedClaims) claims.get(dedupKey)!.source = source;
-  for (const o of writes.outcomes) priors.set(o.rawId, { outcome: o.outcome, archiveId: o.archiveId, source: o.source });
+  for (const o of writes.outcomes)
+    priors.set(o.rawId, { outcome: o.outcome, archiveId: o.archiveId, source: o.source });
 }
 
 describe('planChunk', () => {
   it('archives the first message of a dedup key and merges the later ones, adding their mailboxes', () => {
-    const plan = planChunk([input('r1', 1, { dedupKey: 'k' }), input('r2', 2, { dedupKey: 'k' }), input('r3', 3, { dedupKey: 'k' })], new Map(), new Map());
+    const plan = planChunk(
+      [input('r1', 1, { dedupKey: 'k' }), input('r2', 2, { dedupKey: 'k' }), input('r3', 3, { dedupKey: 'k' })],
+      new Map(),
+      new Map(),
+    );
     expect(plan.outcomes).toEqual([
       { kind: 'archive', archiveId: 'ar-k' },
       { kind: 'merge', archiveId: 'ar-k' },
       { kind: 'merge', archiveId: 'ar-k' },
     ]);
-    expect(plan.writes.newClaims).toEqual([{ dedupKey: 'k', archiveId: 'ar-k', firstRawId: 'r1', source: { partition: 0, offset: '1' }, mailboxes: ['r1@contoso.com', 'r2@contoso.com', 'r3@contoso.com'] }]);
+    expect(plan.writes.newClaims).toEqual([
+      {
+        dedupKey: 'k',
+        archiveId: 'ar-k',
+        firstRawId: 'r1',
+        source: { partition: 0, offset: '1' },
+        mailboxes: ['r1@contoso.com', 'r2@contoso.com', 'r3@contoso.com'],
+      },
+    ]);
     expect(plan.writes.addedMailboxes).toEqual([]);
     expect(plan.writes.outcomes.map((o) => [o.rawId, o.outcome])).toEqual([
       ['r1', 'archived'],
@@ -57,8 +75,14 @@ describe('planChunk', () => {
   it('rejects what the filters exclude and what belongs to no known connector', () => {
     const plan = planChunk(
       [
-        input('r1', 1, { classification: 'external', flags: { journalNonInternal: false, journalUnknownInternal: true } }),
-        input('r2', 2, { classification: 'unknown-internal', flags: { journalNonInternal: true, journalUnknownInternal: false } }),
+        input('r1', 1, {
+          classification: 'external',
+          flags: { journalNonInternal: false, journalUnknownInternal: true },
+        }),
+        input('r2', 2, {
+          classification: 'unknown-internal',
+          flags: { journalNonInternal: true, journalUnknownInternal: false },
+        }),
         input('r3', 3, { flags: null }),
       ],
       new Map(),
@@ -74,7 +98,9 @@ describe('planChunk', () => {
   });
 
   it('joins a raw message published twice to its first outcome, without writing again', () => {
-    const priors = new Map<string, PriorOutcome>([['r1', { outcome: 'archived', archiveId: 'ar-k', source: { partition: 0, offset: '1' } }]]);
+    const priors = new Map<string, PriorOutcome>([
+      ['r1', { outcome: 'archived', archiveId: 'ar-k', source: { partition: 0, offset: '1' } }],
+    ]);
     const plan = planChunk([input('r1', 9, { dedupKey: 'k' }), input('r2', 10), input('r2', 11)], priors, new Map());
     expect(plan.outcomes).toEqual([
       { kind: 'merge', archiveId: 'ar-k' },
@@ -86,7 +112,13 @@ describe('planChunk', () => {
 
   it('decides a replayed chunk as before, and hands a claim to the copy that commits', () => {
     const claims = new Map([['k', { archiveId: 'ar-k', firstRawId: 'r1', source: { partition: 0, offset: '1' } }]]);
-    const replay = planChunk([input('r1', 1, { dedupKey: 'k' })], new Map([['r1', { outcome: 'archived', archiveId: 'ar-k', source: { partition: 0, offset: '1' } } as PriorOutcome]]), claims);
+    const replay = planChunk(
+      [input('r1', 1, { dedupKey: 'k' })],
+      new Map([
+        ['r1', { outcome: 'archived', archiveId: 'ar-k', source: { partition: 0, offset: '1' } } as PriorOutcome],
+      ]),
+      claims,
+    );
     expect(replay.outcomes).toEqual([{ kind: 'archive', archiveId: 'ar-k' }]);
     expect(replay.writes.movedClaims).toEqual([]);
     // The first copy's outcome never committed (no prior), but its claim did: the new copy takes it.
@@ -98,7 +130,12 @@ describe('planChunk', () => {
   it('decides a chunk exactly as one message at a time would', () => {
     // A raw id always carries the same message (dedup key, classification); raw ids 0 and 4, 1 and 5
     // share a dedup key. Connectors may be known or not, and their flags may change between chunks.
-    const message = fc.record({ raw: fc.integer({ min: 0, max: 5 }), known: fc.boolean(), nonInternal: fc.boolean(), mailbox: fc.constantFrom('a@contoso.com', 'b@contoso.com') });
+    const message = fc.record({
+      raw: fc.integer({ min: 0, max: 5 }),
+      known: fc.boolean(),
+      nonInternal: fc.boolean(),
+      mailbox: fc.constantFrom('a@contoso.com', 'b@contoso.com'),
+    });
     fc.assert(
       fc.property(fc.array(message, { maxLength: 12 }), fc.array(message, { maxLength: 12 }), (earlier, chunk) => {
         const toInputs = (list: typeof chunk, firstOffset: number) =>
@@ -133,7 +170,8 @@ describe('planChunk', () => {
 
         expect(whole.outcomes).toEqual(oneAtATime);
         expect(chunkPriors).toEqual(onePriors);
-        const sorted = (claims: typeof oneClaims) => new Map([...claims].map(([k, c]) => [k, { ...c, mailboxes: [...c.mailboxes].sort() }]));
+        const sorted = (claims: typeof oneClaims) =>
+          new Map([...claims].map(([k, c]) => [k, { ...c, mailboxes: [...c.mailboxes].sort() }]));
         expect(sorted(chunkClaims)).toEqual(sorted(oneClaims));
       }),
       { numRuns: 300 },

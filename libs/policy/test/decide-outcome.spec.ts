@@ -11,7 +11,10 @@ describe('decideOutcome (journaling filters)', () => {
     ['unknown-internal', false, false, { outcome: 'reject', reason: 'unknown-internal-not-journaled' }],
     ['unknown-internal', true, false, { outcome: 'reject', reason: 'unknown-internal-not-journaled' }],
     ['unknown-internal', false, true, { outcome: 'archive' }],
-  ] as const)('%s with journalNonInternal=%s, journalUnknownInternal=%s', (classification, journalNonInternal, journalUnknownInternal, expected) => {
-    expect(decideOutcome(classification, { journalNonInternal, journalUnknownInternal })).toEqual(expected);
-  });
+  ] as const)(
+    '%s with journalNonInternal=%s, journalUnknownInternal=%s',
+    (classification, journalNonInternal, journalUnknownInternal, expected) => {
+      expect(decideOutcome(classification, { journalNonInternal, journalUnknownInternal })).toEqual(expected);
+    },
+  );
 });

@@ -122,7 +122,8 @@ export class CommandChannel {
         multiline: request.multiline,
         onStatus: (received) => {
           status = received;
-          if (request.multiline && received.kind === 'ok') body = new BodyCollector(request.sizeInStatus ? announcedSize(received) : 0);
+          if (request.multiline && received.kind === 'ok')
+            body = new BodyCollector(request.sizeInStatus ? announcedSize(received) : 0);
           else resolve({ status: received, body: null });
         },
         onBodyRange: (source, start, end) => body?.append(source, start, end),
@@ -181,7 +182,9 @@ export class CommandChannel {
 
   /** Drops the connection; everything outstanding fails with `error` (default: connection-closed). */
   destroy(error?: JournalwireError): void {
-    this.fail(error ?? connectionClosedError(this.settings.endpoint, this.waitingFor(), new Error('closed by the client')));
+    this.fail(
+      error ?? connectionClosedError(this.settings.endpoint, this.waitingFor(), new Error('closed by the client')),
+    );
   }
 
   private enqueue(request: CommandRequest, handler: QueuedCommand['handler']): void {
@@ -204,7 +207,9 @@ export class CommandChannel {
   private write(command: QueuedCommand): void {
     const socket = this.socket;
     if (!socket) {
-      command.handler.fail(this.failure ?? connectionClosedError(this.settings.endpoint, this.describe(command.request)));
+      command.handler.fail(
+        this.failure ?? connectionClosedError(this.settings.endpoint, this.describe(command.request)),
+      );
       return;
     }
     this.awaiting.push(command);
@@ -239,7 +244,9 @@ export class CommandChannel {
   private fail(error: JournalwireError): void {
     if (this.failure) return;
     const expected = this.closingExpected && this.outstanding === 0;
-    this.failure = expected ? connectionClosedError(this.settings.endpoint, 'nothing (the session ended with QUIT)') : error;
+    this.failure = expected
+      ? connectionClosedError(this.settings.endpoint, 'nothing (the session ended with QUIT)')
+      : error;
     this.stopTimer();
     this.outgoing.length = 0;
     const socket = this.socket;

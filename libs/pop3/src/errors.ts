@@ -58,13 +58,19 @@ export function errorForResponse(command: string, status: StatusLine, endpoint: 
       retryable: true,
     });
   }
-  return new JournalwireError('server-permanent', `The POP3 server at ${where} refused ${command} ("${said}").`, { details });
+  return new JournalwireError('server-permanent', `The POP3 server at ${where} refused ${command} ("${said}").`, {
+    details,
+  });
 }
 
 export function protocolError(endpoint: Endpoint, reason: string): JournalwireError {
-  return new JournalwireError('protocol', `The POP3 server at ${describeEndpoint(endpoint)} broke the protocol: ${reason}.`, {
-    details: { host: endpoint.host, port: endpoint.port },
-  });
+  return new JournalwireError(
+    'protocol',
+    `The POP3 server at ${describeEndpoint(endpoint)} broke the protocol: ${reason}.`,
+    {
+      details: { host: endpoint.host, port: endpoint.port },
+    },
+  );
 }
 
 export function connectionClosedError(endpoint: Endpoint, waitingFor: string, cause?: unknown): JournalwireError {
@@ -109,13 +115,21 @@ export function tcpConnectError(endpoint: Endpoint, cause: unknown): Journalwire
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
     case 'EADDRNOTAVAIL':
-      return new JournalwireError('connection-refused', `${where} is unreachable (${code}). Check the host and the network route.`, {
+      return new JournalwireError(
+        'connection-refused',
+        `${where} is unreachable (${code}). Check the host and the network route.`,
+        {
+          cause,
+          details,
+          retryable: true,
+        },
+      );
+    case 'ETIMEDOUT':
+      return new JournalwireError('timeout', `Connecting to ${where} timed out (${code}).`, {
         cause,
         details,
         retryable: true,
       });
-    case 'ETIMEDOUT':
-      return new JournalwireError('timeout', `Connecting to ${where} timed out (${code}).`, { cause, details, retryable: true });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
@@ -127,6 +141,7 @@ export function tcpConnectError(endpoint: Endpoint, cause: unknown): Journalwire
 }
 
 export function errnoCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return undefined;
 }

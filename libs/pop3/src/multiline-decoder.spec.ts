@@ -10,7 +10,11 @@ function decodeChunks(chunks: Buffer[]): { body: Buffer; rest: Buffer; ended: bo
   for (const [index, chunk] of chunks.entries()) {
     const end = decoder.decode(chunk);
     if (end !== -1) {
-      return { body: Buffer.concat(pieces), rest: Buffer.concat([chunk.subarray(end), ...chunks.slice(index + 1)]), ended: true };
+      return {
+        body: Buffer.concat(pieces),
+        rest: Buffer.concat([chunk.subarray(end), ...chunks.slice(index + 1)]),
+        ended: true,
+      };
     }
   }
   return { body: Buffer.concat(pieces), rest: Buffer.alloc(0), ended: false };
@@ -54,7 +58,11 @@ describe('MultilineDecoder', () => {
   });
 
   it('passes 8-bit bytes through untouched', () => {
-    const message = Buffer.concat([latin1('Subject: caf\xe9\r\n\r\n'), Buffer.from(Array.from({ length: 256 }, (_, i) => i).filter((b) => b !== 13 && b !== 10)), latin1('\r\n')]);
+    const message = Buffer.concat([
+      latin1('Subject: caf\xe9\r\n\r\n'),
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i).filter((b) => b !== 13 && b !== 10)),
+      latin1('\r\n'),
+    ]);
     expect(decodeChunks([dotStuff(message)]).body).toEqual(message);
   });
 
@@ -86,7 +94,9 @@ describe('MultilineDecoder', () => {
   });
 
   it('finds line-leading dots after many other dots (the "\\n." search), at every split offset', () => {
-    const message = latin1('1.2.3.4.5.6.7\n.bare\r\na.b.c.d.e.f.g.h\r\n.x\n.y\r\n1.2.3.4.5.6\r\n..\r\n.\r\nwww.example.com...\r\n.z\r\n');
+    const message = latin1(
+      '1.2.3.4.5.6.7\n.bare\r\na.b.c.d.e.f.g.h\r\n.x\n.y\r\n1.2.3.4.5.6\r\n..\r\n.\r\nwww.example.com...\r\n.z\r\n',
+    );
     const dense = Buffer.concat([dotStuff(message), NEXT_RESPONSE]);
     for (let offset = 0; offset <= dense.length; offset += 1) {
       const { body, rest } = decodeChunks(splitAt(dense, [offset]));
@@ -115,17 +125,32 @@ describe('MultilineDecoder', () => {
   it('property: any CRLF-line message, dot-stuffed and chunked anywhere, decodes back exactly', () => {
     const lineBytes = fc.oneof(
       { weight: 3, arbitrary: fc.uint8Array({ maxLength: 40 }) },
-      { weight: 1, arbitrary: fc.constantFrom(...['.', '..', '.\r', '.x', '\r', '\n', '.\n', ''].map((s) => new Uint8Array(latin1(s)))) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          ...['.', '..', '.\r', '.x', '\r', '\n', '.\n', ''].map((s) => new Uint8Array(latin1(s))),
+        ),
+      },
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 10 }).map((bytes) => new Uint8Array([0x2e, ...bytes])) },
     );
     const message = fc
       .array(lineBytes, { maxLength: 30 })
       // A line's bytes never contain CRLF: that would make it two lines.
-      .map((lines) => Buffer.from(lines.map((line) => Buffer.from(line).toString('latin1').replaceAll('\r\n', '\r_') + '\r\n').join(''), 'latin1'));
+      .map((lines) =>
+        Buffer.from(
+          lines.map((line) => Buffer.from(line).toString('latin1').replaceAll('\r\n', '\r_') + '\r\n').join(''),
+          'latin1',
+        ),
+      );
     fc.assert(
       fc.property(message, fc.array(fc.nat(), { maxLength: 8 }), (body, cuts) => {
         const data = Buffer.concat([dotStuff(body), NEXT_RESPONSE]);
-        const result = decodeChunks(splitAt(data, cuts.map((cut) => cut % (data.length + 1))));
+        const result = decodeChunks(
+          splitAt(
+            data,
+            cuts.map((cut) => cut % (data.length + 1)),
+          ),
+        );
         expect(result.ended).toBe(true);
         expect(result.body).toEqual(body);
         expect(result.rest).toEqual(NEXT_RESPONSE);

@@ -36,7 +36,15 @@ async function serve(script: MailboxScript = {}): Promise<ScriptedServer> {
 }
 
 function optionsFor(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Pop3ConnectOptions {
-  return { host: target.host, port: target.port, transport: 'plain', tlsMode: 'strict', username: 'journal', password: PASSWORD, ...overrides };
+  return {
+    host: target.host,
+    port: target.port,
+    transport: 'plain',
+    tlsMode: 'strict',
+    username: 'journal',
+    password: PASSWORD,
+    ...overrides,
+  };
 }
 
 async function connect(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Promise<Pop3Client> {
@@ -71,7 +79,19 @@ describe('Pop3Client against a scripted server', () => {
     await client.noop();
     await client.quit();
     expect(target.receivedLines()).toEqual([
-      'CAPA', 'USER journal', `PASS ${PASSWORD}`, 'CAPA', 'STAT', 'LIST', 'UIDL', 'RETR 1', 'RETR 2', 'RETR 3', 'TOP 1 0', 'NOOP', 'QUIT',
+      'CAPA',
+      'USER journal',
+      `PASS ${PASSWORD}`,
+      'CAPA',
+      'STAT',
+      'LIST',
+      'UIDL',
+      'RETR 1',
+      'RETR 2',
+      'RETR 3',
+      'TOP 1 0',
+      'NOOP',
+      'QUIT',
     ]);
   });
 
@@ -88,14 +108,21 @@ describe('Pop3Client against a scripted server', () => {
     });
     const client = await connect(target);
     for (let offset = 0; offset <= wire.length; offset += 1) {
-      expect({ offset, data: (await client.retr(offset + 1)).toString('latin1') }).toEqual({ offset, data: message.toString('latin1') });
+      expect({ offset, data: (await client.retr(offset + 1)).toString('latin1') }).toEqual({
+        offset,
+        data: message.toString('latin1'),
+      });
     }
     expect(await client.stat()).toMatchObject({ count: 3 });
   });
 
   it('stays byte-exact when the announced octet count is wrong or missing', async () => {
     const long = Buffer.from(`Subject: long\r\n\r\n${'.x\r\n'.repeat(5000)}`);
-    const statusFor: Record<string, string> = { '1': '+OK 5 octets', '2': '+OK 99999999 octets', '3': '+OK message follows' };
+    const statusFor: Record<string, string> = {
+      '1': '+OK 5 octets',
+      '2': '+OK 99999999 octets',
+      '3': '+OK message follows',
+    };
     const target = await serve({
       messages: [long, long, long],
       override: async (verb, args, connection) => {
@@ -138,7 +165,10 @@ describe('Pop3Client against a scripted server', () => {
   });
 
   it('maps a plain -ERR to PASS to authentication', async () => {
-    const target = await serve({ password: 'other', override: (verb, _args, connection) => verb === 'PASS' && connection.write('-ERR nope\r\n').then(() => true) });
+    const target = await serve({
+      password: 'other',
+      override: (verb, _args, connection) => verb === 'PASS' && connection.write('-ERR nope\r\n').then(() => true),
+    });
     const error = await expectFailure(connect(target), 'authentication');
     expect(error.message).toMatch(/rejected the login \(PASS: "nope"\)/);
   });
@@ -220,7 +250,9 @@ describe('Pop3Client against a scripted server', () => {
   });
 
   it('pipelines retrieveMany up to the window when PIPELINING is advertised, yielding in order', async () => {
-    const messages = Array.from({ length: 40 }, (_, index) => latin1(`Subject: ${index + 1}\r\n\r\n.body ${index + 1}\r\n`));
+    const messages = Array.from({ length: 40 }, (_, index) =>
+      latin1(`Subject: ${index + 1}\r\n\r\n.body ${index + 1}\r\n`),
+    );
     let queuedAtFirstRetr = -1;
     const target = await serve({
       messages,
@@ -234,7 +266,10 @@ describe('Pop3Client against a scripted server', () => {
     });
     const client = await connect(target);
     const received: number[] = [];
-    for await (const { msg, data } of client.retrieveMany(messages.map((_, index) => index + 1), { window: 8 })) {
+    for await (const { msg, data } of client.retrieveMany(
+      messages.map((_, index) => index + 1),
+      { window: 8 },
+    )) {
       expect(data).toEqual(messages[msg - 1]);
       received.push(msg);
     }
@@ -341,11 +376,21 @@ describe('Pop3Client against a scripted server', () => {
     await new Promise((resolve) => probe.once('listening', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
-    await expectFailure(Pop3Client.connect({ ...optionsFor({ host: '127.0.0.1', port } as ScriptedServer) }), 'connection-refused');
+    await expectFailure(
+      Pop3Client.connect({ ...optionsFor({ host: '127.0.0.1', port } as ScriptedServer) }),
+      'connection-refused',
+    );
   });
 
   it('reports name-resolution for an unknown host', async () => {
-    const options: Pop3ConnectOptions = { host: 'no-such-host.invalid', port: 110, transport: 'plain', tlsMode: 'strict', username: 'u', password: PASSWORD };
+    const options: Pop3ConnectOptions = {
+      host: 'no-such-host.invalid',
+      port: 110,
+      transport: 'plain',
+      tlsMode: 'strict',
+      username: 'u',
+      password: PASSWORD,
+    };
     await expectFailure(Pop3Client.connect({ ...options, timeouts: { connectMs: 5_000 } }), 'name-resolution');
   });
 });

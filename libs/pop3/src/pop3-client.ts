@@ -174,7 +174,8 @@ export class Pop3Client {
   }
 
   async top(msg: number, lines: number): Promise<Buffer> {
-    if (!Number.isInteger(lines) || lines < 0) throw new JournalwireError('validation', `TOP needs a line count >= 0, got ${lines}`);
+    if (!Number.isInteger(lines) || lines < 0)
+      throw new JournalwireError('validation', `TOP needs a line count >= 0, got ${lines}`);
     const { body } = await this.command(`TOP ${messageNumber(msg)} ${lines}`, true);
     return body ?? Buffer.alloc(0);
   }
@@ -231,12 +232,16 @@ export class Pop3Client {
 
   private assertNoStream(): void {
     if (this.streamInProgress) {
-      throw new JournalwireError('conflict', 'A streamed RETR is still being read: finish or destroy that stream before the next command.');
+      throw new JournalwireError(
+        'conflict',
+        'A streamed RETR is still being read: finish or destroy that stream before the next command.',
+      );
     }
   }
 }
 
 function messageNumber(msg: number): number {
-  if (!Number.isInteger(msg) || msg < 1) throw new JournalwireError('validation', `A POP3 message number is an integer >= 1, got ${msg}`);
+  if (!Number.isInteger(msg) || msg < 1)
+    throw new JournalwireError('validation', `A POP3 message number is an integer >= 1, got ${msg}`);
   return msg;
 }

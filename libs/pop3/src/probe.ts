@@ -26,7 +26,11 @@ export async function probeMailbox(options: Pop3ConnectOptions): Promise<ProbeRe
   try {
     client = await Pop3Client.connectWithSteps(options, timed);
     const connected = client;
-    const mailbox = await timed('stat', () => connected.stat(), (stat) => ({ detail: `${stat.count} messages, ${stat.size} bytes` }));
+    const mailbox = await timed(
+      'stat',
+      () => connected.stat(),
+      (stat) => ({ detail: `${stat.count} messages, ${stat.size} bytes` }),
+    );
     await client.quit().catch(() => connected.destroy());
     return { ok: true, steps, mailbox };
   } catch (error) {

@@ -23,11 +23,19 @@ function recorder(multiline: boolean, log: Recorded[]): ResponseHandler {
   };
 }
 
-function setup(kinds: boolean[]): { reader: ResponseReader; log: Recorded[]; violations: string[]; completed: () => number } {
+function setup(kinds: boolean[]): {
+  reader: ResponseReader;
+  log: Recorded[];
+  violations: string[];
+  completed: () => number;
+} {
   const log: Recorded[] = [];
   const violations: string[] = [];
   let completed = 0;
-  const reader = new ResponseReader({ responseComplete: () => (completed += 1), protocolViolation: (reason) => violations.push(reason) });
+  const reader = new ResponseReader({
+    responseComplete: () => (completed += 1),
+    protocolViolation: (reason) => violations.push(reason),
+  });
   for (const multiline of kinds) reader.expect(recorder(multiline, log));
   return { reader, log, violations, completed: () => completed };
 }
@@ -36,7 +44,11 @@ describe('parseStatusLine', () => {
   it('parses +OK, -ERR, response codes and continuations', () => {
     expect(parseStatusLine('+OK 2 320')).toEqual({ kind: 'ok', text: '2 320', responseCode: null, line: '+OK 2 320' });
     expect(parseStatusLine('+OK')).toMatchObject({ kind: 'ok', text: '' });
-    expect(parseStatusLine('-ERR [IN-USE] locked')).toMatchObject({ kind: 'err', text: 'locked', responseCode: 'IN-USE' });
+    expect(parseStatusLine('-ERR [IN-USE] locked')).toMatchObject({
+      kind: 'err',
+      text: 'locked',
+      responseCode: 'IN-USE',
+    });
     expect(parseStatusLine('-ERR [sys/temp] later')).toMatchObject({ kind: 'err', responseCode: 'SYS/TEMP' });
     expect(parseStatusLine('-ERR')).toMatchObject({ kind: 'err', text: '', responseCode: null });
     expect(parseStatusLine('+ ')).toMatchObject({ kind: 'continuation' });
@@ -58,7 +70,13 @@ describe('ResponseReader', () => {
   const kinds = [false, true, true, true, false];
 
   function check(log: Recorded[]): void {
-    expect(log.map((entry) => entry.status?.line)).toEqual(['+OK hi', '+OK', '-ERR no such message', '+OK 9 octets', '+OK 2 42']);
+    expect(log.map((entry) => entry.status?.line)).toEqual([
+      '+OK hi',
+      '+OK',
+      '-ERR no such message',
+      '+OK 9 octets',
+      '+OK 2 42',
+    ]);
     expect(log[1]?.body?.toString('latin1')).toBe('TOP\r\nPIPELINING\r\n');
     expect(log[2]?.body).toBeNull();
     expect(log[3]?.body?.toString('latin1')).toBe('.a\r\n\xe9\r\n\r\n');

@@ -35,7 +35,9 @@ export class ResponseReader {
   private inBody = false;
   private stopped = false;
   private bodyHandler: ResponseHandler | null = null;
-  private readonly decoder = new MultilineDecoder((source, start, end) => this.bodyHandler?.onBodyRange(source, start, end));
+  private readonly decoder = new MultilineDecoder((source, start, end) =>
+    this.bodyHandler?.onBodyRange(source, start, end),
+  );
 
   constructor(private readonly events: ResponseReaderEvents) {}
 

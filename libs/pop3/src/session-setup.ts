@@ -32,7 +32,10 @@ const MAX_AUTH_LINE = 255;
  * Connects and logs in: resolve, TCP, TLS (pop3s), greeting, CAPA, STLS (stls), authentication.
  * On an encrypted transport no credential is sent before TLS is established and verified.
  */
-export async function establishSession(options: Pop3ConnectOptions, step: StepRunner = runUnobserved): Promise<EstablishedSession> {
+export async function establishSession(
+  options: Pop3ConnectOptions,
+  step: StepRunner = runUnobserved,
+): Promise<EstablishedSession> {
   validateConnectOptions(options);
   const endpoint: Endpoint = { host: options.host, port: options.port };
   const timeouts = resolveTimeouts(options);
@@ -43,10 +46,18 @@ export async function establishSession(options: Pop3ConnectOptions, step: StepRu
     ...(options.servername !== undefined ? { servername: options.servername } : {}),
   };
 
-  const address = await step('name-resolution', () => resolveHost(options.host, timeouts.connectMs), (resolved) => ({ detail: resolved.address }));
-  let socket: Socket = await step('tcp', () => openTcp(address, endpoint, timeouts.connectMs), () => ({
-    detail: `connected to ${describeEndpoint({ host: address.address, port: options.port })}`,
-  }));
+  const address = await step(
+    'name-resolution',
+    () => resolveHost(options.host, timeouts.connectMs),
+    (resolved) => ({ detail: resolved.address }),
+  );
+  let socket: Socket = await step(
+    'tcp',
+    () => openTcp(address, endpoint, timeouts.connectMs),
+    () => ({
+      detail: `connected to ${describeEndpoint({ host: address.address, port: options.port })}`,
+    }),
+  );
 
   let tls: TlsPeerInfo | null = null;
   if (options.transport === 'pop3s') {
@@ -62,9 +73,13 @@ export async function establishSession(options: Pop3ConnectOptions, step: StepRu
       const { status } = await channel.send({ line: null, multiline: false, timeoutMs: timeouts.greetingMs });
       if (status.kind !== 'ok') throw errorForResponse('greeting', status, endpoint);
     });
-    let capabilities = await step('capabilities', () => readCapabilities(channel, timeouts.commandMs), (found) => ({
-      detail: [...found.names].join(' ') || 'CAPA not supported',
-    }));
+    let capabilities = await step(
+      'capabilities',
+      () => readCapabilities(channel, timeouts.commandMs),
+      (found) => ({
+        detail: [...found.names].join(' ') || 'CAPA not supported',
+      }),
+    );
 
     if (options.transport === 'stls') {
       const secured = await step(
@@ -96,7 +111,9 @@ export async function establishSession(options: Pop3ConnectOptions, step: StepRu
 
 function describeTls(secured: SecuredSocket): Pick<ProbeStep, 'detail' | 'tls'> {
   const { peer } = secured;
-  const verdict = peer.authorized ? 'certificate verified' : `certificate NOT verified (${peer.authorizationError}), accepted in relaxed mode`;
+  const verdict = peer.authorized
+    ? 'certificate verified'
+    : `certificate NOT verified (${peer.authorizationError}), accepted in relaxed mode`;
   return { detail: `${peer.protocol ?? 'TLS'}, ${verdict}; subject ${peer.subject}; issuer ${peer.issuer}`, tls: peer };
 }
 
@@ -124,9 +141,13 @@ async function upgradeWithStls(
   }
   const { status } = await channel.send({ line: 'STLS', multiline: false, timeoutMs: timeouts.commandMs });
   if (status.kind !== 'ok') {
-    throw new JournalwireError('tls-required', `The POP3 server at ${where} refused STLS ("${status.line}"); no credentials were sent.`, {
-      details: { host: endpoint.host, port: endpoint.port, response: status.line },
-    });
+    throw new JournalwireError(
+      'tls-required',
+      `The POP3 server at ${where} refused STLS ("${status.line}"); no credentials were sent.`,
+      {
+        details: { host: endpoint.host, port: endpoint.port, response: status.line },
+      },
+    );
   }
   // detach() throws if the server sent anything after its +OK (a plaintext injection attempt).
   const plain = channel.detach();
@@ -149,27 +170,54 @@ async function authenticate(
   }
   const user = await channel.send({ line: `USER ${options.username}`, label: 'USER', multiline: false, timeoutMs });
   if (user.status.kind !== 'ok') throw errorForResponse('USER', user.status, endpoint);
-  const pass = await channel.send({ line: `PASS ${options.password}`, traceLine: 'PASS [redacted]', label: 'PASS', multiline: false, timeoutMs });
+  const pass = await channel.send({
+    line: `PASS ${options.password}`,
+    traceLine: 'PASS [redacted]',
+    label: 'PASS',
+    multiline: false,
+    timeoutMs,
+  });
   if (pass.status.kind !== 'ok') throw errorForResponse('PASS', pass.status, endpoint);
 }
 
 /** RFC 5034 AUTH PLAIN, with the initial response on the command line when it fits. */
-async function authenticatePlain(channel: CommandChannel, options: Pop3ConnectOptions, endpoint: Endpoint, timeoutMs: number): Promise<void> {
+async function authenticatePlain(
+  channel: CommandChannel,
+  options: Pop3ConnectOptions,
+  endpoint: Endpoint,
+  timeoutMs: number,
+): Promise<void> {
   const credentials = Buffer.from(`\0${options.username}\0${options.password}`, 'utf8').toString('base64');
   const inline = `AUTH PLAIN ${credentials}`;
   const first =
     inline.length <= MAX_AUTH_LINE
-      ? await channel.send({ line: inline, traceLine: 'AUTH PLAIN [redacted]', label: 'AUTH', multiline: false, timeoutMs })
+      ? await channel.send({
+          line: inline,
+          traceLine: 'AUTH PLAIN [redacted]',
+          label: 'AUTH',
+          multiline: false,
+          timeoutMs,
+        })
       : await channel.send({ line: 'AUTH PLAIN', label: 'AUTH', multiline: false, timeoutMs });
   let status = first.status;
   if (status.kind === 'continuation') {
-    ({ status } = await channel.send({ line: credentials, traceLine: '[redacted]', label: 'AUTH', multiline: false, timeoutMs }));
+    ({ status } = await channel.send({
+      line: credentials,
+      traceLine: '[redacted]',
+      label: 'AUTH',
+      multiline: false,
+      timeoutMs,
+    }));
   }
   if (status.kind === 'continuation') {
     channel.destroy();
-    throw new JournalwireError('authentication', `The POP3 server at ${describeEndpoint(endpoint)} sent an unexpected AUTH PLAIN challenge.`, {
-      details: { host: endpoint.host, port: endpoint.port },
-    });
+    throw new JournalwireError(
+      'authentication',
+      `The POP3 server at ${describeEndpoint(endpoint)} sent an unexpected AUTH PLAIN challenge.`,
+      {
+        details: { host: endpoint.host, port: endpoint.port },
+      },
+    );
   }
   if (status.kind !== 'ok') throw errorForResponse('AUTH', status, endpoint);
 }

@@ -69,8 +69,10 @@ export function verifyPeer(socket: TLSSocket, settings: TlsSettings, endpoint: E
   const certificate = socket.getPeerCertificate();
   const chainError = socket.authorized ? null : String(socket.authorizationError ?? 'UNKNOWN_VERIFICATION_ERROR');
   const name = expectedServerName(settings);
-  const hostnameError = chainError === null && hasCertificate(certificate) ? checkServerIdentity(name, certificate) : undefined;
-  const authorizationError = chainError ?? (hostnameError ? (errnoCode(hostnameError) ?? 'ERR_TLS_CERT_ALTNAME_INVALID') : null);
+  const hostnameError =
+    chainError === null && hasCertificate(certificate) ? checkServerIdentity(name, certificate) : undefined;
+  const authorizationError =
+    chainError ?? (hostnameError ? (errnoCode(hostnameError) ?? 'ERR_TLS_CERT_ALTNAME_INVALID') : null);
   const peer: TlsPeerInfo = {
     protocol: socket.getProtocol(),
     subject: formatDistinguishedName(certificate.subject),
@@ -100,7 +102,12 @@ export function verifyPeer(socket: TLSSocket, settings: TlsSettings, endpoint: E
   };
 }
 
-function untrustedCertificateError(where: string, chainError: string, peer: TlsPeerInfo, details: Record<string, unknown>): JournalwireError {
+function untrustedCertificateError(
+  where: string,
+  chainError: string,
+  peer: TlsPeerInfo,
+  details: Record<string, unknown>,
+): JournalwireError {
   const certificate = `subject ${peer.subject}, issuer ${peer.issuer}, SHA-256 fingerprint ${peer.fingerprint256}`;
   let reason: string;
   switch (chainError) {
@@ -124,9 +131,13 @@ function untrustedCertificateError(where: string, chainError: string, peer: TlsP
     default:
       reason = `could not be verified. Add the issuing CA certificate (PEM) to the CA bundle, or use relaxed TLS mode if you accept it`;
   }
-  return new JournalwireError('tls-untrusted', `The TLS certificate of ${where} is not trusted (${chainError}): it ${reason}. Certificate: ${certificate}.`, {
-    details,
-  });
+  return new JournalwireError(
+    'tls-untrusted',
+    `The TLS certificate of ${where} is not trusted (${chainError}): it ${reason}. Certificate: ${certificate}.`,
+    {
+      details,
+    },
+  );
 }
 
 /** Maps a failure during the TLS handshake itself (no certificate to judge yet). */
@@ -138,11 +149,15 @@ export function tlsHandshakeError(endpoint: Endpoint, cause: unknown): Journalwi
     : /version|protocol/i.test(message)
       ? ' The server may only support TLS versions older than 1.2, which are refused.'
       : '';
-  return new JournalwireError('tls-failed', `The TLS handshake with ${describeEndpoint(endpoint)} failed: ${message}.${hint}`, {
-    cause,
-    details: { host: endpoint.host, port: endpoint.port, errno: code },
-    retryable: code === 'ECONNRESET',
-  });
+  return new JournalwireError(
+    'tls-failed',
+    `The TLS handshake with ${describeEndpoint(endpoint)} failed: ${message}.${hint}`,
+    {
+      cause,
+      details: { host: endpoint.host, port: endpoint.port, errno: code },
+      retryable: code === 'ECONNRESET',
+    },
+  );
 }
 
 function hasCertificate(certificate: PeerCertificate): boolean {

@@ -54,7 +54,12 @@ export interface SecuredSocket {
  * Runs the TLS handshake over a connected socket (implicit TLS or after STLS) and verifies the
  * peer. The socket is destroyed when the handshake fails or strict mode refuses the certificate.
  */
-export function startTls(socket: Socket, settings: TlsSettings, endpoint: Endpoint, timeoutMs: number): Promise<SecuredSocket> {
+export function startTls(
+  socket: Socket,
+  settings: TlsSettings,
+  endpoint: Endpoint,
+  timeoutMs: number,
+): Promise<SecuredSocket> {
   return new Promise((resolve, reject) => {
     // Failures surface on the TLS socket; the wrapped TCP socket must not throw an unhandled 'error'.
     socket.on('error', () => undefined);

@@ -72,14 +72,7 @@ export interface RetrieveManyOptions {
 }
 
 export type ProbeStepName =
-  | 'name-resolution'
-  | 'tcp'
-  | 'tls'
-  | 'greeting'
-  | 'capabilities'
-  | 'stls'
-  | 'authentication'
-  | 'stat';
+  'name-resolution' | 'tcp' | 'tls' | 'greeting' | 'capabilities' | 'stls' | 'authentication' | 'stat';
 
 export interface ProbeStep {
   step: ProbeStepName;

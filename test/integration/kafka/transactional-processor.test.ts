@@ -17,10 +17,20 @@ describe('TransactionalProcessor', () => {
   });
 
   it('maps every input to exactly one output, dead-letters poison, retries transient failures', async () => {
-    await kafka.ensureTopics([SCRATCH_TOPICS.processorIn, SCRATCH_TOPICS.processorOut].map((name) => ({ name: name, partitions: 2, config: {} })));
+    await kafka.ensureTopics(
+      [SCRATCH_TOPICS.processorIn, SCRATCH_TOPICS.processorOut].map((name) => ({
+        name: name,
+        partitions: 2,
+        config: {},
+      })),
+    );
     const run = randomUUID();
     const producer = await kafka.createProducer();
-    const inputs = Array.from({ length: 30 }, (_, i) => ({ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from(`${run}:${i}`) }));
+    const inputs = Array.from({ length: 30 }, (_, i) => ({
+      topic: SCRATCH_TOPICS.processorIn,
+      key: run,
+      value: Buffer.from(`${run}:${i}`),
+    }));
     let transientFailures = 0;
     const processor = new TransactionalProcessor(kafka, logger, {
       groupId: `processor-test-${run}`,
@@ -32,10 +42,13 @@ describe('TransactionalProcessor', () => {
         if (record.key?.toString() !== run) return [];
         const text = record.value!.toString();
         if (text.endsWith(':13')) throw new Error('poison');
-        if (text.endsWith(':20') && transientFailures++ < 2) throw new JournalwireError('internal', 'database away', { retryable: true });
+        if (text.endsWith(':20') && transientFailures++ < 2)
+          throw new JournalwireError('internal', 'database away', { retryable: true });
         return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${text}`) }];
       }),
-      onError: (record) => [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`dead:${record.value!.toString()}`) }],
+      onError: (record) => [
+        { topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`dead:${record.value!.toString()}`) },
+      ],
     });
     processors.push(processor);
     processor.start();
@@ -46,9 +59,14 @@ describe('TransactionalProcessor', () => {
     let outputs: string[] = [];
     while (Date.now() < deadline) {
       outputs = [];
-      await readTopicsToEnd(kafka, [SCRATCH_TOPICS.processorOut], (record) => {
-        if (record.key?.toString() === run) outputs.push(record.value!.toString());
-      }, { idleMs: 1000 });
+      await readTopicsToEnd(
+        kafka,
+        [SCRATCH_TOPICS.processorOut],
+        (record) => {
+          if (record.key?.toString() === run) outputs.push(record.value!.toString());
+        },
+        { idleMs: 1000 },
+      );
       if (outputs.length >= 30) break;
       await new Promise((r) => setTimeout(r, 1000));
     }

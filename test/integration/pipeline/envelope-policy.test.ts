@@ -9,7 +9,18 @@ import { FileSystemBlobStore } from '#blob-store';
 import { formatRawHeaders, RAW_CONTENT_TYPES, TOPICS } from '#contracts';
 import { buildClassifiedRecord, DirectoryIndex } from '#journal';
 import { createDataSource } from '#persistence';
-import { deleteConnectors, generateJournalReport, insertConnector, Pipeline, seededRandom, startService, TEST_RUN_ID, testEnv, withRunMessageIds, type RunningService } from '#test-support';
+import {
+  deleteConnectors,
+  generateJournalReport,
+  insertConnector,
+  Pipeline,
+  seededRandom,
+  startService,
+  TEST_RUN_ID,
+  testEnv,
+  withRunMessageIds,
+  type RunningService,
+} from '#test-support';
 
 const run = promisify(execFile);
 const SAMPLES = 'test/fixtures/journal';
@@ -43,14 +54,22 @@ describe('envelope and policy services', () => {
     await dataSource?.destroy();
   });
 
-  async function connector(flags: { journalNonInternal?: boolean; journalUnknownInternal?: boolean; removeJournalHeaders?: boolean }): Promise<string> {
+  async function connector(flags: {
+    journalNonInternal?: boolean;
+    journalUnknownInternal?: boolean;
+    removeJournalHeaders?: boolean;
+  }): Promise<string> {
     const saved = await insertConnector(dataSource, { mailboxName: `it-${randomUUID()}`, password: 'x', ...flags });
     connectors.push(saved.id);
     return saved.id;
   }
 
   /** Publishes raw records as the poller does: inline, or (`claimCheck`) through the blob store. */
-  async function publish(connectorId: string, messages: Buffer[], options: { claimCheck?: boolean } = {}): Promise<void> {
+  async function publish(
+    connectorId: string,
+    messages: Buffer[],
+    options: { claimCheck?: boolean } = {},
+  ): Promise<void> {
     const producer = await pipeline.kafka.createProducer();
     const blobStore = new FileSystemBlobStore(pipeline.blobDir);
     const records = [];
@@ -60,7 +79,14 @@ describe('envelope and policy services', () => {
         topic: TOPICS.raw,
         key: connectorId,
         value: options.claimCheck ? Buffer.from(JSON.stringify(await blobStore.put(bytes))) : bytes,
-        headers: formatRawHeaders({ connectorId, uidl: `uidl-${i}`, sha256: sha(bytes), size: bytes.length, extractedAt: new Date().toISOString(), contentType }),
+        headers: formatRawHeaders({
+          connectorId,
+          uidl: `uidl-${i}`,
+          sha256: sha(bytes),
+          size: bytes.length,
+          extractedAt: new Date().toISOString(),
+          contentType,
+        }),
       });
     }
     await producer.send(records);
@@ -80,8 +106,20 @@ describe('envelope and policy services', () => {
 
   it('applies every combination of the journaling filters', async () => {
     // 02: internal; 01 rewritten to unknown contoso.com recipients (unknown-internal) and to fabrikam.com ones (external).
-    const external = Buffer.from(sample('01-exch2007-rtm-basic-fields.eml').toString('latin1').replaceAll('alice@contoso.com', 'x@fabrikam.com').replaceAll('bob@contoso.com', 'y@fabrikam.com'), 'latin1');
-    const unknownInternal = Buffer.from(sample('01-exch2007-rtm-basic-fields.eml').toString('latin1').replaceAll('alice@contoso.com', 'ann@contoso.com').replaceAll('bob@contoso.com', 'ben@contoso.com'), 'latin1');
+    const external = Buffer.from(
+      sample('01-exch2007-rtm-basic-fields.eml')
+        .toString('latin1')
+        .replaceAll('alice@contoso.com', 'x@fabrikam.com')
+        .replaceAll('bob@contoso.com', 'y@fabrikam.com'),
+      'latin1',
+    );
+    const unknownInternal = Buffer.from(
+      sample('01-exch2007-rtm-basic-fields.eml')
+        .toString('latin1')
+        .replaceAll('alice@contoso.com', 'ann@contoso.com')
+        .replaceAll('bob@contoso.com', 'ben@contoso.com'),
+      'latin1',
+    );
     const base = [sample('02-exch2010-extended-fields-on-behalf-of.eml'), unknownInternal, external];
     const expectations: Array<[boolean, boolean, string[]]> = [
       [false, false, ['archive', 'unknown-internal-not-journaled', 'external-not-journaled']],
@@ -98,13 +136,19 @@ describe('envelope and policy services', () => {
       const bySha = new Map<string, string>();
       for (const r of outcomes.archived) bySha.set(r.sha256Before, r.event);
       for (const r of outcomes.rejected) bySha.set(r.sha256, r.reason);
-      expect(messages.map((m) => bySha.get(sha(m))), `non-internal=${journalNonInternal} unknown-internal=${journalUnknownInternal}`).toEqual(expected);
+      expect(
+        messages.map((m) => bySha.get(sha(m))),
+        `non-internal=${journalNonInternal} unknown-internal=${journalUnknownInternal}`,
+      ).toEqual(expected);
     }
   });
 
   it('removes exactly the journal BCC header lines when asked, and records both hashes', async () => {
     const original = sample('04-bcc-and-bcc-group-with-org-headers.eml');
-    const expected = Buffer.from(original.toString('latin1').replace(/^X-MS-Exchange-Organization-BCC:.*\r\n(?:[ \t].*\r\n)*/im, ''), 'latin1');
+    const expected = Buffer.from(
+      original.toString('latin1').replace(/^X-MS-Exchange-Organization-BCC:.*\r\n(?:[ \t].*\r\n)*/im, ''),
+      'latin1',
+    );
     expect(expected.length).toBeLessThan(original.length);
     const id = await connector({ removeJournalHeaders: true, journalNonInternal: true, journalUnknownInternal: true });
     await publish(id, [original]);
@@ -117,8 +161,14 @@ describe('envelope and policy services', () => {
 
   it('removes journal headers from a claim-checked message by streaming it into a new blob', async () => {
     // Message-IDs of their own: the inline test above archived this sample already.
-    const original = withRunMessageIds(readFileSync(join(SAMPLES, '04-bcc-and-bcc-group-with-org-headers.eml')), `${TEST_RUN_ID}cc`);
-    const expected = Buffer.from(original.toString('latin1').replace(/^X-MS-Exchange-Organization-BCC:.*\r\n(?:[ \t].*\r\n)*/im, ''), 'latin1');
+    const original = withRunMessageIds(
+      readFileSync(join(SAMPLES, '04-bcc-and-bcc-group-with-org-headers.eml')),
+      `${TEST_RUN_ID}cc`,
+    );
+    const expected = Buffer.from(
+      original.toString('latin1').replace(/^X-MS-Exchange-Organization-BCC:.*\r\n(?:[ \t].*\r\n)*/im, ''),
+      'latin1',
+    );
     const id = await connector({ removeJournalHeaders: true, journalNonInternal: true, journalUnknownInternal: true });
     await publish(id, [original], { claimCheck: true });
     const { archived } = await settle(id, 1);
@@ -132,7 +182,10 @@ describe('envelope and policy services', () => {
 
   it('dead-letters a claim-checked message whose blob is gone, and goes on', async () => {
     const id = await connector({ removeJournalHeaders: true, journalNonInternal: true, journalUnknownInternal: true });
-    const gone = Buffer.from(sample('02-exch2010-extended-fields-on-behalf-of.eml').toString('latin1').replace('Subject:', 'Subject: gone'), 'latin1');
+    const gone = Buffer.from(
+      sample('02-exch2010-extended-fields-on-behalf-of.eml').toString('latin1').replace('Subject:', 'Subject: gone'),
+      'latin1',
+    );
     const kept = sample('01-exch2007-rtm-basic-fields.eml');
     await publish(id, [gone], { claimCheck: true });
     const key = `${sha(gone).slice(0, 2)}/${sha(gone)}`;
@@ -146,8 +199,16 @@ describe('envelope and policy services', () => {
 
   it('archives a report whose Message-ID holds a NUL, and goes on', async () => {
     const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
-    const nul = Buffer.from(sample('02-exch2010-extended-fields-on-behalf-of.eml').toString('latin1').replace(/^(message-id:\s*<)/gim, '$1nul\u0000'), 'latin1');
-    const after = withRunMessageIds(readFileSync(join(SAMPLES, '01-exch2007-rtm-basic-fields.eml')), `${TEST_RUN_ID}nul`);
+    const nul = Buffer.from(
+      sample('02-exch2010-extended-fields-on-behalf-of.eml')
+        .toString('latin1')
+        .replace(/^(message-id:\s*<)/gim, '$1nul\u0000'),
+      'latin1',
+    );
+    const after = withRunMessageIds(
+      readFileSync(join(SAMPLES, '01-exch2007-rtm-basic-fields.eml')),
+      `${TEST_RUN_ID}nul`,
+    );
     await publish(id, [nul, after]);
     const { archived, dead } = await settle(id, 2);
     expect(dead).toEqual([]);
@@ -174,8 +235,14 @@ describe('envelope and policy services', () => {
       });
       return { topic: TOPICS.classified, key: id, value: Buffer.from(JSON.stringify(record)) };
     };
-    const good = withRunMessageIds(readFileSync(join(SAMPLES, '02-exch2010-extended-fields-on-behalf-of.eml')), `${TEST_RUN_ID}pg`);
-    const hostile = classifiedOf(withRunMessageIds(readFileSync(join(SAMPLES, '01-exch2007-rtm-basic-fields.eml')), `${TEST_RUN_ID}pg`), 1);
+    const good = withRunMessageIds(
+      readFileSync(join(SAMPLES, '02-exch2010-extended-fields-on-behalf-of.eml')),
+      `${TEST_RUN_ID}pg`,
+    );
+    const hostile = classifiedOf(
+      withRunMessageIds(readFileSync(join(SAMPLES, '01-exch2007-rtm-basic-fields.eml')), `${TEST_RUN_ID}pg`),
+      1,
+    );
     const parsed = JSON.parse(hostile.value.toString()) as { rawId: string };
     hostile.value = Buffer.from(JSON.stringify({ ...parsed, rawId: `${parsed.rawId}\u0000` }));
     const producer = await pipeline.kafka.createProducer();
@@ -220,7 +287,14 @@ describe('envelope and policy services', () => {
     await envelope.stop();
     try {
       await publish(id, [sample('02-exch2010-extended-fields-on-behalf-of.eml')]);
-      const result = await run(process.execPath, ['dist/scripts/reconcile.js', '--connector', id, '--since', pipeline.since.toISOString(), '--json']).then(
+      const result = await run(process.execPath, [
+        'dist/scripts/reconcile.js',
+        '--connector',
+        id,
+        '--since',
+        pipeline.since.toISOString(),
+        '--json',
+      ]).then(
         () => ({ code: 0, stdout: '' }),
         (error: { code: number; stdout: string }) => error,
       );

@@ -28,7 +28,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const { connector, user } = await ctx.connectorWithMailbox();
     const dir = await ctx.scratch('crash');
     const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 48 * 1024 });
-    await mailbox.deliver(user, messages.map((m) => m.file));
+    await mailbox.deliver(
+      user,
+      messages.map((m) => m.file),
+    );
     // Small batches: many publish/ledger/DELE cycles for the kills to land in.
     const env = { BATCH_MAX_MESSAGES: '5', LEASE_TTL_MS: '4000' };
     const ledgered = async () => (await ctx.ledgerRows(connector.id)).length;
@@ -58,7 +61,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const { connector, user } = await ctx.connectorWithMailbox();
     const dir = await ctx.scratch('sigterm');
     const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 48 * 1024 });
-    await mailbox.deliver(user, messages.map((m) => m.file));
+    await mailbox.deliver(
+      user,
+      messages.map((m) => m.file),
+    );
     const env = { BATCH_MAX_MESSAGES: '5' };
     const poller = await ctx.startPoller(env);
     await waitFor('30 ledger rows', async () => (await ctx.ledgerRows(connector.id)).length >= 30, 60_000, 20);
@@ -90,22 +96,46 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const a = await mailboxWithBodies(6);
     const b = await mailboxWithBodies(6);
     const at = Date.now();
-    const entries = (bodies: Body[]) => bodies.map((x) => ({ uidl: x.uidl, sha256: sha256(x.data), size: x.data.length }));
+    const entries = (bodies: Body[]) =>
+      bodies.map((x) => ({ uidl: x.uidl, sha256: sha256(x.data), size: x.data.length }));
     const records = (connectorId: string, bodies: Body[]) =>
-      bodies.map((x) => rawRecord(connectorId, { msg: x.msg, uidl: x.uidl, sha256: sha256(x.data), size: x.data.length, value: x.data, contentType: RAW_CONTENT_TYPES.inline, extractedAt: new Date(at).toISOString() }));
-    const toKafka = (list: ReturnType<typeof records>) => list.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
+      bodies.map((x) =>
+        rawRecord(connectorId, {
+          msg: x.msg,
+          uidl: x.uidl,
+          sha256: sha256(x.data),
+          size: x.data.length,
+          value: x.data,
+          contentType: RAW_CONTENT_TYPES.inline,
+          extractedAt: new Date(at).toISOString(),
+        }),
+      );
+    const toKafka = (list: ReturnType<typeof records>) =>
+      list.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
 
-    await redis.set(inFlightKey(a.connector.id), JSON.stringify({ instanceId: 'crashed', at, entries: entries(a.bodies.slice(0, 4)) } satisfies InFlightMarker));
+    await redis.set(
+      inFlightKey(a.connector.id),
+      JSON.stringify({ instanceId: 'crashed', at, entries: entries(a.bodies.slice(0, 4)) } satisfies InFlightMarker),
+    );
     const committed = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(a.connector.id) });
     const txnA = await committed.producer.transaction();
-    await txnA.sendBatch({ acks: -1, topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(a.connector.id, a.bodies.slice(0, 4))) }] });
+    await txnA.sendBatch({
+      acks: -1,
+      topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(a.connector.id, a.bodies.slice(0, 4))) }],
+    });
     await txnA.commit();
     await committed.disconnect();
 
-    await redis.set(inFlightKey(b.connector.id), JSON.stringify({ instanceId: 'stalled', at, entries: entries(b.bodies.slice(0, 4)) } satisfies InFlightMarker));
+    await redis.set(
+      inFlightKey(b.connector.id),
+      JSON.stringify({ instanceId: 'stalled', at, entries: entries(b.bodies.slice(0, 4)) } satisfies InFlightMarker),
+    );
     const zombie = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(b.connector.id) });
     const txnB = await zombie.producer.transaction();
-    await txnB.sendBatch({ acks: -1, topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(b.connector.id, b.bodies.slice(0, 4))) }] });
+    await txnB.sendBatch({
+      acks: -1,
+      topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(b.connector.id, b.bodies.slice(0, 4))) }],
+    });
 
     await ctx.startPoller({}, [a.connector.id, b.connector.id]);
     for (const x of [a, b]) {
@@ -137,7 +167,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const { connector, user, password } = await ctx.connectorWithMailbox();
     const dir = await ctx.scratch('in-flight');
     const messages = await generateMessages(dir, count, { maxSize: 8192 });
-    await mailbox.deliver(user, messages.map((m) => m.file));
+    await mailbox.deliver(
+      user,
+      messages.map((m) => m.file),
+    );
     const client = await Pop3Client.connect({
       host: testEnv.pop3Host,
       port: testEnv.pop3sPort,

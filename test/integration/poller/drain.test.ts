@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimCheckSchema, RAW_CONTENT_TYPES } from '#contracts';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
-import { generateMessages, mailbox, peakRss, readLogLines, sha256, waitFor, writeLargeMessage } from '../../support/poller-harness.js';
+import {
+  generateMessages,
+  mailbox,
+  peakRss,
+  readLogLines,
+  sha256,
+  waitFor,
+  writeLargeMessage,
+} from '../../support/poller-harness.js';
 
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -29,7 +37,10 @@ describe('poller: draining a journal mailbox into journal.raw.v1', () => {
     const blobDir = await ctx.scratch('drain-blobs');
     // 1 KiB .. 700 KiB: most inline, a few above the 512 KiB inline limit (claim checks).
     const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 700 * 1024 });
-    await mailbox.deliver(user, messages.map((m) => m.file));
+    await mailbox.deliver(
+      user,
+      messages.map((m) => m.file),
+    );
     expect(await mailbox.count(user)).toBe(200);
 
     const started = Date.now();
@@ -68,7 +79,11 @@ describe('poller: draining a journal mailbox into journal.raw.v1', () => {
     expect(rows.every((r) => r.deleted_at !== null)).toBe(true);
 
     // maxMessagesPerSession=120: two sessions back to back, then an ok status with the totals.
-    const status = await waitFor('an ok status with extractedTotal 200', () => ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 200), 30_000);
+    const status = await waitFor(
+      'an ok status with extractedTotal 200',
+      () => ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 200),
+      30_000,
+    );
     expect(status.lastError).toBeNull();
     expect(status.lastSuccessfulExtractAt).not.toBeNull();
     expect(status.skipped).toEqual([]);
@@ -95,10 +110,19 @@ describe('poller: draining a journal mailbox into journal.raw.v1', () => {
     // The recommended runtime setting for the poller: a small young generation, so socket buffers
     // are reclaimed promptly instead of piling up between scavenges.
     const poller = await ctx.startPoller({ BLOB_DIR: blobDir, NODE_OPTIONS: '--max-semi-space-size=2' });
-    await waitFor('an idle session', async () => (await readLogLines(poller.logFile)).some((l) => l.event === 'session-end' && l.connectorId === connector.id), 30_000);
+    await waitFor(
+      'an idle session',
+      async () =>
+        (await readLogLines(poller.logFile)).some((l) => l.event === 'session-end' && l.connectorId === connector.id),
+      30_000,
+    );
     const idle = await peakRss(poller.process.pid!);
     await mailbox.deliver(user, [join(dir, 'large.eml')]);
-    const [record] = await waitFor('the large record', () => (ctx.rawFor(connector.id).length > 0 ? ctx.rawFor(connector.id) : null), 120_000);
+    const [record] = await waitFor(
+      'the large record',
+      () => (ctx.rawFor(connector.id).length > 0 ? ctx.rawFor(connector.id) : null),
+      120_000,
+    );
     await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
     const peak = await peakRss(poller.process.pid!);
 
@@ -109,7 +133,9 @@ describe('poller: draining a journal mailbox into journal.raw.v1', () => {
     expect(claim).toMatchObject({ sha256: large.sha256, size: large.size });
     expect(await fileSha256(join(blobDir, claim.key))).toBe(large.sha256);
     const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
-    console.info(`50 MiB message: poller VmHWM ${mib(idle)} idle, ${mib(peak)} after the transfer (+${mib(peak - idle)})`);
+    console.info(
+      `50 MiB message: poller VmHWM ${mib(idle)} idle, ${mib(peak)} after the transfer (+${mib(peak - idle)})`,
+    );
     expect(peak).toBeLessThan(200 * 1024 * 1024);
     // Holding the message whole even once would take 50 MiB on its own.
     expect(peak - idle).toBeLessThan(40 * 1024 * 1024);

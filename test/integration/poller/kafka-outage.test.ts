@@ -21,7 +21,10 @@ describe('poller: a Kafka outage delays extraction, never loses a message', () =
     const first = await generateMessages(dir, 400, { maxSize: 24 * 1024, tag: 'first' });
     const second = await generateMessages(`${dir}/second`, 40, { maxSize: 8 * 1024, tag: 'second' });
     const total = first.length + second.length;
-    await mailbox.deliver(user, first.map((m) => m.file));
+    await mailbox.deliver(
+      user,
+      first.map((m) => m.file),
+    );
 
     // Invariant, checked throughout: a message gone from the mailbox is in the ledger (acknowledged).
     // Read the mailbox first: both counts only move one way, so a race can only under-report.
@@ -32,20 +35,33 @@ describe('poller: a Kafka outage delays extraction, never loses a message', () =
       while (checking) {
         const inMailbox = await mailbox.count(user);
         const ledgered = (await ctx.ledgerRows(connector.id)).length;
-        if (inMailbox + ledgered < delivered) violations.push(`mailbox ${inMailbox} + ledger ${ledgered} < ${delivered}`);
+        if (inMailbox + ledgered < delivered)
+          violations.push(`mailbox ${inMailbox} + ledger ${ledgered} < ${delivered}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
 
-    const poller = await ctx.startPoller({ BATCH_MAX_MESSAGES: '5', PUBLISH_TIMEOUT_MS: '4000', KAFKA_BACKOFF_MAX_MS: '4000' });
+    const poller = await ctx.startPoller({
+      BATCH_MAX_MESSAGES: '5',
+      PUBLISH_TIMEOUT_MS: '4000',
+      KAFKA_BACKOFF_MAX_MS: '4000',
+    });
     await waitFor('extraction under way', async () => (await ctx.ledgerRows(connector.id)).length >= 40, 60_000, 20);
     brokerStopped = true;
     await kafkaBroker.stop();
 
     // Kafka is down: new mail is not extracted, and nothing unacknowledged is deleted.
-    await mailbox.deliver(user, second.map((m) => m.file));
+    await mailbox.deliver(
+      user,
+      second.map((m) => m.file),
+    );
     delivered = total;
-    await waitFor('a kafka-unavailable session', async () => (await readLogLines(poller.logFile)).some((l) => l.event === 'session-end' && l.code === 'kafka-unavailable'), 60_000);
+    await waitFor(
+      'a kafka-unavailable session',
+      async () =>
+        (await readLogLines(poller.logFile)).some((l) => l.event === 'session-end' && l.code === 'kafka-unavailable'),
+      60_000,
+    );
     const stalled = await mailbox.count(user);
     await new Promise((r) => setTimeout(r, 3000));
     expect(await mailbox.count(user)).toBe(stalled);
@@ -69,6 +85,10 @@ describe('poller: a Kafka outage delays extraction, never loses a message', () =
     for (const m of [...first, ...second]) expect(bySha.get(m.sha256), m.file).toBe(1);
     expect([...countBy(records, 'jw-uidl').values()].every((n) => n === 1)).toBe(true);
     // The error status could not be published while Kafka was down; the next sessions report ok.
-    await waitFor('an ok status after the outage', () => ctx.statusFor(connector.id).some((s) => s.state === 'ok' && s.extractedTotal === total), 30_000);
+    await waitFor(
+      'an ok status after the outage',
+      () => ctx.statusFor(connector.id).some((s) => s.state === 'ok' && s.extractedTotal === total),
+      30_000,
+    );
   });
 });

@@ -44,7 +44,10 @@ describe('poller: one poller at a time per mailbox', () => {
     const { connector, user } = await ctx.connectorWithMailbox({ maxMessagesPerSession: 15 });
     const dir = await ctx.scratch('lease');
     const messages = await generateMessages(dir, 240, { maxSize: 16 * 1024 });
-    await mailbox.deliver(user, messages.map((m) => m.file));
+    await mailbox.deliver(
+      user,
+      messages.map((m) => m.file),
+    );
 
     const [one, two] = await Promise.all([
       ctx.startPoller({ POLLER_INSTANCE_ID: 'poller-one', POLL_TICK_MS: '50' }),
@@ -58,13 +61,19 @@ describe('poller: one poller at a time per mailbox', () => {
     expect(records).toHaveLength(240);
     expect([...countBy(records, 'jw-uidl').values()].every((n) => n === 1)).toBe(true);
 
-    const sessions = [...sessionsOf(await readLogLines(one.logFile), connector.id), ...sessionsOf(await readLogLines(two.logFile), connector.id)].sort((a, b) => a.start - b.start);
+    const sessions = [
+      ...sessionsOf(await readLogLines(one.logFile), connector.id),
+      ...sessionsOf(await readLogLines(two.logFile), connector.id),
+    ].sort((a, b) => a.start - b.start);
     const instances = new Set(sessions.map((s) => s.instance));
     expect(instances).toEqual(new Set(['poller-one', 'poller-two']));
     expect(sessions.length).toBeGreaterThanOrEqual(16);
     for (let i = 1; i < sessions.length; i++) {
       // Sorted by start: each session starts no earlier than the previous one ended.
-      expect(sessions[i]!.start, `${JSON.stringify(sessions[i - 1])} then ${JSON.stringify(sessions[i])}`).toBeGreaterThanOrEqual(sessions[i - 1]!.end);
+      expect(
+        sessions[i]!.start,
+        `${JSON.stringify(sessions[i - 1])} then ${JSON.stringify(sessions[i])}`,
+      ).toBeGreaterThanOrEqual(sessions[i - 1]!.end);
     }
     const handovers = sessions.filter((s, i) => i > 0 && s.instance !== sessions[i - 1]!.instance).length;
     console.info(`${sessions.length} sessions, ${handovers} hand-overs between the two instances`);

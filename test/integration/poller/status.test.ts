@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCipher, testEnv, updateConnector } from '#test-support';
 import { PollerTestContext } from '../../support/poller-fixture.js';
-import { generateMessages, journalMessage, mailbox, readLogLines, sha256, waitFor } from '../../support/poller-harness.js';
+import {
+  generateMessages,
+  journalMessage,
+  mailbox,
+  readLogLines,
+  sha256,
+  waitFor,
+} from '../../support/poller-harness.js';
 import { FakePop3Mailbox } from '../../support/poller-pop3-server.js';
 
 describe('poller: connector status on journal.status.v1', () => {
@@ -20,7 +27,9 @@ describe('poller: connector status on journal.status.v1', () => {
     const ca = readFileSync(testEnv.pop3CaFile, 'utf8');
     // Trusts the test CA through its own setting, but logs in with the wrong password.
     const wrongPassword = await ctx.connectorWithMailbox({ caCertificate: ca });
-    await updateConnector(ctx.dataSource, wrongPassword.connector.id, { passwordCiphertext: testCipher().encrypt('not-the-password') });
+    await updateConnector(ctx.dataSource, wrongPassword.connector.id, {
+      passwordCiphertext: testCipher().encrypt('not-the-password'),
+    });
     // Strict TLS with no CA for the test certificate: the poller runs without POP3_CA_FILE.
     const untrusted = await ctx.connectorWithMailbox({ encryptionMode: 'strict' });
     // Relaxed TLS accepts the same certificate; this one also gets suspended and resumed.
@@ -31,14 +40,22 @@ describe('poller: connector status on journal.status.v1', () => {
 
     const poller = await ctx.startPoller({ POP3_CA_FILE: '' });
 
-    const auth = await waitFor('an authentication error status', () => ctx.statusFor(wrongPassword.connector.id).find((s) => s.state === 'error'), 30_000);
+    const auth = await waitFor(
+      'an authentication error status',
+      () => ctx.statusFor(wrongPassword.connector.id).find((s) => s.state === 'error'),
+      30_000,
+    );
     expect(auth.lastError?.code).toBe('authentication');
     expect(auth.lastError?.message).toMatch(/password/i);
     expect(auth.extractedTotal).toBe(0);
     expect(auth.sessionExtracted).toBe(0);
     expect(auth.lastSuccessfulExtractAt).toBeNull();
 
-    const tls = await waitFor('a TLS trust error status', () => ctx.statusFor(untrusted.connector.id).find((s) => s.state === 'error'), 30_000);
+    const tls = await waitFor(
+      'a TLS trust error status',
+      () => ctx.statusFor(untrusted.connector.id).find((s) => s.state === 'error'),
+      30_000,
+    );
     expect(tls.lastError?.code).toBe('tls-untrusted');
     expect(tls.extractedTotal).toBe(0);
 
@@ -48,8 +65,14 @@ describe('poller: connector status on journal.status.v1', () => {
     expect(await mailbox.count(untrusted.user)).toBe(3);
 
     // Relaxed mode: an ok session; detailed logging traces the protocol without credentials.
-    await waitFor('an ok status for the relaxed connector', () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok'), 30_000);
-    const trace = (await readLogLines(poller.logFile)).filter((l) => l.trace === 'pop3' && l.connectorId === relaxed.connector.id);
+    await waitFor(
+      'an ok status for the relaxed connector',
+      () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok'),
+      30_000,
+    );
+    const trace = (await readLogLines(poller.logFile)).filter(
+      (l) => l.trace === 'pop3' && l.connectorId === relaxed.connector.id,
+    );
     expect(trace.some((l) => l.direction === 'client' && String(l.line).startsWith('STAT'))).toBe(true);
     expect(trace.some((l) => l.direction === 'server' && String(l.line).startsWith('+OK'))).toBe(true);
     expect(JSON.stringify(trace)).not.toContain(relaxed.password);
@@ -58,34 +81,57 @@ describe('poller: connector status on journal.status.v1', () => {
 
     // Suspension: reported once; resuming clears the state and the next session reports afresh.
     await updateConnector(ctx.dataSource, relaxed.connector.id, { suspended: true });
-    await waitFor('a suspended status', () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'suspended'), 30_000);
+    await waitFor(
+      'a suspended status',
+      () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'suspended'),
+      30_000,
+    );
     await mailbox.deliver(relaxed.user, files);
     await new Promise((r) => setTimeout(r, 2000));
     expect(ctx.statusFor(relaxed.connector.id).filter((s) => s.state === 'suspended')).toHaveLength(1);
     expect(await mailbox.count(relaxed.user)).toBe(3); // nothing extracted while suspended
     await updateConnector(ctx.dataSource, relaxed.connector.id, { suspended: false });
     await waitFor('extraction after resuming', async () => (await mailbox.count(relaxed.user)) === 0, 30_000);
-    const after = await waitFor('an ok status after resuming', () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 3), 30_000);
+    const after = await waitFor(
+      'an ok status after resuming',
+      () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 3),
+      30_000,
+    );
     expect(after.lastError).toBeNull();
   });
 
   it('skips a message the server keeps refusing (-ERR on RETR) after MAX_RETRIEVAL_ATTEMPTS, and reports it', async () => {
-    const messages = Array.from({ length: 12 }, (_, i) => ({ uid: `fake-${i + 1}`, data: journalMessage(`fake-${i + 1}`, 2000 + i * 100) }));
+    const messages = Array.from({ length: 12 }, (_, i) => ({
+      uid: `fake-${i + 1}`,
+      data: journalMessage(`fake-${i + 1}`, 2000 + i * 100),
+    }));
     const server = new FakePop3Mailbox(messages);
     server.refuse.add('fake-5');
     await server.start();
     try {
       const { connector } = await ctx.connectorWithMailbox({ host: '127.0.0.1', port: server.port, encrypted: false });
       await ctx.startPoller({ MAX_RETRIEVAL_ATTEMPTS: '3', RETRIEVE_WINDOW: '8' });
-      const status = await waitFor('a status listing the skipped message', () => ctx.statusFor(connector.id).find((s) => s.skipped.length > 0), 30_000);
+      const status = await waitFor(
+        'a status listing the skipped message',
+        () => ctx.statusFor(connector.id).find((s) => s.skipped.length > 0),
+        30_000,
+      );
       expect(status.state).toBe('ok'); // one bad item does not fail the connector
-      expect(status.skipped).toEqual([{ uidl: 'fake-5', attempts: 3, error: expect.stringContaining('cannot be read') }]);
+      expect(status.skipped).toEqual([
+        { uidl: 'fake-5', attempts: 3, error: expect.stringContaining('cannot be read') },
+      ]);
       expect(server.messages.map((m) => m.uid)).toEqual(['fake-5']); // left in the mailbox
       await new Promise((r) => setTimeout(r, 1500));
       expect(server.retrievals.get('fake-5')).toBe(3); // and no longer tried
       const records = ctx.rawFor(connector.id);
-      expect(records.map((r) => r.headers['jw-uidl']).sort()).toEqual(messages.filter((m) => m.uid !== 'fake-5').map((m) => m.uid).sort());
-      for (const record of records) expect(sha256(record.value!)).toBe(sha256(messages.find((m) => m.uid === record.headers['jw-uidl'])!.data));
+      expect(records.map((r) => r.headers['jw-uidl']).sort()).toEqual(
+        messages
+          .filter((m) => m.uid !== 'fake-5')
+          .map((m) => m.uid)
+          .sort(),
+      );
+      for (const record of records)
+        expect(sha256(record.value!)).toBe(sha256(messages.find((m) => m.uid === record.headers['jw-uidl'])!.data));
     } finally {
       await server.stop();
     }

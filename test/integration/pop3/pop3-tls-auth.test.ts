@@ -10,7 +10,12 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJournalwireError, type ErrorCode } from '#errors';
 import { Pop3Client, probeMailbox, type Pop3ConnectOptions } from '#pop3';
-import { connectOptionsFor, createTestMailbox, localPop3Server, type TestMailbox } from '../../support/pop3-mailboxes.js';
+import {
+  connectOptionsFor,
+  createTestMailbox,
+  localPop3Server,
+  type TestMailbox,
+} from '../../support/pop3-mailboxes.js';
 
 const server = localPop3Server();
 let mailbox: TestMailbox;
@@ -47,27 +52,38 @@ async function connectFails(connectOptions: Pop3ConnectOptions, code: ErrorCode)
 }
 
 describe('strict TLS', () => {
-  it.each(['pop3s', 'stls'] as const)('refuses the certificate over %s when its CA is not trusted (tls-untrusted)', async (transport) => {
-    const { ca: _ca, ...withoutCa } = options({ transport });
-    const error = await connectFails(withoutCa, 'tls-untrusted');
-    expect(error.message).toContain('CN=localhost');
-    expect(error.message).toContain('journalwire local test CA');
-    expect(error.message).toMatch(/CA bundle/);
-  });
+  it.each(['pop3s', 'stls'] as const)(
+    'refuses the certificate over %s when its CA is not trusted (tls-untrusted)',
+    async (transport) => {
+      const { ca: _ca, ...withoutCa } = options({ transport });
+      const error = await connectFails(withoutCa, 'tls-untrusted');
+      expect(error.message).toContain('CN=localhost');
+      expect(error.message).toContain('journalwire local test CA');
+      expect(error.message).toMatch(/CA bundle/);
+    },
+  );
 
-  it.each(['pop3s', 'stls'] as const)('refuses a host name the certificate does not name over %s (tls-hostname)', async (transport) => {
-    const error = await connectFails(options({ transport, host: server.mismatchedHost }), 'tls-hostname');
-    expect(error.message).toContain(`"${server.mismatchedHost}"`);
-    expect(error.message).toMatch(/valid for .*DNS:localhost.*IP Address:127\.0\.0\.1/);
-  });
+  it.each(['pop3s', 'stls'] as const)(
+    'refuses a host name the certificate does not name over %s (tls-hostname)',
+    async (transport) => {
+      const error = await connectFails(options({ transport, host: server.mismatchedHost }), 'tls-hostname');
+      expect(error.message).toContain(`"${server.mismatchedHost}"`);
+      expect(error.message).toMatch(/valid for .*DNS:localhost.*IP Address:127\.0\.0\.1/);
+    },
+  );
 
   it('reports tls-failed when the port does not speak TLS', async () => {
-    const error = await connectFails(options({ transport: 'pop3s', port: server.port, timeouts: { connectMs: 3_000 } }), 'tls-failed');
+    const error = await connectFails(
+      options({ transport: 'pop3s', port: server.port, timeouts: { connectMs: 3_000 } }),
+      'tls-failed',
+    );
     expect(error.message).toMatch(/TLS handshake with .* failed/);
   });
 
   it('accepts that address when servername names the certificate', async () => {
-    const client = await Pop3Client.connect(options({ transport: 'pop3s', host: server.mismatchedHost, servername: 'localhost' }));
+    const client = await Pop3Client.connect(
+      options({ transport: 'pop3s', host: server.mismatchedHost, servername: 'localhost' }),
+    );
     expect(client.tls?.authorized).toBe(true);
     await client.quit();
   });
@@ -103,7 +119,9 @@ describe('login', () => {
 
   it('never traces or reports the password', async () => {
     const trace: string[] = [];
-    const client = await Pop3Client.connect(options({ transport: 'stls', trace: (direction, line) => trace.push(`${direction} ${line}`) }));
+    const client = await Pop3Client.connect(
+      options({ transport: 'stls', trace: (direction, line) => trace.push(`${direction} ${line}`) }),
+    );
     await client.stat();
     await client.quit();
     expect(trace).toContain('client STLS');
@@ -118,15 +136,34 @@ describe('probeMailbox', () => {
   it('succeeds over POP3S with every step and the TLS peer', async () => {
     const report = await probeMailbox(options({ transport: 'pop3s' }));
     expect(report).toMatchObject({ ok: true, mailbox: { count: 0, size: 0 } });
-    expect(report.steps.map((step) => step.step)).toEqual(['name-resolution', 'tcp', 'tls', 'greeting', 'capabilities', 'authentication', 'stat']);
+    expect(report.steps.map((step) => step.step)).toEqual([
+      'name-resolution',
+      'tcp',
+      'tls',
+      'greeting',
+      'capabilities',
+      'authentication',
+      'stat',
+    ]);
     expect(report.steps.every((step) => step.ok)).toBe(true);
-    expect(report.steps.find((step) => step.step === 'tls')?.tls).toMatchObject({ authorized: true, fingerprint256: serverFingerprint });
+    expect(report.steps.find((step) => step.step === 'tls')?.tls).toMatchObject({
+      authorized: true,
+      fingerprint256: serverFingerprint,
+    });
   });
 
   it('succeeds over STLS, reporting the upgrade as its own step', async () => {
     const report = await probeMailbox(options({ transport: 'stls' }));
     expect(report.ok).toBe(true);
-    expect(report.steps.map((step) => step.step)).toEqual(['name-resolution', 'tcp', 'greeting', 'capabilities', 'stls', 'authentication', 'stat']);
+    expect(report.steps.map((step) => step.step)).toEqual([
+      'name-resolution',
+      'tcp',
+      'greeting',
+      'capabilities',
+      'stls',
+      'authentication',
+      'stat',
+    ]);
     expect(report.steps.find((step) => step.step === 'stls')?.tls?.authorized).toBe(true);
   });
 

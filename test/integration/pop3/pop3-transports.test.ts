@@ -13,15 +13,28 @@ import { connectOptionsFor, createTestMailbox, type TestMailbox } from '../../su
 
 const TRANSPORTS: Pop3Transport[] = ['pop3s', 'stls', 'plain'];
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
-const ALL_8BIT = Buffer.from(Array.from({ length: 256 }, (_, byte) => byte).filter((byte) => byte !== 0x0a && byte !== 0x0d && byte !== 0));
+const ALL_8BIT = Buffer.from(
+  Array.from({ length: 256 }, (_, byte) => byte).filter((byte) => byte !== 0x0a && byte !== 0x0d && byte !== 0),
+);
 
 /** Each message ends with CRLF and uses CRLF line ends only (Dovecot stores them as is, mail_save_crlf). */
 const MESSAGES: Array<{ name: string; data: Buffer }> = [
-  { name: 'dot-leading lines', data: latin1('Subject: dots\r\n\r\n.leading\r\n..two\r\n...three\r\nnot.leading\r\n.\r\n') },
+  {
+    name: 'dot-leading lines',
+    data: latin1('Subject: dots\r\n\r\n.leading\r\n..two\r\n...three\r\nnot.leading\r\n.\r\n'),
+  },
   { name: 'a lone "." line in the body', data: latin1('Subject: lone dot\r\n\r\nbefore\r\n.\r\nafter\r\n') },
   { name: 'a body that ends with a "." line', data: latin1('Subject: dot last\r\n\r\nbody\r\n.\r\n') },
-  { name: '8-bit Latin-1 body', data: latin1('Subject: =?iso-8859-1?q?caf=E9?=\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nGr\xfc\xdfe, caf\xe9 cr\xe8me, \xa7 \xb5 \xff\r\n') },
-  { name: 'every 8-bit byte value', data: Buffer.concat([latin1('Subject: bytes\r\n\r\n'), ALL_8BIT, latin1('\r\n.'), ALL_8BIT, latin1('\r\n')]) },
+  {
+    name: '8-bit Latin-1 body',
+    data: latin1(
+      'Subject: =?iso-8859-1?q?caf=E9?=\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nGr\xfc\xdfe, caf\xe9 cr\xe8me, \xa7 \xb5 \xff\r\n',
+    ),
+  },
+  {
+    name: 'every 8-bit byte value',
+    data: Buffer.concat([latin1('Subject: bytes\r\n\r\n'), ALL_8BIT, latin1('\r\n.'), ALL_8BIT, latin1('\r\n')]),
+  },
   { name: 'empty body', data: latin1('Subject: empty\r\n\r\n') },
   { name: 'a long line', data: latin1(`Subject: long\r\n\r\n${'x'.repeat(5000)}\r\n.${'y'.repeat(998)}\r\n`) },
   { name: 'a journal report', data: journalMessage(7, 40_000) },
@@ -52,12 +65,19 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
   it('retrieves every message byte for byte (sha256 and size match the source, LIST and the Maildir file)', async () => {
     const client = await Pop3Client.connect(connectOptionsFor(mailbox, transport));
     try {
-      expect(await client.stat()).toEqual({ count: MESSAGES.length, size: MESSAGES.reduce((sum, m) => sum + m.data.length, 0) });
+      expect(await client.stat()).toEqual({
+        count: MESSAGES.length,
+        size: MESSAGES.reduce((sum, m) => sum + m.data.length, 0),
+      });
       const listing = await client.list();
       const uids = await client.uidl();
       for (const [index, { name, data }] of MESSAGES.entries()) {
         const retrieved = await client.retr(index + 1);
-        expect({ name, sha256: sha256(retrieved), size: retrieved.length }).toEqual({ name, sha256: sha256(data), size: data.length });
+        expect({ name, sha256: sha256(retrieved), size: retrieved.length }).toEqual({
+          name,
+          sha256: sha256(data),
+          size: data.length,
+        });
         expect(listing[index]).toEqual({ msg: index + 1, size: data.length });
         const stored = await mailbox.maildirFile(uids[index]?.uid ?? '');
         expect(stored?.equals(retrieved), `${name}: Maildir file`).toBe(true);

@@ -3,7 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { TEST_CREDENTIAL_KEY } from '#test-support';
-import { apiClient, createApiToken, createPrivateDatabase, startStatusService, type ApiClient, type PrivateDatabase, type StatusServiceHandle } from '../../support/status-harness.js';
+import {
+  apiClient,
+  createApiToken,
+  createPrivateDatabase,
+  startStatusService,
+  type ApiClient,
+  type PrivateDatabase,
+  type StatusServiceHandle,
+} from '../../support/status-harness.js';
 
 interface ErrorBody {
   error: string;
@@ -49,7 +57,10 @@ describe('status API: journal service definitions', () => {
     it('refuses requests without a token, with an unknown one and with a revoked one', async () => {
       const missing = await api<ErrorBody>('GET', '/v1/connectors', undefined, { token: null });
       expect(missing.status).toBe(401);
-      expect(missing.body).toMatchObject({ error: 'unauthorized', message: expect.stringContaining('Authorization: Bearer') });
+      expect(missing.body).toMatchObject({
+        error: 'unauthorized',
+        message: expect.stringContaining('Authorization: Bearer'),
+      });
       expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
 
       const unknown = await api<ErrorBody>('GET', '/v1/connectors', undefined, { token: 'jw_not-a-real-token' });
@@ -61,16 +72,27 @@ describe('status API: journal service definitions', () => {
       expect(refused.status).toBe(401);
       expect(refused.body.error).toBe('unauthorized');
 
-      const malformed = await fetch(`${status.service.baseUrl}/v1/directory`, { headers: { authorization: 'Basic abc' } });
+      const malformed = await fetch(`${status.service.baseUrl}/v1/directory`, {
+        headers: { authorization: 'Basic abc' },
+      });
       expect(malformed.status).toBe(401);
     });
 
     it('serves health and the OpenAPI document without a token', async () => {
       expect((await fetch(`${status.service.baseUrl}/health/ready`)).status).toBe(200);
       expect((await fetch(`${status.service.baseUrl}/docs`)).status).toBe(200);
-      const document = (await (await fetch(`${status.service.baseUrl}/docs-json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+      const document = (await (await fetch(`${status.service.baseUrl}/docs-json`)).json()) as {
+        paths: Record<string, unknown>;
+        components: { schemas: Record<string, unknown> };
+      };
       expect(Object.keys(document.paths)).toEqual(
-        expect.arrayContaining(['/v1/connectors', '/v1/connectors/{id}', '/v1/connectors/{id}/test-extraction', '/v1/status', '/v1/directory/import']),
+        expect.arrayContaining([
+          '/v1/connectors',
+          '/v1/connectors/{id}',
+          '/v1/connectors/{id}/test-extraction',
+          '/v1/status',
+          '/v1/directory/import',
+        ]),
       );
       expect(document.components.schemas).toHaveProperty('CreateConnector');
       expect(document.components.schemas).toHaveProperty('ConnectorStatus');
@@ -112,21 +134,39 @@ describe('status API: journal service definitions', () => {
       const list = await api<{ items: Array<{ id: string; password: string }> }>('GET', '/v1/connectors');
       expect(list.body.items.find((c) => c.id === id)).toMatchObject({ id, password: '[redacted]' });
 
-      const patched = await api('PATCH', `/v1/connectors/${id}`, { journalType: 'eml', removeJournalHeaders: true, journalNonInternalAddresses: true, pollIntervalSeconds: 30 });
+      const patched = await api('PATCH', `/v1/connectors/${id}`, {
+        journalType: 'eml',
+        removeJournalHeaders: true,
+        journalNonInternalAddresses: true,
+        pollIntervalSeconds: 30,
+      });
       expect(patched.status).toBe(200);
-      expect(patched.body).toMatchObject({ journalType: 'eml', removeJournalHeaders: true, journalNonInternalAddresses: true, pollIntervalSeconds: 30, port: 995 });
+      expect(patched.body).toMatchObject({
+        journalType: 'eml',
+        removeJournalHeaders: true,
+        journalNonInternalAddresses: true,
+        pollIntervalSeconds: 30,
+        port: 995,
+      });
       expect(patched.body['version']).toBeGreaterThan(created.body['version'] as number);
 
       expect((await api('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
       const gone = await api<ErrorBody>('GET', `/v1/connectors/${id}`);
       expect(gone.status).toBe(404);
-      expect(gone.body).toEqual({ error: 'not-found', message: `No journal service definition (connector) with id ${id}` });
+      expect(gone.body).toEqual({
+        error: 'not-found',
+        message: `No journal service definition (connector) with id ${id}`,
+      });
     });
 
     it('defaults the port by transport (995 implicit TLS, 110 STLS or plain) and keeps an explicit one', async () => {
-      expect((await api('POST', '/v1/connectors', connectorInput({ tlsTransport: 'starttls' }))).body['port']).toBe(110);
+      expect((await api('POST', '/v1/connectors', connectorInput({ tlsTransport: 'starttls' }))).body['port']).toBe(
+        110,
+      );
       expect((await api('POST', '/v1/connectors', connectorInput({ encrypted: false }))).body['port']).toBe(110);
-      expect((await api('POST', '/v1/connectors', connectorInput({ port: 2995, host: '192.0.2.10' }))).body).toMatchObject({ port: 2995, host: '192.0.2.10' });
+      expect(
+        (await api('POST', '/v1/connectors', connectorInput({ port: 2995, host: '192.0.2.10' }))).body,
+      ).toMatchObject({ port: 2995, host: '192.0.2.10' });
       expect((await api('POST', '/v1/connectors', connectorInput({ host: '2001:db8::5' }))).status).toBe(201);
 
       // A port at its default follows a transport change; an explicit one stays.
@@ -166,7 +206,12 @@ describe('status API: journal service definitions', () => {
       ['port as a string', { port: '995' }, 'port', /integer/],
       ['host with bad characters', { host: 'mail_server!.contoso' }, 'host', /host name/],
       ['host as an invalid IPv4', { host: '300.1.1.1' }, 'host', /host name/],
-      ['service e-mail address', { serviceEmailAddress: 'journal.contoso.com' }, 'serviceEmailAddress', /e-mail address/],
+      [
+        'service e-mail address',
+        { serviceEmailAddress: 'journal.contoso.com' },
+        'serviceEmailAddress',
+        /e-mail address/,
+      ],
       ['transport type', { transportType: 'imap' }, 'transportType', /one of: pop3/],
       ['TLS transport', { tlsTransport: 'ssl' }, 'tlsTransport', /implicit, starttls/],
       ['encryption mode', { encryptionMode: 'lax' }, 'encryptionMode', /strict, relaxed/],
@@ -190,7 +235,12 @@ describe('status API: journal service definitions', () => {
     }
 
     it('names every bad field at once, missing ones included', async () => {
-      const response = await api<ErrorBody>('POST', '/v1/connectors', { host: 'bad host', port: 123456, extra: 1, another: 2 });
+      const response = await api<ErrorBody>('POST', '/v1/connectors', {
+        host: 'bad host',
+        port: 123456,
+        extra: 1,
+        another: 2,
+      });
       expect(response.status).toBe(400);
       const fields = Object.fromEntries((response.body.fields ?? []).map((f) => [f.field, f.message]));
       expect(fields).toMatchObject({
@@ -279,12 +329,20 @@ describe('status API: journal service definitions', () => {
       expect((await api('PATCH', `/v1/connectors/${id}`, { suspended: true })).body['suspended']).toBe(true);
       await api('PATCH', `/v1/connectors/${id}`, { suspended: false, host: '192.0.2.44', port: 1995 });
 
-      const events = await api<{ items: Array<{ id: string; at: string; actor: string; action: string; details: { changes?: unknown[] } }>; total: number; page: number; pageSize: number }>(
-        'GET',
-        `/v1/connectors/${id}/events`,
-      );
+      const events = await api<{
+        items: Array<{ id: string; at: string; actor: string; action: string; details: { changes?: unknown[] } }>;
+        total: number;
+        page: number;
+        pageSize: number;
+      }>('GET', `/v1/connectors/${id}/events`);
       expect(events.status).toBe(200);
-      expect(events.body.items.map((e) => e.action)).toEqual(['updated', 'suspended', 'resumed', 'suspended', 'created']);
+      expect(events.body.items.map((e) => e.action)).toEqual([
+        'updated',
+        'suspended',
+        'resumed',
+        'suspended',
+        'created',
+      ]);
       expect(events.body.total).toBe(5);
       for (const event of events.body.items) {
         expect(event.actor).toBe(actor);
@@ -297,15 +355,24 @@ describe('status API: journal service definitions', () => {
       ]);
       expect(events.body.items[1]!.details.changes).toEqual([{ field: 'suspended', from: false, to: true }]);
       expect(events.body.items[4]!.details.changes).toEqual(
-        expect.arrayContaining([{ field: 'description', from: null, to: created.body['description'] }, { field: 'password', changed: true }]),
+        expect.arrayContaining([
+          { field: 'description', from: null, to: created.body['description'] },
+          { field: 'password', changed: true },
+        ]),
       );
 
-      const page2 = await api<{ items: Array<{ action: string }>; page: number; pageSize: number; total: number }>('GET', `/v1/connectors/${id}/events?page=2&pageSize=2`);
+      const page2 = await api<{ items: Array<{ action: string }>; page: number; pageSize: number; total: number }>(
+        'GET',
+        `/v1/connectors/${id}/events?page=2&pageSize=2`,
+      );
       expect(page2.body).toMatchObject({ page: 2, pageSize: 2, total: 5 });
       expect(page2.body.items.map((e) => e.action)).toEqual(['resumed', 'suspended']);
 
       await api('DELETE', `/v1/connectors/${id}`);
-      const rows: Array<{ action: string; actor: string }> = await db.dataSource.query('SELECT action, actor FROM connector_events WHERE connector_id = $1 ORDER BY id DESC LIMIT 1', [id]);
+      const rows: Array<{ action: string; actor: string }> = await db.dataSource.query(
+        'SELECT action, actor FROM connector_events WHERE connector_id = $1 ORDER BY id DESC LIMIT 1',
+        [id],
+      );
       expect(rows[0]).toEqual({ action: 'deleted', actor });
     });
   });

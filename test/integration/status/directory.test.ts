@@ -39,7 +39,13 @@ describe('status API: the internal-address directory', () => {
 
   const revision = async () => Number((await api<Directory>('GET', '/v1/directory')).body.revision);
   const expectAnnounced = (rev: number) =>
-    eventually(`jw:directory-changed revision ${rev}`, async () => announced.map((m) => Number(m.revision)), (revs) => revs.includes(rev), 5_000, 50);
+    eventually(
+      `jw:directory-changed revision ${rev}`,
+      async () => announced.map((m) => Number(m.revision)),
+      (revs) => revs.includes(rev),
+      5_000,
+      50,
+    );
 
   beforeAll(async () => {
     db = await createPrivateDatabase(); // the directory is global: never touch the shared one
@@ -47,7 +53,9 @@ describe('status API: the internal-address directory', () => {
     status = await startStatusService(db.url);
     api = apiClient(status.service.baseUrl, token);
     subscriber = statusRedis();
-    subscriber.on('message', (_channel: string, message: string) => announced.push(JSON.parse(message) as { revision: string; at: string }));
+    subscriber.on('message', (_channel: string, message: string) =>
+      announced.push(JSON.parse(message) as { revision: string; at: string }),
+    );
     await subscriber.subscribe('jw:directory-changed');
   });
 
@@ -69,16 +77,25 @@ describe('status API: the internal-address directory', () => {
     expect(duplicate.status).toBe(409);
     expect(duplicate.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('contoso.test') });
 
-    const invalid = await api<ErrorBody>('POST', '/v1/directory/domains', { domain: 'not a domain', includeSubdomains: 'yes', extra: 1 });
+    const invalid = await api<ErrorBody>('POST', '/v1/directory/domains', {
+      domain: 'not a domain',
+      includeSubdomains: 'yes',
+      extra: 1,
+    });
     expect(invalid.status).toBe(400);
     expect(invalid.body.fields?.map((f) => f.field).sort()).toEqual(['domain', 'extra', 'includeSubdomains']);
     expect(await revision()).toBe(start + 1);
 
-    expect((await api('PATCH', '/v1/directory/domains/contoso.test', { includeSubdomains: true })).body).toMatchObject({ includeSubdomains: true });
+    expect((await api('PATCH', '/v1/directory/domains/contoso.test', { includeSubdomains: true })).body).toMatchObject({
+      includeSubdomains: true,
+    });
     expect(await revision()).toBe(start + 2);
     await api('PATCH', '/v1/directory/domains/contoso.test', { includeSubdomains: true }); // no change, no bump
     expect(await revision()).toBe(start + 2);
-    expect((await api('GET', '/v1/directory/domains/contoso.test')).body).toMatchObject({ domain: 'contoso.test', includeSubdomains: true });
+    expect((await api('GET', '/v1/directory/domains/contoso.test')).body).toMatchObject({
+      domain: 'contoso.test',
+      includeSubdomains: true,
+    });
     expect((await api<{ items: unknown[] }>('GET', '/v1/directory/domains')).body.items).toHaveLength(1);
 
     expect((await api('DELETE', '/v1/directory/domains/contoso.test')).status).toBe(204);
@@ -90,35 +107,71 @@ describe('status API: the internal-address directory', () => {
   });
 
   it('addresses: aliases are unique across addresses and aliases', async () => {
-    const created = await api('POST', '/v1/directory/addresses', { address: 'Alice@Contoso.test', displayName: 'Alice Smith', aliases: ['al@contoso.test', 'A.Smith@contoso.test', 'al@contoso.test'] });
+    const created = await api('POST', '/v1/directory/addresses', {
+      address: 'Alice@Contoso.test',
+      displayName: 'Alice Smith',
+      aliases: ['al@contoso.test', 'A.Smith@contoso.test', 'al@contoso.test'],
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ address: 'alice@contoso.test', displayName: 'Alice Smith', aliases: ['a.smith@contoso.test', 'al@contoso.test'] });
+    expect(created.body).toMatchObject({
+      address: 'alice@contoso.test',
+      displayName: 'Alice Smith',
+      aliases: ['a.smith@contoso.test', 'al@contoso.test'],
+    });
 
-    const takenAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', { address: 'bob@contoso.test', aliases: ['al@contoso.test'] });
+    const takenAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', {
+      address: 'bob@contoso.test',
+      aliases: ['al@contoso.test'],
+    });
     expect(takenAlias.status).toBe(409);
     expect(takenAlias.body.message).toMatch(/al@contoso.test is already an alias of alice@contoso.test/);
     const addressIsAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', { address: 'al@contoso.test' });
     expect(addressIsAlias.status).toBe(409);
-    const aliasIsAddress = await api<ErrorBody>('POST', '/v1/directory/addresses', { address: 'bob@contoso.test', aliases: ['alice@contoso.test'] });
+    const aliasIsAddress = await api<ErrorBody>('POST', '/v1/directory/addresses', {
+      address: 'bob@contoso.test',
+      aliases: ['alice@contoso.test'],
+    });
     expect(aliasIsAddress.status).toBe(409);
-    const badAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', { address: 'bob@contoso.test', aliases: ['bob-at-contoso'] });
+    const badAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', {
+      address: 'bob@contoso.test',
+      aliases: ['bob-at-contoso'],
+    });
     expect(badAlias.status).toBe(400);
     expect(badAlias.body.fields).toEqual([{ field: 'aliases.0', message: expect.stringMatching(/e-mail address/) }]);
 
-    const patched = await api('PATCH', '/v1/directory/addresses/alice@contoso.test', { aliases: ['alice.smith@contoso.test'], displayName: null });
+    const patched = await api('PATCH', '/v1/directory/addresses/alice@contoso.test', {
+      aliases: ['alice.smith@contoso.test'],
+      displayName: null,
+    });
     expect(patched.body).toMatchObject({ displayName: null, aliases: ['alice.smith@contoso.test'] });
     // The released alias can now be used by another address.
-    expect((await api('POST', '/v1/directory/addresses', { address: 'bob@contoso.test', aliases: ['al@contoso.test'] })).status).toBe(201);
+    expect(
+      (await api('POST', '/v1/directory/addresses', { address: 'bob@contoso.test', aliases: ['al@contoso.test'] }))
+        .status,
+    ).toBe(201);
 
     expect((await api('DELETE', '/v1/directory/addresses/alice@contoso.test')).status).toBe(204);
     expect((await api('GET', '/v1/directory/addresses/alice@contoso.test')).status).toBe(404);
-    expect((await api('POST', '/v1/directory/addresses', { address: 'carol@contoso.test', aliases: ['alice.smith@contoso.test'] })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/v1/directory/addresses', {
+          address: 'carol@contoso.test',
+          aliases: ['alice.smith@contoso.test'],
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it('imports JSON, applying the valid rows and reporting each bad row', async () => {
     const before = await revision();
     const response = await api<ImportResult>('POST', '/v1/directory/import', {
-      domains: ['fabrikam.test', '*.northwind.test', { domain: 'bad domain!' }, { domain: 'tailspin.test', includeSubdomains: true }, 'FABRIKAM.test'],
+      domains: [
+        'fabrikam.test',
+        '*.northwind.test',
+        { domain: 'bad domain!' },
+        { domain: 'tailspin.test', includeSubdomains: true },
+        'FABRIKAM.test',
+      ],
       addresses: [
         'dave@fabrikam.test',
         { address: 'erin@fabrikam.test', displayName: 'Erin', aliases: ['e@fabrikam.test'] },
@@ -130,8 +183,16 @@ describe('status API: the internal-address directory', () => {
     expect(response.status).toBe(200);
     expect(response.body.domains).toEqual({ created: 3, updated: 0, unchanged: 0, deleted: 0 });
     expect(response.body.addresses).toEqual({ created: 2, updated: 0, unchanged: 0, deleted: 0 });
-    expect(response.body.errors.map((e) => e.row)).toEqual(['domains[2]', 'domains[4]', 'addresses[2]', 'addresses[4]', 'addresses[3]']);
-    expect(response.body.errors.find((e) => e.row === 'addresses[3]')?.message).toMatch(/e@fabrikam.test already belongs to erin@fabrikam.test/);
+    expect(response.body.errors.map((e) => e.row)).toEqual([
+      'domains[2]',
+      'domains[4]',
+      'addresses[2]',
+      'addresses[4]',
+      'addresses[3]',
+    ]);
+    expect(response.body.errors.find((e) => e.row === 'addresses[3]')?.message).toMatch(
+      /e@fabrikam.test already belongs to erin@fabrikam.test/,
+    );
     expect(response.body.errors.find((e) => e.row === 'addresses[4]')?.message).toMatch(/colour: unknown field/);
     expect(Number(response.body.revision)).toBe(before + 1);
     await expectAnnounced(before + 1);
@@ -144,10 +205,17 @@ describe('status API: the internal-address directory', () => {
         expect.objectContaining({ domain: 'tailspin.test', includeSubdomains: true }),
       ]),
     );
-    expect(directory.addresses).toEqual(expect.arrayContaining([expect.objectContaining({ address: 'erin@fabrikam.test', displayName: 'Erin', aliases: ['e@fabrikam.test'] })]));
+    expect(directory.addresses).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ address: 'erin@fabrikam.test', displayName: 'Erin', aliases: ['e@fabrikam.test'] }),
+      ]),
+    );
 
     // The same import again changes nothing and does not bump the revision.
-    const again = await api<ImportResult>('POST', '/v1/directory/import', { domains: ['fabrikam.test'], addresses: ['dave@fabrikam.test'] });
+    const again = await api<ImportResult>('POST', '/v1/directory/import', {
+      domains: ['fabrikam.test'],
+      addresses: ['dave@fabrikam.test'],
+    });
     expect(again.body.domains.unchanged).toBe(1);
     expect(again.body.addresses.unchanged).toBe(1);
     expect(Number(again.body.revision)).toBe(before + 1);
@@ -180,14 +248,22 @@ describe('status API: the internal-address directory', () => {
 
   it('replace mode makes the directory exactly the import, all or nothing', async () => {
     const before = (await api<Directory>('GET', '/v1/directory')).body;
-    const refused = await api<ErrorBody>('POST', '/v1/directory/import?mode=replace', { domains: ['only.test', 'bad domain'], addresses: [] });
+    const refused = await api<ErrorBody>('POST', '/v1/directory/import?mode=replace', {
+      domains: ['only.test', 'bad domain'],
+      addresses: [],
+    });
     expect(refused.status).toBe(400);
     expect(refused.body.fields).toEqual([{ field: 'domains[1]', message: expect.stringMatching(/bad domain/) }]);
     expect((await api<Directory>('GET', '/v1/directory')).body).toEqual(before);
 
-    const replaced = await api<ImportResult>('POST', '/v1/directory/import?mode=replace', 'domain,only.test\naddress,kim@only.test,k@only.test\naddress,erin@fabrikam.test,e@fabrikam.test,Erin\n', {
-      contentType: 'text/csv',
-    });
+    const replaced = await api<ImportResult>(
+      'POST',
+      '/v1/directory/import?mode=replace',
+      'domain,only.test\naddress,kim@only.test,k@only.test\naddress,erin@fabrikam.test,e@fabrikam.test,Erin\n',
+      {
+        contentType: 'text/csv',
+      },
+    );
     expect(replaced.status).toBe(200);
     expect(replaced.body.domains).toMatchObject({ created: 1, deleted: before.domains.length });
     expect(replaced.body.addresses).toMatchObject({ created: 1, unchanged: 1, deleted: before.addresses.length - 1 });
@@ -201,8 +277,12 @@ describe('status API: the internal-address directory', () => {
 
   it('refuses an empty import, an unknown mode and an unsupported content type', async () => {
     expect((await api<ErrorBody>('POST', '/v1/directory/import', {})).body.message).toMatch(/no rows/);
-    expect((await api<ErrorBody>('POST', '/v1/directory/import?mode=sync', { domains: ['a.test'] })).body.fields).toEqual([{ field: 'mode', message: expect.stringMatching(/merge or replace/) }]);
-    const xml = await api<ErrorBody>('POST', '/v1/directory/import', '<directory/>', { contentType: 'application/xml' });
+    expect(
+      (await api<ErrorBody>('POST', '/v1/directory/import?mode=sync', { domains: ['a.test'] })).body.fields,
+    ).toEqual([{ field: 'mode', message: expect.stringMatching(/merge or replace/) }]);
+    const xml = await api<ErrorBody>('POST', '/v1/directory/import', '<directory/>', {
+      contentType: 'application/xml',
+    });
     expect(xml.status).toBe(400);
     expect(xml.body.message).toMatch(/Unsupported content type/);
   });

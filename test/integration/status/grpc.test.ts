@@ -37,7 +37,8 @@ function watch(client: Client, ids: string[], token: string | null) {
       const deadline = Date.now() + timeoutMs;
       while (!done()) {
         if (failure) throw failure;
-        if (Date.now() > deadline) throw new Error(`watch: timed out waiting for ${what}; got ${JSON.stringify(received)}`);
+        if (Date.now() > deadline)
+          throw new Error(`watch: timed out waiting for ${what}; got ${JSON.stringify(received)}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 250);
@@ -104,19 +105,27 @@ describe('status gRPC: journalwire.status.v1.ConnectorStatusService', () => {
   });
 
   it('answers NOT_FOUND for unknown connectors', async () => {
-    await expect(call(client.GetConnectorStatus, client, { connectorId: randomUUID() }, bearer(token))).rejects.toMatchObject({
+    await expect(
+      call(client.GetConnectorStatus, client, { connectorId: randomUUID() }, bearer(token)),
+    ).rejects.toMatchObject({
       code: GrpcStatus.NOT_FOUND,
       details: expect.stringMatching(/No journal service definition/),
     });
-    await expect(call(client.GetConnectorStatus, client, { connectorId: 'nope' }, bearer(token))).rejects.toMatchObject({ code: GrpcStatus.NOT_FOUND });
+    await expect(call(client.GetConnectorStatus, client, { connectorId: 'nope' }, bearer(token))).rejects.toMatchObject(
+      { code: GrpcStatus.NOT_FOUND },
+    );
     const stream = watch(client, [randomUUID()], token);
     await expect(stream.until('an error', () => false)).rejects.toMatchObject({ code: GrpcStatus.NOT_FOUND });
   });
 
   it('answers UNAUTHENTICATED without a token and with a revoked one, on every method', async () => {
     for (const credential of [null, revoked, 'jw_wrong']) {
-      await expect(call(client.GetConnectorStatus, client, { connectorId }, bearer(credential))).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED });
-      await expect(call(client.ListConnectorStatuses, client, {}, bearer(credential))).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED });
+      await expect(call(client.GetConnectorStatus, client, { connectorId }, bearer(credential))).rejects.toMatchObject({
+        code: GrpcStatus.UNAUTHENTICATED,
+      });
+      await expect(call(client.ListConnectorStatuses, client, {}, bearer(credential))).rejects.toMatchObject({
+        code: GrpcStatus.UNAUTHENTICATED,
+      });
       const stream = watch(client, [], credential);
       await expect(stream.until('an error', () => false)).rejects.toMatchObject({ code: GrpcStatus.UNAUTHENTICATED });
       expect(stream.received).toEqual([]);
@@ -131,13 +140,23 @@ describe('status gRPC: journalwire.status.v1.ConnectorStatusService', () => {
     await all.until('the current statuses', () => all.received.some((s) => s.connectorId === connectorId));
 
     const extractedAt = new Date().toISOString();
-    await producer.send([statusRecord(connectorId, { state: 'ok', lastSuccessfulExtractAt: extractedAt, mailboxQueue: 3 }), rawRecord(connectorId)]);
+    await producer.send([
+      statusRecord(connectorId, { state: 'ok', lastSuccessfulExtractAt: extractedAt, mailboxQueue: 3 }),
+      rawRecord(connectorId),
+    ]);
     await one.until('ok', () => one.received.some((s) => s.serviceStatus === 'ok' && s.counters.extracted === 1));
-    expect(one.received.at(-1)).toMatchObject({ serviceStatus: 'ok', lastSuccessfulExtract: extractedAt, pop3MailboxQueue: 3, processingQueue: 1 });
+    expect(one.received.at(-1)).toMatchObject({
+      serviceStatus: 'ok',
+      lastSuccessfulExtract: extractedAt,
+      pop3MailboxQueue: 3,
+      processingQueue: 1,
+    });
 
     await api('POST', `/v1/connectors/${connectorId}/suspend`);
     await one.until('suspended', () => one.received.at(-1)?.serviceStatus === 'suspended');
-    await all.until('suspended on the all-connectors stream', () => all.received.some((s) => s.connectorId === connectorId && s.serviceStatus === 'suspended'));
+    await all.until('suspended on the all-connectors stream', () =>
+      all.received.some((s) => s.connectorId === connectorId && s.serviceStatus === 'suspended'),
+    );
     expect(one.received.every((s) => s.connectorId === connectorId)).toBe(true);
     one.cancel();
     all.cancel();

@@ -13,7 +13,15 @@ import {
   type PrivateDatabase,
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
-import { archivedRecord, deadLetterRecord, produceAborted, rawRecord, rejectedRecord, statusRecord, testProducer } from '../../support/status-records.js';
+import {
+  archivedRecord,
+  deadLetterRecord,
+  produceAborted,
+  rawRecord,
+  rejectedRecord,
+  statusRecord,
+  testProducer,
+} from '../../support/status-records.js';
 
 interface Status {
   connectorId: string;
@@ -50,7 +58,8 @@ describe('status: Service Status aggregated from the topics', () => {
     return response.body['id'] as string;
   };
   const statusOf = async (id: string) => (await api<Status>('GET', `/v1/connectors/${id}/status`)).body;
-  const until = (id: string, what: string, accept: (s: Status) => boolean, timeoutMs = 30_000) => eventually(what, () => statusOf(id), accept, timeoutMs);
+  const until = (id: string, what: string, accept: (s: Status) => boolean, timeoutMs = 30_000) =>
+    eventually(what, () => statusOf(id), accept, timeoutMs);
 
   beforeAll(async () => {
     db = await createPrivateDatabase();
@@ -91,16 +100,32 @@ describe('status: Service Status aggregated from the topics', () => {
     const firstExtract = new Date().toISOString();
     // Aborted first, on the same partition (same key): by the time the 5 committed ones are
     // counted, the aborted ones have been passed over.
-    await produceAborted(kafka, times(3, () => rawRecord(connectorId)));
+    await produceAborted(
+      kafka,
+      times(3, () => rawRecord(connectorId)),
+    );
     await producer.send([
-      statusRecord(connectorId, { state: 'ok', lastSuccessfulExtractAt: firstExtract, mailboxQueue: 7, extractedTotal: 5, sessionExtracted: 5 }),
+      statusRecord(connectorId, {
+        state: 'ok',
+        lastSuccessfulExtractAt: firstExtract,
+        mailboxQueue: 7,
+        extractedTotal: 5,
+        sessionExtracted: 5,
+      }),
       ...times(5, () => rawRecord(connectorId)),
       archivedRecord(connectorId, 'archive'),
       archivedRecord(connectorId, 'archive'),
       archivedRecord(connectorId, 'merge'),
       rejectedRecord(connectorId),
     ]);
-    const ok = await until(connectorId, 'ok with counters', (s) => s.serviceStatus === 'ok' && s.counters.extracted === 5 && s.counters.archived + s.counters.merged + s.counters.rejected === 4);
+    const ok = await until(
+      connectorId,
+      'ok with counters',
+      (s) =>
+        s.serviceStatus === 'ok' &&
+        s.counters.extracted === 5 &&
+        s.counters.archived + s.counters.merged + s.counters.rejected === 4,
+    );
     expect(ok).toMatchObject({
       serviceStatus: 'ok',
       lastSuccessfulExtract: firstExtract,
@@ -128,7 +153,11 @@ describe('status: Service Status aggregated from the topics', () => {
       }),
     ]);
     const failed = await until(connectorId, 'error', (s) => s.serviceStatus === 'error');
-    expect(failed.lastError).toEqual({ code: 'connection-refused', message: 'mail.contoso.test:995 is unreachable (ECONNREFUSED)', at });
+    expect(failed.lastError).toEqual({
+      code: 'connection-refused',
+      message: 'mail.contoso.test:995 is unreachable (ECONNREFUSED)',
+      at,
+    });
     expect(failed.display.serviceStatus).toBe('Service Error');
 
     expect((await api('POST', `/v1/connectors/${connectorId}/suspend`)).status).toBe(200);
@@ -142,13 +171,36 @@ describe('status: Service Status aggregated from the topics', () => {
 
   it('turns error again on a new error and back to ok on the next good session', async () => {
     const lastExtract = (await statusOf(connectorId)).lastSuccessfulExtract;
-    await producer.send([statusRecord(connectorId, { state: 'error', lastSuccessfulExtractAt: lastExtract, lastError: { code: 'authentication', message: 'login refused', at: new Date().toISOString() } })]);
-    await until(connectorId, 'error again', (s) => s.serviceStatus === 'error' && s.lastError?.code === 'authentication');
+    await producer.send([
+      statusRecord(connectorId, {
+        state: 'error',
+        lastSuccessfulExtractAt: lastExtract,
+        lastError: { code: 'authentication', message: 'login refused', at: new Date().toISOString() },
+      }),
+    ]);
+    await until(
+      connectorId,
+      'error again',
+      (s) => s.serviceStatus === 'error' && s.lastError?.code === 'authentication',
+    );
 
     const secondExtract = new Date().toISOString();
-    await producer.send([statusRecord(connectorId, { state: 'ok', lastSuccessfulExtractAt: secondExtract, mailboxQueue: 0, extractedTotal: 6 }), rawRecord(connectorId)]);
+    await producer.send([
+      statusRecord(connectorId, {
+        state: 'ok',
+        lastSuccessfulExtractAt: secondExtract,
+        mailboxQueue: 0,
+        extractedTotal: 6,
+      }),
+      rawRecord(connectorId),
+    ]);
     const back = await until(connectorId, 'ok again', (s) => s.serviceStatus === 'ok' && s.counters.extracted === 6);
-    expect(back).toMatchObject({ lastSuccessfulExtract: secondExtract, lastError: null, pop3MailboxQueue: 0, processingQueue: 1 });
+    expect(back).toMatchObject({
+      lastSuccessfulExtract: secondExtract,
+      lastError: null,
+      pop3MailboxQueue: 0,
+      processingQueue: 1,
+    });
 
     const list = await api<{ items: Status[] }>('GET', '/v1/status');
     expect(list.body.items.find((s) => s.connectorId === connectorId)).toEqual(await statusOf(connectorId));
@@ -158,7 +210,11 @@ describe('status: Service Status aggregated from the topics', () => {
   it('a connector whose error was reset by a suspension stays ok', async () => {
     resetConnectorId = await create();
     await producer.send([
-      statusRecord(resetConnectorId, { state: 'error', lastSuccessfulExtractAt: new Date().toISOString(), lastError: { code: 'timeout', message: 'no greeting', at: new Date().toISOString() } }),
+      statusRecord(resetConnectorId, {
+        state: 'error',
+        lastSuccessfulExtractAt: new Date().toISOString(),
+        lastError: { code: 'timeout', message: 'no greeting', at: new Date().toISOString() },
+      }),
     ]);
     await until(resetConnectorId, 'error', (s) => s.serviceStatus === 'error');
     await api('POST', `/v1/connectors/${resetConnectorId}/suspend`);
@@ -213,7 +269,12 @@ describe('status: Service Status aggregated from the topics', () => {
     await redis.hset(`jw:status:connector:${connectorId}`, 'extracted', '1000');
     status = await startStatusService(db.url);
     api = apiClient(status.service.baseUrl, token);
-    const rebuilt = await until(connectorId, 'rebuilt counters', (s) => JSON.stringify(s.counters) === JSON.stringify(before.counters), 90_000);
+    const rebuilt = await until(
+      connectorId,
+      'rebuilt counters',
+      (s) => JSON.stringify(s.counters) === JSON.stringify(before.counters),
+      90_000,
+    );
     expect(rebuilt.counters).toEqual(before.counters);
     expect(await redis.hget('jw:status:offsets', 'journal.raw.v1:0')).not.toBe('999999999');
   });

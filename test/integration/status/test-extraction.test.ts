@@ -6,16 +6,31 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, testEnv } from '#test-support';
-import { apiClient, createApiToken, createPrivateDatabase, startStatusService, type ApiClient, type PrivateDatabase, type StatusServiceHandle } from '../../support/status-harness.js';
+import {
+  apiClient,
+  createApiToken,
+  createPrivateDatabase,
+  startStatusService,
+  type ApiClient,
+  type PrivateDatabase,
+  type StatusServiceHandle,
+} from '../../support/status-harness.js';
 
 const run = promisify(execFile);
-const mailboxSh = (...args: string[]) => run(resolve('deploy/local/mailbox.sh'), args).then(({ stdout }) => stdout.trim());
+const mailboxSh = (...args: string[]) =>
+  run(resolve('deploy/local/mailbox.sh'), args).then(({ stdout }) => stdout.trim());
 
 interface Report {
   connectorId: string;
   testedAt: string;
   ok: boolean;
-  steps: Array<{ step: string; ok: boolean; ms: number; detail?: string; tls?: { authorized: boolean; authorizationError: string | null; subject: string } }>;
+  steps: Array<{
+    step: string;
+    ok: boolean;
+    ms: number;
+    detail?: string;
+    tls?: { authorized: boolean; authorizationError: string | null; subject: string };
+  }>;
   error?: { code: string; message: string };
   mailbox?: { count: number; size: number };
 }
@@ -56,7 +71,10 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
     const message = join(tmpdir(), `jw-status-${randomUUID()}.eml`);
     writeFileSync(message, 'From: a@contoso.test\r\nTo: b@contoso.test\r\nSubject: probe\r\n\r\nleft in place\r\n');
     await mailboxSh('deliver', user, message);
-    [withCa, withoutCa] = await Promise.all([startStatusService(db.url), startStatusService(db.url, { POP3_CA_FILE: '' })]);
+    [withCa, withoutCa] = await Promise.all([
+      startStatusService(db.url),
+      startStatusService(db.url, { POP3_CA_FILE: '' }),
+    ]);
     api = apiClient(withCa.service.baseUrl, token);
     apiNoCa = apiClient(withoutCa.service.baseUrl, token);
   });
@@ -72,20 +90,34 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
     const report = await probe(api, id);
     expect(report).toMatchObject({ connectorId: id, ok: true, mailbox: { count: 1 } });
     expect(report.error).toBeUndefined();
-    expect(report.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['tcp', 'tls', 'greeting', 'authentication', 'stat']));
+    expect(report.steps.map((s) => s.step)).toEqual(
+      expect.arrayContaining(['tcp', 'tls', 'greeting', 'authentication', 'stat']),
+    );
     expect(report.steps.every((s) => s.ok && typeof s.ms === 'number')).toBe(true);
-    expect(report.steps.find((s) => s.step === 'tls')?.tls).toMatchObject({ authorized: true, authorizationError: null });
+    expect(report.steps.find((s) => s.step === 'tls')?.tls).toMatchObject({
+      authorized: true,
+      authorizationError: null,
+    });
     expect(await mailboxSh('count', user)).toBe('1');
     expect(JSON.stringify(report)).not.toContain(password);
 
-    const events = await api<{ items: Array<{ action: string; actor: string; details: { ok: boolean } }> }>('GET', `/v1/connectors/${id}/events`);
-    expect(events.body.items[0]).toMatchObject({ action: 'test-extraction', actor: 'extraction-tester', details: { ok: true } });
+    const events = await api<{ items: Array<{ action: string; actor: string; details: { ok: boolean } }> }>(
+      'GET',
+      `/v1/connectors/${id}/events`,
+    );
+    expect(events.body.items[0]).toMatchObject({
+      action: 'test-extraction',
+      actor: 'extraction-tester',
+      details: { ok: true },
+    });
   });
 
   it('succeeds with STLS on the plain port', async () => {
     const report = await probe(api, await connector(api, { tlsTransport: 'starttls', port: testEnv.pop3Port }));
     expect(report.ok).toBe(true);
-    expect(report.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['greeting', 'stls', 'authentication', 'stat']));
+    expect(report.steps.map((s) => s.step)).toEqual(
+      expect.arrayContaining(['greeting', 'stls', 'authentication', 'stat']),
+    );
   });
 
   it('fails at the TCP step on a closed port', async () => {
@@ -128,7 +160,13 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('authentication');
     expect(report.steps.at(-1)).toMatchObject({ step: 'authentication', ok: false });
-    const events = await api<{ items: Array<{ action: string; details: { ok: boolean; error?: { code: string } } }> }>('GET', `/v1/connectors/${id}/events`);
-    expect(events.body.items[0]).toMatchObject({ action: 'test-extraction', details: { ok: false, error: { code: 'authentication' } } });
+    const events = await api<{ items: Array<{ action: string; details: { ok: boolean; error?: { code: string } } }> }>(
+      'GET',
+      `/v1/connectors/${id}/events`,
+    );
+    expect(events.body.items[0]).toMatchObject({
+      action: 'test-extraction',
+      details: { ok: false, error: { code: 'authentication' } },
+    });
   });
 });

@@ -4,7 +4,13 @@ import { ApiTokenService } from './api-token.service.js';
 
 /** Routes served without a token: probes, metrics and the API documentation. */
 export function isPublicPath(path: string): boolean {
-  return path.startsWith('/health/') || path === '/metrics' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/docs-');
+  return (
+    path.startsWith('/health/') ||
+    path === '/metrics' ||
+    path === '/docs' ||
+    path.startsWith('/docs/') ||
+    path.startsWith('/docs-')
+  );
 }
 
 /**

@@ -5,7 +5,8 @@ import { JournalwireError } from '#errors';
 import { ApiTokenEntity } from '#persistence';
 import { DATA_SOURCE } from '../platform/tokens.js';
 
-export const MISSING_TOKEN_MESSAGE = 'Missing API token: send "Authorization: Bearer <token>" (create one with `npm run token -- create NAME`)';
+export const MISSING_TOKEN_MESSAGE =
+  'Missing API token: send "Authorization: Bearer <token>" (create one with `npm run token -- create NAME`)';
 export const INVALID_TOKEN_MESSAGE = 'Invalid or revoked API token';
 
 /** Who made a request: the name of the API token. */

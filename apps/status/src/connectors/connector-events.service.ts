@@ -28,7 +28,13 @@ export interface EventsPage {
 export class ConnectorEventsService {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
-  async record(manager: EntityManager | undefined, connectorId: string, actor: string, action: ConnectorAction, details: Record<string, unknown>): Promise<void> {
+  async record(
+    manager: EntityManager | undefined,
+    connectorId: string,
+    actor: string,
+    action: ConnectorAction,
+    details: Record<string, unknown>,
+  ): Promise<void> {
     const repository = (manager ?? this.dataSource.manager).getRepository(ConnectorEventEntity);
     await repository.save(repository.create({ connectorId, actor, action, details }), { reload: false });
   }
@@ -42,7 +48,13 @@ export class ConnectorEventsService {
       take: pageSize,
     });
     return {
-      items: rows.map((row) => ({ id: String(row.id), at: row.at.toISOString(), actor: row.actor, action: row.action, details: row.details })),
+      items: rows.map((row) => ({
+        id: String(row.id),
+        at: row.at.toISOString(),
+        actor: row.actor,
+        action: row.action,
+        details: row.details,
+      })),
       page,
       pageSize,
       total,

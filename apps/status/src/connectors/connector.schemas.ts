@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
 import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../platform/formats.js';
 
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, expected(`one of: ${values.join(', ')}`));
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, expected(`one of: ${values.join(', ')}`));
 
 const text = (what: string, max: number) =>
   z
@@ -13,7 +14,11 @@ const text = (what: string, max: number) =>
     .refine((value) => !/[\r\n\0]/.test(value), 'must not contain line breaks or NUL');
 
 const intRange = (min: number, max: number) =>
-  z.number(expected(`an integer ${min}-${max}`)).int(`expected an integer ${min}-${max}`).min(min, `expected an integer ${min}-${max}`).max(max, `expected an integer ${min}-${max}`);
+  z
+    .number(expected(`an integer ${min}-${max}`))
+    .int(`expected an integer ${min}-${max}`)
+    .min(min, `expected an integer ${min}-${max}`)
+    .max(max, `expected an integer ${min}-${max}`);
 
 /** Every writable field of a journal service definition, as the API names it. */
 const fields = {
@@ -103,6 +108,15 @@ export const connectorIdSchema = z.uuid('expected a connector id (UUID)');
 
 /** GET /v1/connectors/:id/events query. */
 export const eventsQuerySchema = z.strictObject({
-  page: z.coerce.number(expected('a page number')).int('expected a whole page number').min(1, 'expected a page number ≥ 1').default(1),
-  pageSize: z.coerce.number(expected('a page size')).int('expected a whole page size').min(1, 'expected a page size 1-200').max(200, 'expected a page size 1-200').default(50),
+  page: z.coerce
+    .number(expected('a page number'))
+    .int('expected a whole page number')
+    .min(1, 'expected a page number ≥ 1')
+    .default(1),
+  pageSize: z.coerce
+    .number(expected('a page size'))
+    .int('expected a whole page size')
+    .min(1, 'expected a page size 1-200')
+    .max(200, 'expected a page size 1-200')
+    .default(50),
 });

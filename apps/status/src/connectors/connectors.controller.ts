@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Actor } from '../auth/actor.decorator.js';
 import { ApiErrors, schemaRef } from '../platform/openapi.js';
 import { parseInput } from '../platform/validation.js';
@@ -20,7 +29,11 @@ export class ConnectorsController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a journal service definition', description: 'Port defaults to 995 with implicit TLS, 110 otherwise. The password is stored encrypted and never returned.' })
+  @ApiOperation({
+    summary: 'Create a journal service definition',
+    description:
+      'Port defaults to 995 with implicit TLS, 110 otherwise. The password is stored encrypted and never returned.',
+  })
   @ApiBody({ schema: schemaRef('CreateConnector') })
   @ApiCreatedResponse({ schema: schemaRef('Connector') })
   @ApiErrors(400, 401)
@@ -30,7 +43,9 @@ export class ConnectorsController {
 
   @Get()
   @ApiOperation({ summary: 'List journal service definitions' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('Connector') } } } })
+  @ApiOkResponse({
+    schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('Connector') } } },
+  })
   @ApiErrors(401)
   async list(): Promise<{ items: ConnectorView[] }> {
     return { items: await this.connectors.list() };
@@ -47,7 +62,8 @@ export class ConnectorsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change a journal service definition',
-    description: 'Any subset of the fields. Setting suspended:true suspends extraction and resets error conditions. A port left at its default follows a change of encrypted/tlsTransport.',
+    description:
+      'Any subset of the fields. Setting suspended:true suspends extraction and resets error conditions. A port left at its default follows a change of encrypted/tlsTransport.',
   })
   @ApiBody({ schema: schemaRef('UpdateConnector') })
   @ApiOkResponse({ schema: schemaRef('Connector') })
@@ -99,7 +115,8 @@ export class ConnectorsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Test Journal Extraction',
-    description: 'Connects with the definition’s settings (name resolution, TCP, TLS, greeting, capabilities, STLS, authentication, STAT). Retrieves and deletes nothing. A failed test is 200 with ok:false and the failing step.',
+    description:
+      'Connects with the definition’s settings (name resolution, TCP, TLS, greeting, capabilities, STLS, authentication, STAT). Retrieves and deletes nothing. A failed test is 200 with ok:false and the failing step.',
   })
   @ApiOkResponse({ schema: schemaRef('TestExtractionReport') })
   @ApiErrors(401, 404)

@@ -48,7 +48,9 @@ export class ConnectorsService {
       });
       const row = await repository.save(entity);
       const changes: FieldChange[] = (Object.keys(ENTITY_PROPERTY) as ApiField[]).map((field) =>
-        VALUE_HIDDEN.has(field) ? { field, changed: true as const } : { field, from: null, to: row[ENTITY_PROPERTY[field]] },
+        VALUE_HIDDEN.has(field)
+          ? { field, changed: true as const }
+          : { field, from: null, to: row[ENTITY_PROPERTY[field]] },
       );
       changes.push({ field: 'password', changed: true });
       await this.events.record(manager, row.id, actor, 'created', { changes });
@@ -69,7 +71,9 @@ export class ConnectorsService {
 
   /** The definition with its sealed password, for the probe. */
   async entity(id: string, manager?: EntityManager): Promise<ConnectorEntity> {
-    const row = isUuid(id) ? await (manager ?? this.dataSource.manager).getRepository(ConnectorEntity).findOne({ where: { id } }) : null;
+    const row = isUuid(id)
+      ? await (manager ?? this.dataSource.manager).getRepository(ConnectorEntity).findOne({ where: { id } })
+      : null;
     if (!row) throw connectorNotFound(id);
     return row;
   }
@@ -78,7 +82,9 @@ export class ConnectorsService {
   async update(id: string, patch: UpdateConnectorInput, actor: string): Promise<ConnectorView> {
     const { row, changes, suspendedNow } = await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(ConnectorEntity);
-      const current = isUuid(id) ? await repository.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+      const current = isUuid(id)
+        ? await repository.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } })
+        : null;
       if (!current) throw connectorNotFound(id);
       const before = { ...current };
       const changes: FieldChange[] = [];
@@ -86,11 +92,17 @@ export class ConnectorsService {
         const value = patch[field];
         const property = ENTITY_PROPERTY[field];
         if (value === undefined || value === current[property]) continue;
-        changes.push(VALUE_HIDDEN.has(field) ? { field, changed: true } : { field, from: current[property], to: value });
+        changes.push(
+          VALUE_HIDDEN.has(field) ? { field, changed: true } : { field, from: current[property], to: value },
+        );
         Object.assign(current, { [property]: value });
       }
       // A port left at the old transport's default follows the new transport's default.
-      if (patch.port === undefined && current.port === defaultPortOf(before) && defaultPortOf(current) !== defaultPortOf(before)) {
+      if (
+        patch.port === undefined &&
+        current.port === defaultPortOf(before) &&
+        defaultPortOf(current) !== defaultPortOf(before)
+      ) {
         changes.push({ field: 'port', from: current.port, to: defaultPortOf(current) });
         current.port = defaultPortOf(current);
       }
@@ -104,7 +116,8 @@ export class ConnectorsService {
       await this.events.record(manager, row.id, actor, actionOf(changes), { changes });
       return { row, changes, suspendedNow };
     });
-    if (suspendedNow) await this.statusStore.resetErrors(row.id, new Date(Math.max(Date.now(), row.updatedAt.getTime())));
+    if (suspendedNow)
+      await this.statusStore.resetErrors(row.id, new Date(Math.max(Date.now(), row.updatedAt.getTime())));
     if (changes.length > 0) await this.status.publishQuietly([row.id]);
     return toConnectorView(row);
   }
@@ -123,16 +136,22 @@ export class ConnectorsService {
 
   async delete(id: string, actor: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const row = isUuid(id) ? await manager.getRepository(ConnectorEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+      const row = isUuid(id)
+        ? await manager.getRepository(ConnectorEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } })
+        : null;
       if (!row) throw connectorNotFound(id);
       await manager.getRepository(ConnectorEntity).delete({ id });
-      await this.events.record(manager, id, actor, 'deleted', { description: row.description, serviceEmailAddress: row.serviceEmailAddress });
+      await this.events.record(manager, id, actor, 'deleted', {
+        description: row.description,
+        serviceEmailAddress: row.serviceEmailAddress,
+      });
     });
     await this.statusStore.forget(id);
   }
 }
 
 function actionOf(changes: FieldChange[]): ConnectorAction {
-  if (changes.length === 1 && changes[0]!.field === 'suspended' && 'to' in changes[0]!) return changes[0].to ? 'suspended' : 'resumed';
+  if (changes.length === 1 && changes[0]!.field === 'suspended' && 'to' in changes[0]!)
+    return changes[0].to ? 'suspended' : 'resumed';
   return 'updated';
 }

@@ -41,14 +41,24 @@ export class TestExtractionService {
     const testedAt = new Date().toISOString();
     const report = await this.probe(options);
     this.logger.info(
-      { connectorId, ok: report.ok, error: report.error?.code, steps: report.steps.map((step) => `${step.step}:${step.ok ? 'ok' : 'failed'}`) },
+      {
+        connectorId,
+        ok: report.ok,
+        error: report.error?.code,
+        steps: report.steps.map((step) => `${step.step}:${step.ok ? 'ok' : 'failed'}`),
+      },
       'test extraction finished',
     );
     await this.events.record(undefined, connectorId, actor, 'test-extraction', {
       ok: report.ok,
       host: connector.host,
       port: connector.port,
-      steps: report.steps.map((step) => ({ step: step.step, ok: step.ok, ms: step.ms, ...(step.detail ? { detail: step.detail } : {}) })),
+      steps: report.steps.map((step) => ({
+        step: step.step,
+        ok: step.ok,
+        ms: step.ms,
+        ...(step.detail ? { detail: step.detail } : {}),
+      })),
       ...(report.error ? { error: report.error } : {}),
       ...(report.mailbox ? { mailbox: report.mailbox } : {}),
     });

@@ -3,7 +3,13 @@ import { In, type EntityManager } from 'typeorm';
 import { JournalwireError } from '#errors';
 import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity } from '#persistence';
 import { fieldProblems } from '../platform/validation.js';
-import { addressInputSchema, domainInputSchema, type AddressInput, type DomainInput, type ImportMode } from './directory.schemas.js';
+import {
+  addressInputSchema,
+  domainInputSchema,
+  type AddressInput,
+  type DomainInput,
+  type ImportMode,
+} from './directory.schemas.js';
 import { DirectoryService } from './directory.service.js';
 import type { ImportRow, RowError } from './import-rows.js';
 
@@ -42,7 +48,13 @@ export class DirectoryImportService {
     for (const row of rows) {
       const parsed = (row.kind === 'domain' ? domainInputSchema : addressInputSchema).safeParse(row.value);
       if (!parsed.success) {
-        errors.push({ row: row.row, value: describe(row.value), message: fieldProblems(parsed.error).map((p) => `${p.field}: ${p.message}`).join('; ') });
+        errors.push({
+          row: row.row,
+          value: describe(row.value),
+          message: fieldProblems(parsed.error)
+            .map((p) => `${p.field}: ${p.message}`)
+            .join('; '),
+        });
         continue;
       }
       if (row.kind === 'domain') {
@@ -57,20 +69,27 @@ export class DirectoryImportService {
         else addresses.set(input.address, { row: row.row, input });
       }
     }
-    if (mode === 'replace' && errors.length > 0) throw rowErrors(errors, 'Nothing imported: a replace import must be free of errors');
+    if (mode === 'replace' && errors.length > 0)
+      throw rowErrors(errors, 'Nothing imported: a replace import must be free of errors');
 
     const outcome = await this.directory.mutate(async (manager) => {
       const result = { domains: counts(), addresses: counts() };
       await this.importDomains(manager, mode, [...domains.values()], result.domains);
       await this.importAddresses(manager, mode, [...addresses.values()], result.addresses, errors);
-      if (mode === 'replace' && errors.length > 0) throw rowErrors(errors, 'Nothing imported: a replace import must be free of errors');
+      if (mode === 'replace' && errors.length > 0)
+        throw rowErrors(errors, 'Nothing imported: a replace import must be free of errors');
       const changed = [result.domains, result.addresses].some((c) => c.created + c.updated + c.deleted > 0);
       return { result, changed };
     });
     return { revision: await this.directory.revision(), mode, ...outcome, errors };
   }
 
-  private async importDomains(manager: EntityManager, mode: ImportMode, rows: Array<{ input: DomainInput }>, count: ImportCounts): Promise<void> {
+  private async importDomains(
+    manager: EntityManager,
+    mode: ImportMode,
+    rows: Array<{ input: DomainInput }>,
+    count: ImportCounts,
+  ): Promise<void> {
     const repository = manager.getRepository(DirectoryDomainEntity);
     const existing = new Map((await repository.find()).map((row) => [row.domain, row]));
     const wanted = new Set(rows.map(({ input }) => input.domain));
@@ -92,7 +111,13 @@ export class DirectoryImportService {
     count.created = inserts.length;
   }
 
-  private async importAddresses(manager: EntityManager, mode: ImportMode, rows: Array<{ row: string; input: AddressInput }>, count: ImportCounts, errors: RowError[]): Promise<void> {
+  private async importAddresses(
+    manager: EntityManager,
+    mode: ImportMode,
+    rows: Array<{ row: string; input: AddressInput }>,
+    count: ImportCounts,
+    errors: RowError[],
+  ): Promise<void> {
     const addressRepository = manager.getRepository(DirectoryAddressEntity);
     const aliasRepository = manager.getRepository(DirectoryAliasEntity);
     const existing = new Map((await addressRepository.find()).map((row) => [row.address, row]));
@@ -103,7 +128,8 @@ export class DirectoryImportService {
 
     if (mode === 'replace') {
       const stale = [...existing.keys()].filter((address) => !imported.has(address));
-      for (let i = 0; i < stale.length; i += CHUNK) await addressRepository.delete({ address: In(stale.slice(i, i + CHUNK)) });
+      for (let i = 0; i < stale.length; i += CHUNK)
+        await addressRepository.delete({ address: In(stale.slice(i, i + CHUNK)) });
       for (const address of stale) {
         existing.delete(address);
         for (const alias of aliasesOf.get(address) ?? []) aliasOwner.delete(alias);
@@ -128,7 +154,8 @@ export class DirectoryImportService {
         inserts.push({ address: input.address, displayName });
         count.created++;
       } else if (current.displayName !== displayName || aliasesChanged) {
-        if (current.displayName !== displayName) await addressRepository.update({ address: input.address }, { displayName });
+        if (current.displayName !== displayName)
+          await addressRepository.update({ address: input.address }, { displayName });
         count.updated++;
       } else {
         count.unchanged++;
@@ -146,13 +173,20 @@ export class DirectoryImportService {
       existing.set(input.address, { address: input.address, displayName } as DirectoryAddressEntity);
     }
     for (let i = 0; i < inserts.length; i += CHUNK) await addressRepository.insert(inserts.slice(i, i + CHUNK));
-    for (let i = 0; i < replacedAliases.length; i += CHUNK) await aliasRepository.delete({ address: In(replacedAliases.slice(i, i + CHUNK)) });
+    for (let i = 0; i < replacedAliases.length; i += CHUNK)
+      await aliasRepository.delete({ address: In(replacedAliases.slice(i, i + CHUNK)) });
     for (let i = 0; i < newAliases.length; i += CHUNK) await aliasRepository.insert(newAliases.slice(i, i + CHUNK));
   }
 
-  private aliasProblem(input: AddressInput, existing: Map<string, unknown>, imported: Set<string>, aliasOwner: Map<string, string>): string | null {
+  private aliasProblem(
+    input: AddressInput,
+    existing: Map<string, unknown>,
+    imported: Set<string>,
+    aliasOwner: Map<string, string>,
+  ): string | null {
     const ownerOfAddress = aliasOwner.get(input.address);
-    if (ownerOfAddress && ownerOfAddress !== input.address) return `${input.address} is already an alias of ${ownerOfAddress}`;
+    if (ownerOfAddress && ownerOfAddress !== input.address)
+      return `${input.address} is already an alias of ${ownerOfAddress}`;
     for (const alias of input.aliases) {
       if (alias === input.address) return `${alias} cannot be an alias of itself`;
       if (existing.has(alias) || imported.has(alias)) return `alias ${alias} is a known address`;

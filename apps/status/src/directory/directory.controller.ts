@@ -1,10 +1,26 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { JournalwireError } from '#errors';
 import { ApiErrors, schemaRef } from '../platform/openapi.js';
 import { parseInput } from '../platform/validation.js';
 import { DirectoryImportService, type ImportResult } from './directory-import.service.js';
-import { addressInputSchema, addressPatchSchema, domainInputSchema, domainPatchSchema, importQuerySchema } from './directory.schemas.js';
+import {
+  addressInputSchema,
+  addressPatchSchema,
+  domainInputSchema,
+  domainPatchSchema,
+  importQuerySchema,
+} from './directory.schemas.js';
 import { DirectoryService, type AddressView, type DirectoryView, type DomainView } from './directory.service.js';
 import { noRows, rowsFromCsv, rowsFromJson } from './import-rows.js';
 
@@ -121,13 +137,18 @@ export class DirectoryController {
   @ApiBody({ schema: schemaRef('DirectoryImport') })
   @ApiOkResponse({ schema: schemaRef('DirectoryImportResult') })
   @ApiErrors(400, 401)
-  async import(@Body() body: unknown, @Query() query: unknown, @Headers('content-type') contentType: string | undefined): Promise<ImportResult> {
+  async import(
+    @Body() body: unknown,
+    @Query() query: unknown,
+    @Headers('content-type') contentType: string | undefined,
+  ): Promise<ImportResult> {
     const { mode } = parseInput(importQuerySchema, query, 'query');
     const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
     let parsed;
     if (type === 'text/csv' || type === 'text/plain') parsed = rowsFromCsv(typeof body === 'string' ? body : '');
     else if (type === 'application/json' || type === '') parsed = { rows: rowsFromJson(body), errors: [] };
-    else throw new JournalwireError('validation', `Unsupported content type ${type}: send application/json or text/csv`);
+    else
+      throw new JournalwireError('validation', `Unsupported content type ${type}: send application/json or text/csv`);
     if (parsed.rows.length === 0 && parsed.errors.length === 0) throw noRows();
     return this.importer.run(parsed.rows, mode, parsed.errors);
   }

@@ -4,7 +4,11 @@ import { domainName, emailAddress, expected, flag } from '../platform/formats.js
 /** Directory addresses are matched case-insensitively: stored lower-case. */
 export const mailAddress = emailAddress.transform((value) => value.toLowerCase());
 
-const displayName = z.string(expected('a display name or null')).trim().max(256, 'expected at most 256 characters').nullable();
+const displayName = z
+  .string(expected('a display name or null'))
+  .trim()
+  .max(256, 'expected at most 256 characters')
+  .nullable();
 const aliases = z
   .array(mailAddress, expected('a list of e-mail addresses'))
   .max(500, 'expected at most 500 aliases')
@@ -33,7 +37,9 @@ export type AddressPatch = z.output<typeof addressPatchSchema>;
 
 export const IMPORT_MODES = ['merge', 'replace'] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number];
-export const importQuerySchema = z.strictObject({ mode: z.enum(IMPORT_MODES, expected('merge or replace')).default('merge') });
+export const importQuerySchema = z.strictObject({
+  mode: z.enum(IMPORT_MODES, expected('merge or replace')).default('merge'),
+});
 
 /** The JSON import document (rows are validated one by one, see DirectoryImporter). */
 export const importEnvelopeSchema = z.strictObject({
@@ -43,7 +49,9 @@ export const importEnvelopeSchema = z.strictObject({
 
 /** For the OpenAPI document: what a JSON import may hold. */
 export const importJsonSchema = z.object({
-  domains: z.array(z.union([z.string().describe('contoso.com, or *.contoso.com to include subdomains'), domainInputSchema])).optional(),
+  domains: z
+    .array(z.union([z.string().describe('contoso.com, or *.contoso.com to include subdomains'), domainInputSchema]))
+    .optional(),
   addresses: z.array(z.union([z.string().describe('alice@contoso.com'), addressInputSchema])).optional(),
 });
 

@@ -65,7 +65,8 @@ export class DirectoryService {
   createDomain(input: DomainInput): Promise<DomainView> {
     return this.mutate(async (manager) => {
       const repository = manager.getRepository(DirectoryDomainEntity);
-      if (await repository.existsBy({ domain: input.domain })) throw new JournalwireError('conflict', `Domain ${input.domain} is already in the directory`);
+      if (await repository.existsBy({ domain: input.domain }))
+        throw new JournalwireError('conflict', `Domain ${input.domain} is already in the directory`);
       await repository.insert({ domain: input.domain, includeSubdomains: input.includeSubdomains });
       return { result: domainView(await this.domainRow(manager, input.domain)), changed: true };
     });
@@ -97,10 +98,17 @@ export class DirectoryService {
   }
 
   async getAddress(address: string, manager: EntityManager = this.dataSource.manager): Promise<AddressView> {
-    const row = await manager.getRepository(DirectoryAddressEntity).findOne({ where: { address: address.toLowerCase() } });
+    const row = await manager
+      .getRepository(DirectoryAddressEntity)
+      .findOne({ where: { address: address.toLowerCase() } });
     if (!row) throw new JournalwireError('not-found', `Address ${address} is not in the directory`);
-    const aliases = await manager.getRepository(DirectoryAliasEntity).find({ where: { address: row.address }, order: { alias: 'ASC' } });
-    return addressView(row, aliases.map((alias) => alias.alias));
+    const aliases = await manager
+      .getRepository(DirectoryAliasEntity)
+      .find({ where: { address: row.address }, order: { alias: 'ASC' } });
+    return addressView(
+      row,
+      aliases.map((alias) => alias.alias),
+    );
   }
 
   createAddress(input: AddressInput): Promise<AddressView> {
@@ -111,8 +119,13 @@ export class DirectoryService {
       const owner = await manager.getRepository(DirectoryAliasEntity).findOneBy({ alias: input.address });
       if (owner) throw new JournalwireError('conflict', `${input.address} is already an alias of ${owner.address}`);
       await this.checkAliases(manager, input.address, input.aliases);
-      await manager.getRepository(DirectoryAddressEntity).insert({ address: input.address, displayName: input.displayName ?? null });
-      if (input.aliases.length > 0) await manager.getRepository(DirectoryAliasEntity).insert(input.aliases.map((alias) => ({ alias, address: input.address })));
+      await manager
+        .getRepository(DirectoryAddressEntity)
+        .insert({ address: input.address, displayName: input.displayName ?? null });
+      if (input.aliases.length > 0)
+        await manager
+          .getRepository(DirectoryAliasEntity)
+          .insert(input.aliases.map((alias) => ({ alias, address: input.address })));
       return { result: await this.getAddress(input.address, manager), changed: true };
     });
   }
@@ -122,13 +135,18 @@ export class DirectoryService {
       const current = await this.getAddress(address, manager);
       let changed = false;
       if (patch.displayName !== undefined && patch.displayName !== current.displayName) {
-        await manager.getRepository(DirectoryAddressEntity).update({ address: current.address }, { displayName: patch.displayName });
+        await manager
+          .getRepository(DirectoryAddressEntity)
+          .update({ address: current.address }, { displayName: patch.displayName });
         changed = true;
       }
       if (patch.aliases && patch.aliases.join('\n') !== current.aliases.join('\n')) {
         await this.checkAliases(manager, current.address, patch.aliases);
         await manager.getRepository(DirectoryAliasEntity).delete({ address: current.address });
-        if (patch.aliases.length > 0) await manager.getRepository(DirectoryAliasEntity).insert(patch.aliases.map((alias) => ({ alias, address: current.address })));
+        if (patch.aliases.length > 0)
+          await manager
+            .getRepository(DirectoryAliasEntity)
+            .insert(patch.aliases.map((alias) => ({ alias, address: current.address })));
         changed = true;
       }
       return { result: await this.getAddress(current.address, manager), changed };
@@ -163,18 +181,24 @@ export class DirectoryService {
   }
 
   async revision(manager: EntityManager = this.dataSource.manager): Promise<string> {
-    const rows: Array<{ revision: string }> = await manager.query('SELECT revision::text AS revision FROM directory_revision WHERE id = 1');
+    const rows: Array<{ revision: string }> = await manager.query(
+      'SELECT revision::text AS revision FROM directory_revision WHERE id = 1',
+    );
     return rows[0]?.revision ?? '0';
   }
 
   /** Aliases must not be known addresses, nor aliases of another address. */
   private async checkAliases(manager: EntityManager, owner: string, aliases: string[]): Promise<void> {
-    if (aliases.includes(owner)) throw new JournalwireError('validation', `${owner} cannot be an alias of itself`, { details: { fields: [{ field: 'aliases', message: 'must not contain the address itself' }] } });
+    if (aliases.includes(owner))
+      throw new JournalwireError('validation', `${owner} cannot be an alias of itself`, {
+        details: { fields: [{ field: 'aliases', message: 'must not contain the address itself' }] },
+      });
     if (aliases.length === 0) return;
     for (let i = 0; i < aliases.length; i += CHUNK) {
       const chunk = aliases.slice(i, i + CHUNK);
       const primary = await manager.getRepository(DirectoryAddressEntity).findOne({ where: { address: In(chunk) } });
-      if (primary) throw new JournalwireError('conflict', `${primary.address} is a known address, so it cannot also be an alias`);
+      if (primary)
+        throw new JournalwireError('conflict', `${primary.address} is a known address, so it cannot also be an alias`);
       const taken = await manager.getRepository(DirectoryAliasEntity).find({ where: { alias: In(chunk) } });
       const other = taken.find((alias) => alias.address !== owner);
       if (other) throw new JournalwireError('conflict', `${other.alias} is already an alias of ${other.address}`);
@@ -182,7 +206,9 @@ export class DirectoryService {
   }
 
   private async domainRow(manager: EntityManager, domain: string): Promise<DirectoryDomainEntity> {
-    const row = await manager.getRepository(DirectoryDomainEntity).findOne({ where: { domain: domain.toLowerCase().replace(/\.$/, '') } });
+    const row = await manager
+      .getRepository(DirectoryDomainEntity)
+      .findOne({ where: { domain: domain.toLowerCase().replace(/\.$/, '') } });
     if (!row) throw new JournalwireError('not-found', `Domain ${domain} is not in the directory`);
     return row;
   }

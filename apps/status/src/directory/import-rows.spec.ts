@@ -15,10 +15,16 @@ describe('parseCsv', () => {
 
 describe('rowsFromCsv', () => {
   it('turns domain and address lines into rows and reports malformed lines by number', () => {
-    const { rows, errors } = rowsFromCsv('type,value\ndomain,contoso.com,subdomains\naddress,a@contoso.com,b@contoso.com;c@contoso.com,"A, B"\n# note\nuser,x\ndomain,x.com,sometimes');
+    const { rows, errors } = rowsFromCsv(
+      'type,value\ndomain,contoso.com,subdomains\naddress,a@contoso.com,b@contoso.com;c@contoso.com,"A, B"\n# note\nuser,x\ndomain,x.com,sometimes',
+    );
     expect(rows).toEqual([
       { row: 'line 2', kind: 'domain', value: { domain: 'contoso.com', includeSubdomains: true } },
-      { row: 'line 3', kind: 'address', value: { address: 'a@contoso.com', aliases: ['b@contoso.com', 'c@contoso.com'], displayName: 'A, B' } },
+      {
+        row: 'line 3',
+        kind: 'address',
+        value: { address: 'a@contoso.com', aliases: ['b@contoso.com', 'c@contoso.com'], displayName: 'A, B' },
+      },
     ]);
     expect(errors.map((e) => e.row)).toEqual(['line 5', 'line 6']);
   });

@@ -23,8 +23,16 @@ const FALSE_WORDS = new Set(['', 'exact', 'false', 'no', '0']);
 export function rowsFromJson(body: unknown): ImportRow[] {
   const document = parseInput(importEnvelopeSchema, body ?? {}, 'import document');
   return [
-    ...document.domains.map((value, index): ImportRow => ({ row: `domains[${index}]`, kind: 'domain', value: domainRow(value) })),
-    ...document.addresses.map((value, index): ImportRow => ({ row: `addresses[${index}]`, kind: 'address', value: addressRow(value) })),
+    ...document.domains.map((value, index): ImportRow => ({
+      row: `domains[${index}]`,
+      kind: 'domain',
+      value: domainRow(value),
+    })),
+    ...document.addresses.map((value, index): ImportRow => ({
+      row: `addresses[${index}]`,
+      kind: 'address',
+      value: addressRow(value),
+    })),
   ];
 }
 
@@ -49,13 +57,31 @@ export function rowsFromCsv(text: string): { rows: ImportRow[]; errors: RowError
     if (type === 'domain') {
       if (cells.length > 3) return void errors.push({ row, value, message: 'expected domain,<domain>[,subdomains]' });
       const option = (cells[2] ?? '').trim().toLowerCase();
-      if (!TRUE_WORDS.has(option) && !FALSE_WORDS.has(option)) return void errors.push({ row, value, message: `expected "subdomains" or nothing in the third column, got "${cells[2]}"` });
+      if (!TRUE_WORDS.has(option) && !FALSE_WORDS.has(option))
+        return void errors.push({
+          row,
+          value,
+          message: `expected "subdomains" or nothing in the third column, got "${cells[2]}"`,
+        });
       rows.push({ row, kind: 'domain', value: { domain: cells[1] ?? '', includeSubdomains: TRUE_WORDS.has(option) } });
     } else if (type === 'address') {
-      if (cells.length > 4) return void errors.push({ row, value, message: 'expected address,<address>[,<alias>;<alias>…][,<display name>] (quote a display name holding a comma)' });
-      const aliases = (cells[2] ?? '').split(';').map((alias) => alias.trim()).filter(Boolean);
+      if (cells.length > 4)
+        return void errors.push({
+          row,
+          value,
+          message:
+            'expected address,<address>[,<alias>;<alias>…][,<display name>] (quote a display name holding a comma)',
+        });
+      const aliases = (cells[2] ?? '')
+        .split(';')
+        .map((alias) => alias.trim())
+        .filter(Boolean);
       const displayName = cells[3]?.trim();
-      rows.push({ row, kind: 'address', value: { address: cells[1] ?? '', aliases, ...(displayName ? { displayName } : {}) } });
+      rows.push({
+        row,
+        kind: 'address',
+        value: { address: cells[1] ?? '', aliases, ...(displayName ? { displayName } : {}) },
+      });
     } else {
       errors.push({ row, value, message: `unknown row type "${cells[0]}": expected domain or address` });
     }
@@ -64,5 +90,8 @@ export function rowsFromCsv(text: string): { rows: ImportRow[]; errors: RowError
 }
 
 export function noRows(): JournalwireError {
-  return new JournalwireError('validation', 'The import holds no rows: send {"domains": [...], "addresses": [...]} as JSON or domain/address lines as text/csv');
+  return new JournalwireError(
+    'validation',
+    'The import holds no rows: send {"domains": [...], "addresses": [...]} as JSON or domain/address lines as text/csv',
+  );
 }

@@ -47,7 +47,10 @@ export class StatusGrpcController {
 
   /** Current statuses first, then every change (changes during the first read are not lost). */
   @GrpcMethod(SERVICE, 'WatchConnectorStatus')
-  async watchConnectorStatus(request: { connectorIds?: string[] }, metadata: Metadata): Promise<Observable<ConnectorStatusMessage>> {
+  async watchConnectorStatus(
+    request: { connectorIds?: string[] },
+    metadata: Metadata,
+  ): Promise<Observable<ConnectorStatusMessage>> {
     const ids = [...new Set(request.connectorIds ?? [])];
     await this.handle(async () => {
       await this.authenticate(metadata);
@@ -88,7 +91,8 @@ export class StatusGrpcController {
   }
 
   private toRpcError(error: unknown): RpcException {
-    if (isJournalwireError(error)) return new RpcException({ code: GRPC_CODE_OF[error.code] ?? GrpcStatus.INTERNAL, message: error.message });
+    if (isJournalwireError(error))
+      return new RpcException({ code: GRPC_CODE_OF[error.code] ?? GrpcStatus.INTERNAL, message: error.message });
     this.logger.error({ err: error }, 'gRPC call failed');
     return new RpcException({ code: GrpcStatus.INTERNAL, message: 'Internal error' });
   }

@@ -2,10 +2,22 @@ import { z } from 'zod';
 import { SERVICE_STATES } from '#contracts';
 import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
 import { createConnectorSchema, updateConnectorSchema } from '../connectors/connector.schemas.js';
-import { addressInputSchema, addressPatchSchema, domainInputSchema, domainPatchSchema, importJsonSchema } from '../directory/directory.schemas.js';
+import {
+  addressInputSchema,
+  addressPatchSchema,
+  domainInputSchema,
+  domainPatchSchema,
+  importJsonSchema,
+} from '../directory/directory.schemas.js';
 
 const iso = z.string().describe('ISO 8601 time');
-const counters = z.object({ extracted: z.number().int(), archived: z.number().int(), rejected: z.number().int(), deadLettered: z.number().int(), merged: z.number().int() });
+const counters = z.object({
+  extracted: z.number().int(),
+  archived: z.number().int(),
+  rejected: z.number().int(),
+  deadLettered: z.number().int(),
+  merged: z.number().int(),
+});
 
 const connector = z.object({
   id: z.uuid(),
@@ -38,7 +50,11 @@ const connectorStatus = z.object({
   serviceStatus: z.enum(SERVICE_STATES),
   lastSuccessfulExtract: iso.nullable().describe('null: "Awaiting initial run"'),
   processingQueue: z.number().int().describe('Extracted but not yet archived, rejected, merged or dead-lettered'),
-  pop3MailboxQueue: z.number().int().nullable().describe('Messages in the mailbox at the last connection; null if never reached'),
+  pop3MailboxQueue: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Messages in the mailbox at the last connection; null if never reached'),
   lastError: z.object({ code: z.string(), message: z.string(), at: iso }).nullable(),
   counters,
   updatedAt: iso,
@@ -82,7 +98,12 @@ const testExtraction = z.object({
 });
 
 const domain = z.object({ domain: z.string(), includeSubdomains: z.boolean(), createdAt: iso });
-const address = z.object({ address: z.string(), displayName: z.string().nullable(), aliases: z.array(z.string()), createdAt: iso });
+const address = z.object({
+  address: z.string(),
+  displayName: z.string().nullable(),
+  aliases: z.array(z.string()),
+  createdAt: iso,
+});
 
 const errorBody = z.object({
   error: z.string().describe('validation | unauthorized | not-found | conflict | internal …'),
@@ -97,7 +118,11 @@ export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | '
   ['CreateConnector', createConnectorSchema, 'input'],
   ['UpdateConnector', updateConnectorSchema, 'input'],
   ['ConnectorEvent', event, 'output'],
-  ['ConnectorEventsPage', z.object({ items: z.array(event), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() }), 'output'],
+  [
+    'ConnectorEventsPage',
+    z.object({ items: z.array(event), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() }),
+    'output',
+  ],
   ['ConnectorStatus', connectorStatus, 'output'],
   ['TestExtractionReport', testExtraction, 'output'],
   ['Domain', domain, 'output'],
@@ -113,8 +138,18 @@ export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | '
     z.object({
       revision: z.string(),
       mode: z.enum(['merge', 'replace']),
-      domains: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), deleted: z.number().int() }),
-      addresses: z.object({ created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), deleted: z.number().int() }),
+      domains: z.object({
+        created: z.number().int(),
+        updated: z.number().int(),
+        unchanged: z.number().int(),
+        deleted: z.number().int(),
+      }),
+      addresses: z.object({
+        created: z.number().int(),
+        updated: z.number().int(),
+        unchanged: z.number().int(),
+        deleted: z.number().int(),
+      }),
       errors: z.array(z.object({ row: z.string(), value: z.string(), message: z.string() })),
     }),
     'output',
@@ -122,5 +157,10 @@ export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | '
 ];
 
 export function componentSchemas(): Record<string, unknown> {
-  return Object.fromEntries(COMPONENTS.map(([name, schema, io]) => [name, z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' })]));
+  return Object.fromEntries(
+    COMPONENTS.map(([name, schema, io]) => [
+      name,
+      z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }),
+    ]),
+  );
 }

@@ -44,7 +44,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     // gRPC handlers raise RpcExceptions with their status codes: keep Nest's RPC handling.
     if (host.getType() !== 'http') return this.rpc.catch(exception, host);
     const response = host.switchToHttp().getResponse<HttpResponse>();
-    if (exception instanceof HttpException && host.switchToHttp().getRequest<HttpRequest>().path.startsWith('/health/')) {
+    if (
+      exception instanceof HttpException &&
+      host.switchToHttp().getRequest<HttpRequest>().path.startsWith('/health/')
+    ) {
       // Readiness keeps Terminus' own body: which dependency is down and why.
       response.status(exception.getStatus()).json(exception.getResponse());
       return undefined;
@@ -66,12 +69,16 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       let message = httpMessage(exception);
-      if (status === 400 && /JSON/.test(message) && !message.startsWith('Request body')) message = `Request body is not valid JSON: ${message}`;
+      if (status === 400 && /JSON/.test(message) && !message.startsWith('Request body'))
+        message = `Request body is not valid JSON: ${message}`;
       return { status, body: { error: CODE_OF_HTTP_STATUS[status] ?? 'internal', message } };
     }
     if (isBodyParserError(exception)) {
       const message = exception.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : exception.message;
-      return { status: exception.status, body: { error: CODE_OF_HTTP_STATUS[exception.status] ?? 'validation', message } };
+      return {
+        status: exception.status,
+        body: { error: CODE_OF_HTTP_STATUS[exception.status] ?? 'validation', message },
+      };
     }
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: { error: 'internal', message: 'Internal error' } };
   }
@@ -86,5 +93,9 @@ function httpMessage(exception: HttpException): string {
 }
 
 function isBodyParserError(error: unknown): error is Error & { status: number; type: string } {
-  return error instanceof Error && typeof (error as { status?: unknown }).status === 'number' && typeof (error as { type?: unknown }).type === 'string';
+  return (
+    error instanceof Error &&
+    typeof (error as { status?: unknown }).status === 'number' &&
+    typeof (error as { type?: unknown }).type === 'string'
+  );
 }

@@ -37,7 +37,9 @@ export const infrastructureProviders: Provider[] = [
     useFactory: (config: StatusConfig): CredentialCipher =>
       new CredentialCipher(
         config.CREDENTIAL_KEY,
-        config.CREDENTIAL_KEYS_PREVIOUS.split(',').map((key) => key.trim()).filter(Boolean),
+        config.CREDENTIAL_KEYS_PREVIOUS.split(',')
+          .map((key) => key.trim())
+          .filter(Boolean),
       ),
   },
   { provide: PROBE_MAILBOX, useValue: probeMailbox },

@@ -15,5 +15,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 /** Documents the `{ error, message, fields? }` responses a route may give. */
 export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'Error', schema: schemaRef('Error') })));
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'Error', schema: schemaRef('Error') }),
+    ),
+  );
 }

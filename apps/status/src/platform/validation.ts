@@ -26,5 +26,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fields = fieldProblems(result.error);
-  throw new JournalwireError('validation', `Invalid ${what}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { details: { fields } });
+  throw new JournalwireError(
+    'validation',
+    `Invalid ${what}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
+    { details: { fields } },
+  );
 }

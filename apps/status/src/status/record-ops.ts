@@ -51,7 +51,10 @@ export function opsForRecord(record: SourceRecord): StatusOp[] {
     }
     case TOPICS.archived: {
       const outcome = archivedOutcomeSchema.parse(parseJson(record.value));
-      return [[outcome.connectorId, 'i', outcome.event === 'merge' ? 'merged' : 'archived', 1], ...touch(outcome.connectorId, at)];
+      return [
+        [outcome.connectorId, 'i', outcome.event === 'merge' ? 'merged' : 'archived', 1],
+        ...touch(outcome.connectorId, at),
+      ];
     }
     case TOPICS.rejected: {
       const outcome = outcomeSchema.parse(parseJson(record.value));

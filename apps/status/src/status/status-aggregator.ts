@@ -80,7 +80,8 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
         await this.discardIfTopicsRecreated();
         const { epoch, created } = await this.store.ensureEpoch();
         if (created) this.logger.warn({ reason }, 'status state missing in Redis: rebuilding from the topics');
-        else if (this.epoch !== null && epoch !== this.epoch) this.logger.warn({ reason }, 'status state replaced in Redis: resuming from its offsets');
+        else if (this.epoch !== null && epoch !== this.epoch)
+          this.logger.warn({ reason }, 'status state replaced in Redis: resuming from its offsets');
         await this.restoreErrorResets();
         this.next = await this.positions();
         this.epoch = epoch;
@@ -107,14 +108,18 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     await admin.connect();
     try {
       for (const topic of STATUS_SOURCE_TOPICS) {
-        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(high));
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+          ends.set(`${topic}:${partition}`, BigInt(high));
       }
     } finally {
       await admin.disconnect();
     }
     const gone = [...applied].filter(([key, offset]) => offset >= (ends.get(key) ?? 0n)).map(([key]) => key);
     if (gone.length === 0) return;
-    this.logger.warn({ partitions: gone }, 'status state counts records the topics no longer hold (recreated?): rebuilding from the topics');
+    this.logger.warn(
+      { partitions: gone },
+      'status state counts records the topics no longer hold (recreated?): rebuilding from the topics',
+    );
     await this.store.discard();
   }
 
@@ -129,7 +134,10 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
         for (const { partition, low } of await admin.fetchTopicOffsets(topic)) {
           const after = applied.get(`${topic}:${partition}`);
           const start = BigInt(low);
-          positions.set(`${topic}:${partition}`, (after !== undefined && after + 1n > start ? after + 1n : start).toString());
+          positions.set(
+            `${topic}:${partition}`,
+            (after !== undefined && after + 1n > start ? after + 1n : start).toString(),
+          );
         }
       }
       return positions;
@@ -151,7 +159,8 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
       this.joined = true;
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart && consumer === this.consumer) void this.restart(`consumer crashed: ${payload.error.message}`);
+      if (!payload.restart && consumer === this.consumer)
+        void this.restart(`consumer crashed: ${payload.error.message}`);
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -164,16 +173,28 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     });
   }
 
-  private async onBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(
+    consumer: Consumer,
+    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+  ): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`;
     for (let i = 0; i < batch.messages.length; i += CHUNK) {
       if (!isRunning() || isStale() || consumer !== this.consumer || !this.epoch) return;
       const chunk = batch.messages.slice(i, i + CHUNK);
       const skipped: Array<{ offset: string; reason: string }> = [];
-      const records = chunk.map((message): [string, StatusOp[]] => [message.offset, this.opsOf(batch.topic, message, skipped)]);
+      const records = chunk.map((message): [string, StatusOp[]] => [
+        message.offset,
+        this.opsOf(batch.topic, message, skipped),
+      ]);
       if (skipped.length > 0) {
         this.logger.warn(
-          { topic: batch.topic, partition: batch.partition, count: skipped.length, first: skipped[0], last: skipped[skipped.length - 1] },
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            count: skipped.length,
+            first: skipped[0],
+            last: skipped[skipped.length - 1],
+          },
           `status aggregator skipped ${skipped.length} unreadable record(s)`,
         );
       }
@@ -192,9 +213,18 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
   /** A record that cannot be read changes nothing (its offset still counts as applied). */
   private opsOf(topic: string, message: KafkaMessage, skipped: Array<{ offset: string; reason: string }>): StatusOp[] {
     try {
-      return opsForRecord({ topic, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp });
+      return opsForRecord({
+        topic,
+        key: message.key,
+        value: message.value,
+        headers: message.headers ?? {},
+        timestamp: message.timestamp,
+      });
     } catch (error) {
-      skipped.push({ offset: message.offset, reason: error instanceof Error ? error.message.slice(0, 300) : String(error) });
+      skipped.push({
+        offset: message.offset,
+        reason: error instanceof Error ? error.message.slice(0, 300) : String(error),
+      });
       return [];
     }
   }
@@ -204,7 +234,8 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     if (this.restarting || this.stopping || this.epoch === null) return;
     try {
       const current = await this.store.currentEpoch();
-      if (current !== this.epoch) await this.restart(current ? 'the epoch marker in Redis changed' : 'the epoch marker in Redis is missing');
+      if (current !== this.epoch)
+        await this.restart(current ? 'the epoch marker in Redis changed' : 'the epoch marker in Redis is missing');
     } catch (error) {
       this.logger.debug({ err: error }, 'status state check failed');
     }

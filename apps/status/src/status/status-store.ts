@@ -10,7 +10,14 @@ import { parseStoredState, type StoredState } from './status-view.js';
 export type ApplyResult = { reset: true } | { reset: false; lastApplied: string; touched: string[] };
 
 interface ApplyCommand {
-  jwStatusApply(epochKey: string, offsetsKey: string, epoch: string, partitionKey: string, prefix: string, records: string): Promise<string[]>;
+  jwStatusApply(
+    epochKey: string,
+    offsetsKey: string,
+    epoch: string,
+    partitionKey: string,
+    prefix: string,
+    records: string,
+  ): Promise<string[]>;
 }
 
 /** The aggregator's state in Redis (see status.keys.ts for the layout). */
@@ -21,7 +28,12 @@ export class StatusStore {
   }
 
   /** Applies records of one partition unless already applied; refuses under another epoch. */
-  async apply(epoch: string, topic: string, partition: number, records: Array<[offset: string, ops: StatusOp[]]>): Promise<ApplyResult> {
+  async apply(
+    epoch: string,
+    topic: string,
+    partition: number,
+    records: Array<[offset: string, ops: StatusOp[]]>,
+  ): Promise<ApplyResult> {
     const reply = await (this.redis as unknown as ApplyCommand).jwStatusApply(
       STATUS_KEYS.epoch,
       STATUS_KEYS.offsets,

@@ -25,23 +25,50 @@ function snapshot(fields: Partial<ConnectorStatusRecord>): string {
 describe('deriveStatus', () => {
   it('awaits the initial run until a successful extract is reported', () => {
     const status = deriveStatus(connector, parseStoredState({}));
-    expect(status).toMatchObject({ serviceStatus: 'awaiting-initial-run', lastSuccessfulExtract: null, pop3MailboxQueue: null, processingQueue: 0 });
-    expect(status.display).toEqual({ serviceStatus: 'Service Awaiting Initial Run', lastSuccessfulExtract: 'Awaiting initial run' });
-    expect(deriveStatus(connector, parseStoredState({ snapshot: snapshot({ state: 'ok' }) })).serviceStatus).toBe('awaiting-initial-run');
+    expect(status).toMatchObject({
+      serviceStatus: 'awaiting-initial-run',
+      lastSuccessfulExtract: null,
+      pop3MailboxQueue: null,
+      processingQueue: 0,
+    });
+    expect(status.display).toEqual({
+      serviceStatus: 'Service Awaiting Initial Run',
+      lastSuccessfulExtract: 'Awaiting initial run',
+    });
+    expect(deriveStatus(connector, parseStoredState({ snapshot: snapshot({ state: 'ok' }) })).serviceStatus).toBe(
+      'awaiting-initial-run',
+    );
   });
 
   it('is ok after a successful extract, error when the poller reports one, suspended when the definition is', () => {
-    const ok = parseStoredState({ snapshot: snapshot({ lastSuccessfulExtractAt: '2025-01-02T00:00:00Z', mailboxQueue: 4 }) });
+    const ok = parseStoredState({
+      snapshot: snapshot({ lastSuccessfulExtractAt: '2025-01-02T00:00:00Z', mailboxQueue: 4 }),
+    });
     expect(deriveStatus(connector, ok)).toMatchObject({ serviceStatus: 'ok', pop3MailboxQueue: 4 });
-    const error = parseStoredState({ snapshot: snapshot({ state: 'error', lastError: { code: 'timeout', message: 'slow', at: '2025-01-03T00:00:00Z' } }) });
+    const error = parseStoredState({
+      snapshot: snapshot({
+        state: 'error',
+        lastError: { code: 'timeout', message: 'slow', at: '2025-01-03T00:00:00Z' },
+      }),
+    });
     expect(deriveStatus(connector, error)).toMatchObject({ serviceStatus: 'error', lastError: { code: 'timeout' } });
     expect(deriveStatus({ ...connector, suspended: true }, error).serviceStatus).toBe('suspended');
   });
 
   it('hides errors up to the last reset (suspension), comparing instants not strings', () => {
-    const error = { snapshot: snapshot({ state: 'error', lastSuccessfulExtractAt: '2025-01-01T00:00:00Z', lastError: { code: 'timeout', message: 'slow', at: '2025-01-03T00:00:00Z' } }) };
-    expect(deriveStatus(connector, parseStoredState({ ...error, errorsResetAt: '2025-01-03T00:00:00.000Z' }))).toMatchObject({ serviceStatus: 'ok', lastError: null });
-    expect(deriveStatus(connector, parseStoredState({ ...error, errorsResetAt: '2025-01-02T23:59:59.999Z' })).serviceStatus).toBe('error');
+    const error = {
+      snapshot: snapshot({
+        state: 'error',
+        lastSuccessfulExtractAt: '2025-01-01T00:00:00Z',
+        lastError: { code: 'timeout', message: 'slow', at: '2025-01-03T00:00:00Z' },
+      }),
+    };
+    expect(
+      deriveStatus(connector, parseStoredState({ ...error, errorsResetAt: '2025-01-03T00:00:00.000Z' })),
+    ).toMatchObject({ serviceStatus: 'ok', lastError: null });
+    expect(
+      deriveStatus(connector, parseStoredState({ ...error, errorsResetAt: '2025-01-02T23:59:59.999Z' })).serviceStatus,
+    ).toBe('error');
   });
 
   it('computes the processing queue from the counters and never goes below zero', () => {

@@ -36,7 +36,9 @@ export const SERVICE_STATUS_LABELS: Record<ServiceState, string> = {
 export const AWAITING_INITIAL_RUN = 'Awaiting initial run';
 
 export function parseStoredState(hash: Record<string, string>): StoredState {
-  const counters = Object.fromEntries(COUNTER_FIELDS.map((field) => [field, Math.max(0, Number(hash[field] ?? 0) || 0)])) as Record<CounterField, number>;
+  const counters = Object.fromEntries(
+    COUNTER_FIELDS.map((field) => [field, Math.max(0, Number(hash[field] ?? 0) || 0)]),
+  ) as Record<CounterField, number>;
   let snapshot: ConnectorStatusRecord | null = null;
   if (hash['snapshot']) {
     try {
@@ -53,7 +55,10 @@ export function parseStoredState(hash: Record<string, string>): StoredState {
  * The status rules: suspended when the definition is; error when the poller reports one that
  * a suspension has not reset since; ok once an extract has succeeded; otherwise awaiting.
  */
-export function deriveStatus(connector: { id: string; suspended: boolean; updatedAt: Date }, state: StoredState): ConnectorStatusView {
+export function deriveStatus(
+  connector: { id: string; suspended: boolean; updatedAt: Date },
+  state: StoredState,
+): ConnectorStatusView {
   const { snapshot, counters } = state;
   const resetAt = state.errorsResetAt ? Date.parse(state.errorsResetAt) : Number.NEGATIVE_INFINITY;
   const error = snapshot?.lastError && Date.parse(snapshot.lastError.at) > resetAt ? snapshot.lastError : null;
@@ -64,8 +69,12 @@ export function deriveStatus(connector: { id: string; suspended: boolean; update
   else if (lastSuccessfulExtract) serviceStatus = 'ok';
   else serviceStatus = 'awaiting-initial-run';
   const settled = counters.archived + counters.rejected + counters.merged + counters.deadLettered;
-  const times = [state.updatedAt, snapshot?.updatedAt, state.errorsResetAt].map((value) => (value ? Date.parse(value) : Number.NaN));
-  const updatedAt = new Date(Math.max(connector.updatedAt.getTime(), ...times.filter((time) => !Number.isNaN(time)))).toISOString();
+  const times = [state.updatedAt, snapshot?.updatedAt, state.errorsResetAt].map((value) =>
+    value ? Date.parse(value) : Number.NaN,
+  );
+  const updatedAt = new Date(
+    Math.max(connector.updatedAt.getTime(), ...times.filter((time) => !Number.isNaN(time))),
+  ).toISOString();
   return {
     connectorId: connector.id,
     serviceStatus,
@@ -75,6 +84,9 @@ export function deriveStatus(connector: { id: string; suspended: boolean; update
     lastError: error ? { code: error.code, message: error.message, at: error.at } : null,
     counters: { ...counters },
     updatedAt,
-    display: { serviceStatus: SERVICE_STATUS_LABELS[serviceStatus], lastSuccessfulExtract: lastSuccessfulExtract ?? AWAITING_INITIAL_RUN },
+    display: {
+      serviceStatus: SERVICE_STATUS_LABELS[serviceStatus],
+      lastSuccessfulExtract: lastSuccessfulExtract ?? AWAITING_INITIAL_RUN,
+    },
   };
 }

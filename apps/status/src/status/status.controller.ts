@@ -12,7 +12,9 @@ export class StatusController {
 
   @Get('status')
   @ApiOperation({ summary: 'Service Status of every journal service definition' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('ConnectorStatus') } } } })
+  @ApiOkResponse({
+    schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('ConnectorStatus') } } },
+  })
   @ApiErrors(401)
   async list(): Promise<{ items: ConnectorStatusView[] }> {
     return { items: await this.status.list() };

@@ -15,7 +15,9 @@ export function isUuid(value: string): boolean {
 }
 
 export function connectorNotFound(id: string): JournalwireError {
-  return new JournalwireError('not-found', `No journal service definition (connector) with id ${id}`, { details: { id } });
+  return new JournalwireError('not-found', `No journal service definition (connector) with id ${id}`, {
+    details: { id },
+  });
 }
 
 type ConnectorRef = Pick<ConnectorEntity, 'id' | 'suspended' | 'updatedAt'>;
@@ -31,7 +33,9 @@ export class StatusService {
   ) {}
 
   async get(connectorId: string): Promise<ConnectorStatusView> {
-    const connector = isUuid(connectorId) ? await this.connectors().findOne({ where: { id: connectorId }, select: REF_COLUMNS }) : null;
+    const connector = isUuid(connectorId)
+      ? await this.connectors().findOne({ where: { id: connectorId }, select: REF_COLUMNS })
+      : null;
     if (!connector) throw connectorNotFound(connectorId);
     return (await this.of([connector]))[0]!;
   }
@@ -60,7 +64,9 @@ export class StatusService {
 
   /** Like publishChanges, but a failure is only logged (the change itself already happened). */
   async publishQuietly(connectorIds: Iterable<string>): Promise<void> {
-    await this.publishChanges(connectorIds).catch((error: unknown) => this.logger.warn({ err: error }, 'could not publish a status change'));
+    await this.publishChanges(connectorIds).catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'could not publish a status change'),
+    );
   }
 
   private async find(ids: string[]): Promise<ConnectorRef[]> {

@@ -39,8 +39,14 @@ export interface DecodedText {
  */
 export function decodeText(bytes: Uint8Array, label: string | null): DecodedText {
   const normalised = label?.trim().toLowerCase() ?? '';
-  const asciiLabel = normalised === '' || normalised === 'us-ascii' || normalised === 'ascii' || normalised === 'ansi_x3.4-1968';
-  if (asciiLabel && isAscii(bytes)) return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'), encoding: 'us-ascii', fallback: false };
+  const asciiLabel =
+    normalised === '' || normalised === 'us-ascii' || normalised === 'ascii' || normalised === 'ansi_x3.4-1968';
+  if (asciiLabel && isAscii(bytes))
+    return {
+      text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1'),
+      encoding: 'us-ascii',
+      fallback: false,
+    };
   const declared = asciiLabel ? null : fatalDecoder(normalised);
   if (declared !== null) {
     try {

@@ -33,7 +33,12 @@ export function decodeEncodedWords(value: string): string {
   const words: EncodedWord[] = [];
   for (const match of value.matchAll(ENCODED_WORD)) {
     const charset = (match[1] as string).split('*')[0] as string;
-    words.push({ index: match.index, length: match[0].length, charset, bytes: wordBytes(match[2] as string, match[3] as string) });
+    words.push({
+      index: match.index,
+      length: match[0].length,
+      charset,
+      bytes: wordBytes(match[2] as string, match[3] as string),
+    });
   }
   if (words.length === 0) return value;
   let result = '';

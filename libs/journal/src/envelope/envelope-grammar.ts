@@ -24,7 +24,15 @@ const OPTIONAL_FIELDS = new Map([
   ['receivedutc', 'ReceivedUtc'],
 ]);
 
-const KNOWN_FIELDS = new Set(['sender', 'on-behalf-of', 'subject', 'message-id', 'recipients', ...RECIPIENT_TYPES.keys(), ...OPTIONAL_FIELDS.keys()]);
+const KNOWN_FIELDS = new Set([
+  'sender',
+  'on-behalf-of',
+  'subject',
+  'message-id',
+  'recipients',
+  ...RECIPIENT_TYPES.keys(),
+  ...OPTIONAL_FIELDS.keys(),
+]);
 
 const FIELD_LINE = /^([!-9;-~]+)[ \t]*:(.*)$/s;
 /** The first comma followed by a token and a colon starts a qualifier (docs §4.5). */
@@ -48,7 +56,9 @@ function logicalLines(text: string, maxLines: number, defects: Set<Defect>): Arr
     if (line.trim() === '') continue;
     const field = FIELD_LINE.exec(line);
     const indented = line.startsWith(' ') || line.startsWith('\t');
-    const continuesList = current?.name.toLowerCase() === 'recipients' && (field === null || !KNOWN_FIELDS.has((field[1] as string).toLowerCase()));
+    const continuesList =
+      current?.name.toLowerCase() === 'recipients' &&
+      (field === null || !KNOWN_FIELDS.has((field[1] as string).toLowerCase()));
     if (current !== null && (indented || continuesList)) {
       current.value += line;
       defects.add('folded-line');

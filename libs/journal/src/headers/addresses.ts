@@ -44,7 +44,8 @@ export function parseAddressList(value: string | null): string[] {
       inAngle = true;
       angle = '';
     } else if (char === ',' || char === ';') finishItem();
-    else if (char === ':') text = ''; // a group's display name
+    else if (char === ':')
+      text = ''; // a group's display name
     else text += char;
   }
   finishItem();
@@ -68,12 +69,18 @@ function parseSimpleList(value: string): string[] {
 function addressInAngle(content: string): string | null {
   // drop an obsolete source route "@a,@b:"
   const routeEnd = content.startsWith('@') ? content.indexOf(':') : -1;
-  const address = content.slice(routeEnd + 1).trim().toLowerCase();
+  const address = content
+    .slice(routeEnd + 1)
+    .trim()
+    .toLowerCase();
   return address.includes('@') ? address : null;
 }
 
 function bareAddress(text: string): string | null {
-  const tokens = text.trim().split(/\s+/).filter((token) => token.includes('@'));
+  const tokens = text
+    .trim()
+    .split(/\s+/)
+    .filter((token) => token.includes('@'));
   const token = tokens[tokens.length - 1];
   return token === undefined ? null : token.toLowerCase();
 }

@@ -28,7 +28,8 @@ function addAddresses(into: string[], value: string): void {
 export function summariseHeaders(block: HeaderBlock): MessageHeaderSummary {
   const addresses: Record<AddressField, string[]> = { from: [], sender: [], to: [], cc: [], bcc: [] };
   for (const field of block.fields) {
-    if (ADDRESS_FIELDS.has(field.lowerName)) addAddresses(addresses[field.lowerName as AddressField], decodeHeaderBytes(block.valueBytes(field)));
+    if (ADDRESS_FIELDS.has(field.lowerName))
+      addAddresses(addresses[field.lowerName as AddressField], decodeHeaderBytes(block.valueBytes(field)));
   }
   const subject = block.text('subject');
   return {

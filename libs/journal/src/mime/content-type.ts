@@ -6,7 +6,8 @@ export interface MediaType {
 }
 
 function unquote(value: string): string {
-  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) return value.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+    return value.slice(1, -1).replace(/\\(.)/g, '$1');
   return value;
 }
 
@@ -36,7 +37,10 @@ function splitParameters(value: string): string[] {
 function decodeExtendedValue(value: string): string {
   const match = /^([^']*)'[^']*'(.*)$/.exec(value);
   const encoded = match ? (match[2] as string) : value;
-  const bytes = Buffer.from(encoded.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  const bytes = Buffer.from(
+    encoded.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  );
   try {
     return new TextDecoder((match?.[1] || 'utf-8').toLowerCase(), { fatal: true }).decode(bytes);
   } catch {

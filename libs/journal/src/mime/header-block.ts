@@ -98,7 +98,13 @@ export function parseHeaderFields(bytes: Buffer, baseOffset: number): HeaderFiel
       while (colon < contentEnd && isWhitespaceByte(bytes[colon])) colon++;
       if (nameEnd > pos && bytes[colon] === COLON) {
         const name = bytes.toString('latin1', pos, nameEnd);
-        current = { name, lowerName: name.toLowerCase(), start: baseOffset + pos, end: baseOffset + next, valueFrom: colon + 1 };
+        current = {
+          name,
+          lowerName: name.toLowerCase(),
+          start: baseOffset + pos,
+          end: baseOffset + next,
+          valueFrom: colon + 1,
+        };
         fields.push(current);
       }
     }

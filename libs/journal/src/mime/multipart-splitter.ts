@@ -112,15 +112,21 @@ export class MultipartSplitter implements ByteSink {
     this.emit(data, emitFrom, keepFrom, base);
     this.carry = data.subarray(keepFrom);
     this.carryOffset = base + keepFrom;
-    this.carryAtLineStart = keepFrom === 0 ? this.carryAtLineStart : data[keepFrom - 1] === LF || data[keepFrom - 1] === CR;
+    this.carryAtLineStart =
+      keepFrom === 0 ? this.carryAtLineStart : data[keepFrom - 1] === LF || data[keepFrom - 1] === CR;
   }
 
   private emit(data: Buffer, from: number, to: number, base: number): void {
-    if (to > from && this.inPart && this.current.satisfied !== true) this.current.write(data.subarray(from, to), base + from);
+    if (to > from && this.inPart && this.current.satisfied !== true)
+      this.current.write(data.subarray(from, to), base + from);
   }
 
   /** Checks what follows `--boundary`: returns where the delimiter line ends, or null if not one. */
-  private matchDelimiterLine(data: Buffer, from: number, final: boolean): { close: boolean; lineEnd: number } | 'incomplete' | null {
+  private matchDelimiterLine(
+    data: Buffer,
+    from: number,
+    final: boolean,
+  ): { close: boolean; lineEnd: number } | 'incomplete' | null {
     let pos = from;
     if (pos + 1 >= data.length && !final) return 'incomplete';
     const close = data[pos] === 0x2d && data[pos + 1] === 0x2d;

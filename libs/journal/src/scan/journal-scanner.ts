@@ -132,13 +132,20 @@ export class JournalScanner implements ByteSink {
       if (contentType.type === 'multipart/alternative' && !this.alternativeSeen) {
         this.alternativeSeen = true;
         const boundary = multipartBoundary(contentType);
-        if (boundary !== null) return this.multipart(boundary, 2, (part) => this.envelopeCandidate(part, parseMediaType(part.text('content-type'), 'text/plain')) ?? NULL_SINK);
+        if (boundary !== null)
+          return this.multipart(
+            boundary,
+            2,
+            (part) =>
+              this.envelopeCandidate(part, parseMediaType(part.text('content-type'), 'text/plain')) ?? NULL_SINK,
+          );
       }
       const candidate = this.envelopeCandidate(header, contentType);
       if (candidate !== null) return candidate;
     }
     const filename = attachmentName(header, contentType);
-    if (filename !== null && FALLBACK_TYPES.has(contentType.type) && FALLBACK_NAME.test(filename)) return this.fallback(header, contentType, filename);
+    if (filename !== null && FALLBACK_TYPES.has(contentType.type) && FALLBACK_NAME.test(filename))
+      return this.fallback(header, contentType, filename);
     return NULL_SINK;
   }
 
@@ -170,7 +177,13 @@ export class JournalScanner implements ByteSink {
     // RFC 2046 allows only 7bit/8bit/binary here, but a re-rendering store may encode it anyway.
     const transferEncoding = normaliseTransferEncoding(header.text('content-transfer-encoding'));
     const encoded = transferEncoding === 'base64' || transferEncoding === 'quoted-printable';
-    const original = this.scannedOriginal(contentType.type, header.bodyStart, false, null, encoded ? transferEncoding : null);
+    const original = this.scannedOriginal(
+      contentType.type,
+      header.bodyStart,
+      false,
+      null,
+      encoded ? transferEncoding : null,
+    );
     facts.originals.push(original);
     const readHeader = this.originalHeaderReader(original);
     const message = original.hasher === null ? readHeader : new TeeSink(readHeader, original.hasher);
@@ -189,13 +202,26 @@ export class JournalScanner implements ByteSink {
     const sinks: ByteSink[] = [];
     if (isEml) sinks.push(this.originalHeaderReader(original));
     if (original.hasher !== null) sinks.push(original.hasher);
-    const decoded = sinks.length === 0 ? NULL_SINK : new TransferDecoderSink(transferEncoding, sinks.length === 1 ? (sinks[0] as ByteSink) : new TeeSink(...sinks));
+    const decoded =
+      sinks.length === 0
+        ? NULL_SINK
+        : new TransferDecoderSink(
+            transferEncoding,
+            sinks.length === 1 ? (sinks[0] as ByteSink) : new TeeSink(...sinks),
+          );
     return endRecorder(decoded, (end) => {
       original.end = end;
     });
   }
 
-  private scannedOriginal(mediaType: string, start: number, fallback: boolean, filename: string | null, transferEncoding: string | null, filterHeaders = true): ScannedOriginal {
+  private scannedOriginal(
+    mediaType: string,
+    start: number,
+    fallback: boolean,
+    filename: string | null,
+    transferEncoding: string | null,
+    filterHeaders = true,
+  ): ScannedOriginal {
     // Only the first original of each kind feeds the dedup key.
     const first = fallback ? this.facts.fallbacks.length === 0 : this.facts.originals.length === 0;
     return {
@@ -209,7 +235,10 @@ export class JournalScanner implements ByteSink {
       headerFieldCount: 0,
       headerTruncated: false,
       nestedMarker: false,
-      hasher: this.options.hashContent && first ? new ContentHasher(filterHeaders, this.options.limits.maxHeaderBlockBytes) : null,
+      hasher:
+        this.options.hashContent && first
+          ? new ContentHasher(filterHeaders, this.options.limits.maxHeaderBlockBytes)
+          : null,
     };
   }
 

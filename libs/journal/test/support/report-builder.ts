@@ -70,8 +70,13 @@ export function envelopeText(spec: ReportSpec): string {
   lines.push(`${name('Subject')}: ${spec.subject}`, `${name('Message-ID')}: ${spec.messageId}`);
   const typeName = { to: 'To', cc: 'Cc', bcc: 'Bcc', recipient: 'Recipient' } as const;
   for (const recipient of spec.recipients) {
-    const address = spec.displayNames ? `"${recipient.address.split('@')[0]}" <${recipient.address}>` : recipient.address;
-    const via = recipient.via === undefined ? '' : `, ${qualifier(recipient.via === 'expanded' ? 'Expanded' : 'Forwarded')}: ${recipient.viaAddress ?? ''}`;
+    const address = spec.displayNames
+      ? `"${recipient.address.split('@')[0]}" <${recipient.address}>`
+      : recipient.address;
+    const via =
+      recipient.via === undefined
+        ? ''
+        : `, ${qualifier(recipient.via === 'expanded' ? 'Expanded' : 'Forwarded')}: ${recipient.viaAddress ?? ''}`;
     lines.push(`${name(typeName[recipient.type])}: ${address}${via}`);
   }
   return lines.join(eol) + eol;
@@ -85,7 +90,11 @@ export function buildReport(spec: ReportSpec): Buffer {
   const boundary = spec.boundary ?? '_4e8b1d2c-6a7f-4b90-8c1d-3e2f1a0b9c8d_';
   const envelopeBytes = Buffer.from(envelopeText(spec), 'utf8');
   const encodedEnvelope =
-    encoding === 'quoted-printable' ? encodeQuotedPrintable(envelopeBytes, eol) : encoding === 'base64' ? base64Lines(envelopeBytes, eol) + eol : null;
+    encoding === 'quoted-printable'
+      ? encodeQuotedPrintable(envelopeBytes, eol)
+      : encoding === 'base64'
+        ? base64Lines(envelopeBytes, eol) + eol
+        : null;
   const originalHeaders = [
     ...(spec.originalHeaders ?? []),
     `From: ${spec.onBehalfOf ?? spec.sender}`,
@@ -114,7 +123,16 @@ export function buildReport(spec: ReportSpec): Buffer {
     '',
     '',
   ].join(eol);
-  const middle = [``, `--${boundary}`, 'Content-Type: message/rfc822', 'Content-Disposition: attachment', '', ...originalHeaders, '', ''].join(eol);
+  const middle = [
+    ``,
+    `--${boundary}`,
+    'Content-Type: message/rfc822',
+    'Content-Disposition: attachment',
+    '',
+    ...originalHeaders,
+    '',
+    '',
+  ].join(eol);
   const body = spec.originalBody ?? `Hello,${eol}${eol}the report body.${eol}`;
   return Buffer.concat([
     Buffer.from(head, 'latin1'),

@@ -57,7 +57,9 @@ export class InitialSchema1764270000000 implements MigrationInterface {
         alias text PRIMARY KEY,
         address text NOT NULL REFERENCES directory_addresses (address) ON DELETE CASCADE
       )`);
-    await queryRunner.query(`CREATE TABLE directory_revision (id integer PRIMARY KEY DEFAULT 1, revision bigint NOT NULL DEFAULT 0)`);
+    await queryRunner.query(
+      `CREATE TABLE directory_revision (id integer PRIMARY KEY DEFAULT 1, revision bigint NOT NULL DEFAULT 0)`,
+    );
     await queryRunner.query(`INSERT INTO directory_revision (id, revision) VALUES (1, 0)`);
     await queryRunner.query(`
       CREATE TABLE api_tokens (
@@ -104,7 +106,19 @@ export class InitialSchema1764270000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['archive_keys', 'raw_outcomes', 'retrieval_failures', 'extraction_ledger', 'api_tokens', 'directory_revision', 'directory_aliases', 'directory_addresses', 'directory_domains', 'connector_events', 'connectors']) {
+    for (const table of [
+      'archive_keys',
+      'raw_outcomes',
+      'retrieval_failures',
+      'extraction_ledger',
+      'api_tokens',
+      'directory_revision',
+      'directory_aliases',
+      'directory_addresses',
+      'directory_domains',
+      'connector_events',
+      'connectors',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }
