@@ -14,7 +14,7 @@ export class SessionTraces {
   private readonly open = new Map<string, ProtocolTraceRecorder>();
 
   constructor(
-    private readonly store: ProtocolLogStore,
+    private readonly store: Pick<ProtocolLogStore, 'append'>,
     private readonly logger: Logger,
   ) {}
 
