@@ -8,7 +8,7 @@ import { buildClassifiedRecord, DirectoryIndex, type JournalType } from '#journa
 import { runCli } from './cli.js';
 
 const USAGE =
-  'usage: npm run classify -- [--directory DIR.json] [--journal-type envelope|eml] [--connector ID] FILE.eml ...\n';
+  'usage: npm run classify -- [--directory DIR.json] [--journal-type envelope|eml] [--connector ID] [--journal-mailbox ADDRESS] FILE.eml ...\n';
 
 async function loadDirectory(path: string | undefined): Promise<DirectoryIndex> {
   if (path === undefined) return new DirectoryIndex({ domains: [], addresses: [] });
@@ -52,6 +52,7 @@ runCli('classify', async (argv) => {
       directory: { type: 'string' },
       'journal-type': { type: 'string', default: 'envelope' },
       connector: { type: 'string', default: 'cli' },
+      'journal-mailbox': { type: 'string' },
     },
   });
   const journalType = values['journal-type'];
@@ -75,6 +76,7 @@ runCli('classify', async (argv) => {
       journalType: journalType as JournalType,
       extractedAt: new Date().toISOString(),
       directory,
+      journalMailbox: values['journal-mailbox'] ?? null,
     });
     process.stdout.write(`${JSON.stringify(record)}\n`);
   }

@@ -85,6 +85,8 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       journalType: connector?.journalType ?? 'envelope',
       extractedAt: headers.extractedAt,
       directory: this.directory.current,
+      // The journal mailbox's own address is never a participant (#18.4).
+      journalMailbox: connector?.serviceEmailAddress ?? null,
       rawRecord: { partition: record.partition, offset: record.offset },
     };
     // A claim-checked message is parsed as a stream: a 100 MB report is never held in memory.

@@ -5,7 +5,7 @@ import { FileSystemBlobStore } from '#blob-store';
 import { JournalwireError } from '#errors';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
-import type { PipelineMetrics } from '#platform';
+import { ProtocolLogStore, type PipelineMetrics } from '#platform';
 import { ConnectorEntity, CredentialCipher, pop3OptionsFor } from '#persistence';
 import { Pop3Client } from '#pop3';
 import type { PollerConfig } from './config.js';
@@ -17,6 +17,7 @@ import { TransactionalRawPublisher } from './raw-publisher.js';
 import { ScheduleStore } from './schedule-store.js';
 import { Scheduler } from './scheduler.js';
 import { SessionRunner } from './session-runner.js';
+import { SessionTraces } from './session-traces.js';
 import { ProducerSlot, StatusReporter } from './status-reporter.js';
 
 export interface PollerRuntime {
@@ -61,13 +62,15 @@ export function createPollerRuntime(
   const status = new StatusReporter(statusProducer, redis, ledger, logger, Math.min(15_000, config.PUBLISH_TIMEOUT_MS));
   const schedule = new ScheduleStore(redis);
   const leases = new LeaseManager(redis, config.POLLER_INSTANCE_ID, config.LEASE_TTL_MS, logger);
+  const sessionTraces = new SessionTraces(new ProtocolLogStore(redis), logger);
 
   const sessionDeps: SessionDeps = {
     connect: (connector) => {
-      const trace = connector.detailedLogging ? protocolTrace(logger, connector.id) : undefined;
-      return Pop3Client.connect(
-        pop3OptionsFor(connector, cipher, { ...(caBundle ? { caBundle } : {}), ...(trace ? { trace } : {}) }),
-      );
+      const options = pop3OptionsFor(connector, cipher, caBundle ? { caBundle } : {});
+      // Detailed logging: the trace goes to stdout and to the connector's protocol log (session-traces.ts).
+      if (connector.detailedLogging)
+        options.trace = sessionTraces.begin(connector.id, options, protocolTrace(logger, connector.id));
+      return Pop3Client.connect(options);
     },
     reloadConnector: (connectorId) => connectors.findOneBy({ id: connectorId }),
     ledger,
@@ -101,6 +104,7 @@ export function createPollerRuntime(
       maxRetrievalAttempts: config.MAX_RETRIEVAL_ATTEMPTS,
       kafkaBackoffMaxMs: config.KAFKA_BACKOFF_MAX_MS,
       onSessionEnd: (connector, result) => {
+        sessionTraces.end(connector.id, result);
         const seconds = (result.endedAt.getTime() - result.startedAt.getTime()) / 1000;
         metrics?.pop3SessionSeconds.observe({ connector: connector.id, result: result.outcome }, seconds);
         if (result.error) metrics?.pop3Errors.inc({ connector: connector.id, code: result.error.code });

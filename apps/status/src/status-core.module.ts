@@ -1,7 +1,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Logger } from '#logger';
-import { CONFIG, LOGGER } from '#platform';
+import { CONFIG, LOGGER, ProtocolLogStore } from '#platform';
 import { ApiTokenService } from './auth/api-token.service.js';
+import type { Redis } from 'ioredis';
 import type { StatusConfig } from './config.js';
 import { ConnectorEventsService } from './connectors/connector-events.service.js';
 import { ConnectorsService } from './connectors/connectors.service.js';
@@ -38,12 +39,14 @@ export class StatusCoreModule {
       { provide: LOGGER, useValue: logger },
       ...infrastructureProviders,
       ...SERVICES,
+      // Detailed logging's protocol log (#18.3).
+      { provide: ProtocolLogStore, inject: [REDIS], useFactory: (redis: Redis) => new ProtocolLogStore(redis) },
     ];
     return {
       module: StatusCoreModule,
       global: true,
       providers,
-      exports: [CONFIG, LOGGER, DATA_SOURCE, REDIS, KAFKA, CIPHER, PROBE_MAILBOX, ...SERVICES],
+      exports: [CONFIG, LOGGER, DATA_SOURCE, REDIS, KAFKA, CIPHER, PROBE_MAILBOX, ProtocolLogStore, ...SERVICES],
     };
   }
 }

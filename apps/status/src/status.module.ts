@@ -8,6 +8,7 @@ import { HealthModule, MetricsModule, PipelineMetrics, READINESS_CHECKS, type Re
 import { ApiTokenGuard } from './auth/api-token.guard.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorsController } from './connectors/connectors.controller.js';
+import { ProtocolLogController } from './connectors/protocol-log.controller.js';
 import { DirectoryController } from './directory/directory.controller.js';
 import { StatusGrpcController } from './grpc/status-grpc.controller.js';
 import { HttpErrorFilter } from './platform/exception.filter.js';
@@ -45,7 +46,13 @@ export class StatusModule {
           ],
         }),
       ],
-      controllers: [ConnectorsController, StatusController, DirectoryController, StatusGrpcController],
+      controllers: [
+        ConnectorsController,
+        ProtocolLogController,
+        StatusController,
+        DirectoryController,
+        StatusGrpcController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -47,6 +47,8 @@ export const classifiedRecordSchema = z.object({
   classification: z.enum(CLASSIFICATIONS),
   internalMailboxes: z.array(z.string()),
   unknownInternalAddresses: z.array(z.string()),
+  /** The connector's journal mailbox was a participant (left out of the classification). */
+  journalMailboxAddressed: z.boolean().default(false),
   defects: z.array(z.string()),
   dedupKey: z.object({ messageId: z.string().nullable(), contentHash: sha256Hex.nullable() }),
   extractedAt: isoTime,

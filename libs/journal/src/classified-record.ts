@@ -20,6 +20,8 @@ export interface ClassifyInput {
   journalType: JournalType;
   extractedAt: string;
   directory: DirectoryIndex;
+  /** The connector's service email address (the journal mailbox), never counted as a participant. */
+  journalMailbox?: string | null;
   limits?: Partial<ParseLimits>;
   /** Clock for `classifiedAt`, the record's only time-varying field. */
   now?: () => Date;
@@ -71,6 +73,7 @@ function assembleRecord(
     classification: classification.classification,
     internalMailboxes: classification.internalMailboxes,
     unknownInternalAddresses: classification.unknownInternalAddresses,
+    journalMailboxAddressed: classification.journalMailboxAddressed,
     defects: [...parsed.defects],
     dedupKey: key,
     extractedAt: input.extractedAt,
@@ -85,7 +88,12 @@ function assembleRecord(
  */
 export function buildClassifiedRecord(input: ClassifyInput & { raw: Buffer }): ClassifiedRecord {
   const parsed = parseJournalMessage(input.raw, { journalType: input.journalType, limits: input.limits });
-  return assembleRecord(input, parsed, dedupKey(input.raw, parsed), classify(parsed, input.directory));
+  return assembleRecord(
+    input,
+    parsed,
+    dedupKey(input.raw, parsed),
+    classify(parsed, input.directory, { journalMailbox: input.journalMailbox }),
+  );
 }
 
 /** `buildClassifiedRecord` for a message read as a stream (claim-checked, too large to hold). */
@@ -93,5 +101,10 @@ export async function buildClassifiedRecordFromStream(
   input: ClassifyInput & { stream: AsyncIterable<Buffer> | NodeJS.ReadableStream },
 ): Promise<ClassifiedRecord> {
   const parsed = await parseJournalStream(input.stream, { journalType: input.journalType, limits: input.limits });
-  return assembleRecord(input, parsed, parsed.dedupKey, classify(parsed, input.directory));
+  return assembleRecord(
+    input,
+    parsed,
+    parsed.dedupKey,
+    classify(parsed, input.directory, { journalMailbox: input.journalMailbox }),
+  );
 }

@@ -15,6 +15,27 @@ export interface ClassificationResult {
   internalMailboxes: string[];
   unknownInternalAddresses: string[];
   participants: ClassifiedParticipant[];
+  /** The journal mailbox itself was among the participants (and was left out of the classification). */
+  journalMailboxAddressed: boolean;
+}
+
+export interface ClassifyOptions {
+  /**
+   * The connector's service email address: the journal mailbox's own address (or any alias of it
+   * in the directory) is never a participant. Mail sent to the journal mailbox, a misdirected
+   * journal copy or a bounce would otherwise make a message internal (or unknown-internal) only
+   * because it reached the mailbox the archive is read from.
+   */
+  journalMailbox?: string | null;
+}
+
+/** Whether an address is the journal mailbox: the same address, or an alias of the same directory entry. */
+function journalMailboxMatcher(journalMailbox: string | null | undefined, directory: DirectoryIndex) {
+  const own = journalMailbox?.trim().toLowerCase();
+  if (!own) return (): boolean => false;
+  const primary = directory.primaryAddress(own);
+  return (address: string): boolean =>
+    address.toLowerCase() === own || (primary !== null && directory.primaryAddress(address) === primary);
 }
 
 export function classifyAddress(
@@ -32,12 +53,19 @@ export function classifyAddress(
 
 /**
  * Classifies a message by its participants (docs §7): internal if any participant is a known
- * address or alias, else unknown-internal if any is in an internal domain, else external.
+ * address or alias, else unknown-internal if any is in an internal domain, else external. The
+ * journal mailbox (`options.journalMailbox`) is not a participant.
  */
-export function classify(parsed: ParsedMessage, directory: DirectoryIndex): ClassificationResult {
+export function classify(
+  parsed: ParsedMessage,
+  directory: DirectoryIndex,
+  options: ClassifyOptions = {},
+): ClassificationResult {
   const internalMailboxes = new Set<string>();
   const unknownInternal = new Set<string>();
-  const participants = parsed.participants.map((participant): ClassifiedParticipant => {
+  const isJournalMailbox = journalMailboxMatcher(options.journalMailbox, directory);
+  const counted = parsed.participants.filter((participant) => !isJournalMailbox(participant.address));
+  const participants = counted.map((participant): ClassifiedParticipant => {
     const result = classifyAddress(participant.address, directory);
     if (result.primary !== null) internalMailboxes.add(result.primary);
     else if (result.class === 'unknown-internal') unknownInternal.add(participant.address);
@@ -50,5 +78,6 @@ export function classify(parsed: ParsedMessage, directory: DirectoryIndex): Clas
     internalMailboxes: [...internalMailboxes],
     unknownInternalAddresses: [...unknownInternal],
     participants,
+    journalMailboxAddressed: counted.length !== parsed.participants.length,
   };
 }

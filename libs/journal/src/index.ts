@@ -33,6 +33,7 @@ export {
   type Classification,
   type ClassificationResult,
   type ClassifiedParticipant,
+  type ClassifyOptions,
 } from './classify.js';
 export { dedupKey, mergeRecipients, normaliseMessageId, sameDedupKey, type DedupKey } from './dedup.js';
 export { isExcludedFromContentHash } from './content-hash.js';

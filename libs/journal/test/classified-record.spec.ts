@@ -60,6 +60,30 @@ describe('buildClassifiedRecord', () => {
     });
   });
 
+  it("leaves the connector's journal mailbox out of the classification and flags it", () => {
+    const plain = buildClassifiedRecord(inputFor(sample('08'), { journalMailbox: 'journal@contoso.com' }));
+    expect(plain).toMatchObject({
+      kind: 'plain',
+      journalMailboxAddressed: true,
+      unknownInternalAddresses: ['vera@contoso.com'],
+    });
+    expect(plain.recipients).toEqual([{ address: 'journal@contoso.com', type: 'to' }]);
+    expect(buildClassifiedRecord(inputFor(sample('03'))).journalMailboxAddressed).toBe(false);
+  });
+
+  it('the streaming builder leaves the journal mailbox out the same way', async () => {
+    const raw = sample('08');
+    const { raw: _raw, ...rest } = inputFor(raw, { journalMailbox: 'journal@contoso.com' });
+    expect(await buildClassifiedRecordFromStream({ ...rest, stream: asAsync(chunked(raw, [7, 13])) })).toEqual(
+      buildClassifiedRecord(inputFor(raw, { journalMailbox: 'journal@contoso.com' })),
+    );
+  });
+
+  it('reads a record written before journalMailboxAddressed existed as false', () => {
+    const { journalMailboxAddressed: _dropped, ...older } = buildClassifiedRecord(inputFor(sample('03')));
+    expect(classifiedRecordSchema.parse(older).journalMailboxAddressed).toBe(false);
+  });
+
   it('drops the parser-only qualifier from record recipients', () => {
     const record = buildClassifiedRecord(inputFor(sample('09')));
     expect(record.recipients[2]).toEqual({ address: 'audit@contoso.com', type: 'recipient' });

@@ -125,3 +125,63 @@ describe('classification (docs §7) with a contoso.com directory', () => {
     ).toBe('external');
   });
 });
+
+describe("classification: the journal mailbox (the connector's service email address) is no participant", () => {
+  const parse = (raw: Buffer) => parseJournalMessage(raw, { journalType: 'envelope' });
+
+  it('08 (mail sent to the journal mailbox) counts only the sender, and says the mailbox was addressed', () => {
+    const result = classify(parse(sample('08')), contosoDirectory(), { journalMailbox: 'Journal@Contoso.com' });
+    expect(result).toMatchObject({
+      classification: 'unknown-internal',
+      unknownInternalAddresses: ['vera@contoso.com'],
+      journalMailboxAddressed: true,
+    });
+    expect(result.participants.map((p) => p.address)).toEqual(['vera@contoso.com']);
+  });
+
+  it('an external message that only reached the journal mailbox is external, not unknown-internal', () => {
+    const raw = buildReport({
+      sender: 'spam@fabrikam.com',
+      subject: 's',
+      messageId: '<m@f>',
+      recipients: [{ address: 'journal@contoso.com', type: 'to' }],
+    });
+    expect(classify(parse(raw), contosoDirectory()).classification).toBe('unknown-internal');
+    expect(classify(parse(raw), contosoDirectory(), { journalMailbox: 'journal@contoso.com' })).toMatchObject({
+      classification: 'external',
+      unknownInternalAddresses: [],
+      journalMailboxAddressed: true,
+    });
+  });
+
+  it('a journal mailbox listed in the directory never makes a message internal, by address or alias', () => {
+    const directory = new DirectoryIndex({
+      domains: [{ domain: 'contoso.com' }],
+      addresses: [{ address: 'journal@contoso.com', aliases: ['archive@contoso.com'] }, { address: 'bob@contoso.com' }],
+    });
+    const raw = buildReport({
+      sender: 'ext@fabrikam.com',
+      subject: 's',
+      messageId: '<m@f>',
+      recipients: [
+        { address: 'ARCHIVE@contoso.com', type: 'bcc' },
+        { address: 'journal@contoso.com', type: 'to' },
+      ],
+    });
+    expect(classify(parse(raw), directory).internalMailboxes).toEqual(['journal@contoso.com']);
+    expect(classify(parse(raw), directory, { journalMailbox: 'journal@contoso.com' })).toMatchObject({
+      classification: 'external',
+      internalMailboxes: [],
+      journalMailboxAddressed: true,
+    });
+  });
+
+  it('changes nothing for a message that does not involve the journal mailbox', () => {
+    const withOption = classify(parse(sample('03')), contosoDirectory(), { journalMailbox: 'journal@contoso.com' });
+    expect(withOption).toEqual({
+      ...classify(parse(sample('03')), contosoDirectory()),
+      journalMailboxAddressed: false,
+    });
+    expect(withOption.journalMailboxAddressed).toBe(false);
+  });
+});

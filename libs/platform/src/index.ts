@@ -5,3 +5,4 @@ export * from './tokens.js';
 export * from './infrastructure.module.js';
 export * from './metrics.js';
 export * from './tracing.js';
+export * from './protocol-log/index.js';

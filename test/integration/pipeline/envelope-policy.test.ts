@@ -58,6 +58,7 @@ describe('envelope and policy services', () => {
     journalNonInternal?: boolean;
     journalUnknownInternal?: boolean;
     removeJournalHeaders?: boolean;
+    serviceEmailAddress?: string;
   }): Promise<string> {
     const saved = await insertConnector(dataSource, { mailboxName: `it-${randomUUID()}`, password: 'x', ...flags });
     connectors.push(saved.id);
@@ -141,6 +142,36 @@ describe('envelope and policy services', () => {
         `non-internal=${journalNonInternal} unknown-internal=${journalUnknownInternal}`,
       ).toEqual(expected);
     }
+  });
+
+  it("never counts the connector's journal mailbox (serviceEmailAddress) as a participant", async () => {
+    // 01 as a message from outside that only reached journal@contoso.com (unknown in the directory).
+    const toJournalMailbox = (tag: string) =>
+      withRunMessageIds(
+        Buffer.from(
+          sample('01-exch2007-rtm-basic-fields.eml')
+            .toString('latin1')
+            .replaceAll('alice@contoso.com', 'journal@contoso.com')
+            .replaceAll('bob@contoso.com', 'Journal@Contoso.com'),
+          'latin1',
+        ),
+        tag,
+      );
+    const flags = { journalNonInternal: false, journalUnknownInternal: true };
+    const own = await connector({ ...flags, serviceEmailAddress: 'journal@contoso.com' });
+    const other = await connector({ ...flags, serviceEmailAddress: 'journal@journal.test' });
+    const ownMessage = toJournalMailbox('jm-own');
+    const otherMessage = toJournalMailbox('jm-other');
+    await publish(own, [ownMessage]);
+    await publish(other, [otherMessage]);
+    // Its own journal mailbox left out, only the external sender remains: rejected as external.
+    const ownOutcome = await settle(own, 1);
+    expect(ownOutcome.rejected).toMatchObject([{ classification: 'external', reason: 'external-not-journaled' }]);
+    // For a connector reading another mailbox, journal@contoso.com is an unknown internal address.
+    const otherOutcome = await settle(other, 1);
+    expect(otherOutcome.archived).toMatchObject([
+      { event: 'archive', classification: 'unknown-internal', unknownInternalAddresses: ['journal@contoso.com'] },
+    ]);
   });
 
   it('removes exactly the journal BCC header lines when asked, and records both hashes', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ConnectorEntity, defaultPortOf, type CredentialCipher } from '#persistence';
+import { ProtocolLogStore } from '#platform';
 import { CIPHER, DATA_SOURCE } from '../platform/tokens.js';
 import { StatusStore } from '../status/status-store.js';
 import { connectorNotFound, isUuid, StatusService } from '../status/status.service.js';
@@ -20,6 +21,7 @@ export class ConnectorsService {
     @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
     @Inject(StatusStore) private readonly statusStore: StatusStore,
     @Inject(StatusService) private readonly status: StatusService,
+    @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
   ) {}
 
   async create(input: CreateConnectorInput, actor: string): Promise<ConnectorView> {
@@ -147,6 +149,7 @@ export class ConnectorsService {
       });
     });
     await this.statusStore.forget(id);
+    await this.protocolLog.clear(id);
   }
 }
 

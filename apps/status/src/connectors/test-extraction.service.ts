@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '#logger';
 import { pop3OptionsFor, type CredentialCipher } from '#persistence';
-import { CONFIG, LOGGER } from '#platform';
+import { CONFIG, LOGGER, ProtocolLogStore, ProtocolTraceRecorder } from '#platform';
 import type { probeMailbox, ProbeReport } from '#pop3';
 import type { StatusConfig } from '../config.js';
 import { CIPHER, PROBE_MAILBOX } from '../platform/tokens.js';
@@ -28,6 +28,7 @@ export class TestExtractionService {
     @Inject(PROBE_MAILBOX) private readonly probe: typeof probeMailbox,
     @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
     @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
+    @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
   ) {}
 
   async run(connectorId: string, actor: string): Promise<TestExtractionReport> {
@@ -39,7 +40,12 @@ export class TestExtractionService {
       timeouts: { connectMs: timeout, greetingMs: timeout, commandMs: timeout },
     });
     const testedAt = new Date().toISOString();
+    // Detailed logging: the test's trace goes to the connector's protocol log (#18.3).
+    const recorder = connector.detailedLogging ? new ProtocolTraceRecorder('test-extraction', options) : null;
+    if (recorder) options.trace = recorder.record;
     const report = await this.probe(options);
+    if (recorder)
+      await this.protocolLog.append(connectorId, recorder.finish(report.ok ? 'ok' : 'failed', report.error ?? null));
     this.logger.info(
       {
         connectorId,

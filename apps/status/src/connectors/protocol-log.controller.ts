@@ -1,0 +1,94 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { PROTOCOL_LOG_LIMITS, ProtocolLogStore, type ProtocolLogEntry } from '#platform';
+import { ApiErrors } from '../platform/openapi.js';
+import { parseInput } from '../platform/validation.js';
+import { ConnectorsService } from './connectors.service.js';
+
+export interface ProtocolLogView {
+  connectorId: string;
+  detailedLogging: boolean;
+  limits: typeof PROTOCOL_LOG_LIMITS;
+  items: ProtocolLogEntry[];
+}
+
+const protocolLogQuerySchema = z.strictObject({
+  sessions: z.coerce
+    .number({ error: 'expected a number of sessions' })
+    .int('expected a whole number of sessions')
+    .min(1, `expected 1-${PROTOCOL_LOG_LIMITS.sessions} sessions`)
+    .max(PROTOCOL_LOG_LIMITS.sessions, `expected 1-${PROTOCOL_LOG_LIMITS.sessions} sessions`)
+    .default(PROTOCOL_LOG_LIMITS.sessions),
+});
+
+const lineSchema = {
+  type: 'object',
+  properties: {
+    ms: { type: 'number', description: 'milliseconds since the session started' },
+    direction: { type: 'string', enum: ['client', 'server'] },
+    line: { type: 'string' },
+  },
+};
+
+/** Detailed logging, readable by the operator: the redacted POP3 trace of recent sessions. */
+@ApiTags('connectors')
+@ApiBearerAuth()
+@Controller('v1/connectors')
+export class ProtocolLogController {
+  constructor(
+    @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
+    @Inject(ProtocolLogStore) private readonly store: ProtocolLogStore,
+  ) {}
+
+  @Get(':id/protocol-log')
+  @ApiOperation({
+    summary: 'Protocol log (detailed logging): the redacted POP3 trace of recent sessions and test extractions',
+    description:
+      `Recorded while the connector's detailedLogging is on, newest first; the last ${PROTOCOL_LOG_LIMITS.sessions} ` +
+      `entries, ${PROTOCOL_LOG_LIMITS.bytesPerSession} bytes of lines each (the middle of a longer session is counted ` +
+      'in omittedLines), kept 7 days after the latest. Command and status lines only, never message bodies; ' +
+      'passwords and AUTH PLAIN payloads are redacted.',
+  })
+  @ApiQuery({
+    name: 'sessions',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: PROTOCOL_LOG_LIMITS.sessions },
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        connectorId: { type: 'string' },
+        detailedLogging: { type: 'boolean' },
+        limits: { type: 'object' },
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              kind: { type: 'string', enum: ['session', 'test-extraction'] },
+              startedAt: { type: 'string', format: 'date-time' },
+              endedAt: { type: 'string', format: 'date-time' },
+              outcome: { type: 'string' },
+              error: { type: 'object', nullable: true, properties: { code: {}, message: {} } },
+              lines: { type: 'array', items: lineSchema },
+              omittedLines: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+  })
+  @ApiErrors(400, 401, 404)
+  async read(@Param('id') id: string, @Query() query: unknown): Promise<ProtocolLogView> {
+    const { sessions } = parseInput(protocolLogQuerySchema, query, 'query');
+    const connector = await this.connectors.entity(id);
+    return {
+      connectorId: connector.id,
+      detailedLogging: connector.detailedLogging,
+      limits: PROTOCOL_LOG_LIMITS,
+      items: await this.store.recent(connector.id, sessions),
+    };
+  }
+}

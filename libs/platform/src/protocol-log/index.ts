@@ -1,0 +1,2 @@
+export * from './protocol-trace-recorder.js';
+export * from './protocol-log-store.js';
