@@ -1,7 +1,9 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Logger } from '#logger';
 import { CONFIG, LOGGER } from '#platform';
+import { AuditService } from './audit/audit.service.js';
 import { ApiTokenService } from './auth/api-token.service.js';
+import { AuthFailures } from './auth/auth-failures.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorEventsService } from './connectors/connector-events.service.js';
 import { ConnectorsService } from './connectors/connectors.service.js';
@@ -16,7 +18,9 @@ import { StatusStore } from './status/status-store.js';
 import { StatusService } from './status/status.service.js';
 
 const SERVICES = [
+  AuthFailures,
   ApiTokenService,
+  AuditService,
   ConnectorEventsService,
   ConnectorsService,
   TestExtractionService,

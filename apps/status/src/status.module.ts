@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { HealthModule, MetricsModule, PipelineMetrics, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import { AuditController } from './audit/audit.controller.js';
 import { ApiTokenGuard } from './auth/api-token.guard.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorsController } from './connectors/connectors.controller.js';
@@ -16,6 +17,7 @@ import { DATA_SOURCE, KAFKA, REDIS } from './platform/tokens.js';
 import { StatusAggregator } from './status/status-aggregator.js';
 import { StatusController } from './status/status.controller.js';
 import { StatusCoreModule } from './status-core.module.js';
+import { TokensController } from './tokens/tokens.controller.js';
 
 /** The status app: control plane (REST /v1), status aggregation, gRPC status service. */
 @Module({})
@@ -45,7 +47,14 @@ export class StatusModule {
           ],
         }),
       ],
-      controllers: [ConnectorsController, StatusController, DirectoryController, StatusGrpcController],
+      controllers: [
+        ConnectorsController,
+        StatusController,
+        DirectoryController,
+        TokensController,
+        AuditController,
+        StatusGrpcController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: ApiTokenGuard },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
