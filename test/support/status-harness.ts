@@ -84,19 +84,24 @@ export interface StatusServiceHandle {
 export async function startStatusService(
   databaseUrl: string,
   env: Record<string, string> = {},
+  options: { ca?: string } = {},
 ): Promise<StatusServiceHandle> {
   const grpcPort = await freePort();
-  const service = await startService('status', {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: statusRedisUrl(),
-    CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: String(grpcPort),
-    STATUS_CONSUMER_GROUP: `journalwire-status-test-${randomUUID().slice(0, 8)}`,
-    STATUS_STATE_CHECK_MS: '1000',
-    TEST_EXTRACTION_TIMEOUT_MS: '5000',
-    ...env,
-  });
+  const service = await startService(
+    'status',
+    {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: statusRedisUrl(),
+      CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(grpcPort),
+      STATUS_CONSUMER_GROUP: `journalwire-status-test-${randomUUID().slice(0, 8)}`,
+      STATUS_STATE_CHECK_MS: '1000',
+      TEST_EXTRACTION_TIMEOUT_MS: '5000',
+      ...env,
+    },
+    options,
+  );
   return { service, grpcPort, grpcAddress: `127.0.0.1:${grpcPort}` };
 }
 
