@@ -96,6 +96,10 @@ describe('status API: journal service definitions', () => {
       );
       expect(document.components.schemas).toHaveProperty('CreateConnector');
       expect(document.components.schemas).toHaveProperty('ConnectorStatus');
+      expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/tokens', '/v1/audit']));
+      // Every $ref resolves to a named schema.
+      const refs = [...JSON.stringify(document).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+      for (const name of new Set(refs)) expect(document.components.schemas, name).toHaveProperty(name);
     });
   });
 
