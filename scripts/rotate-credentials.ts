@@ -3,8 +3,9 @@ import { credentialKeySection, databaseSection, loadConfig } from '#config';
 import { ConnectorEntity, CredentialCipher, createDataSource } from '#persistence';
 import { runCli } from './cli.js';
 
-// npm run rotate-credentials: re-seals every connector password with CREDENTIAL_KEY, reading
-// those sealed with an older key listed in CREDENTIAL_KEYS_PREVIOUS. Safe to run twice.
+// npm run rotate-credentials: re-seals every connector password with CREDENTIAL_KEY, bound to its
+// connector id, reading those sealed with an older key listed in CREDENTIAL_KEYS_PREVIOUS or in
+// the old unbound format (v1). Safe to run twice.
 runCli('rotate-credentials', async () => {
   const config = loadConfig(z.object({ ...databaseSection, ...credentialKeySection }));
   const previous = config.CREDENTIAL_KEYS_PREVIOUS.split(',')
@@ -22,7 +23,8 @@ runCli('rotate-credentials', async () => {
           current++;
           continue;
         }
-        const sealed = cipher.encrypt(cipher.decrypt(connector.passwordCiphertext));
+        const password = cipher.decryptForRotation(connector.passwordCiphertext, connector.id);
+        const sealed = cipher.encrypt(password, connector.id);
         await manager.getRepository(ConnectorEntity).update({ id: connector.id }, { passwordCiphertext: sealed });
         rotated++;
       }

@@ -1,40 +1,94 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { databaseSection, loadConfig } from '#config';
-import { ApiTokenEntity, createDataSource } from '#persistence';
+import {
+  ApiTokenEntity,
+  createApiToken,
+  createDataSource,
+  revokeApiToken,
+  toApiTokenView,
+  TOKEN_SCOPES,
+  type AuditActor,
+  type TokenScope,
+} from '#persistence';
 import { runCli } from './cli.js';
 
-const USAGE = 'usage: npm run token -- create NAME | revoke ID | list';
+const USAGE = [
+  'usage: npm run token -- create NAME --scope read|operate|admin [--expires-in-days N | --expires-at ISO-TIME]',
+  '       npm run token -- list',
+  '       npm run token -- revoke ID',
+].join('\n');
 
-// npm run token: creates, lists and revokes the bearer tokens of the status API.
-runCli('token', async ([command, argument]) => {
+const CLI_ACTOR: AuditActor = { tokenId: null, name: 'cli' };
+
+class UsageError extends Error {}
+
+function expiryOf(values: { 'expires-in-days'?: string; 'expires-at'?: string }): Date | null {
+  if (values['expires-in-days'] !== undefined && values['expires-at'] !== undefined)
+    throw new UsageError('give --expires-in-days or --expires-at, not both');
+  if (values['expires-in-days'] !== undefined) {
+    const days = Number(values['expires-in-days']);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--expires-in-days: expected 1-3650');
+    return new Date(Date.now() + days * 86_400_000);
+  }
+  if (values['expires-at'] !== undefined) {
+    const at = new Date(values['expires-at']);
+    if (Number.isNaN(at.getTime()) || at.getTime() <= Date.now())
+      throw new UsageError('--expires-at: expected a future ISO time such as 2027-01-31T00:00:00Z');
+    return at;
+  }
+  return null;
+}
+
+// npm run token: creates, lists and revokes the bearer tokens of the status API (audited as "cli").
+runCli('token', async (argv) => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        scope: { type: 'string' },
+        'expires-in-days': { type: 'string' },
+        'expires-at': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, argument] = parsed.positionals;
   const config = loadConfig(z.object(databaseSection));
   const dataSource = await createDataSource(config.DATABASE_URL, { poolSize: 1 }).initialize();
-  const tokens = dataSource.getRepository(ApiTokenEntity);
   try {
     if (command === 'create' && argument) {
-      const secret = `jw_${randomBytes(24).toString('base64url')}`;
-      const saved = await tokens.save(
-        tokens.create({ name: argument, tokenSha256: createHash('sha256').update(secret).digest('hex') }),
+      const scope = parsed.values.scope;
+      if (!TOKEN_SCOPES.includes(scope as TokenScope))
+        throw new UsageError(`--scope: expected one of ${TOKEN_SCOPES.join(', ')}`);
+      if (argument.length > 100) throw new UsageError('NAME: expected at most 100 characters');
+      const expiresAt = expiryOf(parsed.values);
+      const { token, secret } = await dataSource.transaction((manager) =>
+        createApiToken(manager, { name: argument, scope: scope as TokenScope, expiresAt }, CLI_ACTOR),
       );
-      process.stdout.write(`${JSON.stringify({ id: saved.id, name: saved.name, token: secret })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...token, token: secret })}\n`);
       return 0;
     }
     if (command === 'revoke' && argument) {
-      const result = await tokens.update({ id: argument }, { revokedAt: new Date() });
-      if (!result.affected) throw new Error(`no token with id ${argument}`);
+      const token = await dataSource.transaction((manager) => revokeApiToken(manager, argument, CLI_ACTOR));
+      if (!token) throw new Error(`no token with id ${argument}`);
       process.stdout.write(`revoked ${argument}\n`);
       return 0;
     }
     if (command === 'list') {
-      for (const token of await tokens.find({ order: { createdAt: 'ASC' } })) {
-        process.stdout.write(
-          `${JSON.stringify({ id: token.id, name: token.name, createdAt: token.createdAt, revokedAt: token.revokedAt })}\n`,
-        );
-      }
+      const tokens = await dataSource.getRepository(ApiTokenEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
+      for (const token of tokens) process.stdout.write(`${JSON.stringify(toApiTokenView(token))}\n`);
       return 0;
     }
     process.stderr.write(`${USAGE}\n`);
+    return 2;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`token: ${error.message}\n${USAGE}\n`);
     return 2;
   } finally {
     await dataSource.destroy();

@@ -22,7 +22,7 @@ interface EnvVar {
   valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; fieldRef?: { fieldPath: string } };
 }
 interface Probe {
-  httpGet?: { path: string; port: string | number };
+  httpGet?: { path: string; port: string | number; scheme?: string };
 }
 interface Container {
   name: string;
@@ -275,6 +275,27 @@ describe('helm chart deploy/helm/journalwire', () => {
         'prometheus.io/port': String(containerOf(workload).ports?.[0]?.containerPort),
       });
     }
+  });
+
+  it('serves status over TLS from a kubernetes.io/tls Secret when apps.status.tls.secretName is set', () => {
+    const objects = renderChart({ apps: { status: { tls: { secretName: 'status-tls' } } } });
+    const status = workloadOf(objects, 'status');
+    const container = containerOf(status);
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'SERVER_TLS_CERT_FILE', value: '/etc/journalwire/status-tls/tls.crt' },
+        { name: 'SERVER_TLS_KEY_FILE', value: '/etc/journalwire/status-tls/tls.key' },
+      ]),
+    );
+    expect(container.volumeMounts).toEqual(
+      expect.arrayContaining([{ name: 'server-tls', mountPath: '/etc/journalwire/status-tls', readOnly: true }]),
+    );
+    expect(status.spec.template.spec.volumes).toEqual(
+      expect.arrayContaining([{ name: 'server-tls', secret: { secretName: 'status-tls' } }]),
+    );
+    for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe])
+      expect(probe?.httpGet?.scheme).toBe('HTTPS');
+    expect(containerOf(workloadOf(objects, 'poller')).livenessProbe?.httpGet?.scheme).toBeUndefined();
   });
 
   it('runs migrate and topics as pre-install/pre-upgrade hook Jobs that read only what the commands read', () => {

@@ -22,7 +22,9 @@ export function testCipher(): CredentialCipher {
 export async function insertConnector(dataSource: DataSource, input: TestConnectorInput): Promise<ConnectorEntity> {
   const { password, ...fields } = input;
   const repository = dataSource.getRepository(ConnectorEntity);
+  const id = randomUUID();
   const entity = repository.create({
+    id,
     description: `test connector ${randomUUID().slice(0, 8)}`,
     serviceEmailAddress: `${input.mailboxName}@journal.test`,
     host: testEnv.pop3Host,
@@ -35,7 +37,7 @@ export async function insertConnector(dataSource: DataSource, input: TestConnect
     pollIntervalSeconds: 1,
     maxMessagesPerSession: 500,
     ...fields,
-    passwordCiphertext: testCipher().encrypt(password),
+    passwordCiphertext: testCipher().encrypt(password, id),
   });
   return repository.save(entity);
 }

@@ -43,9 +43,13 @@ export class Pipeline {
 
   async start(): Promise<void> {
     const databaseUrl = this.extraEnv.DATABASE_URL ?? testEnv.databaseUrl;
-    const { stdout } = await run(process.execPath, ['dist/scripts/token.js', 'create', `pipeline-${Date.now()}`], {
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['dist/scripts/token.js', 'create', `pipeline-${Date.now()}`, '--scope', 'admin'],
+      {
+        env: { ...process.env, DATABASE_URL: databaseUrl },
+      },
+    );
     this.token = (JSON.parse(stdout) as { token: string }).token;
     for (const name of SERVICE_NAMES) await this.startOne(name);
   }

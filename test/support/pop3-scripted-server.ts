@@ -100,7 +100,7 @@ export interface ScriptedServer {
 
 export type ConnectionScript = (connection: ScriptedConnection) => Promise<void> | void;
 
-export async function startScriptedServer(script: ConnectionScript): Promise<ScriptedServer> {
+export async function startScriptedServer(script: ConnectionScript, host = '127.0.0.1'): Promise<ScriptedServer> {
   const connections: ScriptedConnection[] = [];
   const server: Server = createServer((socket) => {
     const connection = new ScriptedConnection(socket);
@@ -109,11 +109,11 @@ export async function startScriptedServer(script: ConnectionScript): Promise<Scr
       socket.destroy(error instanceof Error ? error : new Error(String(error)));
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
-    host: '127.0.0.1',
+    host,
     port,
     connections,
     receivedLines: () => connections.flatMap((connection) => connection.received),

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { TEST_BLOB_DIR, testEnv } from './env.js';
@@ -38,7 +39,10 @@ export async function freePort(): Promise<number> {
 export async function startService(
   name: ServiceName,
   env: Record<string, string> = {},
-  options: { readyTimeoutMs?: number } = {},
+  options: {
+    readyTimeoutMs?: number;
+    /** PEM CA to trust when the service serves HTTPS (SERVER_TLS_*). */ ca?: string;
+  } = {},
 ): Promise<RunningService> {
   const port = await freePort();
   const logDir = join(testEnv.runDir, 'test-logs');
@@ -63,14 +67,19 @@ export async function startService(
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const tls = Boolean(env['SERVER_TLS_CERT_FILE']);
+  const baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
     try {
-      const response = await fetch(`${baseUrl}/health/ready`);
-      if (response.ok) break;
+      if (
+        tls
+          ? (await httpsStatus(`${baseUrl}/health/ready`, options.ca)) === 200
+          : (await fetch(`${baseUrl}/health/ready`)).ok
+      )
+        break;
     } catch {
       // not listening yet
     }
@@ -99,4 +108,15 @@ export async function startService(
       await exited;
     },
   };
+}
+
+/** GET over HTTPS trusting `ca`: the status code. */
+export function httpsStatus(url: string, ca: string | undefined): Promise<number> {
+  return new Promise((resolveStatus, reject) => {
+    const request = httpsGet(url, { servername: 'localhost', ...(ca ? { ca } : {}) }, (response) => {
+      response.resume();
+      resolveStatus(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+  });
 }

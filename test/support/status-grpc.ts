@@ -3,6 +3,7 @@ import {
   credentials,
   loadPackageDefinition,
   Metadata,
+  type ChannelCredentials,
   type Client,
   type ClientReadableStream,
   type ServiceError,
@@ -36,7 +37,10 @@ interface StatusServiceClient extends Client {
   ): ClientReadableStream<GrpcConnectorStatus>;
 }
 
-export function statusGrpcClient(address: string): StatusServiceClient {
+export function statusGrpcClient(
+  address: string,
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+): StatusServiceClient {
   const definition = loadSync(STATUS_PROTO_PATH, {
     keepCase: false,
     longs: Number,
@@ -48,15 +52,12 @@ export function statusGrpcClient(address: string): StatusServiceClient {
     journalwire: {
       status: {
         v1: {
-          ConnectorStatusService: new (
-            address: string,
-            creds: ReturnType<typeof credentials.createInsecure>,
-          ) => StatusServiceClient;
+          ConnectorStatusService: new (address: string, creds: ChannelCredentials) => StatusServiceClient;
         };
       };
     };
   };
-  return new proto.journalwire.status.v1.ConnectorStatusService(address, credentials.createInsecure());
+  return new proto.journalwire.status.v1.ConnectorStatusService(address, channelCredentials);
 }
 
 export function bearer(token: string | null): Metadata {

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { ApiTokenEntity, createDataSource, migrate } from '#persistence';
+import { ApiTokenEntity, createDataSource, migrate, type TokenScope } from '#persistence';
 import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 import { freePort, startService, type RunningService } from './service-process.js';
 
@@ -57,17 +57,19 @@ export async function createPrivateDatabase(prefix = 'jw_status_test'): Promise<
   };
 }
 
-/** Inserts an API token (as `npm run token -- create` does) and returns its secret. */
+/** Inserts an API token (as `npm run token -- create` does; scope admin unless given) and returns its secret. */
 export async function createApiToken(
   dataSource: DataSource,
   name = `status-test-${randomUUID().slice(0, 8)}`,
-  options: { revoked?: boolean } = {},
+  options: { revoked?: boolean; scope?: TokenScope; expiresAt?: Date } = {},
 ): Promise<string> {
   const secret = `jw_${randomBytes(24).toString('base64url')}`;
   await dataSource.getRepository(ApiTokenEntity).insert({
     name,
+    scope: options.scope ?? 'admin',
     tokenSha256: createHash('sha256').update(secret).digest('hex'),
     revokedAt: options.revoked ? new Date() : null,
+    expiresAt: options.expiresAt ?? null,
   });
   return secret;
 }
@@ -82,19 +84,24 @@ export interface StatusServiceHandle {
 export async function startStatusService(
   databaseUrl: string,
   env: Record<string, string> = {},
+  options: { ca?: string } = {},
 ): Promise<StatusServiceHandle> {
   const grpcPort = await freePort();
-  const service = await startService('status', {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: statusRedisUrl(),
-    CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
-    GRPC_HOST: '127.0.0.1',
-    GRPC_PORT: String(grpcPort),
-    STATUS_CONSUMER_GROUP: `journalwire-status-test-${randomUUID().slice(0, 8)}`,
-    STATUS_STATE_CHECK_MS: '1000',
-    TEST_EXTRACTION_TIMEOUT_MS: '5000',
-    ...env,
-  });
+  const service = await startService(
+    'status',
+    {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: statusRedisUrl(),
+      CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(grpcPort),
+      STATUS_CONSUMER_GROUP: `journalwire-status-test-${randomUUID().slice(0, 8)}`,
+      STATUS_STATE_CHECK_MS: '1000',
+      TEST_EXTRACTION_TIMEOUT_MS: '5000',
+      ...env,
+    },
+    options,
+  );
   return { service, grpcPort, grpcAddress: `127.0.0.1:${grpcPort}` };
 }
 

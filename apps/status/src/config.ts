@@ -10,6 +10,8 @@ import {
   port,
   positiveInt,
   redisSection,
+  serverTlsSection,
+  trustProxySection,
   type Env,
 } from '#config';
 import { CONSUMER_GROUPS } from '#contracts';
@@ -21,6 +23,8 @@ export const statusConfigSchema = z.object({
   ...databaseSection,
   ...redisSection,
   ...credentialKeySection,
+  ...serverTlsSection,
+  ...trustProxySection,
   /** gRPC listener (ConnectorStatusService). */
   GRPC_HOST: z.string().default('127.0.0.1'),
   GRPC_PORT: port(50051),
@@ -35,6 +39,13 @@ export const statusConfigSchema = z.object({
   STATUS_CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUPS.status),
   /** How often the aggregator checks that Redis still holds its state (rebuilds from the topics if not). */
   STATUS_STATE_CHECK_MS: positiveInt(5_000),
+  /** Failed authentications per client address within AUTH_FAILURE_WINDOW_MS before it is refused (429). */
+  AUTH_FAILURE_LIMIT: positiveInt(10),
+  AUTH_FAILURE_WINDOW_MS: positiveInt(60_000),
+  /** How long an address stays refused after crossing the limit. */
+  AUTH_FAILURE_BLOCK_MS: positiveInt(300_000),
+  /** How often an open gRPC watch re-checks its token (a revoked or expired token ends the watch). */
+  TOKEN_RECHECK_MS: positiveInt(2_000),
 });
 export type StatusConfig = z.infer<typeof statusConfigSchema>;
 

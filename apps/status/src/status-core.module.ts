@@ -1,8 +1,10 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Logger } from '#logger';
 import { CONFIG, LOGGER, ProtocolLogStore } from '#platform';
-import { ApiTokenService } from './auth/api-token.service.js';
 import type { Redis } from 'ioredis';
+import { AuditService } from './audit/audit.service.js';
+import { ApiTokenService } from './auth/api-token.service.js';
+import { AuthFailures } from './auth/auth-failures.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorEventsService } from './connectors/connector-events.service.js';
 import { ConnectorsService } from './connectors/connectors.service.js';
@@ -17,7 +19,9 @@ import { StatusStore } from './status/status-store.js';
 import { StatusService } from './status/status.service.js';
 
 const SERVICES = [
+  AuthFailures,
   ApiTokenService,
+  AuditService,
   ConnectorEventsService,
   ConnectorsService,
   TestExtractionService,

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { HealthModule, MetricsModule, PipelineMetrics, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import { AuditController } from './audit/audit.controller.js';
 import { ApiTokenGuard } from './auth/api-token.guard.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorsController } from './connectors/connectors.controller.js';
@@ -17,6 +18,7 @@ import { DATA_SOURCE, KAFKA, REDIS } from './platform/tokens.js';
 import { StatusAggregator } from './status/status-aggregator.js';
 import { StatusController } from './status/status.controller.js';
 import { StatusCoreModule } from './status-core.module.js';
+import { TokensController } from './tokens/tokens.controller.js';
 
 /** The status app: control plane (REST /v1), status aggregation, gRPC status service. */
 @Module({})
@@ -51,6 +53,8 @@ export class StatusModule {
         ProtocolLogController,
         StatusController,
         DirectoryController,
+        TokensController,
+        AuditController,
         StatusGrpcController,
       ],
       providers: [

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { JournalwireError } from '#errors';
 
 /** Reusable building blocks; each app composes the sections it needs into one schema. */
 export const port = (fallback: number) =>
@@ -82,4 +84,47 @@ export const credentialKeySection = {
     ),
   /** Older keys still accepted for decryption during a rotation, comma-separated base64. */
   CREDENTIAL_KEYS_PREVIOUS: z.string().default(''),
+};
+
+const readableFile = z.string().refine((path) => existsSync(path), 'expected a readable file');
+
+/** TLS on a service's own listeners (HTTP and gRPC): a PEM certificate chain and its key; both or neither. */
+export const serverTlsSection = {
+  SERVER_TLS_CERT_FILE: readableFile.optional(),
+  SERVER_TLS_KEY_FILE: readableFile.optional(),
+};
+
+export interface ServerTls {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** Reads the certificate and key named by serverTlsSection; null when TLS is off. */
+export function readServerTls(config: {
+  SERVER_TLS_CERT_FILE?: string | undefined;
+  SERVER_TLS_KEY_FILE?: string | undefined;
+}): ServerTls | null {
+  const { SERVER_TLS_CERT_FILE: certFile, SERVER_TLS_KEY_FILE: keyFile } = config;
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile)
+    throw new JournalwireError(
+      'config-invalid',
+      'Invalid configuration: SERVER_TLS_CERT_FILE and SERVER_TLS_KEY_FILE go together (set both, or neither for plaintext)',
+    );
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+}
+
+/**
+ * Express's "trust proxy": whose X-Forwarded-For to believe for the client address (false:
+ * none, the socket's address counts; true; a hop count; or addresses/subnets, comma-separated).
+ */
+export const trustProxySection = {
+  HTTP_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value): boolean | number | string => {
+      if (value === 'false') return false;
+      if (value === 'true') return true;
+      return /^\d+$/.test(value) ? Number(value) : value;
+    }),
 };

@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'validation',
   'conflict',
   'unauthorized',
+  'forbidden',
+  'rate-limited',
   'internal',
 ] as const;
 

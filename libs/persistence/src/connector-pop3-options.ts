@@ -17,7 +17,13 @@ export function defaultPortOf(connector: Pick<ConnectorEntity, 'encrypted' | 'tl
 export function pop3OptionsFor(
   connector: ConnectorEntity,
   cipher: CredentialCipher,
-  extra: { caBundle?: string; trace?: Pop3ConnectOptions['trace']; timeouts?: Pop3ConnectOptions['timeouts'] } = {},
+  extra: {
+    caBundle?: string;
+    trace?: Pop3ConnectOptions['trace'];
+    timeouts?: Pop3ConnectOptions['timeouts'];
+    /** A password to try instead of the stored one (Test Journal Extraction of unsaved settings). */
+    password?: string;
+  } = {},
 ): Pop3ConnectOptions {
   const ca = [extra.caBundle, connector.caCertificate].filter((pem): pem is string => Boolean(pem)).join('\n');
   return {
@@ -27,7 +33,7 @@ export function pop3OptionsFor(
     tlsMode: connector.encryptionMode,
     ...(ca ? { ca } : {}),
     username: connector.mailboxName,
-    password: cipher.decrypt(connector.passwordCiphertext),
+    password: extra.password ?? cipher.decrypt(connector.passwordCiphertext, connector.id),
     ...(extra.trace ? { trace: extra.trace } : {}),
     ...(extra.timeouts ? { timeouts: extra.timeouts } : {}),
   };

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ApiTokenEntity } from './entities/api-token.entity.js';
+import { AuditLogEntity } from './entities/audit-log.entity.js';
 import { ConnectorEventEntity } from './entities/connector-event.entity.js';
 import { ConnectorEntity } from './entities/connector.entity.js';
 import {
@@ -12,6 +13,7 @@ import { ExtractionLedgerEntity, RetrievalFailureEntity } from './entities/extra
 import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
 import { OutcomeSources1764280000000 } from './migrations/1764280000000-outcome-sources.js';
+import { TokenScopesAndAuditLog1765300000000 } from './migrations/1765300000000-token-scopes-and-audit-log.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -21,13 +23,18 @@ export const ENTITIES = [
   DirectoryAliasEntity,
   DirectoryRevisionEntity,
   ApiTokenEntity,
+  AuditLogEntity,
   ExtractionLedgerEntity,
   RetrievalFailureEntity,
   RawOutcomeEntity,
   ArchiveKeyEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1764270000000, OutcomeSources1764280000000];
+export const MIGRATIONS = [
+  InitialSchema1764270000000,
+  OutcomeSources1764280000000,
+  TokenScopesAndAuditLog1765300000000,
+];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */
 export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {

@@ -1,6 +1,7 @@
 export * from './data-source.js';
 export * from './credential-cipher.js';
 export * from './entities/api-token.entity.js';
+export * from './entities/audit-log.entity.js';
 export * from './entities/connector-event.entity.js';
 export * from './entities/connector.entity.js';
 export * from './entities/directory.entity.js';
@@ -8,3 +9,4 @@ export * from './entities/extraction-ledger.entity.js';
 export * from './entities/outcome.entity.js';
 export * from './connector-pop3-options.js';
 export * from './connector-settings-cache.js';
+export * from './api-tokens.js';

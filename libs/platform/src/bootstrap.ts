@@ -12,6 +12,8 @@ export interface ServiceOptions {
   port: number;
   logger: Logger;
   tracing?: { exporter: TraceExporterKind; otlpEndpoint?: string | undefined };
+  /** Serve HTTPS with this certificate chain and key (PEM) instead of plain HTTP. */
+  https?: { cert: Buffer; key: Buffer } | null;
   /** Runs after the app is created and before it listens (extra transports, Swagger...). */
   configure?: (app: INestApplication) => Promise<void> | void;
 }
@@ -25,6 +27,7 @@ export async function startService(options: ServiceOptions): Promise<INestApplic
   const app = await NestFactory.create(options.module, {
     logger: new NestLoggerAdapter(options.logger),
     bufferLogs: false,
+    ...(options.https ? { httpsOptions: { cert: options.https.cert, key: options.https.key } } : {}),
   });
   // On SIGTERM/SIGINT: close the app (every module's shutdown hooks run), then exit 0. Nest's own
   // enableShutdownHooks re-raises the signal instead, which reports as a kill, not a clean exit.
@@ -47,7 +50,10 @@ export async function startService(options: ServiceOptions): Promise<INestApplic
   process.once('SIGINT', shutdown);
   await options.configure?.(app);
   await app.listen(options.port, options.host);
-  options.logger.info({ host: options.host, port: options.port }, `${options.service} listening`);
+  options.logger.info(
+    { host: options.host, port: options.port, tls: Boolean(options.https) },
+    `${options.service} listening`,
+  );
   return app;
 }
 

@@ -28,7 +28,7 @@ describe('poller: connector status on journal.status.v1', () => {
     // Trusts the test CA through its own setting, but logs in with the wrong password.
     const wrongPassword = await ctx.connectorWithMailbox({ caCertificate: ca });
     await updateConnector(ctx.dataSource, wrongPassword.connector.id, {
-      passwordCiphertext: testCipher().encrypt('not-the-password'),
+      passwordCiphertext: testCipher().encrypt('not-the-password', wrongPassword.connector.id),
     });
     // Strict TLS with no CA for the test certificate: the poller runs without POP3_CA_FILE.
     const untrusted = await ctx.connectorWithMailbox({ encryptionMode: 'strict' });

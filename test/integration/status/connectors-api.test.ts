@@ -96,6 +96,10 @@ describe('status API: journal service definitions', () => {
       );
       expect(document.components.schemas).toHaveProperty('CreateConnector');
       expect(document.components.schemas).toHaveProperty('ConnectorStatus');
+      expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/tokens', '/v1/audit']));
+      // Every $ref resolves to a named schema.
+      const refs = [...JSON.stringify(document).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+      for (const name of new Set(refs)) expect(document.components.schemas, name).toHaveProperty(name);
     });
   });
 
@@ -171,10 +175,17 @@ describe('status API: journal service definitions', () => {
 
       // A port at its default follows a transport change; an explicit one stays.
       const created = await api('POST', '/v1/connectors', connectorInput());
-      const moved = await api('PATCH', `/v1/connectors/${created.body['id']}`, { tlsTransport: 'starttls' });
+      const moved = await api('PATCH', `/v1/connectors/${created.body['id']}`, {
+        tlsTransport: 'starttls',
+        password: 'Moved-pw-1',
+      });
       expect(moved.body['port']).toBe(110);
       const custom = await api('POST', '/v1/connectors', connectorInput({ port: 1995 }));
-      expect((await api('PATCH', `/v1/connectors/${custom.body['id']}`, { encrypted: false })).body['port']).toBe(1995);
+      const plain = await api('PATCH', `/v1/connectors/${custom.body['id']}`, {
+        encrypted: false,
+        password: 'Plain-pw-1',
+      });
+      expect(plain.body['port']).toBe(1995);
     });
 
     it('answers 404 for unknown ids on every route', async () => {
@@ -294,14 +305,14 @@ describe('status API: journal service definitions', () => {
 
       const row = await db.dataSource.getRepository(ConnectorEntity).findOneByOrFail({ id });
       expect(row.passwordCiphertext).not.toContain(password);
-      expect(new CredentialCipher(TEST_CREDENTIAL_KEY).decrypt(row.passwordCiphertext)).toBe(password);
+      expect(new CredentialCipher(TEST_CREDENTIAL_KEY).decrypt(row.passwordCiphertext, id)).toBe(password);
 
       const newPassword = `Rotated-${uniq()}-Pa55`;
       secrets.push(newPassword);
       const patched = await api('PATCH', `/v1/connectors/${id}`, { password: newPassword });
       expect(patched.body['password']).toBe('[redacted]');
       const rotated = await db.dataSource.getRepository(ConnectorEntity).findOneByOrFail({ id });
-      expect(new CredentialCipher(TEST_CREDENTIAL_KEY).decrypt(rotated.passwordCiphertext)).toBe(newPassword);
+      expect(new CredentialCipher(TEST_CREDENTIAL_KEY).decrypt(rotated.passwordCiphertext, id)).toBe(newPassword);
 
       // A validation error about another field does not echo the password either.
       const invalid = await api('POST', '/v1/connectors', connectorInput({ password, port: 0 }));
@@ -327,7 +338,14 @@ describe('status API: journal service definitions', () => {
       expect((await api('POST', `/v1/connectors/${id}/suspend`)).body['suspended']).toBe(true);
       expect((await api('POST', `/v1/connectors/${id}/resume`)).body['suspended']).toBe(false);
       expect((await api('PATCH', `/v1/connectors/${id}`, { suspended: true })).body['suspended']).toBe(true);
-      await api('PATCH', `/v1/connectors/${id}`, { suspended: false, host: '192.0.2.44', port: 1995 });
+      const movedPassword = `Moved-${uniq()}-Pa55`;
+      secrets.push(movedPassword);
+      await api('PATCH', `/v1/connectors/${id}`, {
+        suspended: false,
+        host: '192.0.2.44',
+        port: 1995,
+        password: movedPassword,
+      });
 
       const events = await api<{
         items: Array<{ id: string; at: string; actor: string; action: string; details: { changes?: unknown[] } }>;
@@ -352,6 +370,7 @@ describe('status API: journal service definitions', () => {
         { field: 'host', from: 'mail.contoso.test', to: '192.0.2.44' },
         { field: 'port', from: 995, to: 1995 },
         { field: 'suspended', from: true, to: false },
+        { field: 'password', changed: true },
       ]);
       expect(events.body.items[1]!.details.changes).toEqual([{ field: 'suspended', from: false, to: true }]);
       expect(events.body.items[4]!.details.changes).toEqual(

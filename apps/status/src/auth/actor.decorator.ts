@@ -1,7 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { AuditActor } from '#persistence';
 import type { HttpRequest } from '../platform/http-types.js';
 
-/** The name of the API token that authenticated the request (recorded as the event actor). */
-export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
-  return context.switchToHttp().getRequest<HttpRequest>().actor ?? 'unknown';
+/** The API token that authenticated the request, as the event and audit logs record it. */
+export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): AuditActor => {
+  const principal = context.switchToHttp().getRequest<HttpRequest>().principal;
+  return principal
+    ? { tokenId: principal.tokenId, name: principal.name, address: principal.address }
+    : { tokenId: null, name: 'unknown' };
 });

@@ -39,6 +39,11 @@ export class ConnectorEventsService {
     await repository.save(repository.create({ connectorId, actor, action, details }), { reload: false });
   }
 
+  /** Whether the connector (existing or deleted) has any event. */
+  async exist(connectorId: string): Promise<boolean> {
+    return this.dataSource.getRepository(ConnectorEventEntity).existsBy({ connectorId });
+  }
+
   /** Newest first. */
   async page(connectorId: string, page: number, pageSize: number): Promise<EventsPage> {
     const [rows, total] = await this.dataSource.getRepository(ConnectorEventEntity).findAndCount({

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
 import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../platform/formats.js';
+import { REDACTED } from './connector.view.js';
+
+/** Longest accepted CA certificate bundle (PEM): a few dozen certificates. */
+export const MAX_CA_CERTIFICATE = 65_536;
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, expected(`one of: ${values.join(', ')}`));
@@ -10,7 +14,7 @@ const text = (what: string, max: number) =>
     .string(expected(what))
     .trim()
     .min(1, `expected ${what} (not empty)`)
-    .max(max, `expected at most ${max} characters`)
+    .max(max, { error: `expected at most ${max} characters`, abort: true })
     .refine((value) => !/[\r\n\0]/.test(value), 'must not contain line breaks or NUL');
 
 const intRange = (min: number, max: number) =>
@@ -29,10 +33,15 @@ const fields = {
   password: z
     .string(expected('the mailbox password'))
     .min(1, 'expected the mailbox password (not empty)')
-    .max(1024, 'expected at most 1024 characters')
-    .refine((value) => !/[\r\n\0]/.test(value), 'must not contain line breaks or NUL'),
+    .max(1024, { error: 'expected at most 1024 characters', abort: true })
+    .refine((value) => !/[\r\n\0]/.test(value), 'must not contain line breaks or NUL')
+    .refine(
+      (value) => value !== REDACTED,
+      `"${REDACTED}" is the placeholder responses show, not a password: send the real password or leave the field out`,
+    ),
   host: z
     .string(expected('a host name or IP address'))
+    .max(253, { error: 'expected at most 253 characters', abort: true })
     .trim()
     .refine(isHost, 'expected a host name (e.g. mail.contoso.com) or an IPv4/IPv6 address'),
   port: intRange(1, 65535),
@@ -41,6 +50,7 @@ const fields = {
   encryptionMode: oneOf(ENCRYPTION_MODES),
   caCertificate: z
     .string(expected('PEM certificates or null'))
+    .max(MAX_CA_CERTIFICATE, { error: `expected at most ${MAX_CA_CERTIFICATE} characters`, abort: true })
     .refine(isPemCertificateBundle, 'expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)')
     .nullable(),
   journalType: oneOf(CONNECTOR_JOURNAL_TYPES),
@@ -106,17 +116,35 @@ export type UpdateConnectorInput = z.output<typeof updateConnectorSchema>;
 
 export const connectorIdSchema = z.uuid('expected a connector id (UUID)');
 
-/** GET /v1/connectors/:id/events query. */
-export const eventsQuerySchema = z.strictObject({
-  page: z.coerce
-    .number(expected('a page number'))
-    .int('expected a whole page number')
-    .min(1, 'expected a page number ≥ 1')
-    .default(1),
-  pageSize: z.coerce
-    .number(expected('a page size'))
-    .int('expected a whole page size')
-    .min(1, 'expected a page size 1-200')
-    .max(200, 'expected a page size 1-200')
-    .default(50),
+/**
+ * The settings that decide where and how the mailbox password is sent. Changing any of them
+ * needs the password in the same request (minTlsVersion counts once connectors have it).
+ */
+export const CREDENTIAL_DESTINATION_FIELDS = [
+  'host',
+  'port',
+  'encrypted',
+  'tlsTransport',
+  'encryptionMode',
+  'caCertificate',
+  'minTlsVersion',
+  'mailboxName',
+] as const;
+
+/** POST /v1/connectors/:id/test-extraction: optional unsaved settings to try (nothing is stored). */
+export const testExtractionSchema = z.strictObject({
+  mailboxName: fields.mailboxName.optional(),
+  password: fields.password.optional(),
+  host: fields.host.optional(),
+  port: fields.port.optional(),
+  encrypted: fields.encrypted.optional(),
+  tlsTransport: fields.tlsTransport.optional(),
+  encryptionMode: fields.encryptionMode.optional(),
+  caCertificate: fields.caCertificate.optional(),
+});
+export type TestExtractionInput = z.output<typeof testExtractionSchema>;
+
+/** DELETE /v1/connectors/:id query. */
+export const deleteQuerySchema = z.strictObject({
+  force: z.enum(['true', 'false'], expected('true or false')).default('false'),
 });

@@ -9,14 +9,24 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import type { AuditActor } from '#persistence';
+import { AuditService, type AuditPage } from '../audit/audit.service.js';
+import { pageQuerySchema } from '../audit/audit.schemas.js';
 import { Actor } from '../auth/actor.decorator.js';
+import { RequireScope } from '../auth/scopes.js';
 import { ApiErrors, schemaRef } from '../platform/openapi.js';
 import { parseInput } from '../platform/validation.js';
 import { ConnectorEventsService, type EventsPage } from './connector-events.service.js';
-import { createConnectorSchema, eventsQuerySchema, updateConnectorSchema } from './connector.schemas.js';
+import {
+  createConnectorSchema,
+  deleteQuerySchema,
+  testExtractionSchema,
+  updateConnectorSchema,
+} from './connector.schemas.js';
 import type { ConnectorView } from './connector.view.js';
 import { ConnectorsService } from './connectors.service.js';
 import { TestExtractionService, type TestExtractionReport } from './test-extraction.service.js';
+import { isUuid } from '../status/status.service.js';
 
 @ApiTags('connectors')
 @ApiBearerAuth()
@@ -26,6 +36,7 @@ export class ConnectorsController {
     @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
     @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
     @Inject(TestExtractionService) private readonly testExtraction: TestExtractionService,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   @Post()
@@ -36,8 +47,9 @@ export class ConnectorsController {
   })
   @ApiBody({ schema: schemaRef('CreateConnector') })
   @ApiCreatedResponse({ schema: schemaRef('Connector') })
-  @ApiErrors(400, 401)
-  create(@Body() body: unknown, @Actor() actor: string): Promise<ConnectorView> {
+  @RequireScope('admin')
+  @ApiErrors(400, 401, 403)
+  create(@Body() body: unknown, @Actor() actor: AuditActor): Promise<ConnectorView> {
     return this.connectors.create(parseInput(createConnectorSchema, body), actor);
   }
 
@@ -47,6 +59,7 @@ export class ConnectorsController {
     schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('Connector') } } },
   })
   @ApiErrors(401)
+  @RequireScope('read')
   async list(): Promise<{ items: ConnectorView[] }> {
     return { items: await this.connectors.list() };
   }
@@ -55,6 +68,7 @@ export class ConnectorsController {
   @ApiOperation({ summary: 'Get a journal service definition' })
   @ApiOkResponse({ schema: schemaRef('Connector') })
   @ApiErrors(401, 404)
+  @RequireScope('read')
   get(@Param('id') id: string): Promise<ConnectorView> {
     return this.connectors.get(id);
   }
@@ -63,30 +77,39 @@ export class ConnectorsController {
   @ApiOperation({
     summary: 'Change a journal service definition',
     description:
-      'Any subset of the fields. Setting suspended:true suspends extraction and resets error conditions. A port left at its default follows a change of encrypted/tlsTransport.',
+      'Any subset of the fields. Changing host, port, encrypted, tlsTransport, encryptionMode, caCertificate or mailboxName requires the password in the same request (400 otherwise, rule password-required-for-destination-change); "[redacted]" is refused as a password. Setting suspended:true suspends extraction and resets error conditions. A port left at its default follows a change of encrypted/tlsTransport.',
   })
   @ApiBody({ schema: schemaRef('UpdateConnector') })
   @ApiOkResponse({ schema: schemaRef('Connector') })
-  @ApiErrors(400, 401, 404)
-  update(@Param('id') id: string, @Body() body: unknown, @Actor() actor: string): Promise<ConnectorView> {
+  @RequireScope('admin')
+  @ApiErrors(400, 401, 403, 404)
+  update(@Param('id') id: string, @Body() body: unknown, @Actor() actor: AuditActor): Promise<ConnectorView> {
     return this.connectors.update(id, parseInput(updateConnectorSchema, body), actor);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a journal service definition' })
+  @ApiOperation({
+    summary: 'Delete a journal service definition',
+    description:
+      '409 while messages it extracted still wait for an outcome (processingQueue > 0); ?force=true deletes anyway (logged and audited). Its event log and audit entries stay readable.',
+  })
+  @ApiQuery({ name: 'force', required: false, schema: { type: 'boolean', default: false } })
   @ApiNoContentResponse()
-  @ApiErrors(401, 404)
-  async remove(@Param('id') id: string, @Actor() actor: string): Promise<void> {
-    await this.connectors.delete(id, actor);
+  @RequireScope('admin')
+  @ApiErrors(400, 401, 403, 404, 409)
+  async remove(@Param('id') id: string, @Query() query: unknown, @Actor() actor: AuditActor): Promise<void> {
+    const { force } = parseInput(deleteQuerySchema, query, 'query');
+    await this.connectors.delete(id, actor, force === 'true');
   }
 
   @Post(':id/suspend')
   @HttpCode(200)
   @ApiOperation({ summary: 'Suspend: stops extraction and resets error conditions (logged as an event)' })
   @ApiOkResponse({ schema: schemaRef('Connector') })
-  @ApiErrors(401, 404)
-  suspend(@Param('id') id: string, @Actor() actor: string): Promise<ConnectorView> {
+  @RequireScope('operate')
+  @ApiErrors(401, 403, 404)
+  suspend(@Param('id') id: string, @Actor() actor: AuditActor): Promise<ConnectorView> {
     return this.connectors.setSuspended(id, true, actor);
   }
 
@@ -94,21 +117,51 @@ export class ConnectorsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume extraction (logged as an event)' })
   @ApiOkResponse({ schema: schemaRef('Connector') })
-  @ApiErrors(401, 404)
-  resume(@Param('id') id: string, @Actor() actor: string): Promise<ConnectorView> {
+  @RequireScope('operate')
+  @ApiErrors(401, 403, 404)
+  resume(@Param('id') id: string, @Actor() actor: AuditActor): Promise<ConnectorView> {
     return this.connectors.setSuspended(id, false, actor);
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: 'Event log of a definition: who changed what and when (newest first)' })
+  @ApiOperation({
+    summary: 'Event log of a definition: who changed what and when (newest first)',
+    description: 'Stays readable after the definition is deleted.',
+  })
   @ApiQuery({ name: 'page', required: false, schema: { type: 'integer', minimum: 1, default: 1 } })
   @ApiQuery({ name: 'pageSize', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
   @ApiOkResponse({ schema: schemaRef('ConnectorEventsPage') })
+  @RequireScope('read')
   @ApiErrors(400, 401, 404)
   async eventsOf(@Param('id') id: string, @Query() query: unknown): Promise<EventsPage> {
-    const { page, pageSize } = parseInput(eventsQuerySchema, query, 'query');
-    await this.connectors.entity(id);
+    const { page, pageSize } = parseInput(pageQuerySchema, query, 'query');
+    await this.existingOrDeleted(id);
     return this.events.page(id, page, pageSize);
+  }
+
+  @Get(':id/audit')
+  @ApiOperation({
+    summary: 'Audit log entries of a definition (newest first)',
+    description: 'Same entries as GET /v1/audit?connectorId=…; kept after the definition is deleted.',
+  })
+  @ApiQuery({ name: 'page', required: false, schema: { type: 'integer', minimum: 1, default: 1 } })
+  @ApiQuery({ name: 'pageSize', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiOkResponse({ schema: schemaRef('AuditPage') })
+  @RequireScope('read')
+  @ApiErrors(400, 401, 404)
+  async auditOf(@Param('id') id: string, @Query() query: unknown): Promise<AuditPage> {
+    const { page, pageSize } = parseInput(pageQuerySchema, query, 'query');
+    await this.existingOrDeleted(id);
+    return this.audit.page({ connectorId: id, page, pageSize });
+  }
+
+  /** A definition that exists, or existed (it left events behind); 404 otherwise. */
+  private async existingOrDeleted(id: string): Promise<void> {
+    try {
+      await this.connectors.entity(id);
+    } catch (error) {
+      if (!isUuid(id) || !(await this.events.exist(id))) throw error;
+    }
   }
 
   @Post(':id/test-extraction')
@@ -116,11 +169,13 @@ export class ConnectorsController {
   @ApiOperation({
     summary: 'Test Journal Extraction',
     description:
-      'Connects with the definition’s settings (name resolution, TCP, TLS, greeting, capabilities, STLS, authentication, STAT). Retrieves and deletes nothing. A failed test is 200 with ok:false and the failing step.',
+      'Connects with the definition’s settings (name resolution, TCP, TLS, greeting, capabilities, STLS, authentication, STAT). Retrieves and deletes nothing. A failed test is 200 with ok:false and the failing step. An optional body tries unsaved settings (nothing is stored); a different destination (host, port, encrypted, tlsTransport, encryptionMode, caCertificate, mailboxName) needs the password in the body.',
   })
+  @ApiBody({ required: false, schema: schemaRef('TestExtractionSettings') })
   @ApiOkResponse({ schema: schemaRef('TestExtractionReport') })
-  @ApiErrors(401, 404)
-  test(@Param('id') id: string, @Actor() actor: string): Promise<TestExtractionReport> {
-    return this.testExtraction.run(id, actor);
+  @RequireScope('operate')
+  @ApiErrors(400, 401, 403, 404)
+  test(@Param('id') id: string, @Body() body: unknown, @Actor() actor: AuditActor): Promise<TestExtractionReport> {
+    return this.testExtraction.run(id, actor, parseInput(testExtractionSchema, body ?? {}));
   }
 }

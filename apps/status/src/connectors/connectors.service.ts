@@ -1,13 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ConnectorEntity, defaultPortOf, type CredentialCipher } from '#persistence';
-import { ProtocolLogStore } from '#platform';
+import { JournalwireError } from '#errors';
+import type { Logger } from '#logger';
+import { ConnectorEntity, defaultPortOf, type AuditActor, type CredentialCipher } from '#persistence';
+import { LOGGER, ProtocolLogStore } from '#platform';
+import { AuditService } from '../audit/audit.service.js';
 import { CIPHER, DATA_SOURCE } from '../platform/tokens.js';
 import { StatusStore } from '../status/status-store.js';
 import { connectorNotFound, isUuid, StatusService } from '../status/status.service.js';
 import { ConnectorEventsService, type ConnectorAction, type FieldChange } from './connector-events.service.js';
 import type { CreateConnectorInput, UpdateConnectorInput } from './connector.schemas.js';
 import { ENTITY_PROPERTY, toConnectorView, type ApiField, type ConnectorView } from './connector.view.js';
+import { assertPasswordForDestinationChange, changedDestinationFields } from './credential-rule.js';
 
 /** Fields whose values the event log does not keep (only that they changed). */
 const VALUE_HIDDEN: ReadonlySet<string> = new Set(['password', 'caCertificate']);
@@ -22,17 +27,22 @@ export class ConnectorsService {
     @Inject(StatusStore) private readonly statusStore: StatusStore,
     @Inject(StatusService) private readonly status: StatusService,
     @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
+    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async create(input: CreateConnectorInput, actor: string): Promise<ConnectorView> {
+  async create(input: CreateConnectorInput, actor: AuditActor): Promise<ConnectorView> {
     const saved = await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(ConnectorEntity);
+      // The id is chosen here because the sealed password is bound to it.
+      const id = randomUUID();
       const entity = repository.create({
+        id,
         description: input.description,
         transportType: input.transportType,
         serviceEmailAddress: input.serviceEmailAddress,
         mailboxName: input.mailboxName,
-        passwordCiphertext: this.cipher.encrypt(input.password),
+        passwordCiphertext: this.cipher.encrypt(input.password, id),
         host: input.host,
         encrypted: input.encrypted,
         tlsTransport: input.tlsTransport,
@@ -55,7 +65,8 @@ export class ConnectorsService {
           : { field, from: null, to: row[ENTITY_PROPERTY[field]] },
       );
       changes.push({ field: 'password', changed: true });
-      await this.events.record(manager, row.id, actor, 'created', { changes });
+      await this.events.record(manager, row.id, actor.name, 'created', { changes });
+      await this.audit.record(manager, actor, connectorAudit(row.id, 'created', { changes }));
       return row;
     });
     await this.status.publishQuietly([saved.id]);
@@ -80,8 +91,11 @@ export class ConnectorsService {
     return row;
   }
 
-  /** Applies a patch under a row lock and logs what changed (nothing changed: no event). */
-  async update(id: string, patch: UpdateConnectorInput, actor: string): Promise<ConnectorView> {
+  /**
+   * Applies a patch under a row lock and logs what changed (nothing changed: no event). A patch
+   * that changes where or how the password is sent must carry the password (credential-rule.ts).
+   */
+  async update(id: string, patch: UpdateConnectorInput, actor: AuditActor): Promise<ConnectorView> {
     const { row, changes, suspendedNow } = await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(ConnectorEntity);
       const current = isUuid(id)
@@ -108,14 +122,17 @@ export class ConnectorsService {
         changes.push({ field: 'port', from: current.port, to: defaultPortOf(current) });
         current.port = defaultPortOf(current);
       }
-      if (patch.password !== undefined && !this.sealsPassword(current.passwordCiphertext, patch.password)) {
-        current.passwordCiphertext = this.cipher.encrypt(patch.password);
+      assertPasswordForDestinationChange(changedDestinationFields(before, current), patch.password);
+      if (patch.password !== undefined && !this.sealsPassword(current, patch.password)) {
+        current.passwordCiphertext = this.cipher.encrypt(patch.password, current.id);
         changes.push({ field: 'password', changed: true });
       }
       if (changes.length === 0) return { row: current, changes, suspendedNow: false };
       const row = await repository.save(current);
       const suspendedNow = !before.suspended && row.suspended;
-      await this.events.record(manager, row.id, actor, actionOf(changes), { changes });
+      const action = actionOf(changes);
+      await this.events.record(manager, row.id, actor.name, action, { changes });
+      await this.audit.record(manager, actor, connectorAudit(row.id, action, { changes }));
       return { row, changes, suspendedNow };
     });
     if (suspendedNow)
@@ -124,33 +141,57 @@ export class ConnectorsService {
     return toConnectorView(row);
   }
 
-  private sealsPassword(sealed: string, password: string): boolean {
+  private sealsPassword(connector: ConnectorEntity, password: string): boolean {
     try {
-      return this.cipher.decrypt(sealed) === password;
+      return this.cipher.decrypt(connector.passwordCiphertext, connector.id) === password;
     } catch {
       return false; // sealed with a key no longer configured: the new password replaces it
     }
   }
 
-  setSuspended(id: string, suspended: boolean, actor: string): Promise<ConnectorView> {
+  setSuspended(id: string, suspended: boolean, actor: AuditActor): Promise<ConnectorView> {
     return this.update(id, { suspended }, actor);
   }
 
-  async delete(id: string, actor: string): Promise<void> {
+  /**
+   * Deletes a definition unless messages it extracted still wait for an outcome (409): the
+   * policy needs the definition to decide them. `force` deletes anyway (logged and audited).
+   * Its event log and audit entries stay readable.
+   */
+  async delete(id: string, actor: AuditActor, force = false): Promise<void> {
+    const { processingQueue } = await this.status.get(id);
+    if (processingQueue > 0 && !force)
+      throw new JournalwireError(
+        'conflict',
+        `Connector ${id} still has ${processingQueue} message(s) in its processing queue: suspend it and wait until they reach an outcome, or delete with ?force=true (logged and audited)`,
+        { details: { processingQueue } },
+      );
     await this.dataSource.transaction(async (manager) => {
       const row = isUuid(id)
         ? await manager.getRepository(ConnectorEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!row) throw connectorNotFound(id);
       await manager.getRepository(ConnectorEntity).delete({ id });
-      await this.events.record(manager, id, actor, 'deleted', {
+      const details = {
         description: row.description,
         serviceEmailAddress: row.serviceEmailAddress,
-      });
+        ...(force ? { force: true, processingQueue } : {}),
+      };
+      await this.events.record(manager, id, actor.name, 'deleted', details);
+      await this.audit.record(manager, actor, connectorAudit(id, 'deleted', details));
     });
+    if (force && processingQueue > 0)
+      this.logger.warn(
+        { connectorId: id, processingQueue, actor: actor.name },
+        `connector ${id} deleted with force while ${processingQueue} message(s) were in its processing queue`,
+      );
     await this.statusStore.forget(id);
     await this.protocolLog.clear(id);
   }
+}
+
+function connectorAudit(connectorId: string, action: ConnectorAction, details: Record<string, unknown>) {
+  return { action: `connector.${action}`, targetType: 'connector', targetId: connectorId, connectorId, details };
 }
 
 function actionOf(changes: FieldChange[]): ConnectorAction {

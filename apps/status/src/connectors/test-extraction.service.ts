@@ -1,13 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from '#logger';
-import { pop3OptionsFor, type CredentialCipher } from '#persistence';
+import {
+  defaultPortOf,
+  pop3OptionsFor,
+  type AuditActor,
+  type ConnectorEntity,
+  type CredentialCipher,
+} from '#persistence';
 import { CONFIG, LOGGER, ProtocolLogStore, ProtocolTraceRecorder } from '#platform';
 import type { probeMailbox, ProbeReport } from '#pop3';
+import { AuditService } from '../audit/audit.service.js';
 import type { StatusConfig } from '../config.js';
 import { CIPHER, PROBE_MAILBOX } from '../platform/tokens.js';
 import { ConnectorEventsService } from './connector-events.service.js';
+import type { TestExtractionInput } from './connector.schemas.js';
 import { ConnectorsService } from './connectors.service.js';
+import { assertPasswordForDestinationChange, changedDestinationFields } from './credential-rule.js';
 
 export interface TestExtractionReport extends ProbeReport {
   connectorId: string;
@@ -17,7 +26,8 @@ export interface TestExtractionReport extends ProbeReport {
 /**
  * Test Journal Extraction: connects with the definition's settings, authenticates and reads
  * the mailbox size (STAT). It retrieves and deletes nothing. A failed probe is a report with
- * ok:false, not an API error.
+ * ok:false, not an API error. Unsaved settings may be tried; a different destination needs
+ * the password in the request (the stored one only ever goes where the definition says).
  */
 @Injectable()
 export class TestExtractionService {
@@ -29,19 +39,29 @@ export class TestExtractionService {
     @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
     @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
     @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
-  async run(connectorId: string, actor: string): Promise<TestExtractionReport> {
-    const connector = await this.connectors.entity(connectorId);
+  async run(connectorId: string, actor: AuditActor, unsaved: TestExtractionInput = {}): Promise<TestExtractionReport> {
+    const stored = await this.connectors.entity(connectorId);
+    const { password, ...settings } = unsaved;
+    const tried: ConnectorEntity = { ...stored };
+    for (const [field, value] of Object.entries(settings))
+      if (value !== undefined) Object.assign(tried, { [field]: value });
+    if (settings.port === undefined && stored.port === defaultPortOf(stored)) tried.port = defaultPortOf(tried);
+    const changed = changedDestinationFields(stored, tried);
+    assertPasswordForDestinationChange(changed, password);
+
     const caBundle = this.config.POP3_CA_FILE ? await readFile(this.config.POP3_CA_FILE, 'utf8') : undefined;
     const timeout = this.config.TEST_EXTRACTION_TIMEOUT_MS;
-    const options = pop3OptionsFor(connector, this.cipher, {
+    const options = pop3OptionsFor(tried, this.cipher, {
       ...(caBundle ? { caBundle } : {}),
+      ...(password !== undefined ? { password } : {}),
       timeouts: { connectMs: timeout, greetingMs: timeout, commandMs: timeout },
     });
     const testedAt = new Date().toISOString();
     // Detailed logging: the test's trace goes to the connector's protocol log (#18.3).
-    const recorder = connector.detailedLogging ? new ProtocolTraceRecorder('test-extraction', options) : null;
+    const recorder = tried.detailedLogging ? new ProtocolTraceRecorder('test-extraction', options) : null;
     if (recorder) options.trace = recorder.record;
     const report = await this.probe(options);
     if (recorder)
@@ -55,10 +75,12 @@ export class TestExtractionService {
       },
       'test extraction finished',
     );
-    await this.events.record(undefined, connectorId, actor, 'test-extraction', {
+    const details = {
       ok: report.ok,
-      host: connector.host,
-      port: connector.port,
+      host: tried.host,
+      port: tried.port,
+      ...(changed.length > 0 ? { unsavedSettings: changed } : {}),
+      ...(password !== undefined ? { password: { changed: true } } : {}),
       steps: report.steps.map((step) => ({
         step: step.step,
         ok: step.ok,
@@ -67,6 +89,19 @@ export class TestExtractionService {
       })),
       ...(report.error ? { error: report.error } : {}),
       ...(report.mailbox ? { mailbox: report.mailbox } : {}),
+    };
+    await this.events.record(undefined, connectorId, actor.name, 'test-extraction', details);
+    await this.audit.record(undefined, actor, {
+      action: 'connector.test-extraction',
+      targetType: 'connector',
+      targetId: connectorId,
+      connectorId,
+      details: {
+        ok: report.ok,
+        host: tried.host,
+        port: tried.port,
+        ...(changed.length ? { unsavedSettings: changed } : {}),
+      },
     });
     return { connectorId, testedAt, ...report };
   }

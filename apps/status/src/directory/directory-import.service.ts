@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import { JournalwireError } from '#errors';
-import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity } from '#persistence';
+import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, type AuditActor } from '#persistence';
+import { AuditService } from '../audit/audit.service.js';
 import { fieldProblems } from '../platform/validation.js';
 import {
   addressInputSchema,
@@ -39,9 +40,12 @@ const counts = (): ImportCounts => ({ created: 0, updated: 0, unchanged: 0, dele
  */
 @Injectable()
 export class DirectoryImportService {
-  constructor(@Inject(DirectoryService) private readonly directory: DirectoryService) {}
+  constructor(
+    @Inject(DirectoryService) private readonly directory: DirectoryService,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
 
-  async run(rows: ImportRow[], mode: ImportMode, parseErrors: RowError[]): Promise<ImportResult> {
+  async run(rows: ImportRow[], mode: ImportMode, parseErrors: RowError[], actor: AuditActor): Promise<ImportResult> {
     const errors = [...parseErrors];
     const domains = new Map<string, { row: string; input: DomainInput }>();
     const addresses = new Map<string, { row: string; input: AddressInput }>();
@@ -79,6 +83,12 @@ export class DirectoryImportService {
       if (mode === 'replace' && errors.length > 0)
         throw rowErrors(errors, 'Nothing imported: a replace import must be free of errors');
       const changed = [result.domains, result.addresses].some((c) => c.created + c.updated + c.deleted > 0);
+      if (changed)
+        await this.audit.record(manager, actor, {
+          action: 'directory.imported',
+          targetType: 'directory',
+          details: { mode, ...result, rowErrors: errors.length },
+        });
       return { result, changed };
     });
     return { revision: await this.directory.revision(), mode, ...outcome, errors };

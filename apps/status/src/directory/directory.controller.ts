@@ -11,6 +11,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { JournalwireError } from '#errors';
+import type { AuditActor } from '#persistence';
+import { Actor } from '../auth/actor.decorator.js';
 import { ApiErrors, schemaRef } from '../platform/openapi.js';
 import { parseInput } from '../platform/validation.js';
 import { DirectoryImportService, type ImportResult } from './directory-import.service.js';
@@ -54,8 +56,8 @@ export class DirectoryController {
   @ApiBody({ schema: schemaRef('DomainInput') })
   @ApiCreatedResponse({ schema: schemaRef('Domain') })
   @ApiErrors(400, 401, 409)
-  createDomain(@Body() body: unknown): Promise<DomainView> {
-    return this.directory.createDomain(parseInput(domainInputSchema, body));
+  createDomain(@Body() body: unknown, @Actor() actor: AuditActor): Promise<DomainView> {
+    return this.directory.createDomain(parseInput(domainInputSchema, body), actor);
   }
 
   @Get('domains/:domain')
@@ -70,16 +72,20 @@ export class DirectoryController {
   @ApiBody({ schema: schemaRef('DomainPatch') })
   @ApiOkResponse({ schema: schemaRef('Domain') })
   @ApiErrors(400, 401, 404)
-  updateDomain(@Param('domain') domain: string, @Body() body: unknown): Promise<DomainView> {
-    return this.directory.updateDomain(domain, parseInput(domainPatchSchema, body).includeSubdomains);
+  updateDomain(
+    @Param('domain') domain: string,
+    @Body() body: unknown,
+    @Actor() actor: AuditActor,
+  ): Promise<DomainView> {
+    return this.directory.updateDomain(domain, parseInput(domainPatchSchema, body).includeSubdomains, actor);
   }
 
   @Delete('domains/:domain')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiErrors(401, 404)
-  deleteDomain(@Param('domain') domain: string): Promise<void> {
-    return this.directory.deleteDomain(domain);
+  deleteDomain(@Param('domain') domain: string, @Actor() actor: AuditActor): Promise<void> {
+    return this.directory.deleteDomain(domain, actor);
   }
 
   @Get('addresses')
@@ -95,8 +101,8 @@ export class DirectoryController {
   @ApiBody({ schema: schemaRef('AddressInput') })
   @ApiCreatedResponse({ schema: schemaRef('Address') })
   @ApiErrors(400, 401, 409)
-  createAddress(@Body() body: unknown): Promise<AddressView> {
-    return this.directory.createAddress(parseInput(addressInputSchema, body));
+  createAddress(@Body() body: unknown, @Actor() actor: AuditActor): Promise<AddressView> {
+    return this.directory.createAddress(parseInput(addressInputSchema, body), actor);
   }
 
   @Get('addresses/:address')
@@ -111,16 +117,20 @@ export class DirectoryController {
   @ApiBody({ schema: schemaRef('AddressPatch') })
   @ApiOkResponse({ schema: schemaRef('Address') })
   @ApiErrors(400, 401, 404, 409)
-  updateAddress(@Param('address') address: string, @Body() body: unknown): Promise<AddressView> {
-    return this.directory.updateAddress(address, parseInput(addressPatchSchema, body));
+  updateAddress(
+    @Param('address') address: string,
+    @Body() body: unknown,
+    @Actor() actor: AuditActor,
+  ): Promise<AddressView> {
+    return this.directory.updateAddress(address, parseInput(addressPatchSchema, body), actor);
   }
 
   @Delete('addresses/:address')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiErrors(401, 404)
-  deleteAddress(@Param('address') address: string): Promise<void> {
-    return this.directory.deleteAddress(address);
+  deleteAddress(@Param('address') address: string, @Actor() actor: AuditActor): Promise<void> {
+    return this.directory.deleteAddress(address, actor);
   }
 
   @Post('import')
@@ -141,6 +151,7 @@ export class DirectoryController {
     @Body() body: unknown,
     @Query() query: unknown,
     @Headers('content-type') contentType: string | undefined,
+    @Actor() actor: AuditActor,
   ): Promise<ImportResult> {
     const { mode } = parseInput(importQuerySchema, query, 'query');
     const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -150,6 +161,6 @@ export class DirectoryController {
     else
       throw new JournalwireError('validation', `Unsupported content type ${type}: send application/json or text/csv`);
     if (parsed.rows.length === 0 && parsed.errors.length === 0) throw noRows();
-    return this.importer.run(parsed.rows, mode, parsed.errors);
+    return this.importer.run(parsed.rows, mode, parsed.errors, actor);
   }
 }

@@ -6,8 +6,8 @@ export const mailAddress = emailAddress.transform((value) => value.toLowerCase()
 
 const displayName = z
   .string(expected('a display name or null'))
+  .max(256, { error: 'expected at most 256 characters', abort: true })
   .trim()
-  .max(256, 'expected at most 256 characters')
   .nullable();
 const aliases = z
   .array(mailAddress, expected('a list of e-mail addresses'))
@@ -42,9 +42,16 @@ export const importQuerySchema = z.strictObject({
 });
 
 /** The JSON import document (rows are validated one by one, see DirectoryImporter). */
+export const MAX_IMPORT_ROWS = 100_000;
 export const importEnvelopeSchema = z.strictObject({
-  domains: z.array(z.unknown(), expected('an array')).default([]),
-  addresses: z.array(z.unknown(), expected('an array')).default([]),
+  domains: z
+    .array(z.unknown(), expected('an array'))
+    .max(MAX_IMPORT_ROWS, `expected at most ${MAX_IMPORT_ROWS} domains per import`)
+    .default([]),
+  addresses: z
+    .array(z.unknown(), expected('an array'))
+    .max(MAX_IMPORT_ROWS, `expected at most ${MAX_IMPORT_ROWS} addresses per import`)
+    .default([]),
 });
 
 /** For the OpenAPI document: what a JSON import may hold. */

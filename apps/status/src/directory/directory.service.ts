@@ -3,8 +3,9 @@ import type { Redis } from 'ioredis';
 import { In, type DataSource, type EntityManager } from 'typeorm';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
-import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity } from '#persistence';
+import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, type AuditActor } from '#persistence';
 import { LOGGER } from '#platform';
+import { AuditService } from '../audit/audit.service.js';
 import { DATA_SOURCE, REDIS } from '../platform/tokens.js';
 import { DIRECTORY_CHANGED_CHANNEL } from '../status/status.keys.js';
 import type { AddressInput, AddressPatch, DomainInput } from './directory.schemas.js';
@@ -44,7 +45,20 @@ export class DirectoryService {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
+
+  /** Audits a directory change in the transaction that makes it. */
+  private audited(
+    manager: EntityManager,
+    actor: AuditActor,
+    action: string,
+    targetType: 'domain' | 'address' | 'directory',
+    targetId: string | null,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record(manager, actor, { action: `directory.${action}`, targetType, targetId, details });
+  }
 
   async get(): Promise<DirectoryView> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => ({
@@ -62,29 +76,38 @@ export class DirectoryService {
     return domainView(await this.domainRow(this.dataSource.manager, domain));
   }
 
-  createDomain(input: DomainInput): Promise<DomainView> {
+  createDomain(input: DomainInput, actor: AuditActor): Promise<DomainView> {
     return this.mutate(async (manager) => {
       const repository = manager.getRepository(DirectoryDomainEntity);
       if (await repository.existsBy({ domain: input.domain }))
         throw new JournalwireError('conflict', `Domain ${input.domain} is already in the directory`);
       await repository.insert({ domain: input.domain, includeSubdomains: input.includeSubdomains });
+      await this.audited(manager, actor, 'domain.created', 'domain', input.domain, {
+        includeSubdomains: input.includeSubdomains,
+      });
       return { result: domainView(await this.domainRow(manager, input.domain)), changed: true };
     });
   }
 
-  updateDomain(domain: string, includeSubdomains: boolean): Promise<DomainView> {
+  updateDomain(domain: string, includeSubdomains: boolean, actor: AuditActor): Promise<DomainView> {
     return this.mutate(async (manager) => {
       const row = await this.domainRow(manager, domain);
       if (row.includeSubdomains === includeSubdomains) return { result: domainView(row), changed: false };
       await manager.getRepository(DirectoryDomainEntity).update({ domain: row.domain }, { includeSubdomains });
+      await this.audited(manager, actor, 'domain.updated', 'domain', row.domain, {
+        changes: [{ field: 'includeSubdomains', from: row.includeSubdomains, to: includeSubdomains }],
+      });
       return { result: domainView({ ...row, includeSubdomains }), changed: true };
     });
   }
 
-  deleteDomain(domain: string): Promise<void> {
+  deleteDomain(domain: string, actor: AuditActor): Promise<void> {
     return this.mutate(async (manager) => {
       const row = await this.domainRow(manager, domain);
       await manager.getRepository(DirectoryDomainEntity).delete({ domain: row.domain });
+      await this.audited(manager, actor, 'domain.deleted', 'domain', row.domain, {
+        includeSubdomains: row.includeSubdomains,
+      });
       return { result: undefined, changed: true };
     });
   }
@@ -111,7 +134,7 @@ export class DirectoryService {
     );
   }
 
-  createAddress(input: AddressInput): Promise<AddressView> {
+  createAddress(input: AddressInput, actor: AuditActor): Promise<AddressView> {
     return this.mutate(async (manager) => {
       if (await manager.getRepository(DirectoryAddressEntity).existsBy({ address: input.address })) {
         throw new JournalwireError('conflict', `Address ${input.address} is already in the directory`);
@@ -126,18 +149,24 @@ export class DirectoryService {
         await manager
           .getRepository(DirectoryAliasEntity)
           .insert(input.aliases.map((alias) => ({ alias, address: input.address })));
+      await this.audited(manager, actor, 'address.created', 'address', input.address, {
+        displayName: input.displayName ?? null,
+        aliases: input.aliases,
+      });
       return { result: await this.getAddress(input.address, manager), changed: true };
     });
   }
 
-  updateAddress(address: string, patch: AddressPatch): Promise<AddressView> {
+  updateAddress(address: string, patch: AddressPatch, actor: AuditActor): Promise<AddressView> {
     return this.mutate(async (manager) => {
       const current = await this.getAddress(address, manager);
       let changed = false;
+      const changes: Array<{ field: string; from: unknown; to: unknown }> = [];
       if (patch.displayName !== undefined && patch.displayName !== current.displayName) {
         await manager
           .getRepository(DirectoryAddressEntity)
           .update({ address: current.address }, { displayName: patch.displayName });
+        changes.push({ field: 'displayName', from: current.displayName, to: patch.displayName });
         changed = true;
       }
       if (patch.aliases && patch.aliases.join('\n') !== current.aliases.join('\n')) {
@@ -147,16 +176,22 @@ export class DirectoryService {
           await manager
             .getRepository(DirectoryAliasEntity)
             .insert(patch.aliases.map((alias) => ({ alias, address: current.address })));
+        changes.push({ field: 'aliases', from: current.aliases, to: patch.aliases });
         changed = true;
       }
+      if (changed) await this.audited(manager, actor, 'address.updated', 'address', current.address, { changes });
       return { result: await this.getAddress(current.address, manager), changed };
     });
   }
 
-  deleteAddress(address: string): Promise<void> {
+  deleteAddress(address: string, actor: AuditActor): Promise<void> {
     return this.mutate(async (manager) => {
       const current = await this.getAddress(address, manager);
       await manager.getRepository(DirectoryAddressEntity).delete({ address: current.address });
+      await this.audited(manager, actor, 'address.deleted', 'address', current.address, {
+        displayName: current.displayName,
+        aliases: current.aliases,
+      });
       return { result: undefined, changed: true };
     });
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isJournalwireError } from '#errors';
 import { parseCsv } from './csv.js';
 import { rowsFromCsv, rowsFromJson } from './import-rows.js';
 
@@ -10,6 +11,30 @@ describe('parseCsv', () => {
       { line: 3, cells: ['multi\nline', 'x'] },
       { line: 5, cells: ['last'] },
     ]);
+  });
+
+  it('refuses an unclosed quote with the line where it opens, instead of folding the rest into one cell', () => {
+    try {
+      parseCsv('domain,a.com\n\ndomain,"b.com\ndomain,c.com\ndomain,d.com\n');
+      expect.unreachable();
+    } catch (error) {
+      expect(isJournalwireError(error, 'validation')).toBe(true);
+      expect((error as Error).message).toMatch(/line 3: .*never closed/);
+    }
+  });
+
+  it('keeps a quote inside an unquoted cell as is', () => {
+    expect(parseCsv('address,a@b.com,,Bob "the" Builder')).toEqual([
+      { line: 1, cells: ['address', 'a@b.com', '', 'Bob "the" Builder'] },
+    ]);
+  });
+
+  it('reads a large hostile file (100,001 quote characters, 20,000 records) in one pass', () => {
+    expect(() => parseCsv(`x,${'"'.repeat(100_001)}`)).toThrow(/line 1/);
+    const many = Array.from({ length: 20_000 }, (_, i) => `domain,d${i}.com`).join('\n');
+    const records = parseCsv(many);
+    expect(records).toHaveLength(20_000);
+    expect(records.at(-1)).toEqual({ line: 20_000, cells: ['domain', 'd19999.com'] });
   });
 });
 
@@ -38,5 +63,9 @@ describe('rowsFromJson', () => {
       { row: 'addresses[0]', kind: 'address', value: { address: 'a@x.com' } },
     ]);
     expect(() => rowsFromJson({ domains: 'contoso.com' })).toThrow(/domains/);
+  });
+
+  it('bounds the number of rows', () => {
+    expect(() => rowsFromJson({ domains: Array.from({ length: 100_001 }, () => 'a.com') })).toThrow(/at most/);
   });
 });

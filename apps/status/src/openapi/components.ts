@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SERVICE_STATES } from '#contracts';
-import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
-import { createConnectorSchema, updateConnectorSchema } from '../connectors/connector.schemas.js';
+import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TOKEN_SCOPES, TRANSPORT_TYPES } from '#persistence';
+import { createConnectorSchema, testExtractionSchema, updateConnectorSchema } from '../connectors/connector.schemas.js';
+import { createTokenSchema } from '../tokens/tokens.schemas.js';
 import {
   addressInputSchema,
   addressPatchSchema,
@@ -105,8 +106,34 @@ const address = z.object({
   createdAt: iso,
 });
 
+const apiToken = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  scope: z.enum(TOKEN_SCOPES).describe('read < operate < admin (each includes the ones before)'),
+  createdAt: iso,
+  expiresAt: iso.nullable(),
+  lastUsedAt: iso.nullable().describe('Refreshed at most once a minute'),
+  revokedAt: iso.nullable(),
+});
+
+const auditEvent = z.object({
+  id: z.string(),
+  at: iso,
+  actor: z.object({
+    tokenId: z.uuid().nullable().describe('null: the command line'),
+    name: z.string(),
+    address: z.string().nullable(),
+  }),
+  action: z.string().describe('connector.updated, directory.domain.created, token.revoked, …'),
+  target: z.object({ type: z.string(), id: z.string().nullable() }),
+  connectorId: z.uuid().nullable(),
+  details: z.record(z.string(), z.unknown()).describe('What changed; secrets only as {"changed": true}'),
+});
+
 const errorBody = z.object({
-  error: z.string().describe('validation | unauthorized | not-found | conflict | internal …'),
+  error: z
+    .string()
+    .describe('validation | unauthorized | forbidden | not-found | conflict | rate-limited | internal …'),
   message: z.string(),
   fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
@@ -125,6 +152,21 @@ export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | '
   ],
   ['ConnectorStatus', connectorStatus, 'output'],
   ['TestExtractionReport', testExtraction, 'output'],
+  ['TestExtractionSettings', testExtractionSchema, 'input'],
+  ['ApiToken', apiToken, 'output'],
+  ['CreateApiToken', createTokenSchema, 'input'],
+  ['CreatedApiToken', apiToken.extend({ token: z.string().describe('The secret, shown once') }), 'output'],
+  ['AuditEvent', auditEvent, 'output'],
+  [
+    'AuditPage',
+    z.object({
+      items: z.array(auditEvent),
+      page: z.number().int(),
+      pageSize: z.number().int(),
+      total: z.number().int(),
+    }),
+    'output',
+  ],
   ['Domain', domain, 'output'],
   ['DomainInput', domainInputSchema, 'input'],
   ['DomainPatch', domainPatchSchema, 'input'],

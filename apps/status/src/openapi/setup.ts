@@ -8,7 +8,7 @@ export function setupOpenApi(app: INestApplication): void {
     .setTitle('journalwire status and control API')
     .setDescription(
       'Journal service definitions (POP3 journal mailboxes), suspend/resume, Test Journal Extraction, Service Status, and the internal-address directory. ' +
-        'Every /v1 route needs `Authorization: Bearer <token>`. Errors are `{ "error": code, "message": text, "fields"?: [{ field, message }] }`.',
+        'Every /v1 route needs `Authorization: Bearer <token>` with a scope: read (GET), operate (suspend, resume, test extraction), admin (connectors, directory, tokens). Errors are `{ "error": code, "message": text, "fields"?: [{ field, message }] }`.',
     )
     .setVersion('1')
     .addBearerAuth()

@@ -10,6 +10,8 @@ import type { FieldProblem } from './validation.js';
 export const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   validation: HttpStatus.BAD_REQUEST,
   unauthorized: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  'rate-limited': HttpStatus.TOO_MANY_REQUESTS,
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   'kafka-unavailable': HttpStatus.SERVICE_UNAVAILABLE,
@@ -19,11 +21,13 @@ export const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
 const CODE_OF_HTTP_STATUS: Record<number, ErrorCode> = {
   400: 'validation',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not-found',
   405: 'validation',
   409: 'conflict',
   413: 'validation',
   415: 'validation',
+  429: 'rate-limited',
 };
 
 /** The error body of every REST response: `{ error, message, fields? }`. */
@@ -55,6 +59,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     const { status, body } = this.render(exception);
     if (status >= 500) this.logger.error({ err: exception }, `request failed: ${body.message}`);
     if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer realm="journalwire"');
+    const retryAfter = isJournalwireError(exception) ? exception.details['retryAfterSeconds'] : undefined;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     response.status(status).json(body);
     return undefined;
   }

@@ -37,11 +37,13 @@ export function expected(what: string) {
 
 export const emailAddress = z
   .string(expected('an e-mail address'))
+  .max(320, { error: 'expected at most 320 characters', abort: true })
   .trim()
   .pipe(z.email('expected an e-mail address such as journal@contoso.com'));
 
 export const domainName = z
   .string(expected('a domain name'))
+  .max(253, { error: 'expected at most 253 characters', abort: true })
   .trim()
   .toLowerCase()
   .refine((value) => isHostname(value) && value.includes('.'), 'expected a domain name such as contoso.com')

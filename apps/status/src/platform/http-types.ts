@@ -1,3 +1,5 @@
+import type { Principal } from '../auth/api-token.service.js';
+
 /** The parts of Express's request and response this app uses (no @types/express in the tree). */
 export interface HttpRequest {
   method: string;
@@ -5,8 +7,10 @@ export interface HttpRequest {
   originalUrl: string;
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
-  /** Set by the API token guard: the name of the token that authenticated the request. */
-  actor?: string;
+  /** The client address (Express: the socket's, or X-Forwarded-For's when HTTP_TRUST_PROXY says so). */
+  ip?: string;
+  /** Set by the API token guard: the token that authenticated the request. */
+  principal?: Principal;
 }
 
 export interface HttpResponse {

@@ -155,13 +155,17 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{/* Probes --------------------------------------------------------------------------------- */}}
 
 {{- define "journalwire.probe" -}}
+{{- $probe := index . 0 -}}
 httpGet:
-  path: {{ .path }}
+  path: {{ $probe.path }}
   port: http
-periodSeconds: {{ .periodSeconds }}
-timeoutSeconds: {{ .timeoutSeconds }}
-failureThreshold: {{ .failureThreshold }}
-{{- with .initialDelaySeconds }}
+  {{- if eq (index . 1) "HTTPS" }}
+  scheme: HTTPS
+  {{- end }}
+periodSeconds: {{ $probe.periodSeconds }}
+timeoutSeconds: {{ $probe.timeoutSeconds }}
+failureThreshold: {{ $probe.failureThreshold }}
+{{- with $probe.initialDelaySeconds }}
 initialDelaySeconds: {{ . }}
 {{- end }}
 {{- end -}}

@@ -1,5 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+/** What a token may do; each scope includes the ones before it (admin ⊃ operate ⊃ read). */
+export const TOKEN_SCOPES = ['read', 'operate', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
 /** A bearer token for the REST and gRPC APIs; only its sha256 is stored. */
 @Entity({ name: 'api_tokens' })
 export class ApiTokenEntity {
@@ -12,8 +16,19 @@ export class ApiTokenEntity {
   @Column({ name: 'token_sha256', type: 'text', unique: true })
   tokenSha256!: string;
 
+  @Column({ type: 'text' })
+  scope!: TokenScope;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** Null: never expires. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  /** Refreshed at most once a minute per token. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;

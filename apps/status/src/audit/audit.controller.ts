@@ -1,0 +1,31 @@
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/scopes.js';
+import { ApiErrors, schemaRef } from '../platform/openapi.js';
+import { parseInput } from '../platform/validation.js';
+import { auditQuerySchema } from './audit.schemas.js';
+import { AuditService, type AuditPage } from './audit.service.js';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/audit')
+export class AuditController {
+  constructor(@Inject(AuditService) private readonly audit: AuditService) {}
+
+  @Get()
+  @RequireScope('read')
+  @ApiOperation({
+    summary: 'Audit log of the whole installation (newest first)',
+    description:
+      'Every API mutation (connectors, directory, tokens, suspend/resume, test extraction) and every token change made with the CLI: who (token id and name, client address), when, what changed. Secrets appear only as {"changed": true}. Entries of deleted connectors are kept.',
+  })
+  @ApiQuery({ name: 'page', required: false, schema: { type: 'integer', minimum: 1, default: 1 } })
+  @ApiQuery({ name: 'pageSize', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiQuery({ name: 'connectorId', required: false, schema: { type: 'string', format: 'uuid' } })
+  @ApiQuery({ name: 'action', required: false, schema: { type: 'string', example: 'connector.updated' } })
+  @ApiOkResponse({ schema: schemaRef('AuditPage') })
+  @ApiErrors(400, 401, 403)
+  list(@Query() query: unknown): Promise<AuditPage> {
+    return this.audit.page(parseInput(auditQuerySchema, query, 'query'));
+  }
+}

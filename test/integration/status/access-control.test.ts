@@ -1,0 +1,301 @@
+/**
+ * Issue 14.2, 14.3 and 13.8 against a running status service: token scopes at every boundary
+ * (REST and gRPC), token management through the API and the CLI, expiry, last use, a revoked
+ * token ending an open watch, failed authentications rate-limited per address, the audit log,
+ * and DELETE refusing a connector whose mail is still in flight.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReliableProducer } from '#kafka';
+import { bearer, call, statusGrpcClient, type GrpcConnectorStatus } from '../../support/status-grpc.js';
+import {
+  apiClient,
+  createApiToken,
+  createPrivateDatabase,
+  eventually,
+  startStatusService,
+  type ApiClient,
+  type PrivateDatabase,
+  type StatusServiceHandle,
+} from '../../support/status-harness.js';
+import { rawRecord, testProducer } from '../../support/status-records.js';
+
+const run = promisify(execFile);
+
+interface ErrorBody {
+  error: string;
+  message: string;
+}
+interface TokenView {
+  id: string;
+  name: string;
+  scope: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  token?: string;
+}
+interface AuditEvent {
+  actor: { tokenId: string | null; name: string; address: string | null };
+  action: string;
+  target: { type: string; id: string | null };
+  connectorId: string | null;
+  details: Record<string, unknown>;
+}
+
+function connectorInput() {
+  const id = randomUUID().slice(0, 8);
+  return {
+    description: `access ${id}`,
+    serviceEmailAddress: `journal-${id}@contoso.test`,
+    mailboxName: `journal-${id}`,
+    password: `Pw-${randomUUID()}`,
+    host: '192.0.2.9',
+    suspended: true,
+  };
+}
+
+describe('status API: scopes, token management, audit log, in-flight deletion', () => {
+  let db: PrivateDatabase;
+  let status: StatusServiceHandle;
+  let admin: ApiClient;
+  let adminToken: string;
+  let producer: ReliableProducer;
+  const tokens: Record<'read' | 'operate' | 'admin', string> = { read: '', operate: '', admin: '' };
+
+  beforeAll(async () => {
+    db = await createPrivateDatabase();
+    adminToken = await createApiToken(db.dataSource, 'root-admin');
+    ({ producer } = await testProducer());
+    status = await startStatusService(db.url, { TOKEN_RECHECK_MS: '500', AUTH_FAILURE_LIMIT: '50' });
+    admin = apiClient(status.service.baseUrl, adminToken);
+    for (const scope of ['read', 'operate', 'admin'] as const) {
+      const created = await admin<TokenView>('POST', '/v1/tokens', { name: `${scope}-token`, scope });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ scope, revokedAt: null, expiresAt: null });
+      tokens[scope] = created.body.token!;
+    }
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await status?.service.stop();
+    await db?.drop();
+  });
+
+  it('enforces each scope boundary on REST: read < operate < admin', async () => {
+    const connector = (await admin('POST', '/v1/connectors', connectorInput())).body['id'] as string;
+    const as = (scope: keyof typeof tokens) => apiClient(status.service.baseUrl, tokens[scope]);
+    const routes: Array<{ method: string; path: string; body?: unknown; needs: keyof typeof tokens }> = [
+      { method: 'GET', path: '/v1/connectors', needs: 'read' },
+      { method: 'GET', path: `/v1/connectors/${connector}`, needs: 'read' },
+      { method: 'GET', path: `/v1/connectors/${connector}/events`, needs: 'read' },
+      { method: 'GET', path: '/v1/status', needs: 'read' },
+      { method: 'GET', path: '/v1/directory', needs: 'read' },
+      { method: 'GET', path: '/v1/audit', needs: 'read' },
+      { method: 'POST', path: `/v1/connectors/${connector}/suspend`, needs: 'operate' },
+      { method: 'POST', path: `/v1/connectors/${connector}/resume`, needs: 'operate' },
+      { method: 'POST', path: `/v1/connectors/${connector}/test-extraction`, needs: 'operate' },
+      { method: 'POST', path: '/v1/connectors', body: connectorInput(), needs: 'admin' },
+      { method: 'PATCH', path: `/v1/connectors/${connector}`, body: { description: 'x' }, needs: 'admin' },
+      { method: 'POST', path: '/v1/directory/domains', body: { domain: `d${Date.now()}.test` }, needs: 'admin' },
+      { method: 'POST', path: '/v1/directory/import', body: { domains: ['imported.test'] }, needs: 'admin' },
+      { method: 'GET', path: '/v1/tokens', needs: 'admin' },
+      { method: 'POST', path: '/v1/tokens', body: { name: 'x', scope: 'read' }, needs: 'admin' },
+    ];
+    const order = ['read', 'operate', 'admin'] as const;
+    for (const route of routes) {
+      for (const scope of order) {
+        const allowed = order.indexOf(scope) >= order.indexOf(route.needs);
+        const response = await as(scope)<ErrorBody>(route.method, route.path, route.body);
+        const label = `${route.method} ${route.path} as ${scope}`;
+        if (allowed) expect(response.status, label).toBeLessThan(400);
+        else {
+          expect(response.status, label).toBe(403);
+          expect(response.body.error).toBe('forbidden');
+          expect(response.body.message).toContain(`"${route.needs}"`);
+        }
+      }
+    }
+    await admin('POST', `/v1/connectors/${connector}/suspend`);
+  });
+
+  it('enforces the read scope on gRPC and ends an open watch within seconds of a revocation', async () => {
+    const client = statusGrpcClient(status.grpcAddress);
+    try {
+      const list = await call(client.ListConnectorStatuses, client, {}, bearer(tokens.read));
+      expect(Array.isArray(list.statuses)).toBe(true);
+
+      const watcher = await admin<TokenView>('POST', '/v1/tokens', { name: 'watcher', scope: 'read' });
+      const stream = client.WatchConnectorStatus({ connectorIds: [] }, bearer(watcher.body.token!));
+      const received: GrpcConnectorStatus[] = [];
+      const ended = new Promise<ServiceError>((resolve) => stream.on('error', resolve));
+      stream.on('data', (message: GrpcConnectorStatus) => received.push(message));
+      await eventually(
+        'the first statuses',
+        async () => received.length,
+        (n) => n > 0,
+      );
+      const revoked = await admin<TokenView>('POST', `/v1/tokens/${watcher.body.id}/revoke`);
+      expect(revoked.body.revokedAt).not.toBeNull();
+      const error = await ended;
+      expect(error.code).toBe(GrpcStatus.UNAUTHENTICATED);
+      await expect(call(client.ListConnectorStatuses, client, {}, bearer(watcher.body.token!))).rejects.toMatchObject({
+        code: GrpcStatus.UNAUTHENTICATED,
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('manages tokens through the API: listed without secrets, last use recorded, expiry and revocation refused', async () => {
+    const listed = await admin<{ items: TokenView[] }>('GET', '/v1/tokens');
+    expect(listed.body.items.map((t) => t.name)).toEqual(expect.arrayContaining(['read-token', 'operate-token']));
+    const text = JSON.stringify(listed.body);
+    for (const secret of Object.values(tokens)) expect(text).not.toContain(secret);
+    expect(listed.body.items.find((t) => t.name === 'read-token')!.lastUsedAt).not.toBeNull();
+
+    const invalid = await admin<ErrorBody>('POST', '/v1/tokens', { name: 'x', scope: 'root', extra: 1 });
+    expect(invalid.status).toBe(400);
+
+    const shortLived = await createApiToken(db.dataSource, 'expired', { expiresAt: new Date(Date.now() - 1000) });
+    const expired = await admin<ErrorBody>('GET', '/v1/status', undefined, { token: shortLived });
+    expect(expired.status).toBe(401);
+    expect(expired.body.message).toMatch(/expired/);
+
+    const dated = await admin<TokenView>('POST', '/v1/tokens', { name: 'dated', scope: 'read', expiresInDays: 7 });
+    expect(Date.parse(dated.body.expiresAt!)).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    await admin('POST', `/v1/tokens/${dated.body.id}/revoke`);
+    expect((await admin('GET', '/v1/status', undefined, { token: dated.body.token! })).status).toBe(401);
+    expect((await admin('POST', `/v1/tokens/${randomUUID()}/revoke`)).status).toBe(404);
+  });
+
+  it('manages tokens with the CLI (scope required), audited as "cli"', async () => {
+    const env = { ...process.env, DATABASE_URL: db.url };
+    await expect(run(process.execPath, ['dist/scripts/token.js', 'create', 'no-scope'], { env })).rejects.toMatchObject(
+      {
+        code: 2,
+      },
+    );
+    const { stdout } = await run(
+      process.execPath,
+      ['dist/scripts/token.js', 'create', 'cli-made', '--scope', 'operate', '--expires-in-days', '30'],
+      { env },
+    );
+    const created = JSON.parse(stdout) as TokenView;
+    expect(created).toMatchObject({ name: 'cli-made', scope: 'operate' });
+    expect((await admin('GET', '/v1/status', undefined, { token: created.token! })).status).toBe(200);
+    const listed = await run(process.execPath, ['dist/scripts/token.js', 'list'], { env });
+    expect(listed.stdout).toContain('"name":"cli-made"');
+    expect(listed.stdout).not.toContain(created.token!);
+    await run(process.execPath, ['dist/scripts/token.js', 'revoke', created.id], { env });
+    expect((await admin('GET', '/v1/status', undefined, { token: created.token! })).status).toBe(401);
+    const audit = await admin<{ items: AuditEvent[] }>('GET', '/v1/audit?action=token.revoked');
+    expect(audit.body.items[0]).toMatchObject({ actor: { tokenId: null, name: 'cli' }, target: { id: created.id } });
+  });
+
+  it('audits every mutation: who, when, what; secrets only as changed; kept after deletion', async () => {
+    const input = connectorInput();
+    const id = (await admin('POST', '/v1/connectors', input)).body['id'] as string;
+    const newPassword = `New-${randomUUID()}`;
+    await admin('PATCH', `/v1/connectors/${id}`, { host: '192.0.2.10', password: newPassword });
+    await admin('POST', `/v1/connectors/${id}/resume`);
+    await admin('POST', `/v1/connectors/${id}/suspend`);
+    await admin('POST', '/v1/directory/domains', { domain: 'audited.test' });
+    await admin('PATCH', '/v1/directory/domains/audited.test', { includeSubdomains: true });
+    await admin('POST', '/v1/directory/addresses', { address: 'someone@audited.test', aliases: ['s@audited.test'] });
+    await admin('DELETE', '/v1/directory/addresses/someone@audited.test');
+    expect((await admin('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
+
+    const perConnector = await admin<{ items: AuditEvent[]; total: number }>('GET', `/v1/connectors/${id}/audit`);
+    expect(perConnector.status).toBe(200);
+    expect(perConnector.body.items.map((e) => e.action)).toEqual([
+      'connector.deleted',
+      'connector.suspended',
+      'connector.resumed',
+      'connector.updated',
+      'connector.created',
+    ]);
+    for (const event of perConnector.body.items)
+      expect(event.actor).toMatchObject({
+        name: 'root-admin',
+        tokenId: expect.any(String),
+        address: expect.any(String),
+      });
+    expect(perConnector.body.items[3]!.details['changes']).toEqual([
+      { field: 'host', from: '192.0.2.9', to: '192.0.2.10' },
+      { field: 'password', changed: true },
+    ]);
+    const text = JSON.stringify(perConnector.body);
+    expect(text).not.toContain(input.password);
+    expect(text).not.toContain(newPassword);
+    // The event log stays readable after deletion too.
+    const events = await admin<{ items: Array<{ action: string }> }>('GET', `/v1/connectors/${id}/events`);
+    expect(events.status).toBe(200);
+    expect(events.body.items[0]!.action).toBe('deleted');
+
+    const all = await admin<{ items: AuditEvent[] }>('GET', '/v1/audit?pageSize=200');
+    const actions = all.body.items.map((e) => e.action);
+    for (const action of [
+      'directory.domain.created',
+      'directory.domain.updated',
+      'directory.address.created',
+      'directory.address.deleted',
+      'directory.imported',
+      'token.created',
+      'token.revoked',
+      'connector.test-extraction',
+    ])
+      expect(actions, action).toContain(action);
+    expect(JSON.stringify(all.body)).not.toMatch(/jw_[A-Za-z0-9_-]{20,}/);
+    expect((await admin('GET', `/v1/connectors/${randomUUID()}/audit`)).status).toBe(404);
+  });
+
+  it('answers 409 to DELETE while mail is in flight; force deletes, logs and audits it', async () => {
+    const id = (await admin('POST', '/v1/connectors', connectorInput())).body['id'] as string;
+    await producer.send([rawRecord(id)]);
+    await eventually(
+      'the extracted message to be counted',
+      async () => (await admin<{ processingQueue: number }>('GET', `/v1/connectors/${id}/status`)).body.processingQueue,
+      (queue) => queue === 1,
+    );
+    const refused = await admin<ErrorBody>('DELETE', `/v1/connectors/${id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/1 message\(s\) in its processing queue.*force=true/);
+    expect((await admin('GET', `/v1/connectors/${id}`)).status).toBe(200);
+
+    expect((await admin('DELETE', `/v1/connectors/${id}?force=true`)).status).toBe(204);
+    const audit = await admin<{ items: AuditEvent[] }>('GET', `/v1/connectors/${id}/audit`);
+    expect(audit.body.items[0]).toMatchObject({
+      action: 'connector.deleted',
+      details: { force: true, processingQueue: 1 },
+    });
+    const log = readFileSync(status.service.logFile, 'utf8');
+    expect(log).toMatch(new RegExp(`connector ${id} deleted with force while 1 message`));
+  });
+
+  it('rate-limits failed authentications per client address (REST and gRPC), then refuses even a valid token', async () => {
+    const limited = await startStatusService(db.url, { AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_BLOCK_MS: '60000' });
+    const client = statusGrpcClient(limited.grpcAddress);
+    try {
+      const api = apiClient(limited.service.baseUrl, tokens.read);
+      for (let i = 0; i < 3; i++)
+        expect((await api('GET', '/v1/status', undefined, { token: `jw_guess-${i}` })).status).toBe(401);
+      const blocked = await api<ErrorBody>('GET', '/v1/status', undefined, { token: 'jw_guess-4' });
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.error).toBe('rate-limited');
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await api('GET', '/v1/status')).status).toBe(429);
+      await expect(call(client.ListConnectorStatuses, client, {}, bearer(tokens.read))).rejects.toMatchObject({
+        code: GrpcStatus.RESOURCE_EXHAUSTED,
+      });
+    } finally {
+      client.close();
+      await limited.service.stop();
+    }
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Issue 14.7: a property test drives the running status service with generated bad requests
+ * (wrong types, huge strings, unknown fields, malformed JSON, missing, wrong-scope, revoked and
+ * garbage tokens) on every route: never a 5xx, never a secret in a response or a log line.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, TEST_CREDENTIAL_KEY } from '#test-support';
+import { bearer, call, statusGrpcClient } from '../../support/status-grpc.js';
+import {
+  apiClient,
+  createApiToken,
+  createPrivateDatabase,
+  startStatusService,
+  type PrivateDatabase,
+  type StatusServiceHandle,
+} from '../../support/status-harness.js';
+
+const FIELDS = [
+  'description',
+  'transportType',
+  'serviceEmailAddress',
+  'mailboxName',
+  'password',
+  'port',
+  'encrypted',
+  'tlsTransport',
+  'encryptionMode',
+  'caCertificate',
+  'journalType',
+  'suspended',
+  'pollIntervalSeconds',
+  'domain',
+  'includeSubdomains',
+  'address',
+  'displayName',
+  'aliases',
+  'domains',
+  'addresses',
+  'name',
+  'scope',
+  'expiresAt',
+  'expiresInDays',
+  '__proto__',
+  'constructor',
+];
+
+/** A value of the wrong kind, or of the right kind but absurd. */
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.anything({ maxDepth: 3 }),
+  fc.string({ maxLength: 50 }),
+  fc.constantFrom('[redacted]', '', ' ', '\r\n', '\0', '-----BEGIN CERTIFICATE-----', 'ä'.repeat(300), 'NaN'),
+  fc.integer({ min: 1, max: 200_000 }).map((n) => 'x'.repeat(n)),
+  fc.integer({ min: 1, max: 5000 }).map((n) => Array.from({ length: n }, (_, i) => `a${i}@contoso.test`)),
+  fc.double(),
+  fc.constantFrom(-1, 0, 65536, 2 ** 53, Number.MAX_VALUE, true, null, [], {}),
+);
+
+const body: fc.Arbitrary<{ text?: string; contentType?: string }> = fc.oneof(
+  fc.record({
+    text: fc.dictionary(fc.constantFrom(...FIELDS), hostileValue, { maxKeys: 6 }).map((o) => JSON.stringify(o)),
+  }),
+  fc.record({
+    text: fc.dictionary(fc.string({ maxLength: 20 }), hostileValue, { maxKeys: 4 }).map((o) => JSON.stringify(o)),
+  }),
+  fc.record({ text: fc.string({ maxLength: 200 }) }), // malformed JSON
+  fc.record({ text: fc.jsonValue().map((v) => JSON.stringify(v)) }),
+  fc.record({
+    text: fc.oneof(fc.string({ maxLength: 300 }), fc.constant('domain,"unclosed\n'.repeat(50))),
+    contentType: fc.constantFrom('text/csv', 'text/plain', 'application/xml', 'application/json; charset=latin1'),
+  }),
+  fc.constant({}),
+);
+
+describe('status API under generated hostile requests', () => {
+  let db: PrivateDatabase;
+  let status: StatusServiceHandle;
+  const password = `Hostile-Secret-${randomUUID()}`;
+  let tokens: Record<string, string>;
+  let secrets: string[];
+  let connectorId: string;
+
+  beforeAll(async () => {
+    db = await createPrivateDatabase();
+    tokens = {
+      admin: await createApiToken(db.dataSource, 'prop-admin', { scope: 'admin' }),
+      operate: await createApiToken(db.dataSource, 'prop-operate', { scope: 'operate' }),
+      read: await createApiToken(db.dataSource, 'prop-read', { scope: 'read' }),
+      revoked: await createApiToken(db.dataSource, 'prop-revoked', { scope: 'admin', revoked: true }),
+      expired: await createApiToken(db.dataSource, 'prop-expired', { expiresAt: new Date(Date.now() - 1) }),
+    };
+    status = await startStatusService(db.url, {
+      AUTH_FAILURE_LIMIT: '1000000',
+      TEST_EXTRACTION_TIMEOUT_MS: '1000',
+      LOG_LEVEL: 'debug',
+    });
+    const created = await apiClient(status.service.baseUrl, tokens['admin'])('POST', '/v1/connectors', {
+      description: 'hostile target',
+      serviceEmailAddress: 'journal@contoso.test',
+      mailboxName: 'journal',
+      password,
+      host: '127.0.0.1',
+      port: await freePort(), // closed: test extraction fails fast
+      encrypted: false,
+      suspended: true,
+    });
+    connectorId = created.body['id'] as string;
+    secrets = [
+      password,
+      Buffer.from(`\0journal\0${password}`).toString('base64'),
+      TEST_CREDENTIAL_KEY,
+      ...Object.values(tokens),
+    ];
+  });
+
+  afterAll(async () => {
+    await status?.service.stop();
+    await db?.drop();
+  });
+
+  it('REST: never a 5xx, never a secret in a response', async () => {
+    const paths = [
+      '/v1/connectors',
+      () => `/v1/connectors/${connectorId}`,
+      () => `/v1/connectors/${connectorId}/events`,
+      () => `/v1/connectors/${connectorId}/audit`,
+      () => `/v1/connectors/${connectorId}/status`,
+      () => `/v1/connectors/${connectorId}/suspend`,
+      () => `/v1/connectors/${connectorId}/resume`,
+      () => `/v1/connectors/${connectorId}/test-extraction`,
+      '/v1/status',
+      '/v1/directory',
+      '/v1/directory/domains',
+      '/v1/directory/addresses',
+      '/v1/directory/import',
+      '/v1/directory/domains/contoso.test',
+      '/v1/directory/addresses/a@contoso.test',
+      '/v1/tokens',
+      '/v1/audit',
+      '/v1/nowhere',
+    ];
+    const request = fc.record({
+      method: fc.constantFrom('GET', 'POST', 'PATCH', 'PUT', 'DELETE'),
+      path: fc.constantFrom(...paths),
+      suffix: fc.oneof(
+        fc.constant(''),
+        fc.webSegment().map((s) => `/${s}`),
+        fc.webQueryParameters().map((q) => `?${q}`),
+        fc.constantFrom('?page=0', '?pageSize=100000', '?force=yes', '?mode=drop', '?connectorId=x&action=%00'),
+      ),
+      token: fc.oneof(
+        fc.constantFrom('admin', 'operate', 'read', 'revoked', 'expired', 'none'),
+        fc.string({ maxLength: 80 }).map((s) => `raw:${s}`),
+      ),
+      body,
+    });
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, path, suffix, token, body: payload }) => {
+        const url = `${status.service.baseUrl}${typeof path === 'function' ? path() : path}${suffix}`;
+        const headers: Record<string, string> = {};
+        if (token.startsWith('raw:')) headers['authorization'] = token.slice(4).replace(/[\r\n\0]/g, '');
+        else if (token !== 'none') headers['authorization'] = `Bearer ${tokens[token]}`;
+        const hasBody = payload.text !== undefined && method !== 'GET';
+        if (hasBody) headers['content-type'] = payload.contentType ?? 'application/json';
+        const response = await fetch(url, { method, headers, ...(hasBody ? { body: payload.text } : {}) });
+        const text = await response.text();
+        expect(response.status, `${method} ${url.slice(0, 200)} → ${text.slice(0, 300)}`).toBeLessThan(500);
+        for (const secret of secrets) expect(text.includes(secret), `${method} ${url} leaked a secret`).toBe(false);
+      }),
+      { numRuns: 400, seed: Number(process.env.PROPERTY_SEED ?? Date.now() % 2 ** 31) },
+    );
+  });
+
+  it('REST: a body beyond the limit and a huge header are refused without a 5xx', async () => {
+    const big = await fetch(`${status.service.baseUrl}/v1/connectors`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens['admin']}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'x'.repeat(11 * 1024 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    const header = await fetch(`${status.service.baseUrl}/v1/status`, {
+      headers: { authorization: `Bearer ${'x'.repeat(60_000)}` },
+    }).catch(() => null);
+    if (header) expect(header.status).toBeLessThan(500);
+  });
+
+  it('gRPC: never INTERNAL or UNKNOWN, whatever the ids and the token', async () => {
+    const client = statusGrpcClient(status.grpcAddress);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.string({ maxLength: 40 }), fc.constant(connectorId), fc.uuid()), { maxLength: 20 }),
+          fc.constantFrom('admin', 'read', 'revoked', 'expired', 'none', 'garbage'),
+          async (ids, token) => {
+            const metadata = bearer(token === 'none' ? null : (tokens[token] ?? 'jw_garbage'));
+            try {
+              await call(client.GetConnectorStatus, client, { connectorId: ids[0] ?? '' }, metadata);
+            } catch (error) {
+              expect([GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN]).not.toContain((error as ServiceError).code);
+              for (const secret of secrets) expect((error as Error).message).not.toContain(secret);
+            }
+          },
+        ),
+        { numRuns: 100 },
+      );
+      const many = Array.from({ length: 2000 }, () => randomUUID());
+      const stream = client.WatchConnectorStatus({ connectorIds: many }, bearer(tokens['read']!));
+      const error = await new Promise<ServiceError>((resolve) => stream.on('error', resolve));
+      expect(error.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('never writes a secret to its log', async () => {
+    await status.service.stop();
+    const log = readFileSync(status.service.logFile, 'utf8');
+    expect(log.length).toBeGreaterThan(0);
+    for (const secret of secrets) expect(log.includes(secret)).toBe(false);
+    expect(log).not.toMatch(/"level":50/); // no error lines: nothing failed inside
+  });
+});
