@@ -30,23 +30,6 @@ const url = (protocols: string[]) =>
     `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   );
 
-export const kafkaSection = {
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:19092')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)),
-      'expected host:port[,host:port...]',
-    ),
-  KAFKA_CLIENT_ID: z.string().default('journalwire'),
-};
-
 export const redisSection = {
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
 };
