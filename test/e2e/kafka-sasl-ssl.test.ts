@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  freePort,
   generateJournalReport,
   journalSize,
   Pipeline,
@@ -20,15 +21,17 @@ const run = promisify(execFile);
 describe('the pipeline over Kafka SASL_SSL', () => {
   const sasl = saslSslEnv();
   const kafkaPassword = readFileSync(sasl.KAFKA_SASL_PASSWORD_FILE!, 'utf8').trim();
-  const pipeline = new Pipeline({ ...sasl, BATCH_MAX_MESSAGES: '10' });
+  let pipeline: Pipeline;
 
   beforeAll(async () => {
+    // Its own gRPC port: other stacks on this machine may hold the default one.
+    pipeline = new Pipeline({ ...sasl, BATCH_MAX_MESSAGES: '10', GRPC_PORT: String(await freePort()) });
     await pipeline.start();
     await pipeline.api('POST', '/v1/directory/import', E2E_DIRECTORY);
   });
 
   afterAll(async () => {
-    await pipeline.stop();
+    await pipeline?.stop();
   });
 
   it('drains a Dovecot mailbox to outcomes, reconciles cleanly, and never logs the Kafka password', async () => {

@@ -18,6 +18,7 @@ import { consumerLag, KafkaGateway } from '#kafka';
 import type { PolicyConfig } from './config.js';
 import { OutcomeStore } from './outcome-store.js';
 import { PolicyProcessor } from './policy-processor.js';
+import { RetentionTimer } from './retention-timer.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
 
 @Module({})
@@ -51,6 +52,7 @@ export class PolicyModule {
           useFactory: (dataSource: DataSource) => new OutcomeStore(dataSource),
         },
         PolicyProcessor,
+        RetentionTimer,
       ],
     };
   }

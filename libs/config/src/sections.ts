@@ -55,6 +55,23 @@ export const blobSection = {
   INLINE_LIMIT_BYTES: positiveInt(512 * 1024),
 };
 
+const nonNegativeInt = (fallback: number) =>
+  z.coerce.number().int().min(0, 'expected a whole number, 0 or more').default(fallback);
+
+/** Pruning of state that can no longer matter (libs/retention, docs/operations.md "Retention"). */
+export const retentionSection = {
+  /** How often the service runs the pruning job; 0 runs it only through `npm run prune`. */
+  PRUNE_INTERVAL_MS: nonNegativeInt(3_600_000),
+  /** Rows or blobs removed per statement or step: short locks, bounded memory. */
+  PRUNE_BATCH_SIZE: positiveInt(5000),
+  /** Dedup keys (archive_keys) older than this are forgotten: a later duplicate is archived anew. */
+  DEDUP_WINDOW_DAYS: positiveInt(30),
+  /** Connector events older than this are removed; 0 keeps them forever. */
+  EVENT_RETENTION_DAYS: nonNegativeInt(365),
+  /** Added to the longest topic retention before an unreferenced blob may go. */
+  BLOB_PRUNE_MARGIN_HOURS: positiveInt(24),
+};
+
 export const credentialKeySection = {
   /** 32 bytes, base64: the AES-256-GCM key for connector passwords at rest. */
   CREDENTIAL_KEY: z
