@@ -10,6 +10,7 @@ import {
   saslSslEnv,
   seededRandom,
   SERVICE_NAMES,
+  startService,
   TEST_RUN_ID,
 } from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
@@ -66,5 +67,23 @@ describe('the pipeline over Kafka SASL_SSL', () => {
       expect(log, name).not.toContain(kafkaPassword);
       expect(log, name).not.toContain(password);
     }
+  });
+
+  it('a service with a wrong Kafka password is never ready and says why, without the password', async () => {
+    const wrong = `wrong-${Date.now()}`;
+    const failure = await startService(
+      'policy',
+      { ...saslSslEnv({ password: wrong }), INSTANCE_ID: 'policy-wrong-sasl' },
+      {
+        readyTimeoutMs: 20_000,
+      },
+    ).then(
+      () => new Error('policy became ready with a wrong Kafka password'),
+      (error: unknown) => error as Error,
+    );
+    expect(failure.message).toMatch(/policy was not ready in time; see /);
+    const log = readFileSync(failure.message.replace(/^.*; see /, ''), 'utf8');
+    expect(log).toMatch(/Kafka at 127\.0\.0\.1:\d+ refused the SASL login as journalwire \(SCRAM-SHA-512\)/);
+    expect(log).not.toContain(wrong);
   });
 });

@@ -160,7 +160,9 @@ export class KafkaGateway {
       /concurrent operation on the same transaction|group coordinator is not available|Limiting retries for the idempotent producer/i.test(
         `${message} ${String(rest.error ?? '')}`,
       );
-    if (routine) this.logger.debug(fields, `kafka: ${message}`);
+    // A refused SASL login reaches the caller as one `authentication` error naming what to fix.
+    const refusedLogin = /authentication failed/i.test(`${message} ${String(rest.error ?? '')}`);
+    if (routine || refusedLogin) this.logger.debug(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
     else this.logger.debug(fields, `kafka: ${message}`);
