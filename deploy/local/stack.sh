@@ -214,9 +214,16 @@ kafka_ready() { # PID LOG_OFFSET
 kafka_start() {
   local pid cp off
   if pid=$(our_pid "$KDIR/kafka.pid" "$KPAT"); then
-    if [[ -f $KDIR/data/meta.properties ]]; then log "kafka: already running (pid $pid)"; return; fi
-    log "kafka: broker pid $pid lost its data dir (run dir removed?), restarting it"
-    stop_pid "$pid" kafka
+    if [[ ! -f $KDIR/data/meta.properties ]]; then
+      log "kafka: broker pid $pid lost its data dir (run dir removed?), restarting it"
+      stop_pid "$pid" kafka
+    elif ! tcp_open 127.0.0.1 "$KAFKA_SASL_SSL_PORT"; then
+      log "kafka: broker pid $pid predates the SASL_SSL listener, restarting it (data kept)"
+      stop_pid "$pid" kafka
+    else
+      log "kafka: already running (pid $pid)"
+      return
+    fi
   fi
   command -v java >/dev/null || die "java not found (apt-get install openjdk-17-jre-headless)"
   cp=$(kafka_classpath)
