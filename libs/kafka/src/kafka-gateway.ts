@@ -209,6 +209,7 @@ export function describeConnectFailure(error: unknown, settings: KafkaSettings):
     );
   return error;
 }
+
 /** The `code`s along an error's cause chain (kafkajs wraps the socket's error). */
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
