@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { kafkaSection, loadConfig } from '#config';
+import { kafkaConnection, kafkaSection, loadConfig } from '#config';
 import { KafkaGateway, reconcileConnector } from '#kafka';
 import { createLogger } from '#logger';
 import { runCli } from './cli.js';
@@ -19,7 +19,7 @@ runCli('reconcile', async (argv) => {
   }
   const config = loadConfig(z.object(kafkaSection));
   const kafka = new KafkaGateway(
-    { brokers: config.KAFKA_BROKERS, clientId: 'journalwire-reconcile' },
+    kafkaConnection(config, 'journalwire-reconcile'),
     createLogger({ service: 'reconcile', level: 'warn', destination: process.stderr }),
   );
   const report = await reconcileConnector(kafka, values.connector, since ? { since } : {});

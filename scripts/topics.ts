@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { kafkaSection, loadConfig, positiveInt } from '#config';
+import { kafkaConnection, kafkaSection, loadConfig, positiveInt } from '#config';
 import { topicSpecs } from '#contracts';
 import { KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
@@ -9,7 +9,7 @@ import { runCli } from './cli.js';
 runCli('topics', async () => {
   const config = loadConfig(z.object({ ...kafkaSection, TOPIC_PARTITIONS: positiveInt(6) }));
   const kafka = new KafkaGateway(
-    { brokers: config.KAFKA_BROKERS, clientId: 'journalwire-topics' },
+    kafkaConnection(config, 'journalwire-topics'),
     createLogger({ service: 'topics', level: 'warn' }),
   );
   const result = await kafka.ensureTopics(topicSpecs(config.TOPIC_PARTITIONS));

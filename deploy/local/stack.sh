@@ -129,10 +129,16 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SASL_SSL_USER="$(<"$KAFKA_SASL_SSL_PASSWORD_FILE")";
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$KDIR/sasl/keystore.pem
 log.dirs=$KDIR/data
 num.partitions=1
 default.replication.factor=1
@@ -175,6 +181,24 @@ logger.config.level=WARN
 EOF
 }
 
+kafka_sasl_prepare() { # the SASL_SSL listener's certificate (the test CA's) and its user's password, made once
+  mkdir -p "$DDIR" "$KDIR/sasl"
+  dovecot_tls
+  cat "$DDIR/tls/server.key" "$DDIR/tls/server.pem" >"$KDIR/sasl/keystore.pem.new"
+  chmod 600 "$KDIR/sasl/keystore.pem.new"
+  mv "$KDIR/sasl/keystore.pem.new" "$KDIR/sasl/keystore.pem"
+  if [[ ! -s $KAFKA_SASL_SSL_PASSWORD_FILE ]]; then
+    mkdir -p "$(dirname "$KAFKA_SASL_SSL_PASSWORD_FILE")"
+    (umask 077 && openssl rand -hex 16 >"$KAFKA_SASL_SSL_PASSWORD_FILE")
+  fi
+}
+
+kafka_scram_users() { # ARGS for kafka-storage format: SCRAM credentials of the test user
+  local pw m
+  pw=$(<"$KAFKA_SASL_SSL_PASSWORD_FILE")
+  for m in SCRAM-SHA-512 SCRAM-SHA-256; do printf -- '--add-scram\n%s=[name=%s,password=%s]\n' "$m" "$KAFKA_SASL_SSL_USER" "$pw"; done
+}
+
 kafka_ready() { # PID LOG_OFFSET
   if ! alive "$1"; then
     log "--- last 20 lines of $KDIR/kafka.out ---"
@@ -183,30 +207,42 @@ kafka_ready() { # PID LOG_OFFSET
   fi
   local off=$2
   (($(stat -c %s "$KDIR/server.log" 2>/dev/null || echo 0) >= off)) || off=0 # log was rolled over
-  tcp_open 127.0.0.1 "$KAFKA_PORT" &&
+  tcp_open 127.0.0.1 "$KAFKA_PORT" && tcp_open 127.0.0.1 "$KAFKA_SASL_SSL_PORT" &&
     grep -q 'Kafka Server started' < <(tail -c +"$((off + 1))" "$KDIR/server.log" 2>/dev/null)
 }
 
 kafka_start() {
   local pid cp off
   if pid=$(our_pid "$KDIR/kafka.pid" "$KPAT"); then
-    if [[ -f $KDIR/data/meta.properties ]]; then log "kafka: already running (pid $pid)"; return; fi
-    log "kafka: broker pid $pid lost its data dir (run dir removed?), restarting it"
-    stop_pid "$pid" kafka
+    if [[ ! -f $KDIR/data/meta.properties ]]; then
+      log "kafka: broker pid $pid lost its data dir (run dir removed?), restarting it"
+      stop_pid "$pid" kafka
+    elif ! tcp_open 127.0.0.1 "$KAFKA_SASL_SSL_PORT"; then
+      log "kafka: broker pid $pid predates the SASL_SSL listener, restarting it (data kept)"
+      stop_pid "$pid" kafka
+    else
+      log "kafka: already running (pid $pid)"
+      return
+    fi
   fi
   command -v java >/dev/null || die "java not found (apt-get install openjdk-17-jre-headless)"
   cp=$(kafka_classpath)
   mkdir -p "$KDIR"
+  kafka_sasl_prepare
   kafka_write_config
   port_free "$KAFKA_PORT" kafka
+  port_free "$KAFKA_SASL_SSL_PORT" kafka-sasl-ssl
   port_free "$KAFKA_CONTROLLER_PORT" kafka-controller
   if [[ ! -f $KDIR/data/meta.properties ]]; then
     rm -rf "$KDIR/data"
-    log "kafka: formatting $KDIR/data (KRaft, standalone controller)"
+    log "kafka: formatting $KDIR/data (KRaft, standalone controller, SCRAM user $KAFKA_SASL_SSL_USER)"
+    local -a scram
+    mapfile -t scram < <(kafka_scram_users)
     java -Xmx256m -Dlog4j2.configurationFile="$KDIR/log4j2.properties" -cp "$cp" kafka.tools.StorageTool \
       format --standalone --cluster-id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)" \
-      -c "$KDIR/server.properties" >>"$KDIR/kafka.out" 2>&1 ||
+      "${scram[@]}" -c "$KDIR/server.properties" >>"$KDIR/kafka.out" 2>&1 ||
       fail_log "$KDIR/kafka.out" "kafka storage format failed"
+    touch "$KDIR/data/.scram-users"
   fi
   off=$(stat -c %s "$KDIR/server.log" 2>/dev/null || echo 0)
   log "kafka: starting broker on $KAFKA_BROKERS"
@@ -220,6 +256,17 @@ kafka_start() {
   for _ in {1..50}; do [[ -s $KDIR/kafka.pid ]] && break; sleep 0.1; done
   pid=$(<"$KDIR/kafka.pid") || fail_log "$KDIR/kafka.out" "kafka did not start"
   wait_ready "$START_TIMEOUT" "$KDIR/server.log" kafka kafka_ready "$pid" "$off"
+  if [[ ! -f $KDIR/data/.scram-users ]]; then # formatted before the SASL_SSL listener existed
+    log "kafka: adding SCRAM user $KAFKA_SASL_SSL_USER"
+    local m pw
+    pw=$(<"$KAFKA_SASL_SSL_PASSWORD_FILE")
+    for m in SCRAM-SHA-512 SCRAM-SHA-256; do
+      java -Xmx256m -Dlog4j2.configurationFile="$KDIR/log4j2.properties" -cp "$cp" kafka.admin.ConfigCommand \
+        --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter --entity-type users --entity-name "$KAFKA_SASL_SSL_USER" \
+        --add-config "$m=[password=$pw]" >>"$KDIR/kafka.out" 2>&1 || fail_log "$KDIR/kafka.out" "adding the SCRAM user failed"
+    done
+    touch "$KDIR/data/.scram-users"
+  fi
 }
 
 kafka_tool() { # NAME|MAIN_CLASS ARGS...: run a Kafka CLI tool with the cached classpath
@@ -262,7 +309,7 @@ kafka_stop() { # [keep]
 kafka_status() {
   local pid
   if pid=$(our_pid "$KDIR/kafka.pid" "$KPAT") && tcp_open 127.0.0.1 "$KAFKA_PORT"; then
-    echo "kafka     up    $KAFKA_BROKERS (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, pid $pid, log $KDIR/server.log)"
+    echo "kafka     up    $KAFKA_BROKERS, SASL_SSL $KAFKA_SASL_SSL_BROKERS (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, pid $pid, log $KDIR/server.log)"
   else
     echo "kafka     down  $KAFKA_BROKERS"; return 1
   fi

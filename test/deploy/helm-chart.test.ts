@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { kafkaConnection, kafkaSection, loadConfig } from '#config';
 import { loadAppContracts, scriptEnvNames, TEST_CREDENTIAL_KEY, type AppContract } from './env-contract.js';
 import {
   helmVersion,
@@ -481,6 +483,79 @@ describe('helm chart deploy/helm/journalwire', () => {
       const caFile = join(mkdtempSync(join(tmpdir(), 'jw-ca-')), 'ca.pem');
       writeFileSync(caFile, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
       checkAppEnv(objects, {}, { POP3_CA_FILE: caFile });
+    });
+
+    it('connects every Kafka client over TLS with SASL, the CA and client certificate from a Secret', () => {
+      const objects = renderChart({
+        kafka: {
+          tls: { enabled: true, secretName: 'kafka-client-tls', certKey: 'tls.crt', keyKey: 'tls.key' },
+          sasl: { mechanism: 'scram-sha-512', username: 'journalwire', password: 'kafka-s3cret' },
+        },
+      });
+      for (const object of objects)
+        expect(() => validateK8s(object), `${object.kind} ${object.metadata.name}`).not.toThrow();
+      const dir = mkdtempSync(join(tmpdir(), 'jw-kafka-tls-'));
+      for (const file of ['ca.crt', 'tls.crt', 'tls.key']) writeFileSync(join(dir, file), 'PEM');
+      const rewrite = Object.fromEntries(
+        ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'].map((name, i) => [
+          name,
+          join(dir, ['ca.crt', 'tls.crt', 'tls.key'][i]!),
+        ]),
+      );
+      const topics = named<Job>(objects, 'Job', 'jw-journalwire-topics');
+      const clients = [
+        ...workloads(objects).map((w) => ({ name: w.metadata.name, pod: w.spec.template.spec })),
+        { name: 'topics', pod: topics.spec.template.spec },
+      ];
+      for (const { name, pod } of clients) {
+        const env = containerEnv(objects, pod.containers[0] as Container);
+        expect(
+          Object.fromEntries([...env].filter(([k]) => k.startsWith('KAFKA_') && k !== 'KAFKA_BROKERS')),
+          name,
+        ).toEqual({
+          KAFKA_CLIENT_ID: 'journalwire',
+          KAFKA_SSL: 'true',
+          KAFKA_SSL_CA_FILE: '/etc/journalwire/kafka-tls/ca.crt',
+          KAFKA_SSL_CERT_FILE: '/etc/journalwire/kafka-tls/tls.crt',
+          KAFKA_SSL_KEY_FILE: '/etc/journalwire/kafka-tls/tls.key',
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: 'journalwire',
+          KAFKA_SASL_PASSWORD: 'kafka-s3cret',
+        });
+        expect(pod.volumes?.find((v) => v.name === 'kafka-tls')?.secret?.secretName, name).toBe('kafka-client-tls');
+        expect(
+          (pod.containers[0] as Container).volumeMounts?.find((m) => m.name === 'kafka-tls'),
+          name,
+        ).toEqual({
+          name: 'kafka-tls',
+          mountPath: '/etc/journalwire/kafka-tls',
+          readOnly: true,
+        });
+        for (const [variable, file] of Object.entries(rewrite)) env.set(variable, file);
+        const settings = kafkaConnection(loadConfig(z.object(kafkaSection), Object.fromEntries(env)), 'helm');
+        expect(settings.sasl).toEqual({
+          mechanism: 'scram-sha-512',
+          username: 'journalwire',
+          password: 'kafka-s3cret',
+        });
+        expect(settings.tls).toEqual({ ca: 'PEM', cert: 'PEM', key: 'PEM' });
+      }
+      checkAppEnv(objects, {}, rewrite);
+    });
+
+    it('refuses Kafka security settings that cannot work', () => {
+      expect(renderChartError({ kafka: { sasl: { mechanism: 'gssapi' } } })).toMatch(
+        /kafka\.sasl\.mechanism must be none, scram-sha-512, scram-sha-256 or plain/,
+      );
+      expect(renderChartError({ kafka: { sasl: { mechanism: 'scram-sha-512', password: 'x' } } })).toMatch(
+        /kafka\.sasl\.username is required/,
+      );
+      expect(renderChartError({ kafka: { sasl: { mechanism: 'scram-sha-512', username: 'u' } } })).toMatch(
+        /kafka\.sasl\.password is required/,
+      );
+      expect(renderChartError({ kafka: { sasl: { mechanism: 'plain', username: 'u', password: 'x' } } })).toMatch(
+        /kafka\.sasl\.mechanism plain needs kafka\.tls\.enabled/,
+      );
     });
 
     it('refuses values that cannot work', () => {

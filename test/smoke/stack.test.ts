@@ -8,12 +8,12 @@ import { TOPICS } from '#contracts';
 import { KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
 import { createDataSource, MIGRATIONS } from '#persistence';
-import { SCRATCH_TOPICS, testEnv } from '#test-support';
+import { SCRATCH_TOPICS, testEnv, testKafka } from '#test-support';
 
 const logger = createLogger({ service: 'smoke', level: 'warn' });
 
 describe('the local stack is real', () => {
-  const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'smoke' }, logger);
+  const kafka = new KafkaGateway(testKafka('smoke'), logger);
 
   it('Kafka: a record produced with acks=all is consumed back byte for byte', async () => {
     await kafka.ensureTopics([{ name: SCRATCH_TOPICS.smoke, partitions: 1, config: {} }]);

@@ -12,7 +12,7 @@ import {
   type IncomingRecord,
 } from '#kafka';
 import { createLogger } from '#logger';
-import { TEST_BLOB_DIR, testEnv, TEST_CREDENTIAL_KEY } from './env.js';
+import { TEST_BLOB_DIR, testEnv, testKafka, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
 
 const run = promisify(execFile);
@@ -25,13 +25,15 @@ export class Pipeline {
   readonly blobDir: string;
   /** A little before this pipeline was made: topic readers skip what earlier runs left. */
   readonly since = new Date(Date.now() - 60_000);
-  readonly kafka = new KafkaGateway(
-    { brokers: testEnv.kafkaBrokers, clientId: 'journalwire-e2e' },
-    createLogger({ service: 'e2e', level: 'error' }),
-  );
+  /** Connects as the services do: the stack's Kafka settings, overridden by `extraEnv`. */
+  readonly kafka: KafkaGateway;
   token = '';
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
+    this.kafka = new KafkaGateway(
+      testKafka('journalwire-e2e', extraEnv),
+      createLogger({ service: 'e2e', level: 'error' }),
+    );
     mkdirSync(testEnv.runDir, { recursive: true });
     this.blobDir = TEST_BLOB_DIR;
     mkdirSync(this.blobDir, { recursive: true });

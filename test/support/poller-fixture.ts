@@ -5,7 +5,7 @@ import { KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
 import { createDataSource, type ConnectorEntity } from '#persistence';
 import { deleteConnectors, insertConnector, type TestConnectorInput } from './connectors.js';
-import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
+import { testEnv, testKafka, TEST_CREDENTIAL_KEY } from './env.js';
 import { mailbox, removeDir, scratchDir, TopicCollector, type CollectedRecord } from './poller-harness.js';
 import { startService, type RunningService } from './service-process.js';
 
@@ -28,10 +28,7 @@ export class PollerTestContext {
 
   static async open(): Promise<PollerTestContext> {
     const dataSource = await createDataSource(testEnv.databaseUrl, { poolSize: 4 }).initialize();
-    const kafka = new KafkaGateway(
-      { brokers: testEnv.kafkaBrokers, clientId: 'poller-test' },
-      createLogger({ service: 'poller-test', level: 'silent' }),
-    );
+    const kafka = new KafkaGateway(testKafka('poller-test'), createLogger({ service: 'poller-test', level: 'silent' }));
     const context = new PollerTestContext(dataSource, kafka);
     const since = Date.now() - 2000;
     await Promise.all([context.raw.start(since), context.status.start(since)]);

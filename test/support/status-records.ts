@@ -17,7 +17,7 @@ import {
 } from '#contracts';
 import { KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import { createLogger } from '#logger';
-import { testEnv } from './env.js';
+import { testKafka } from './env.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const now = () => new Date().toISOString();
@@ -129,10 +129,7 @@ export function deadLetterRecord(connectorId: string): OutgoingRecord {
 
 /** A Kafka gateway and producer for the local stack. */
 export async function testProducer(): Promise<{ kafka: KafkaGateway; producer: ReliableProducer }> {
-  const kafka = new KafkaGateway(
-    { brokers: testEnv.kafkaBrokers, clientId: 'status-tests' },
-    createLogger({ service: 'status-tests', level: 'warn' }),
-  );
+  const kafka = new KafkaGateway(testKafka('status-tests'), createLogger({ service: 'status-tests', level: 'warn' }));
   return { kafka, producer: await kafka.createProducer() };
 }
 

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { kafkaConnection } from '#config';
 import { FileSystemBlobStore } from '#blob-store';
 import type { Logger } from '#logger';
 import { ConnectorSettingsCache } from '#persistence';
@@ -22,17 +23,14 @@ import { BLOB_STORE, CONNECTOR_SETTINGS } from './tokens.js';
 @Module({})
 export class EnvelopeModule {
   static register(config: EnvelopeConfig, logger: Logger): DynamicModule {
-    const lagClient = new KafkaGateway(
-      { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-envelope-lag` },
-      logger,
-    );
+    const lagClient = new KafkaGateway(kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-envelope-lag`), logger);
     return {
       module: EnvelopeModule,
       imports: [
         InfrastructureModule.register({
           logger,
           databaseUrl: config.DATABASE_URL,
-          kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-envelope` },
+          kafka: kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-envelope`),
         }),
         HealthModule.register(readinessProvider),
         MetricsModule.register(new PipelineMetrics(), {

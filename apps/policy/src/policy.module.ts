@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { kafkaConnection } from '#config';
 import { FileSystemBlobStore } from '#blob-store';
 import type { Logger } from '#logger';
 import { ConnectorSettingsCache } from '#persistence';
@@ -17,22 +18,20 @@ import { consumerLag, KafkaGateway } from '#kafka';
 import type { PolicyConfig } from './config.js';
 import { OutcomeStore } from './outcome-store.js';
 import { PolicyProcessor } from './policy-processor.js';
+import { RetentionTimer } from './retention-timer.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
 
 @Module({})
 export class PolicyModule {
   static register(config: PolicyConfig, logger: Logger): DynamicModule {
-    const lagClient = new KafkaGateway(
-      { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy-lag` },
-      logger,
-    );
+    const lagClient = new KafkaGateway(kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-policy-lag`), logger);
     return {
       module: PolicyModule,
       imports: [
         InfrastructureModule.register({
           logger,
           databaseUrl: config.DATABASE_URL,
-          kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-policy` },
+          kafka: kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-policy`),
         }),
         HealthModule.register(readinessProvider),
         MetricsModule.register(new PipelineMetrics(), {
@@ -53,6 +52,7 @@ export class PolicyModule {
           useFactory: (dataSource: DataSource) => new OutcomeStore(dataSource),
         },
         PolicyProcessor,
+        RetentionTimer,
       ],
     };
   }

@@ -64,9 +64,11 @@ export class ExtractionLedger implements LedgerPort {
     );
   }
 
+  /** Rows in the ledger plus those pruned from it (libs/retention). */
   async countPublished(connectorId: string): Promise<number> {
     const rows: Array<{ n: string }> = await this.dataSource.query(
-      'SELECT count(*) AS n FROM extraction_ledger WHERE connector_id = $1',
+      `SELECT (SELECT count(*) FROM extraction_ledger WHERE connector_id = $1)
+            + coalesce((SELECT messages FROM extraction_ledger_pruned WHERE connector_id = $1), 0) AS n`,
       [connectorId],
     );
     return Number(rows[0]?.n ?? 0);

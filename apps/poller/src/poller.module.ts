@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { kafkaConnection } from '#config';
 import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import {
@@ -31,7 +32,7 @@ export class PollerModule {
           logger,
           databaseUrl: config.DATABASE_URL,
           redisUrl: config.REDIS_URL,
-          kafka: { brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-poller` },
+          kafka: kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-poller`),
         }),
         // Ready when PostgreSQL, Redis and Kafka answer.
         HealthModule.register(readinessProvider),

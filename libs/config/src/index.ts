@@ -1,2 +1,3 @@
 export * from './load-config.js';
 export * from './sections.js';
+export * from './kafka-connection.js';

@@ -32,23 +32,6 @@ const url = (protocols: string[]) =>
     `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   );
 
-export const kafkaSection = {
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:19092')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)),
-      'expected host:port[,host:port...]',
-    ),
-  KAFKA_CLIENT_ID: z.string().default('journalwire'),
-};
-
 export const redisSection = {
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
 };
@@ -72,6 +55,23 @@ export const logSection = {
 export const blobSection = {
   BLOB_DIR: z.string().default('/tmp/journalwire/blobs'),
   INLINE_LIMIT_BYTES: positiveInt(512 * 1024),
+};
+
+const nonNegativeInt = (fallback: number) =>
+  z.coerce.number().int().min(0, 'expected a whole number, 0 or more').default(fallback);
+
+/** Pruning of state that can no longer matter (libs/retention, docs/operations.md "Retention"). */
+export const retentionSection = {
+  /** How often the service runs the pruning job; 0 runs it only through `npm run prune`. */
+  PRUNE_INTERVAL_MS: nonNegativeInt(3_600_000),
+  /** Rows or blobs removed per statement or step: short locks, bounded memory. */
+  PRUNE_BATCH_SIZE: positiveInt(5000),
+  /** Dedup keys (archive_keys) older than this are forgotten: a later duplicate is archived anew. */
+  DEDUP_WINDOW_DAYS: positiveInt(30),
+  /** Connector events older than this are removed; 0 keeps them forever. */
+  EVENT_RETENTION_DAYS: nonNegativeInt(365),
+  /** Added to the longest topic retention before an unreferenced blob may go. */
+  BLOB_PRUNE_MARGIN_HOURS: positiveInt(24),
 };
 
 export const credentialKeySection = {

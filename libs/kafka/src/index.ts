@@ -4,3 +4,4 @@ export * from './headers.js';
 export * from './topic-reader.js';
 export * from './conservation-reader.js';
 export * from './consumer-lag.js';
+export * from './retention-reader.js';

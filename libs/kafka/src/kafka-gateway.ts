@@ -2,6 +2,7 @@ import './kafkajs-patches.js';
 import {
   Kafka,
   logLevel,
+  type KafkaConfig,
   Partitioners,
   type Admin,
   type Consumer,
@@ -10,14 +11,13 @@ import {
   type PartitionMetadata,
   type Producer,
 } from 'kafkajs';
+import type { KafkaConnectionSettings } from '#config';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 
-export interface KafkaSettings {
-  brokers: string[];
-  clientId: string;
-}
+/** Brokers, client id, TLS and SASL: `kafkaConnection()` of libs/config builds them from the environment. */
+export type KafkaSettings = KafkaConnectionSettings;
 
 /** One outgoing record. Values are Buffers end to end: never decoded to strings. */
 export interface OutgoingRecord {
@@ -48,12 +48,13 @@ export class KafkaGateway {
   readonly kafka: Kafka;
 
   constructor(
-    settings: KafkaSettings,
+    private readonly settings: KafkaSettings,
     private readonly logger: Logger,
   ) {
     this.kafka = new Kafka({
       clientId: settings.clientId,
       brokers: settings.brokers,
+      ...securityOptions(settings),
       connectionTimeout: 3000,
       requestTimeout: 30000,
       retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10000 },
@@ -79,7 +80,7 @@ export class KafkaGateway {
         : {}),
       allowAutoTopicCreation: false,
     });
-    await producer.connect();
+    await this.connecting(producer.connect());
     return new ReliableProducer(producer);
   }
 
@@ -104,7 +105,7 @@ export class KafkaGateway {
   /** Creates the topics that are missing; never changes existing ones. Idempotent. */
   async ensureTopics(specs: TopicSpec[]): Promise<{ created: string[]; existing: string[] }> {
     const admin: Admin = this.kafka.admin();
-    await admin.connect();
+    await this.connecting(admin.connect());
     try {
       const present = new Set(await admin.listTopics());
       const missing = specs.filter((spec) => !present.has(spec.name));
@@ -131,11 +132,23 @@ export class KafkaGateway {
   /** Resolves when the cluster answers a metadata request (for readiness probes). */
   async ping(): Promise<void> {
     const admin = this.kafka.admin();
-    await admin.connect();
+    await this.connecting(admin.connect());
     try {
       await admin.describeCluster();
     } finally {
       await admin.disconnect();
+    }
+  }
+
+  /**
+   * Awaits a connect and names a refused login precisely: wrong credentials are an operator's
+   * error to fix, not an outage to wait out.
+   */
+  async connecting(connect: Promise<void>): Promise<void> {
+    try {
+      await connect;
+    } catch (error) {
+      throw describeConnectFailure(error, this.settings);
     }
   }
 
@@ -147,12 +160,67 @@ export class KafkaGateway {
       /concurrent operation on the same transaction|group coordinator is not available|Limiting retries for the idempotent producer/i.test(
         `${message} ${String(rest.error ?? '')}`,
       );
-    if (routine) this.logger.debug(fields, `kafka: ${message}`);
+    // A refused SASL login reaches the caller as one `authentication` error naming what to fix.
+    const refusedLogin = /authentication failed/i.test(`${message} ${String(rest.error ?? '')}`);
+    if (routine || refusedLogin) this.logger.debug(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
     else this.logger.debug(fields, `kafka: ${message}`);
   }
 }
+
+// <kafka-security>: TLS and SASL of every client, from the settings libs/config builds.
+function securityOptions(settings: KafkaSettings): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (settings.tls) {
+    const { ca, cert, key } = settings.tls;
+    options.ssl = ca || cert ? { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } : true;
+  }
+  if (settings.sasl) {
+    const { username, password } = settings.sasl;
+    options.sasl =
+      settings.sasl.mechanism === 'plain'
+        ? { mechanism: 'plain', username, password }
+        : settings.sasl.mechanism === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', username, password }
+          : { mechanism: 'scram-sha-512', username, password };
+  }
+  return options;
+}
+
+/** A failed connect as a JournalwireError when it is about credentials or TLS; the error unchanged otherwise. */
+export function describeConnectFailure(error: unknown, settings: KafkaSettings): unknown {
+  if (!(error instanceof Error)) return error;
+  const brokers = settings.brokers.join(',');
+  if (error.name === 'KafkaJSSASLAuthenticationError') {
+    const who = settings.sasl ? ` as ${settings.sasl.username} (${settings.sasl.mechanism.toUpperCase()})` : '';
+    return new JournalwireError(
+      'authentication',
+      `Kafka at ${brokers} refused the SASL login${who}: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (${error.message})`,
+      { cause: error, retryable: false },
+    );
+  }
+  const tlsCode = errorCodes(error).find((code) => /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code));
+  if (tlsCode)
+    return new JournalwireError(
+      tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'tls-hostname' : 'tls-untrusted',
+      `Kafka at ${brokers}: TLS failed (${tlsCode}); check KAFKA_SSL_CA_FILE and the brokers' certificates`,
+      { cause: error, retryable: false },
+    );
+  return error;
+}
+
+/** The `code`s along an error's cause chain (kafkajs wraps the socket's error). */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    e = cause;
+  }
+  return codes;
+}
+// </kafka-security>
 
 export class ReliableProducer {
   constructor(readonly producer: Producer) {}

@@ -40,6 +40,27 @@ function patchEncoder(): void {
   };
 }
 
+interface RequestQueueClass {
+  prototype: { pending: unknown[]; throttleCheckTimeoutId: unknown; scheduleCheckPendingRequests(): void };
+}
+
+/**
+ * kafkajs 2.2.4 re-arms a timer after every response even with nothing queued, with a delay of
+ * `-1 - Date.now()`: Node clamps it to 1 ms (a timer spinning per connection) and warns
+ * TimeoutNegativeWarning. With nothing pending there is nothing to check: enqueueing re-arms it.
+ */
+function patchRequestQueue(): void {
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as RequestQueueClass;
+  const schedule = RequestQueue.prototype.scheduleCheckPendingRequests;
+  RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(
+    this: RequestQueueClass['prototype'],
+  ): void {
+    if (this.pending.length === 0) return;
+    schedule.call(this);
+  };
+}
+
 /** True when kafkajs uses the fast checksum (false: kafkajs was loaded before this module). */
 export const kafkajsChecksumPatched = patchChecksum();
 patchEncoder();
+patchRequestQueue();

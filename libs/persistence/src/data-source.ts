@@ -14,6 +14,7 @@ import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
 import { OutcomeSources1764280000000 } from './migrations/1764280000000-outcome-sources.js';
 import { TokenScopesAndAuditLog1765300000000 } from './migrations/1765300000000-token-scopes-and-audit-log.js';
+import { Retention1765400000000 } from './migrations/1765400000000-retention.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   InitialSchema1764270000000,
   OutcomeSources1764280000000,
   TokenScopesAndAuditLog1765300000000,
+  Retention1765400000000,
 ];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { KafkaGateway } from '#kafka';
+import { KafkaGateway, type KafkaSettings } from '#kafka';
 import type { Logger } from '#logger';
 import { createDataSource } from '#persistence';
 import type { ReadinessCheck } from './health.module.js';
@@ -21,7 +21,7 @@ export const REDIS = Symbol('journalwire.redis');
 export interface InfrastructureOptions {
   logger: Logger;
   databaseUrl?: string;
-  kafka?: { brokers: string[]; clientId: string };
+  kafka?: KafkaSettings;
   redisUrl?: string;
 }
 

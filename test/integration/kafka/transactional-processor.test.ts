@@ -3,14 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { JournalwireError } from '#errors';
 import { eachRecord, KafkaGateway, readTopicsToEnd, TransactionalProcessor, type IncomingRecord } from '#kafka';
 import { createLogger } from '#logger';
-import { SCRATCH_TOPICS, testEnv } from '#test-support';
+import { SCRATCH_TOPICS, testKafka } from '#test-support';
 
 const logger = createLogger({ service: 'processor-test', level: 'error' });
 
 // The processor on the real broker: outputs and offsets commit together, poison becomes a dead
 // letter, and a transient failure retries instead of dead-lettering.
 describe('TransactionalProcessor', () => {
-  const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'processor-test' }, logger);
+  const kafka = new KafkaGateway(testKafka('processor-test'), logger);
   const processors: TransactionalProcessor[] = [];
   afterAll(async () => {
     await Promise.all(processors.map((p) => p.stop()));

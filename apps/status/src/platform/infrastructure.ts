@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { kafkaConnection } from '#config';
 import { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { createDataSource, CredentialCipher } from '#persistence';
@@ -29,7 +30,7 @@ export const infrastructureProviders: Provider[] = [
     provide: KAFKA,
     inject: [CONFIG, LOGGER],
     useFactory: (config: StatusConfig, logger: Logger): KafkaGateway =>
-      new KafkaGateway({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-status` }, logger),
+      new KafkaGateway(kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-status`), logger),
   },
   {
     provide: CIPHER,

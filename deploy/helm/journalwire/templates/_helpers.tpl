@@ -84,6 +84,9 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- if ne (len (b64dec $v.credentials.key)) 32 -}}
 {{- fail "credentials.key must be 32 random bytes, base64-encoded (openssl rand -base64 32)" -}}
 {{- end -}}
+{{- if include "journalwire.kafkaSasl" . -}}
+{{- $_ := set $data "KAFKA_SASL_PASSWORD" (required "kafka.sasl.password is required with kafka.sasl.mechanism (or set existingSecret)" $v.kafka.sasl.password) -}}
+{{- end -}}
 {{- range $name, $value := $v.secretEnv -}}
 {{- $_ := set $data $name ($value | toString) -}}
 {{- end -}}
@@ -106,6 +109,60 @@ app.kubernetes.io/component: {{ index . 1 }}
 
 {{/* App configuration ---------------------------------------------------------------------- */}}
 
+{{/* Kafka TLS and SASL ----------------------------------------------------------------------- */}}
+
+{{- define "journalwire.kafkaSasl" -}}
+{{- $m := .Values.kafka.sasl.mechanism | default "none" -}}
+{{- if not (has $m (list "none" "scram-sha-512" "scram-sha-256" "plain")) -}}
+{{- fail (printf "kafka.sasl.mechanism must be none, scram-sha-512, scram-sha-256 or plain, not %s" $m) -}}
+{{- end -}}
+{{- if ne $m "none" -}}true{{- end -}}
+{{- end -}}
+
+{{- define "journalwire.kafkaTlsMount" -}}
+{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.secretName -}}true{{- end -}}
+{{- end -}}
+
+{{/* Plain Kafka settings of every Kafka client (apps and the topics Job), as a YAML map. */}}
+{{- define "journalwire.kafkaConfig" -}}
+{{- $k := .Values.kafka -}}
+{{- if not $k.brokers -}}{{- fail "kafka.brokers is required (a list of host:port)" -}}{{- end -}}
+{{- $data := dict "KAFKA_BROKERS" (join "," $k.brokers) "KAFKA_CLIENT_ID" $k.clientId -}}
+{{- if $k.tls.enabled -}}
+{{- $_ := set $data "KAFKA_SSL" "true" -}}
+{{- $dir := trimSuffix "/" $k.tls.mountPath -}}
+{{- if include "journalwire.kafkaTlsMount" . -}}
+{{- with $k.tls.caKey }}{{- $_ := set $data "KAFKA_SSL_CA_FILE" (printf "%s/%s" $dir .) -}}{{- end -}}
+{{- if and $k.tls.certKey $k.tls.keyKey -}}
+{{- $_ := set $data "KAFKA_SSL_CERT_FILE" (printf "%s/%s" $dir $k.tls.certKey) -}}
+{{- $_ := set $data "KAFKA_SSL_KEY_FILE" (printf "%s/%s" $dir $k.tls.keyKey) -}}
+{{- else if or $k.tls.certKey $k.tls.keyKey -}}
+{{- fail "kafka.tls.certKey and kafka.tls.keyKey: set both (mutual TLS) or neither" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if include "journalwire.kafkaSasl" . -}}
+{{- if and (eq $k.sasl.mechanism "plain") (not $k.tls.enabled) -}}
+{{- fail "kafka.sasl.mechanism plain needs kafka.tls.enabled: the password would travel in clear" -}}
+{{- end -}}
+{{- $_ := set $data "KAFKA_SASL_MECHANISM" $k.sasl.mechanism -}}
+{{- $_ := set $data "KAFKA_SASL_USERNAME" (required "kafka.sasl.username is required with kafka.sasl.mechanism" $k.sasl.username) -}}
+{{- end -}}
+{{- toYaml $data -}}
+{{- end -}}
+
+{{/* The Kafka TLS Secret as a volume and its mount. */}}
+{{- define "journalwire.kafkaTlsVolume" -}}
+- name: kafka-tls
+  secret:
+    secretName: {{ .Values.kafka.tls.secretName }}
+{{- end -}}
+{{- define "journalwire.kafkaTlsVolumeMount" -}}
+- name: kafka-tls
+  mountPath: {{ .Values.kafka.tls.mountPath }}
+  readOnly: true
+{{- end -}}
+
 {{- define "journalwire.pop3CaEnabled" -}}
 {{- if or .Values.pop3Ca.secretName .Values.pop3Ca.configMapName -}}true{{- end -}}
 {{- end -}}
@@ -120,9 +177,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- $_ := set $data "OTEL_EXPORTER_OTLP_ENDPOINT" . -}}
 {{- end -}}
 {{- if has "kafka" $app.uses -}}
-{{- if not $v.kafka.brokers -}}{{- fail "kafka.brokers is required (a list of host:port)" -}}{{- end -}}
-{{- $_ := set $data "KAFKA_BROKERS" (join "," $v.kafka.brokers) -}}
-{{- $_ := set $data "KAFKA_CLIENT_ID" $v.kafka.clientId -}}
+{{- $data = merge $data (include "journalwire.kafkaConfig" $root | fromYaml) -}}
 {{- end -}}
 {{- if has "blob" $app.uses -}}
 {{- $_ := set $data "BLOB_DIR" $v.blob.dir -}}
@@ -147,6 +202,7 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- $keys := list -}}
 {{- if has "database" $app.uses -}}{{- $keys = append $keys "DATABASE_URL" -}}{{- end -}}
 {{- if has "redis" $app.uses -}}{{- $keys = append $keys "REDIS_URL" -}}{{- end -}}
+{{- if and (has "kafka" $app.uses) (include "journalwire.kafkaSasl" (index . 0)) -}}{{- $keys = append $keys "KAFKA_SASL_PASSWORD" -}}{{- end -}}
 {{- if has "credentials" $app.uses -}}{{- $keys = concat $keys (list "CREDENTIAL_KEY" "CREDENTIAL_KEYS_PREVIOUS") -}}{{- end -}}
 {{- $keys = concat $keys ($app.secretEnv | default list) | uniq -}}
 {{- toYaml $keys -}}

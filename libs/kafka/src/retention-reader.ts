@@ -1,0 +1,56 @@
+import type { KafkaGateway } from './kafka-gateway.js';
+import { readTopicsToEnd } from './topic-reader.js';
+
+/** How long a topic may still hold a record: null when it never deletes by time. */
+export interface TopicRetention {
+  topic: string;
+  /** retention.ms plus segment.ms (a segment goes only once its newest record expired); null: forever. */
+  maxRecordAgeMs: number | null;
+}
+
+/** Each topic's effective time retention as the broker has it configured now. */
+export async function topicRetention(kafka: KafkaGateway, topics: string[]): Promise<TopicRetention[]> {
+  const admin = kafka.kafka.admin();
+  await kafka.connecting(admin.connect());
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      // kafkajs's ConfigResourceTypes.TOPIC
+      resources: topics.map((name) => ({
+        type: 2,
+        name,
+        configNames: ['retention.ms', 'segment.ms', 'cleanup.policy'],
+      })),
+    });
+    return resources.map((resource) => {
+      const value = (name: string) => resource.configEntries.find((entry) => entry.configName === name)?.configValue;
+      const retention = Number(value('retention.ms') ?? -1);
+      const deletes = (value('cleanup.policy') ?? 'delete').split(',').includes('delete');
+      const segment = Number(value('segment.ms') ?? 7 * 24 * 3600 * 1000);
+      return {
+        topic: resource.resourceName,
+        maxRecordAgeMs: deletes && retention >= 0 ? retention + segment : null,
+      };
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const CLAIM_CHECK_KEY = /"key":"([0-9a-f]{2}\/[0-9a-f]{64})"/g;
+const MARKER = Buffer.from('"key":"');
+
+/**
+ * The claim-check keys ("ab/<sha256>") that the records now retained in `topics` reference.
+ * Every record carrying a claim check holds it as JSON (`{"store":…,"key":…}`); a key-like string
+ * inside a message only keeps a blob longer, never shorter.
+ */
+export async function claimCheckKeysIn(kafka: KafkaGateway, topics: string[]): Promise<Set<string>> {
+  const keys = new Set<string>();
+  await readTopicsToEnd(kafka, topics, (record) => {
+    const value = record.value;
+    if (!value || value.indexOf(MARKER) === -1) return;
+    for (const match of value.toString('latin1').matchAll(CLAIM_CHECK_KEY)) keys.add(match[1]!);
+  });
+  return keys;
+}
