@@ -8,10 +8,7 @@ import { runCli } from './cli.js';
 // the old unbound format (v1). Safe to run twice.
 runCli('rotate-credentials', async () => {
   const config = loadConfig(z.object({ ...databaseSection, ...credentialKeySection }));
-  const previous = config.CREDENTIAL_KEYS_PREVIOUS.split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
-  const cipher = new CredentialCipher(config.CREDENTIAL_KEY, previous);
+  const cipher = new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS);
   const dataSource = await createDataSource(config.DATABASE_URL, { poolSize: 1 }).initialize();
   try {
     let rotated = 0;

@@ -41,12 +41,7 @@ export function createPollerRuntime(
   metrics?: PipelineMetrics,
 ): PollerRuntime {
   const { dataSource, kafka, redis } = clients;
-  const cipher = new CredentialCipher(
-    config.CREDENTIAL_KEY,
-    config.CREDENTIAL_KEYS_PREVIOUS.split(',')
-      .map((k) => k.trim())
-      .filter(Boolean),
-  );
+  const cipher = new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS);
   const caBundle = config.POP3_CA_FILE ? readCaBundle(config.POP3_CA_FILE) : undefined;
   const connectors = dataSource.getRepository(ConnectorEntity);
   const ledger = new ExtractionLedger(dataSource);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isJournalwireError } from '#errors';
-import { httpSection, kafkaSection, loadConfig, bool } from './index.js';
+import { bool, credentialKeySection, httpSection, kafkaSection, loadConfig } from './index.js';
 
 const schema = z.object({ ...httpSection(3000), ...kafkaSection, FLAG: bool(false) });
 
@@ -28,5 +28,16 @@ describe('loadConfig', () => {
 
   it('reports a missing required variable by name', () => {
     expect(() => loadConfig(z.object({ SECRET: z.string() }), {})).toThrow(/SECRET: is required/);
+  });
+
+  it('parses previous credential keys once, into a list of checked keys', () => {
+    const keys = z.object(credentialKeySection);
+    const key = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+    const config = loadConfig(keys, { CREDENTIAL_KEY: key(1), CREDENTIAL_KEYS_PREVIOUS: ` ${key(2)}, ,${key(3)} ` });
+    expect(config.CREDENTIAL_KEYS_PREVIOUS).toEqual([key(2), key(3)]);
+    expect(loadConfig(keys, { CREDENTIAL_KEY: key(1) }).CREDENTIAL_KEYS_PREVIOUS).toEqual([]);
+    expect(() => loadConfig(keys, { CREDENTIAL_KEY: key(1), CREDENTIAL_KEYS_PREVIOUS: 'short' })).toThrow(
+      /CREDENTIAL_KEYS_PREVIOUS/,
+    );
   });
 });

@@ -74,16 +74,25 @@ export const retentionSection = {
   BLOB_PRUNE_MARGIN_HOURS: positiveInt(24),
 };
 
+const CREDENTIAL_KEY_RULE = 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)';
+const credentialKey = z
+  .string({ message: CREDENTIAL_KEY_RULE })
+  .refine((v) => Buffer.from(v, 'base64').length === 32, CREDENTIAL_KEY_RULE);
+
 export const credentialKeySection = {
   /** 32 bytes, base64: the AES-256-GCM key for connector passwords at rest. */
-  CREDENTIAL_KEY: z
-    .string({ message: 'expected 32 random bytes, base64-encoded (openssl rand -base64 32)' })
-    .refine(
-      (v) => Buffer.from(v, 'base64').length === 32,
-      'expected 32 random bytes, base64-encoded (openssl rand -base64 32)',
-    ),
-  /** Older keys still accepted for decryption during a rotation, comma-separated base64. */
-  CREDENTIAL_KEYS_PREVIOUS: z.string().default(''),
+  CREDENTIAL_KEY: credentialKey,
+  /** Older keys still accepted for decryption during a rotation: comma-separated base64, parsed into a list. */
+  CREDENTIAL_KEYS_PREVIOUS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(credentialKey)),
 };
 
 const readableFile = z.string().refine((path) => existsSync(path), 'expected a readable file');

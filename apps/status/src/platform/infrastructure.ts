@@ -36,12 +36,7 @@ export const infrastructureProviders: Provider[] = [
     provide: CIPHER,
     inject: [CONFIG],
     useFactory: (config: StatusConfig): CredentialCipher =>
-      new CredentialCipher(
-        config.CREDENTIAL_KEY,
-        config.CREDENTIAL_KEYS_PREVIOUS.split(',')
-          .map((key) => key.trim())
-          .filter(Boolean),
-      ),
+      new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS),
   },
   { provide: PROBE_MAILBOX, useValue: probeMailbox },
 ];
