@@ -246,6 +246,24 @@ describe('status API: the internal-address directory', () => {
     expect((await api('GET', '/v1/directory/domains/adatum.test')).body).toMatchObject({ includeSubdomains: true });
   });
 
+  it('refuses a CSV with an unclosed quote, naming its line, and imports nothing of it', async () => {
+    const before = (await api<Directory>('GET', '/v1/directory')).body.revision;
+    const csv = ['domain,first.test', 'address,kim@first.test,,"Kim', 'domain,second.test', 'domain,third.test'].join(
+      '\n',
+    );
+    const response = await api<{ error: string; message: string; fields: Array<{ field: string }> }>(
+      'POST',
+      '/v1/directory/import',
+      csv,
+      { contentType: 'text/csv' },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.message).toMatch(/CSV syntax error at line 2: .*never closed/);
+    expect(response.body.fields).toEqual([expect.objectContaining({ field: 'line 2' })]);
+    expect((await api<Directory>('GET', '/v1/directory')).body.revision).toBe(before);
+    expect((await api('GET', '/v1/directory/domains/first.test')).status).toBe(404);
+  });
+
   it('replace mode makes the directory exactly the import, all or nothing', async () => {
     const before = (await api<Directory>('GET', '/v1/directory')).body;
     const refused = await api<ErrorBody>('POST', '/v1/directory/import?mode=replace', {

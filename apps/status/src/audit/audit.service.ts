@@ -50,10 +50,6 @@ export class AuditService {
     });
     return { items: rows.map(toView), page: filter.page, pageSize: filter.pageSize, total };
   }
-
-  async hasEntriesFor(connectorId: string): Promise<boolean> {
-    return this.dataSource.getRepository(AuditLogEntity).existsBy({ connectorId });
-  }
 }
 
 function toView(row: AuditLogEntity): AuditEventView {

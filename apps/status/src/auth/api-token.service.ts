@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { IsNull, type DataSource } from 'typeorm';
 import { isJournalwireError, JournalwireError } from '#errors';
 import type { Logger } from '#logger';
-import { ApiTokenEntity, tokenDigest, type AuditActor, type TokenScope } from '#persistence';
+import { ApiTokenEntity, tokenDigest, type TokenScope } from '#persistence';
 import { LOGGER } from '#platform';
 import { DATA_SOURCE } from '../platform/tokens.js';
 import { AuthFailures } from './auth-failures.js';
@@ -19,10 +19,6 @@ export interface Principal {
   name: string;
   scope: TokenScope;
   address: string;
-}
-
-export function auditActorOf(principal: Principal): AuditActor {
-  return { tokenId: principal.tokenId, name: principal.name, address: principal.address };
 }
 
 /**

@@ -8,9 +8,11 @@ export function schemaRef(name: string): { $ref: string } {
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation failed: `fields` names each bad field',
-  401: 'Missing, invalid or revoked API token',
+  401: 'Missing, invalid, revoked or expired API token',
+  403: "The API token's scope is too low for this operation",
   404: 'No such resource',
-  409: 'Conflicts with an existing resource',
+  409: 'Conflicts with an existing resource (or, for DELETE of a connector, mail still in flight)',
+  429: 'Too many failed authentications from this address (Retry-After)',
 };
 
 /** Documents the `{ error, message, fields? }` responses a route may give. */
