@@ -45,6 +45,8 @@ export async function startService(
   } = {},
 ): Promise<RunningService> {
   const port = await freePort();
+  // The status service also listens for gRPC: a free port, so that parallel runs never clash on 50051.
+  const grpc = name === 'status' ? { GRPC_PORT: String(await freePort()) } : {};
   const logDir = join(testEnv.runDir, 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${port}.log`);
@@ -60,6 +62,7 @@ export async function startService(
       LOG_LEVEL: 'info',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
+      ...grpc,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
