@@ -66,7 +66,11 @@ export function createPollerRuntime(
     connect: (connector) => {
       const trace = connector.detailedLogging ? protocolTrace(logger, connector.id) : undefined;
       return Pop3Client.connect(
-        pop3OptionsFor(connector, cipher, { ...(caBundle ? { caBundle } : {}), ...(trace ? { trace } : {}) }),
+        pop3OptionsFor(connector, cipher, {
+          ...(caBundle ? { caBundle } : {}),
+          ...(trace ? { trace } : {}),
+          timeouts: { commandDeadlineMs: config.POP3_COMMAND_DEADLINE_MS, sessionMs: config.POP3_SESSION_DEADLINE_MS },
+        }),
       );
     },
     reloadConnector: (connectorId) => connectors.findOneBy({ id: connectorId }),
@@ -135,6 +139,7 @@ export function createPollerRuntime(
       inlineLimitBytes: config.INLINE_LIMIT_BYTES,
       blobDir: config.BLOB_DIR,
       caFile: config.POP3_CA_FILE ?? null,
+      pop3DeadlinesMs: { command: config.POP3_COMMAND_DEADLINE_MS, session: config.POP3_SESSION_DEADLINE_MS },
     },
     async close() {
       await statusProducer.close();

@@ -13,6 +13,33 @@ export interface Pop3Timeouts {
   greetingMs?: number;
   /** Longest silence while a command's response is awaited (not while a stream consumer applies backpressure). Default 60 s. */
   commandMs?: number;
+  /**
+   * Absolute deadline of one response, from the moment it is awaited to its last byte, however
+   * steadily the server trickles (also the greeting's). Default 10 min.
+   */
+  commandDeadlineMs?: number;
+  /** Absolute deadline of the whole session, from the name resolution on; then the connection is dropped. Default 60 min. */
+  sessionMs?: number;
+}
+
+/**
+ * Byte caps on what a server may send, so that a hostile or broken server cannot exhaust memory
+ * or keep a session busy forever. Exceeding one fails the session with `response-too-large`.
+ */
+export interface Pop3Limits {
+  /** CAPA response body. Default 64 KiB. */
+  maxCapabilityBytes?: number;
+  /** UIDL and LIST bodies. Default 32 MiB; after STAT, at most 128 bytes per message plus 64 KiB. */
+  maxListingBytes?: number;
+  /** Any RETR or TOP body, whatever LIST said. Default 512 MiB. */
+  maxMessageBytes?: number;
+  /**
+   * Tolerance of a RETR over the message's LIST size (LIST sizes of some servers, Exchange among
+   * them, are estimates): at most `LIST size × retrSizeFactor + retrSizeSlackBytes`.
+   * Defaults 2 and 1 MiB.
+   */
+  retrSizeFactor?: number;
+  retrSizeSlackBytes?: number;
 }
 
 export type Pop3TraceDirection = 'client' | 'server';
@@ -29,6 +56,7 @@ export interface Pop3ConnectOptions {
   username: string;
   password: string;
   timeouts?: Pop3Timeouts;
+  limits?: Pop3Limits;
   /** Protocol trace: command and status lines only, never message bodies, credentials redacted. */
   trace?: (direction: Pop3TraceDirection, line: string) => void;
 }

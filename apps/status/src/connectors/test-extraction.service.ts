@@ -36,7 +36,13 @@ export class TestExtractionService {
     const timeout = this.config.TEST_EXTRACTION_TIMEOUT_MS;
     const options = pop3OptionsFor(connector, this.cipher, {
       ...(caBundle ? { caBundle } : {}),
-      timeouts: { connectMs: timeout, greetingMs: timeout, commandMs: timeout },
+      timeouts: {
+        connectMs: timeout,
+        greetingMs: timeout,
+        commandMs: timeout,
+        commandDeadlineMs: timeout,
+        sessionMs: this.config.TEST_EXTRACTION_DEADLINE_MS,
+      },
     });
     const testedAt = new Date().toISOString();
     const report = await this.probe(options);
