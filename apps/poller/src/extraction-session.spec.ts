@@ -5,10 +5,17 @@ import type { BlobStore } from '#blob-store';
 import type { ClaimCheck } from '#contracts';
 import { JournalwireError } from '#errors';
 import { createLogger } from '#logger';
-import type { ConnectorEntity } from '#persistence';
+import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import type { ListEntry, MailboxStat, RetrievedMessage, UidlEntry } from '#pop3';
 import { ExtractionSession, planBatches, type MailboxConnection, type SessionDeps } from './extraction-session.js';
-import type { LedgerEntry, LedgerPort, LedgerState, RetrievalFailure, RetrievalFailuresPort } from './ledger.js';
+import {
+  sameMessage,
+  type LedgerEntry,
+  type LedgerPort,
+  type LedgerState,
+  type RetrievalFailure,
+  type RetrievalFailuresPort,
+} from './ledger.js';
 import type { BatchPublisher, ExtractedMessage, RawPublisherPort } from './raw-publisher.js';
 
 const logger = createLogger({ service: 'poller-spec', level: 'silent' });
@@ -66,18 +73,26 @@ class FakeMailbox implements MailboxConnection {
   }
 }
 
+/** Rows without a scope belong to the connector's current one. */
 class FakeLedger implements LedgerPort {
-  readonly rows = new Map<string, LedgerState & { size: number }>();
-  async lookup(_connectorId: string, uidls: string[]): Promise<Map<string, LedgerState>> {
-    return new Map(uidls.filter((u) => this.rows.has(u)).map((u) => [u, this.rows.get(u)!]));
+  readonly rows = new Map<string, LedgerState & { scope?: string }>();
+  async lookup(_connectorId: string, scope: string, uidls: string[]): Promise<Map<string, LedgerState>> {
+    const found = new Map<string, LedgerState>();
+    for (const u of uidls) {
+      const row = this.rows.get(u);
+      if (row && (row.scope ?? scope) === scope) found.set(u, row);
+    }
+    return found;
   }
-  async recordPublished(_connectorId: string, entries: LedgerEntry[]): Promise<void> {
+  async recordPublished(_connectorId: string, scope: string, entries: LedgerEntry[]): Promise<void> {
     for (const e of entries) {
       const row = this.rows.get(e.uidl);
-      if (!row || row.deletedAt) this.rows.set(e.uidl, { sha256: e.sha256, size: e.size, deletedAt: null });
+      const listSize = e.listSize ?? e.size;
+      if (!row || row.deletedAt || (row.scope ?? scope) !== scope || !sameMessage(row, listSize))
+        this.rows.set(e.uidl, { sha256: e.sha256, size: e.size, listSize, deletedAt: null, scope });
     }
   }
-  async markDeleted(_connectorId: string, uidls: string[]): Promise<void> {
+  async markDeleted(_connectorId: string, _scope: string, uidls: string[]): Promise<void> {
     for (const u of uidls) this.rows.get(u)!.deletedAt = new Date();
   }
   async countPublished(): Promise<number> {
@@ -119,8 +134,10 @@ class FakePublisher implements RawPublisherPort, BatchPublisher {
     private readonly mailbox: FakeMailbox,
     public capacity = Number.POSITIVE_INFINITY,
   ) {}
-  async open(): Promise<BatchPublisher> {
+  private scope = '';
+  async open(_connectorId: string, scope: string): Promise<BatchPublisher> {
     this.opened++;
+    this.scope = scope;
     return this;
   }
   async publish(messages: ExtractedMessage[]): Promise<void> {
@@ -128,7 +145,7 @@ class FakePublisher implements RawPublisherPort, BatchPublisher {
       throw new JournalwireError('kafka-unavailable', 'Kafka did not commit');
     this.mailbox.log.push(`COMMIT ${messages.map((m) => m.msg).join(',')}`);
     this.published.push(...messages);
-    await this.ledger.recordPublished('c', messages);
+    await this.ledger.recordPublished('c', this.scope, messages);
   }
   async close(): Promise<void> {
     this.closed++;
@@ -171,6 +188,8 @@ function setup(
   const blobStore = new MemoryBlobStore();
   const connector = {
     id: 'c',
+    host: 'pop.example.com',
+    mailboxName: 'journal',
     suspended: false,
     maxMessagesPerSession: options.maxPerSession ?? 500,
   } as ConnectorEntity;
@@ -260,13 +279,39 @@ describe('ExtractionSession', () => {
 
   it('only DELEs what the ledger has (published before a crash), and republishes a reused UIDL', async () => {
     const t = setup({ count: 4 });
-    t.ledger.rows.set('uid-1', { sha256: 'x', size: 1, deletedAt: null });
-    t.ledger.rows.set('uid-2', { sha256: 'y', size: 1, deletedAt: new Date() }); // deleted: uid reused
+    t.ledger.rows.set('uid-1', { sha256: 'x', size: 100, listSize: 100, deletedAt: null });
+    t.ledger.rows.set('uid-2', { sha256: 'y', size: 100, listSize: 100, deletedAt: new Date() }); // uid reused
     const result = await t.session().run();
     expect(result.outcome).toBe('completed');
     expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-2', 'uid-3', 'uid-4']);
     expect(t.mailbox.log).not.toContain('RETR 1');
     expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3', 'uid-4']);
+  });
+
+  it('publishes, never just deletes, a ledger UIDL whose LIST size differs from what was published', async () => {
+    const t = setup({ count: 3 });
+    // uid-1 was published with another size and its QUIT's +OK was lost: a new message now has that UIDL.
+    t.ledger.rows.set('uid-1', { sha256: 'x', size: 250, listSize: 250, deletedAt: null });
+    // An older row without a LIST size is judged by its published size.
+    t.ledger.rows.set('uid-2', { sha256: 'y', size: 100, listSize: null, deletedAt: null });
+    const result = await t.session().run();
+    expect(result.outcome).toBe('completed');
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-3']);
+    expect(t.ledger.rows.get('uid-1')).toMatchObject({ size: 100, listSize: 100 });
+    expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3']);
+  });
+
+  it('starts a fresh ledger scope when the connector points at another host or mailbox', async () => {
+    const t = setup({ count: 2 });
+    const elsewhere = ledgerScopeOf({ host: 'other.example.com', mailboxName: 'journal' });
+    t.ledger.rows.set('uid-1', { sha256: 'x', size: 100, listSize: 100, deletedAt: null, scope: elsewhere });
+    t.ledger.rows.set('uid-2', { sha256: 'y', size: 100, listSize: 100, deletedAt: null });
+    await t.session().run();
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1']);
+    expect(t.ledger.rows.get('uid-1')?.scope).toBe(ledgerScopeOf({ host: 'POP.example.com', mailboxName: 'journal' }));
+    expect(ledgerScopeOf({ host: 'pop.example.com', mailboxName: 'journal2' })).not.toBe(
+      t.ledger.rows.get('uid-1')?.scope,
+    );
   });
 
   it('skips a message the server keeps refusing, without blocking the others', async () => {

@@ -17,6 +17,8 @@ export interface InFlightMarker {
   instanceId: string;
   /** Epoch ms just before the batch's transaction (its records carry a later CreateTime). */
   at: number;
+  /** The ledger scope the batch was published under (absent in markers of older versions). */
+  scope?: string;
   entries: LedgerEntry[];
 }
 
@@ -192,6 +194,7 @@ export class KafkaInFlightScanner implements InFlightScanner {
  */
 export async function settleInFlight(
   connectorId: string,
+  scope: string,
   store: InFlightPort,
   scanner: InFlightScanner,
   ledger: LedgerPort,
@@ -212,7 +215,8 @@ export async function settleInFlight(
       ),
     signal,
   );
-  await ledger.recordPublished(connectorId, found);
+  // Under the scope it was published in: a connector pointed elsewhere since must not inherit it.
+  await ledger.recordPublished(connectorId, marker.scope ?? scope, found);
   await store.clear(connectorId);
   logger.warn(
     { connectorId, inFlight: marker.entries.length, published: found.length, markerFrom: marker.instanceId },

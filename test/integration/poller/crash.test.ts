@@ -105,6 +105,7 @@ describe('poller: crashes never lose or duplicate a message', () => {
           uidl: x.uidl,
           sha256: sha256(x.data),
           size: x.data.length,
+          listSize: x.data.length,
           value: x.data,
           contentType: RAW_CONTENT_TYPES.inline,
           extractedAt: new Date(at).toISOString(),
