@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { formatRawHeaders, TOPICS, type RAW_CONTENT_TYPES } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
@@ -129,7 +130,8 @@ class ConnectorBatchPublisher implements BatchPublisher {
     if (this.failed) throw this.failed;
     const { timeoutMs, maxRequestBytes, instanceId } = this.settings;
     const entries = messages.map(ledgerEntry);
-    await this.inFlight.set(this.connectorId, { instanceId, at: Date.now(), scope: this.scope, entries });
+    const marker = { token: randomUUID(), instanceId, at: Date.now(), scope: this.scope, entries };
+    await this.inFlight.set(this.connectorId, marker);
     const attempt = (async () => {
       const transaction = await this.producer.producer.transaction();
       try {
@@ -166,7 +168,7 @@ class ConnectorBatchPublisher implements BatchPublisher {
     }
     // Committed with acks=all: remember it before anything may DELE it.
     await this.ledger.recordPublished(this.connectorId, this.scope, entries);
-    await this.inFlight.clear(this.connectorId);
+    await this.inFlight.clear(this.connectorId, marker);
   }
 
   async close(): Promise<void> {
