@@ -35,6 +35,7 @@ export function pop3OptionsFor(
     port: connector.port,
     transport: transportOf(connector),
     tlsMode: connector.encryptionMode,
+    minTlsVersion: connector.minTlsVersion,
     ...(ca ? { ca } : {}),
     username: connector.mailboxName,
     password: cipher.decrypt(connector.passwordCiphertext),

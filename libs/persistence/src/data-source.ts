@@ -13,6 +13,7 @@ import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
 import { OutcomeSources1764280000000 } from './migrations/1764280000000-outcome-sources.js';
 import { LedgerScope1765200000000 } from './migrations/1765200000000-ledger-scope.js';
+import { ConnectorMinTlsVersion1765200000001 } from './migrations/1765200000001-connector-min-tls-version.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -28,7 +29,12 @@ export const ENTITIES = [
   ArchiveKeyEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1764270000000, OutcomeSources1764280000000, LedgerScope1765200000000];
+export const MIGRATIONS = [
+  InitialSchema1764270000000,
+  OutcomeSources1764280000000,
+  LedgerScope1765200000000,
+  ConnectorMinTlsVersion1765200000001,
+];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */
 export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {

@@ -1,5 +1,5 @@
 import { JournalwireError } from '#errors';
-import type { Pop3ConnectOptions } from './types.js';
+import { TLS_VERSIONS, type Pop3ConnectOptions } from './types.js';
 
 export const DEFAULT_TIMEOUTS = {
   connectMs: 10_000,
@@ -56,6 +56,8 @@ export function validateConnectOptions(options: Pop3ConnectOptions): void {
   if (!['pop3s', 'stls', 'plain'].includes(options.transport))
     problems.push('transport: expected pop3s, stls or plain');
   if (!['strict', 'relaxed'].includes(options.tlsMode)) problems.push('tlsMode: expected strict or relaxed');
+  if (options.minTlsVersion !== undefined && !TLS_VERSIONS.includes(options.minTlsVersion))
+    problems.push(`minTlsVersion: expected one of ${TLS_VERSIONS.join(', ')}`);
   if (!options.username || /[\r\n\0]/.test(options.username))
     problems.push('username: expected a non-empty single line');
   // The password's value is never echoed, only what is wrong with it.

@@ -58,6 +58,7 @@ export async function establishSession(
     tlsMode: options.tlsMode,
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
     ...(options.servername !== undefined ? { servername: options.servername } : {}),
+    ...(options.minTlsVersion !== undefined ? { minTlsVersion: options.minTlsVersion } : {}),
   };
 
   const address = await step(

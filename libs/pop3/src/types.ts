@@ -6,6 +6,13 @@ export type Pop3Transport = 'pop3s' | 'stls' | 'plain';
 /** `strict`: the certificate chain and the host name must verify. `relaxed`: any certificate, still reported. */
 export type TlsMode = 'strict' | 'relaxed';
 
+export const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const;
+/**
+ * The oldest TLS version accepted. TLS 1.2 unless a connector opts in to an older one (Exchange
+ * 2007/2010 speak TLS 1.0), which also enables the cipher suites it needs (OpenSSL security level 0).
+ */
+export type MinTlsVersion = (typeof TLS_VERSIONS)[number];
+
 export interface Pop3Timeouts {
   /** Name resolution, TCP connect and TLS handshake (also the STLS handshake). Default 10 s. */
   connectMs?: number;
@@ -53,6 +60,8 @@ export interface Pop3ConnectOptions {
   ca?: string | Buffer;
   /** TLS SNI / host name to verify (default: host). */
   servername?: string;
+  /** Default TLSv1.2; older versions only by explicit opt-in (for implicit TLS and STLS alike). */
+  minTlsVersion?: MinTlsVersion;
   username: string;
   password: string;
   timeouts?: Pop3Timeouts;
@@ -113,6 +122,8 @@ export interface ProbeStep {
 export interface ProbeReport {
   ok: boolean;
   steps: ProbeStep[];
+  /** Settings that work but weaken the connection (e.g. TLS older than 1.2 allowed). */
+  warnings: string[];
   error?: { code: ErrorCode; message: string };
   mailbox?: MailboxStat;
 }

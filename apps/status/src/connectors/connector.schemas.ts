@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
+import {
+  CONNECTOR_JOURNAL_TYPES,
+  ENCRYPTION_MODES,
+  MIN_TLS_VERSIONS,
+  TLS_TRANSPORTS,
+  TRANSPORT_TYPES,
+} from '#persistence';
 import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../platform/formats.js';
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
@@ -39,6 +45,8 @@ const fields = {
   encrypted: flag,
   tlsTransport: oneOf(TLS_TRANSPORTS),
   encryptionMode: oneOf(ENCRYPTION_MODES),
+  // minTlsVersion (issue 18): TLS older than 1.2 only by explicit opt-in.
+  minTlsVersion: oneOf(MIN_TLS_VERSIONS),
   caCertificate: z
     .string(expected('PEM certificates or null'))
     .refine(isPemCertificateBundle, 'expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)')
@@ -66,6 +74,7 @@ export const createConnectorSchema = z.strictObject({
   encrypted: fields.encrypted.default(true),
   tlsTransport: fields.tlsTransport.default('implicit'),
   encryptionMode: fields.encryptionMode.default('strict'),
+  minTlsVersion: fields.minTlsVersion.default('TLSv1.2'),
   caCertificate: fields.caCertificate.optional(),
   journalType: fields.journalType.default('envelope'),
   removeJournalHeaders: fields.removeJournalHeaders.default(false),
@@ -91,6 +100,7 @@ export const updateConnectorSchema = z
     encrypted: fields.encrypted.optional(),
     tlsTransport: fields.tlsTransport.optional(),
     encryptionMode: fields.encryptionMode.optional(),
+    minTlsVersion: fields.minTlsVersion.optional(),
     caCertificate: fields.caCertificate.optional(),
     journalType: fields.journalType.optional(),
     removeJournalHeaders: fields.removeJournalHeaders.optional(),

@@ -66,6 +66,7 @@ export class TestExtractionService {
         ...(step.detail ? { detail: step.detail } : {}),
       })),
       ...(report.error ? { error: report.error } : {}),
+      ...(report.warnings.length > 0 ? { warnings: report.warnings } : {}),
       ...(report.mailbox ? { mailbox: report.mailbox } : {}),
     });
     return { connectorId, testedAt, ...report };
