@@ -105,10 +105,10 @@ class FakeLedger implements LedgerPort {
 
 class FakeFailures implements RetrievalFailuresPort {
   readonly rows = new Map<string, RetrievalFailure>();
-  async lookup(_c: string, uidls: string[]): Promise<Map<string, RetrievalFailure>> {
+  async lookup(_c: string, _scope: string, uidls: string[]): Promise<Map<string, RetrievalFailure>> {
     return new Map(uidls.filter((u) => this.rows.has(u)).map((u) => [u, this.rows.get(u)!]));
   }
-  async record(_c: string, uidl: string, error: string): Promise<number> {
+  async record(_c: string, _scope: string, uidl: string, error: string): Promise<number> {
     const attempts = (this.rows.get(uidl)?.attempts ?? 0) + 1;
     this.rows.set(uidl, { uidl, attempts, lastError: error });
     return attempts;

@@ -201,7 +201,7 @@ export class ExtractionSession {
     const ids = uidls.map((u) => u.uid);
     const [ledger, failures] = await Promise.all([
       this.deps.ledger.lookup(connectorId, this.scope, ids),
-      this.deps.failures.lookup(connectorId, ids),
+      this.deps.failures.lookup(connectorId, this.scope, ids),
     ]);
 
     this.listed = true;
@@ -394,7 +394,7 @@ export class ExtractionSession {
   }
 
   private async noteRefusal(item: WorkItem, error: JournalwireError): Promise<void> {
-    const attempts = await this.deps.failures.record(this.connector.id, item.uidl, error.message);
+    const attempts = await this.deps.failures.record(this.connector.id, this.scope, item.uidl, error.message);
     this.hadFailures.add(item.uidl);
     const skipped = attempts >= this.deps.settings.maxRetrievalAttempts;
     if (skipped) this.skipped.set(item.uidl, { uidl: item.uidl, attempts, error: error.message });

@@ -132,37 +132,42 @@ export interface RetrievalFailure {
   lastError: string;
 }
 
+/** Scoped like the ledger: failures counted in another mailbox (host and login) do not count. */
 export interface RetrievalFailuresPort {
-  lookup(connectorId: string, uidls: string[]): Promise<Map<string, RetrievalFailure>>;
+  lookup(connectorId: string, scope: string, uidls: string[]): Promise<Map<string, RetrievalFailure>>;
   /** Counts one more refused retrieval; returns the attempts so far. */
-  record(connectorId: string, uidl: string, error: string): Promise<number>;
+  record(connectorId: string, scope: string, uidl: string, error: string): Promise<number>;
   clear(connectorId: string, uidls: string[]): Promise<void>;
   clearAll(connectorId: string): Promise<void>;
   /** Messages given up on (attempts >= maxAttempts). */
-  listSkipped(connectorId: string, maxAttempts: number): Promise<RetrievalFailure[]>;
+  listSkipped(connectorId: string, scope: string, maxAttempts: number): Promise<RetrievalFailure[]>;
 }
 
 /** Messages the server refused to return (retrieval_failures). */
 export class RetrievalFailures implements RetrievalFailuresPort {
   constructor(private readonly dataSource: DataSource) {}
 
-  async lookup(connectorId: string, uidls: string[]): Promise<Map<string, RetrievalFailure>> {
+  async lookup(connectorId: string, scope: string, uidls: string[]): Promise<Map<string, RetrievalFailure>> {
     const found = new Map<string, RetrievalFailure>();
     if (uidls.length === 0) return found;
     const rows: Array<{ uidl: string; attempts: number; last_error: string }> = await this.dataSource.query(
-      'SELECT uidl, attempts, last_error FROM retrieval_failures WHERE connector_id = $1 AND uidl = ANY($2::text[])',
-      [connectorId, uidls],
+      `SELECT uidl, attempts, last_error FROM retrieval_failures
+        WHERE connector_id = $1 AND scope = $2 AND uidl = ANY($3::text[])`,
+      [connectorId, scope, uidls],
     );
     for (const row of rows) found.set(row.uidl, { uidl: row.uidl, attempts: row.attempts, lastError: row.last_error });
     return found;
   }
 
-  async record(connectorId: string, uidl: string, error: string): Promise<number> {
+  async record(connectorId: string, scope: string, uidl: string, error: string): Promise<number> {
     const rows: Array<{ attempts: number }> = await this.dataSource.query(
-      `INSERT INTO retrieval_failures (connector_id, uidl, attempts, last_error, updated_at) VALUES ($1, $2, 1, $3, now())
-       ON CONFLICT (connector_id, uidl) DO UPDATE SET attempts = retrieval_failures.attempts + 1, last_error = EXCLUDED.last_error, updated_at = now()
+      `INSERT INTO retrieval_failures (connector_id, uidl, scope, attempts, last_error, updated_at)
+       VALUES ($1, $2, $3, 1, $4, now())
+       ON CONFLICT (connector_id, uidl) DO UPDATE
+         SET attempts = CASE WHEN retrieval_failures.scope = EXCLUDED.scope THEN retrieval_failures.attempts + 1 ELSE 1 END,
+             scope = EXCLUDED.scope, last_error = EXCLUDED.last_error, updated_at = now()
        RETURNING attempts`,
-      [connectorId, uidl, error],
+      [connectorId, uidl, scope, error],
     );
     return rows[0]?.attempts ?? 1;
   }
@@ -179,10 +184,11 @@ export class RetrievalFailures implements RetrievalFailuresPort {
     await this.dataSource.query('DELETE FROM retrieval_failures WHERE connector_id = $1', [connectorId]);
   }
 
-  async listSkipped(connectorId: string, maxAttempts: number): Promise<RetrievalFailure[]> {
+  async listSkipped(connectorId: string, scope: string, maxAttempts: number): Promise<RetrievalFailure[]> {
     const rows: Array<{ uidl: string; attempts: number; last_error: string }> = await this.dataSource.query(
-      'SELECT uidl, attempts, last_error FROM retrieval_failures WHERE connector_id = $1 AND attempts >= $2 ORDER BY updated_at LIMIT 1000',
-      [connectorId, maxAttempts],
+      `SELECT uidl, attempts, last_error FROM retrieval_failures
+        WHERE connector_id = $1 AND scope = $2 AND attempts >= $3 ORDER BY updated_at LIMIT 1000`,
+      [connectorId, scope, maxAttempts],
     );
     return rows.map((row) => ({ uidl: row.uidl, attempts: row.attempts, lastError: row.last_error }));
   }

@@ -14,6 +14,7 @@ import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-s
 import { OutcomeSources1764280000000 } from './migrations/1764280000000-outcome-sources.js';
 import { LedgerScope1765200000000 } from './migrations/1765200000000-ledger-scope.js';
 import { ConnectorMinTlsVersion1765200000001 } from './migrations/1765200000001-connector-min-tls-version.js';
+import { RetrievalFailureScope1765200000002 } from './migrations/1765200000002-retrieval-failure-scope.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   OutcomeSources1764280000000,
   LedgerScope1765200000000,
   ConnectorMinTlsVersion1765200000001,
+  RetrievalFailureScope1765200000002,
 ];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */

@@ -43,6 +43,10 @@ export class RetrievalFailureEntity {
   @PrimaryColumn({ type: 'text' })
   uidl!: string;
 
+  /** The mailbox the UIDL belongs to, as in the ledger. */
+  @Column({ type: 'text', default: '' })
+  scope!: string;
+
   @Column({ type: 'integer' })
   attempts!: number;
 

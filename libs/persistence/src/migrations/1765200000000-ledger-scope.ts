@@ -6,6 +6,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * already published. Existing rows get the scope of their connector's current host and mailbox
  * name, computed as ledgerScopeOf does.
  */
+/** ledgerScopeOf in SQL, for the connectors row `c` (also used by RetrievalFailureScope1765200000002). */
+export const CONNECTOR_SCOPE_SQL = `encode(sha256(convert_to(lower(c.host) || chr(10) || c.mailbox_name, 'UTF8')), 'hex')`;
+
 export class LedgerScope1765200000000 implements MigrationInterface {
   name = 'LedgerScope1765200000000';
 
@@ -15,7 +18,7 @@ export class LedgerScope1765200000000 implements MigrationInterface {
     );
     await queryRunner.query(
       `UPDATE extraction_ledger l
-          SET scope = encode(sha256(convert_to(lower(c.host) || chr(10) || c.mailbox_name, 'UTF8')), 'hex')
+          SET scope = ${CONNECTOR_SCOPE_SQL}
          FROM connectors c
         WHERE c.id = l.connector_id`,
     );
