@@ -178,7 +178,14 @@ function message(i: number, size = 100): { uid: string; data: Buffer } {
 }
 
 function setup(
-  options: { count?: number; sizes?: number[]; capacity?: number; batch?: number; maxPerSession?: number } = {},
+  options: {
+    count?: number;
+    sizes?: number[];
+    capacity?: number;
+    batch?: number;
+    maxPerSession?: number;
+    wrapUpAfterMs?: number;
+  } = {},
 ) {
   const count = options.count ?? 7;
   const mailbox = new FakeMailbox(Array.from({ length: count }, (_, i) => message(i + 1, options.sizes?.[i] ?? 100)));
@@ -209,6 +216,7 @@ function setup(
       batchMaxBytes: 1 << 20,
       inlineLimitBytes: 1000,
       retrieveWindow: 4,
+      ...(options.wrapUpAfterMs === undefined ? {} : { wrapUpAfterMs: options.wrapUpAfterMs }),
     },
     logger,
   };
@@ -234,6 +242,14 @@ function setup(
 }
 
 describe('ExtractionSession', () => {
+  it('wraps up before the session deadline: the batch in hand finishes, QUIT commits it, the rest waits', async () => {
+    const t = setup({ count: 7, batch: 3, wrapUpAfterMs: 0 });
+    const result = await t.session().run();
+    expect(result).toMatchObject({ outcome: 'completed', extracted: 3, deleted: 3, moreRemaining: true });
+    expect(t.mailbox.log.at(-1)).toBe('QUIT');
+    expect(t.mailbox.messages.map((m) => m.uid)).toEqual(['uid-4', 'uid-5', 'uid-6', 'uid-7']);
+  });
+
   it('DELEs a message only after Kafka acknowledged it, then QUITs and records the deletions', async () => {
     const t = setup();
     const result = await t.session().run();

@@ -29,6 +29,11 @@ export interface SessionSettings {
   batchMaxBytes: number;
   inlineLimitBytes: number;
   retrieveWindow: number;
+  /**
+   * After this long no new batch is started and the session ends with QUIT (the rest waits for
+   * the next session), so that the POP3 session deadline rarely cuts a session short.
+   */
+  wrapUpAfterMs?: number;
 }
 
 export interface SessionDeps {
@@ -129,6 +134,7 @@ export class ExtractionSession {
   private mailboxQueue: number | null = null;
   private moreRemaining = false;
   private listed = false;
+  private startedAt = 0;
   private readonly logger: Logger;
   /** The mailbox this session's ledger rows speak about (host and login). */
   private readonly scope: string;
@@ -145,6 +151,7 @@ export class ExtractionSession {
 
   async run(): Promise<SessionResult> {
     const startedAt = new Date();
+    this.startedAt = startedAt.getTime();
     const onAbort = () => {
       // A RETR in progress cannot be abandoned cleanly: drop the connection (nothing is committed).
       if (this.retrieving) this.client?.destroy();
@@ -249,6 +256,11 @@ export class ExtractionSession {
     )) {
       // Safe point: the previous batch is acknowledged and DELEted.
       await this.checkpoint(!first);
+      if (!first && this.timeToWrapUp()) {
+        this.moreRemaining = true;
+        this.logger.info('session wraps up before its deadline; the rest waits for the next session');
+        return 'completed';
+      }
       first = false;
       const started = performance.now();
       const messages = await this.retrieveBatch(client, batch);
@@ -265,6 +277,11 @@ export class ExtractionSession {
       );
     }
     return 'completed';
+  }
+
+  private timeToWrapUp(): boolean {
+    const after = this.deps.settings.wrapUpAfterMs;
+    return after !== undefined && Date.now() - this.startedAt >= after;
   }
 
   /**

@@ -84,6 +84,8 @@ export function createPollerRuntime(
       batchMaxBytes: config.BATCH_MAX_BYTES,
       inlineLimitBytes: config.INLINE_LIMIT_BYTES,
       retrieveWindow: config.RETRIEVE_WINDOW,
+      // Most of the session deadline: the last batch then finishes and QUIT commits it in time.
+      wrapUpAfterMs: Math.floor(config.POP3_SESSION_DEADLINE_MS * 0.75),
     },
     logger,
     onPublished: (connectorId, messages) => {
