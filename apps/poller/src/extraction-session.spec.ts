@@ -26,6 +26,8 @@ class FakeMailbox implements MailboxConnection {
   readonly log: string[] = [];
   /** UIDLs the server answers -ERR for. */
   readonly refuse = new Set<string>();
+  /** UIDLs whose RETR fails the connection with this error (a hostile server). */
+  readonly breaks = new Map<string, JournalwireError>();
   /** UIDLs removed by a QUIT. */
   readonly committed = new Set<string>();
   private readonly marked = new Set<number>();
@@ -52,6 +54,8 @@ class FakeMailbox implements MailboxConnection {
       this.log.push(`RETR ${msg}`);
       const m = this.messages[msg - 1]!;
       if (this.refuse.has(m.uid)) throw new JournalwireError('server-permanent', `refused ${m.uid}`);
+      const broken = this.breaks.get(m.uid);
+      if (broken) throw broken;
       yield { msg, data: m.data };
     }
   }
@@ -345,6 +349,30 @@ describe('ExtractionSession', () => {
     const fourth = await t.session().run();
     expect(fourth.skipped).toEqual([{ uidl: 'uid-2', attempts: 3, error: 'refused uid-2' }]);
     expect(t.mailbox.log).toEqual(['QUIT']);
+  });
+
+  it('skips a message whose RETR keeps exceeding its deadline or size cap, after failing those sessions', async () => {
+    const t = setup({ count: 3 });
+    const slow = new JournalwireError('deadline-exceeded', 'RETR too slow', { details: { deadline: 'response' } });
+    t.mailbox.breaks.set('uid-2', slow);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const result = await t.session().run();
+      expect(result).toMatchObject({ outcome: 'failed', error: { code: 'deadline-exceeded' } });
+      expect(t.failures.rows.get('uid-2')?.attempts).toBe(attempt);
+    }
+    const fourth = await t.session().run();
+    expect(fourth.outcome).toBe('completed');
+    expect(fourth.skipped?.map((s) => s.uidl)).toEqual(['uid-2']);
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-3']);
+    expect(t.mailbox.messages.map((m) => m.uid)).toEqual(['uid-2']);
+  });
+
+  it('does not count a session deadline against the message being retrieved', async () => {
+    const t = setup({ count: 2 });
+    const late = new JournalwireError('deadline-exceeded', 'session over', { details: { deadline: 'session' } });
+    t.mailbox.breaks.set('uid-1', late);
+    expect((await t.session().run()).outcome).toBe('failed');
+    expect(t.failures.rows.size).toBe(0);
   });
 
   it('forgets earlier refusals of a message once it goes through', async () => {

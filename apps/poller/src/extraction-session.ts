@@ -360,7 +360,7 @@ export class ExtractionSession {
         pending = [];
       } catch (error) {
         const refused = pending[done];
-        if (refused && isJournalwireError(error, 'response-too-large')) await this.noteRefusal(refused, error);
+        if (refused && countsAgainstMessage(error)) await this.noteRefusal(refused, error);
         if (!refused || !isRefusal(error)) throw error;
         await this.noteRefusal(refused, error);
         pending = pending.slice(done + 1);
@@ -402,8 +402,7 @@ export class ExtractionSession {
       const claim = await this.deps.blobStore.putStream(stream);
       return claimCheckMessage(item, claim, new Date().toISOString());
     } catch (error) {
-      // Far beyond its LIST size: counted against the message, so that it is skipped in the end.
-      if (isJournalwireError(error, 'response-too-large')) await this.noteRefusal(item, error);
+      if (countsAgainstMessage(error)) await this.noteRefusal(item, error);
       throw error;
     } finally {
       stream.destroy();
@@ -467,6 +466,19 @@ function claimCheckMessage(item: WorkItem, claim: ClaimCheck, extractedAt: strin
     contentType: RAW_CONTENT_TYPES.claimCheck,
     extractedAt,
   };
+}
+
+/**
+ * A RETR that failed the session because of this message (far beyond its LIST size, or not
+ * delivered within the response deadline): counted like a refusal, so that the message is
+ * skipped (left in the mailbox and reported) after MAX_RETRIEVAL_ATTEMPTS instead of failing
+ * every session.
+ */
+function countsAgainstMessage(error: unknown): error is JournalwireError {
+  return (
+    isJournalwireError(error, 'response-too-large') ||
+    (isJournalwireError(error, 'deadline-exceeded') && error.details['deadline'] === 'response')
+  );
 }
 
 /** -ERR to a RETR (the message, not the connection, is the problem). */

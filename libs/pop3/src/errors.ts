@@ -152,7 +152,16 @@ export function deadlineError(endpoint: Endpoint, what: string, ms: number, rece
   return new JournalwireError(
     'deadline-exceeded',
     `The POP3 server at ${describeEndpoint(endpoint)} did not complete ${what} within its deadline of ${ms} ms${received}; the connection was dropped. The server is too slow or trickling data.`,
-    { details: { host: endpoint.host, port: endpoint.port, deadlineMs: ms, receivedBytes }, retryable: true },
+    {
+      details: {
+        host: endpoint.host,
+        port: endpoint.port,
+        deadline: what === 'the session' ? 'session' : 'response',
+        deadlineMs: ms,
+        receivedBytes,
+      },
+      retryable: true,
+    },
   );
 }
 
