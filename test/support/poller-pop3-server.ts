@@ -16,6 +16,8 @@ export class FakePop3Mailbox {
   readonly refuse = new Set<string>();
   /** RETR commands received per UIDL. */
   readonly retrievals = new Map<string, number>();
+  /** QUIT commits the deletions, then the connection drops before its +OK reaches the client. */
+  loseQuitReply = false;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
@@ -49,7 +51,12 @@ export class FakePop3Mailbox {
       for (let end = buffered.indexOf('\r\n'); end !== -1; end = buffered.indexOf('\r\n')) {
         const line = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
-        socket.write(this.answer(line, session, deleted));
+        const reply = this.answer(line, session, deleted);
+        if (/^QUIT$/i.test(line) && this.loseQuitReply) {
+          socket.destroy();
+          return;
+        }
+        socket.write(reply);
         if (/^QUIT$/i.test(line)) socket.end();
       }
     });

@@ -130,6 +130,8 @@ export interface MailboxScript {
   password?: string;
   messages?: Buffer[];
   greeting?: string;
+  /** Start without a greeting (the session continues after an STLS upgrade). */
+  skipGreeting?: boolean;
   /**
    * Handles a command instead of the default behaviour; return true when handled.
    * `verb` is upper-case, `args` the rest of the line.
@@ -153,7 +155,7 @@ export function pop3Mailbox(options: MailboxScript = {}): ConnectionScript {
       const found = messages[index - 1];
       return found && !deleted.has(index) ? found : null;
     };
-    await connection.write(`${options.greeting ?? '+OK scripted POP3 ready'}\r\n`);
+    if (!options.skipGreeting) await connection.write(`${options.greeting ?? '+OK scripted POP3 ready'}\r\n`);
     for (let line = await connection.readLine(); line !== null; line = await connection.readLine()) {
       const space = line.indexOf(' ');
       const verb = (space === -1 ? line : line.slice(0, space)).toUpperCase();

@@ -67,6 +67,10 @@ export const pollerConfigSchema = z
         (ids) => ids.every((id) => /^[0-9a-f-]{36}$/i.test(id)),
         'expected connector ids (UUIDs), comma-separated',
       ),
+    /** Absolute deadline of one POP3 response (RETR included), however steadily the server trickles. */
+    POP3_COMMAND_DEADLINE_MS: positiveInt(10 * 60_000),
+    /** Absolute deadline of one POP3 session; then the connection is dropped and the lease released. */
+    POP3_SESSION_DEADLINE_MS: positiveInt(60 * 60_000),
     /** Extra trusted CA bundle (PEM file) for strict TLS, in addition to the system store. */
     POP3_CA_FILE: z.string().optional(),
   })

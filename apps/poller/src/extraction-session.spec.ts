@@ -5,10 +5,17 @@ import type { BlobStore } from '#blob-store';
 import type { ClaimCheck } from '#contracts';
 import { JournalwireError } from '#errors';
 import { createLogger } from '#logger';
-import type { ConnectorEntity } from '#persistence';
+import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import type { ListEntry, MailboxStat, RetrievedMessage, UidlEntry } from '#pop3';
 import { ExtractionSession, planBatches, type MailboxConnection, type SessionDeps } from './extraction-session.js';
-import type { LedgerEntry, LedgerPort, LedgerState, RetrievalFailure, RetrievalFailuresPort } from './ledger.js';
+import {
+  sameMessage,
+  type LedgerEntry,
+  type LedgerPort,
+  type LedgerState,
+  type RetrievalFailure,
+  type RetrievalFailuresPort,
+} from './ledger.js';
 import type { BatchPublisher, ExtractedMessage, RawPublisherPort } from './raw-publisher.js';
 
 const logger = createLogger({ service: 'poller-spec', level: 'silent' });
@@ -19,6 +26,8 @@ class FakeMailbox implements MailboxConnection {
   readonly log: string[] = [];
   /** UIDLs the server answers -ERR for. */
   readonly refuse = new Set<string>();
+  /** UIDLs whose RETR fails the connection with this error (a hostile server). */
+  readonly breaks = new Map<string, JournalwireError>();
   /** UIDLs removed by a QUIT. */
   readonly committed = new Set<string>();
   private readonly marked = new Set<number>();
@@ -45,6 +54,8 @@ class FakeMailbox implements MailboxConnection {
       this.log.push(`RETR ${msg}`);
       const m = this.messages[msg - 1]!;
       if (this.refuse.has(m.uid)) throw new JournalwireError('server-permanent', `refused ${m.uid}`);
+      const broken = this.breaks.get(m.uid);
+      if (broken) throw broken;
       yield { msg, data: m.data };
     }
   }
@@ -66,18 +77,26 @@ class FakeMailbox implements MailboxConnection {
   }
 }
 
+/** Rows without a scope belong to the connector's current one. */
 class FakeLedger implements LedgerPort {
-  readonly rows = new Map<string, LedgerState & { size: number }>();
-  async lookup(_connectorId: string, uidls: string[]): Promise<Map<string, LedgerState>> {
-    return new Map(uidls.filter((u) => this.rows.has(u)).map((u) => [u, this.rows.get(u)!]));
+  readonly rows = new Map<string, LedgerState & { scope?: string }>();
+  async lookup(_connectorId: string, scope: string, uidls: string[]): Promise<Map<string, LedgerState>> {
+    const found = new Map<string, LedgerState>();
+    for (const u of uidls) {
+      const row = this.rows.get(u);
+      if (row && (row.scope ?? scope) === scope) found.set(u, row);
+    }
+    return found;
   }
-  async recordPublished(_connectorId: string, entries: LedgerEntry[]): Promise<void> {
+  async recordPublished(_connectorId: string, scope: string, entries: LedgerEntry[]): Promise<void> {
     for (const e of entries) {
       const row = this.rows.get(e.uidl);
-      if (!row || row.deletedAt) this.rows.set(e.uidl, { sha256: e.sha256, size: e.size, deletedAt: null });
+      const listSize = e.listSize ?? e.size;
+      if (!row || row.deletedAt || (row.scope ?? scope) !== scope || !sameMessage(row, listSize))
+        this.rows.set(e.uidl, { sha256: e.sha256, size: e.size, listSize, deletedAt: null, scope });
     }
   }
-  async markDeleted(_connectorId: string, uidls: string[]): Promise<void> {
+  async markDeleted(_connectorId: string, _scope: string, uidls: string[]): Promise<void> {
     for (const u of uidls) this.rows.get(u)!.deletedAt = new Date();
   }
   async countPublished(): Promise<number> {
@@ -90,10 +109,10 @@ class FakeLedger implements LedgerPort {
 
 class FakeFailures implements RetrievalFailuresPort {
   readonly rows = new Map<string, RetrievalFailure>();
-  async lookup(_c: string, uidls: string[]): Promise<Map<string, RetrievalFailure>> {
+  async lookup(_c: string, _scope: string, uidls: string[]): Promise<Map<string, RetrievalFailure>> {
     return new Map(uidls.filter((u) => this.rows.has(u)).map((u) => [u, this.rows.get(u)!]));
   }
-  async record(_c: string, uidl: string, error: string): Promise<number> {
+  async record(_c: string, _scope: string, uidl: string, error: string): Promise<number> {
     const attempts = (this.rows.get(uidl)?.attempts ?? 0) + 1;
     this.rows.set(uidl, { uidl, attempts, lastError: error });
     return attempts;
@@ -119,8 +138,10 @@ class FakePublisher implements RawPublisherPort, BatchPublisher {
     private readonly mailbox: FakeMailbox,
     public capacity = Number.POSITIVE_INFINITY,
   ) {}
-  async open(): Promise<BatchPublisher> {
+  private scope = '';
+  async open(_connectorId: string, scope: string): Promise<BatchPublisher> {
     this.opened++;
+    this.scope = scope;
     return this;
   }
   async publish(messages: ExtractedMessage[]): Promise<void> {
@@ -128,7 +149,7 @@ class FakePublisher implements RawPublisherPort, BatchPublisher {
       throw new JournalwireError('kafka-unavailable', 'Kafka did not commit');
     this.mailbox.log.push(`COMMIT ${messages.map((m) => m.msg).join(',')}`);
     this.published.push(...messages);
-    await this.ledger.recordPublished('c', messages);
+    await this.ledger.recordPublished('c', this.scope, messages);
   }
   async close(): Promise<void> {
     this.closed++;
@@ -161,7 +182,14 @@ function message(i: number, size = 100): { uid: string; data: Buffer } {
 }
 
 function setup(
-  options: { count?: number; sizes?: number[]; capacity?: number; batch?: number; maxPerSession?: number } = {},
+  options: {
+    count?: number;
+    sizes?: number[];
+    capacity?: number;
+    batch?: number;
+    maxPerSession?: number;
+    wrapUpAfterMs?: number;
+  } = {},
 ) {
   const count = options.count ?? 7;
   const mailbox = new FakeMailbox(Array.from({ length: count }, (_, i) => message(i + 1, options.sizes?.[i] ?? 100)));
@@ -171,6 +199,8 @@ function setup(
   const blobStore = new MemoryBlobStore();
   const connector = {
     id: 'c',
+    host: 'pop.example.com',
+    mailboxName: 'journal',
     suspended: false,
     maxMessagesPerSession: options.maxPerSession ?? 500,
   } as ConnectorEntity;
@@ -190,6 +220,7 @@ function setup(
       batchMaxBytes: 1 << 20,
       inlineLimitBytes: 1000,
       retrieveWindow: 4,
+      ...(options.wrapUpAfterMs === undefined ? {} : { wrapUpAfterMs: options.wrapUpAfterMs }),
     },
     logger,
   };
@@ -215,6 +246,14 @@ function setup(
 }
 
 describe('ExtractionSession', () => {
+  it('wraps up before the session deadline: the batch in hand finishes, QUIT commits it, the rest waits', async () => {
+    const t = setup({ count: 7, batch: 3, wrapUpAfterMs: 0 });
+    const result = await t.session().run();
+    expect(result).toMatchObject({ outcome: 'completed', extracted: 3, deleted: 3, moreRemaining: true });
+    expect(t.mailbox.log.at(-1)).toBe('QUIT');
+    expect(t.mailbox.messages.map((m) => m.uid)).toEqual(['uid-4', 'uid-5', 'uid-6', 'uid-7']);
+  });
+
   it('DELEs a message only after Kafka acknowledged it, then QUITs and records the deletions', async () => {
     const t = setup();
     const result = await t.session().run();
@@ -260,13 +299,39 @@ describe('ExtractionSession', () => {
 
   it('only DELEs what the ledger has (published before a crash), and republishes a reused UIDL', async () => {
     const t = setup({ count: 4 });
-    t.ledger.rows.set('uid-1', { sha256: 'x', size: 1, deletedAt: null });
-    t.ledger.rows.set('uid-2', { sha256: 'y', size: 1, deletedAt: new Date() }); // deleted: uid reused
+    t.ledger.rows.set('uid-1', { sha256: 'x', size: 100, listSize: 100, deletedAt: null });
+    t.ledger.rows.set('uid-2', { sha256: 'y', size: 100, listSize: 100, deletedAt: new Date() }); // uid reused
     const result = await t.session().run();
     expect(result.outcome).toBe('completed');
     expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-2', 'uid-3', 'uid-4']);
     expect(t.mailbox.log).not.toContain('RETR 1');
     expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3', 'uid-4']);
+  });
+
+  it('publishes, never just deletes, a ledger UIDL whose LIST size differs from what was published', async () => {
+    const t = setup({ count: 3 });
+    // uid-1 was published with another size and its QUIT's +OK was lost: a new message now has that UIDL.
+    t.ledger.rows.set('uid-1', { sha256: 'x', size: 250, listSize: 250, deletedAt: null });
+    // An older row without a LIST size is judged by its published size.
+    t.ledger.rows.set('uid-2', { sha256: 'y', size: 100, listSize: null, deletedAt: null });
+    const result = await t.session().run();
+    expect(result.outcome).toBe('completed');
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-3']);
+    expect(t.ledger.rows.get('uid-1')).toMatchObject({ size: 100, listSize: 100 });
+    expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3']);
+  });
+
+  it('starts a fresh ledger scope when the connector points at another host or mailbox', async () => {
+    const t = setup({ count: 2 });
+    const elsewhere = ledgerScopeOf({ host: 'other.example.com', mailboxName: 'journal' });
+    t.ledger.rows.set('uid-1', { sha256: 'x', size: 100, listSize: 100, deletedAt: null, scope: elsewhere });
+    t.ledger.rows.set('uid-2', { sha256: 'y', size: 100, listSize: 100, deletedAt: null });
+    await t.session().run();
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1']);
+    expect(t.ledger.rows.get('uid-1')?.scope).toBe(ledgerScopeOf({ host: 'POP.example.com', mailboxName: 'journal' }));
+    expect(ledgerScopeOf({ host: 'pop.example.com', mailboxName: 'journal2' })).not.toBe(
+      t.ledger.rows.get('uid-1')?.scope,
+    );
   });
 
   it('skips a message the server keeps refusing, without blocking the others', async () => {
@@ -284,6 +349,30 @@ describe('ExtractionSession', () => {
     const fourth = await t.session().run();
     expect(fourth.skipped).toEqual([{ uidl: 'uid-2', attempts: 3, error: 'refused uid-2' }]);
     expect(t.mailbox.log).toEqual(['QUIT']);
+  });
+
+  it('skips a message whose RETR keeps exceeding its deadline or size cap, after failing those sessions', async () => {
+    const t = setup({ count: 3 });
+    const slow = new JournalwireError('deadline-exceeded', 'RETR too slow', { details: { deadline: 'response' } });
+    t.mailbox.breaks.set('uid-2', slow);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const result = await t.session().run();
+      expect(result).toMatchObject({ outcome: 'failed', error: { code: 'deadline-exceeded' } });
+      expect(t.failures.rows.get('uid-2')?.attempts).toBe(attempt);
+    }
+    const fourth = await t.session().run();
+    expect(fourth.outcome).toBe('completed');
+    expect(fourth.skipped?.map((s) => s.uidl)).toEqual(['uid-2']);
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-3']);
+    expect(t.mailbox.messages.map((m) => m.uid)).toEqual(['uid-2']);
+  });
+
+  it('does not count a session deadline against the message being retrieved', async () => {
+    const t = setup({ count: 2 });
+    const late = new JournalwireError('deadline-exceeded', 'session over', { details: { deadline: 'session' } });
+    t.mailbox.breaks.set('uid-1', late);
+    expect((await t.session().run()).outcome).toBe('failed');
+    expect(t.failures.rows.size).toBe(0);
   });
 
   it('forgets earlier refusals of a message once it goes through', async () => {

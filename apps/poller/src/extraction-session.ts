@@ -4,10 +4,10 @@ import type { BlobStore } from '#blob-store';
 import { RAW_CONTENT_TYPES, type ClaimCheck } from '#contracts';
 import { isJournalwireError, JournalwireError, toJournalwireError } from '#errors';
 import type { Logger } from '#logger';
-import type { ConnectorEntity } from '#persistence';
+import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import type { ListEntry, MailboxStat, RetrieveManyOptions, RetrievedMessage, UidlEntry } from '#pop3';
 import type { LeaseHandle } from './lease.js';
-import type { LedgerPort, LedgerState, RetrievalFailuresPort } from './ledger.js';
+import { sameMessage, type LedgerPort, type LedgerState, type RetrievalFailuresPort } from './ledger.js';
 import type { BatchPublisher, ExtractedMessage, RawPublisherPort } from './raw-publisher.js';
 
 /** The part of Pop3Client a session uses. */
@@ -29,6 +29,11 @@ export interface SessionSettings {
   batchMaxBytes: number;
   inlineLimitBytes: number;
   retrieveWindow: number;
+  /**
+   * After this long no new batch is started and the session ends with QUIT (the rest waits for
+   * the next session), so that the POP3 session deadline rarely cuts a session short.
+   */
+  wrapUpAfterMs?: number;
 }
 
 export interface SessionDeps {
@@ -91,6 +96,8 @@ const CONNECTION_LOST = new Set([
   'connection-closed',
   'timeout',
   'protocol',
+  'response-too-large',
+  'deadline-exceeded',
   'blob-store',
   'name-resolution',
   'connection-refused',
@@ -127,7 +134,10 @@ export class ExtractionSession {
   private mailboxQueue: number | null = null;
   private moreRemaining = false;
   private listed = false;
+  private startedAt = 0;
   private readonly logger: Logger;
+  /** The mailbox this session's ledger rows speak about (host and login). */
+  private readonly scope: string;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -136,10 +146,12 @@ export class ExtractionSession {
     private readonly control: SessionControl,
   ) {
     this.logger = deps.logger.child({ connectorId: connector.id });
+    this.scope = ledgerScopeOf(connector);
   }
 
   async run(): Promise<SessionResult> {
     const startedAt = new Date();
+    this.startedAt = startedAt.getTime();
     const onAbort = () => {
       // A RETR in progress cannot be abandoned cleanly: drop the connection (nothing is committed).
       if (this.retrieving) this.client?.destroy();
@@ -179,7 +191,7 @@ export class ExtractionSession {
     const { settings } = this.deps;
     const connectorId = this.connector.id;
     // Kafka first: fence earlier producers of this mailbox and settle what they left in flight.
-    const publisher = await this.deps.publisher.open(connectorId, this.control.signal);
+    const publisher = await this.deps.publisher.open(connectorId, this.scope, this.control.signal);
     this.publisher = publisher;
     await this.checkpoint(false);
     const client = await this.deps.connect(this.connector);
@@ -195,8 +207,8 @@ export class ExtractionSession {
     const sizes = new Map((await client.list()).map((entry) => [entry.msg, entry.size]));
     const ids = uidls.map((u) => u.uid);
     const [ledger, failures] = await Promise.all([
-      this.deps.ledger.lookup(connectorId, ids),
-      this.deps.failures.lookup(connectorId, ids),
+      this.deps.ledger.lookup(connectorId, this.scope, ids),
+      this.deps.failures.lookup(connectorId, this.scope, ids),
     ]);
 
     this.listed = true;
@@ -215,8 +227,18 @@ export class ExtractionSession {
     const window = work.slice(0, limit);
 
     // Published before an interrupted session: delete only. A ledger row whose deletion was
-    // confirmed by a QUIT cannot be this message: the server reused the UIDL, so it is new.
-    const publishedBefore = window.filter((w) => w.ledger && w.ledger.deletedAt === null);
+    // confirmed by a QUIT, or whose LIST size differs, cannot be this message: the server reused
+    // the UIDL (a QUIT's +OK may have been lost after the server committed it), so it is new.
+    const isPublished = (w: WorkItem): boolean =>
+      w.ledger !== undefined && w.ledger.deletedAt === null && sameMessage(w.ledger, w.size);
+    const reused = window.filter((w) => w.ledger && w.ledger.deletedAt === null && !isPublished(w));
+    if (reused.length > 0) {
+      this.logger.warn(
+        { uidls: reused.slice(0, 20).map((w) => w.uidl), count: reused.length },
+        'UIDLs already in the ledger now name messages of another size: they are published, not deleted',
+      );
+    }
+    const publishedBefore = window.filter(isPublished);
     if (publishedBefore.length > 0) {
       await this.checkpoint(false);
       await client.deleMany(publishedBefore.map((w) => w.msg));
@@ -224,7 +246,7 @@ export class ExtractionSession {
       this.logger.info({ count: publishedBefore.length }, 'deleted messages published by an earlier session');
     }
 
-    const fresh = window.filter((w) => !(w.ledger && w.ledger.deletedAt === null));
+    const fresh = window.filter((w) => !isPublished(w));
     let first = true;
     for (const batch of planBatches(
       fresh,
@@ -234,6 +256,11 @@ export class ExtractionSession {
     )) {
       // Safe point: the previous batch is acknowledged and DELEted.
       await this.checkpoint(!first);
+      if (!first && this.timeToWrapUp()) {
+        this.moreRemaining = true;
+        this.logger.info('session wraps up before its deadline; the rest waits for the next session');
+        return 'completed';
+      }
       first = false;
       const started = performance.now();
       const messages = await this.retrieveBatch(client, batch);
@@ -250,6 +277,11 @@ export class ExtractionSession {
       );
     }
     return 'completed';
+  }
+
+  private timeToWrapUp(): boolean {
+    const after = this.deps.settings.wrapUpAfterMs;
+    return after !== undefined && Date.now() - this.startedAt >= after;
   }
 
   /**
@@ -328,6 +360,7 @@ export class ExtractionSession {
         pending = [];
       } catch (error) {
         const refused = pending[done];
+        if (refused && countsAgainstMessage(error)) await this.noteRefusal(refused, error);
         if (!refused || !isRefusal(error)) throw error;
         await this.noteRefusal(refused, error);
         pending = pending.slice(done + 1);
@@ -347,6 +380,7 @@ export class ExtractionSession {
       uidl: item.uidl,
       sha256: createHash('sha256').update(data).digest('hex'),
       size: data.length,
+      listSize: item.size,
       value: data,
       contentType: RAW_CONTENT_TYPES.inline,
       extractedAt,
@@ -367,13 +401,16 @@ export class ExtractionSession {
       // A connection failure while streaming rejects with its own error (the blob store passes it on).
       const claim = await this.deps.blobStore.putStream(stream);
       return claimCheckMessage(item, claim, new Date().toISOString());
+    } catch (error) {
+      if (countsAgainstMessage(error)) await this.noteRefusal(item, error);
+      throw error;
     } finally {
       stream.destroy();
     }
   }
 
   private async noteRefusal(item: WorkItem, error: JournalwireError): Promise<void> {
-    const attempts = await this.deps.failures.record(this.connector.id, item.uidl, error.message);
+    const attempts = await this.deps.failures.record(this.connector.id, this.scope, item.uidl, error.message);
     this.hadFailures.add(item.uidl);
     const skipped = attempts >= this.deps.settings.maxRetrievalAttempts;
     if (skipped) this.skipped.set(item.uidl, { uidl: item.uidl, attempts, error: error.message });
@@ -407,7 +444,7 @@ export class ExtractionSession {
     this.committedDeletes = this.deleted.length;
     if (this.deleted.length > 0) {
       try {
-        await this.deps.ledger.markDeleted(this.connector.id, this.deleted);
+        await this.deps.ledger.markDeleted(this.connector.id, this.scope, this.deleted);
       } catch (markError) {
         this.logger.warn(
           { err: markError },
@@ -424,10 +461,24 @@ function claimCheckMessage(item: WorkItem, claim: ClaimCheck, extractedAt: strin
     uidl: item.uidl,
     sha256: claim.sha256,
     size: claim.size,
+    listSize: item.size,
     value: Buffer.from(JSON.stringify(claim)),
     contentType: RAW_CONTENT_TYPES.claimCheck,
     extractedAt,
   };
+}
+
+/**
+ * A RETR that failed the session because of this message (far beyond its LIST size, or not
+ * delivered within the response deadline): counted like a refusal, so that the message is
+ * skipped (left in the mailbox and reported) after MAX_RETRIEVAL_ATTEMPTS instead of failing
+ * every session.
+ */
+function countsAgainstMessage(error: unknown): error is JournalwireError {
+  return (
+    isJournalwireError(error, 'response-too-large') ||
+    (isJournalwireError(error, 'deadline-exceeded') && error.details['deadline'] === 'response')
+  );
 }
 
 /** -ERR to a RETR (the message, not the connection, is the problem). */

@@ -14,17 +14,36 @@ import type { LedgerEntry, LedgerPort } from './ledger.js';
  * transactional producer and asks Kafka which of them were committed.
  */
 export interface InFlightMarker {
+  /** Names this marker, so that only its writer (or the session settling it) deletes it. */
+  token: string;
   instanceId: string;
   /** Epoch ms just before the batch's transaction (its records carry a later CreateTime). */
   at: number;
+  /** The ledger scope the batch was published under (absent in markers of older versions). */
+  scope?: string;
   entries: LedgerEntry[];
 }
 
 export interface InFlightPort {
   set(connectorId: string, marker: InFlightMarker): Promise<void>;
   get(connectorId: string): Promise<InFlightMarker | null>;
-  clear(connectorId: string): Promise<void>;
+  /**
+   * Deletes the connector's marker only if it is still `marker` (compare-and-delete): a poller
+   * that lost its lease must not delete the marker of the session that took over.
+   */
+  clear(connectorId: string, marker: Pick<InFlightMarker, 'token'>): Promise<boolean>;
 }
+
+/** DEL KEYS[1] if its JSON value's token is ARGV[1] (markers without a token match ""). */
+const CLEAR_IF_TOKEN = `
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local ok, marker = pcall(cjson.decode, value)
+if not ok or type(marker) ~= 'table' then return 0 end
+local token = marker.token
+if type(token) ~= 'string' then token = '' end
+if token == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 /** Outlives journal.raw.v1's retention (7 days); an older marker could not be settled anyway. */
 const MARKER_TTL_SECONDS = 8 * 24 * 3600;
@@ -42,11 +61,14 @@ export class RedisInFlightStore implements InFlightPort {
 
   async get(connectorId: string): Promise<InFlightMarker | null> {
     const raw = await this.redis.get(inFlightKey(connectorId));
-    return raw ? (JSON.parse(raw) as InFlightMarker) : null;
+    if (!raw) return null;
+    const marker = JSON.parse(raw) as Partial<InFlightMarker> & Omit<InFlightMarker, 'token'>;
+    return { ...marker, token: marker.token ?? '' };
   }
 
-  async clear(connectorId: string): Promise<void> {
-    await this.redis.del(inFlightKey(connectorId));
+  async clear(connectorId: string, marker: Pick<InFlightMarker, 'token'>): Promise<boolean> {
+    const deleted = await this.redis.eval(CLEAR_IF_TOKEN, 1, inFlightKey(connectorId), marker.token);
+    return deleted === 1;
   }
 }
 
@@ -192,6 +214,7 @@ export class KafkaInFlightScanner implements InFlightScanner {
  */
 export async function settleInFlight(
   connectorId: string,
+  scope: string,
   store: InFlightPort,
   scanner: InFlightScanner,
   ledger: LedgerPort,
@@ -212,8 +235,9 @@ export async function settleInFlight(
       ),
     signal,
   );
-  await ledger.recordPublished(connectorId, found);
-  await store.clear(connectorId);
+  // Under the scope it was published in: a connector pointed elsewhere since must not inherit it.
+  await ledger.recordPublished(connectorId, marker.scope ?? scope, found);
+  await store.clear(connectorId, marker);
   logger.warn(
     { connectorId, inFlight: marker.entries.length, published: found.length, markerFrom: marker.instanceId },
     'an interrupted publish was settled: records Kafka committed are in the ledger, the rest will be extracted again',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { formatRawHeaders, TOPICS, type RAW_CONTENT_TYPES } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
@@ -14,6 +15,8 @@ export interface ExtractedMessage {
   sha256: string;
   /** Size of the message itself (not of the record value). */
   size: number;
+  /** The size LIST announced for it. */
+  listSize: number;
   value: Buffer;
   contentType: (typeof RAW_CONTENT_TYPES)[keyof typeof RAW_CONTENT_TYPES];
   extractedAt: string;
@@ -35,7 +38,7 @@ export interface RawPublisherPort {
    * Opens the connector's transactional producer, which fences any earlier one (a crashed or
    * stalled poller can no longer commit), then settles a publish that earlier one left in flight.
    */
-  open(connectorId: string, signal?: AbortSignal): Promise<BatchPublisher>;
+  open(connectorId: string, scope: string, signal?: AbortSignal): Promise<BatchPublisher>;
 }
 
 export interface RawPublisherSettings {
@@ -66,7 +69,7 @@ export class TransactionalRawPublisher implements RawPublisherPort {
     private readonly settings: RawPublisherSettings,
   ) {}
 
-  async open(connectorId: string, signal?: AbortSignal): Promise<BatchPublisher> {
+  async open(connectorId: string, scope: string, signal?: AbortSignal): Promise<BatchPublisher> {
     const { timeoutMs } = this.settings;
     const created = this.kafka.createProducer({ transactionalId: transactionalIdFor(connectorId) });
     let producer: ReliableProducer;
@@ -91,9 +94,17 @@ export class TransactionalRawPublisher implements RawPublisherPort {
       void created.then((p) => p.disconnect()).catch(() => undefined);
       throw asKafkaUnavailable(error);
     }
-    const publisher = new ConnectorBatchPublisher(connectorId, producer, this.inFlight, this.ledger, this.settings);
+    const publisher = new ConnectorBatchPublisher(
+      connectorId,
+      scope,
+      producer,
+      this.inFlight,
+      this.ledger,
+      this.settings,
+    );
     try {
-      await settleInFlight(connectorId, this.inFlight, this.scanner, this.ledger, this.logger, timeoutMs, signal);
+      const { inFlight, scanner, ledger, logger } = this;
+      await settleInFlight(connectorId, scope, inFlight, scanner, ledger, logger, timeoutMs, signal);
     } catch (error) {
       await publisher.close();
       throw error;
@@ -107,6 +118,7 @@ class ConnectorBatchPublisher implements BatchPublisher {
 
   constructor(
     private readonly connectorId: string,
+    private readonly scope: string,
     private readonly producer: ReliableProducer,
     private readonly inFlight: InFlightPort,
     private readonly ledger: LedgerPort,
@@ -118,7 +130,8 @@ class ConnectorBatchPublisher implements BatchPublisher {
     if (this.failed) throw this.failed;
     const { timeoutMs, maxRequestBytes, instanceId } = this.settings;
     const entries = messages.map(ledgerEntry);
-    await this.inFlight.set(this.connectorId, { instanceId, at: Date.now(), entries });
+    const marker = { token: randomUUID(), instanceId, at: Date.now(), scope: this.scope, entries };
+    await this.inFlight.set(this.connectorId, marker);
     const attempt = (async () => {
       const transaction = await this.producer.producer.transaction();
       try {
@@ -154,8 +167,8 @@ class ConnectorBatchPublisher implements BatchPublisher {
       throw this.failed;
     }
     // Committed with acks=all: remember it before anything may DELE it.
-    await this.ledger.recordPublished(this.connectorId, entries);
-    await this.inFlight.clear(this.connectorId);
+    await this.ledger.recordPublished(this.connectorId, this.scope, entries);
+    await this.inFlight.clear(this.connectorId, marker);
   }
 
   async close(): Promise<void> {
@@ -175,7 +188,7 @@ function asKafkaUnavailable(error: unknown): JournalwireError {
 }
 
 function ledgerEntry(message: ExtractedMessage): LedgerEntry {
-  return { uidl: message.uidl, sha256: message.sha256, size: message.size };
+  return { uidl: message.uidl, sha256: message.sha256, size: message.size, listSize: message.listSize };
 }
 
 export function rawRecord(connectorId: string, message: ExtractedMessage): OutgoingRecord {

@@ -61,7 +61,10 @@ export function createPollerRuntime(
 
   const sessionDeps: SessionDeps = {
     connect: (connector) => {
-      const options = pop3OptionsFor(connector, cipher, caBundle ? { caBundle } : {});
+      const options = pop3OptionsFor(connector, cipher, {
+        ...(caBundle ? { caBundle } : {}),
+        timeouts: { commandDeadlineMs: config.POP3_COMMAND_DEADLINE_MS, sessionMs: config.POP3_SESSION_DEADLINE_MS },
+      });
       // Detailed logging: the trace goes to stdout and to the connector's protocol log (session-traces.ts).
       if (connector.detailedLogging)
         options.trace = sessionTraces.begin(connector.id, options, protocolTrace(logger, connector.id));
@@ -78,6 +81,8 @@ export function createPollerRuntime(
       batchMaxBytes: config.BATCH_MAX_BYTES,
       inlineLimitBytes: config.INLINE_LIMIT_BYTES,
       retrieveWindow: config.RETRIEVE_WINDOW,
+      // Most of the session deadline: the last batch then finishes and QUIT commits it in time.
+      wrapUpAfterMs: Math.floor(config.POP3_SESSION_DEADLINE_MS * 0.75),
     },
     logger,
     onPublished: (connectorId, messages) => {
@@ -134,6 +139,7 @@ export function createPollerRuntime(
       inlineLimitBytes: config.INLINE_LIMIT_BYTES,
       blobDir: config.BLOB_DIR,
       caFile: config.POP3_CA_FILE ?? null,
+      pop3DeadlinesMs: { command: config.POP3_COMMAND_DEADLINE_MS, session: config.POP3_SESSION_DEADLINE_MS },
     },
     async close() {
       await statusProducer.close();

@@ -1,5 +1,5 @@
 import type { Logger } from '#logger';
-import type { ConnectorEntity } from '#persistence';
+import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import { ExtractionSession, type SessionControl, type SessionDeps, type SessionResult } from './extraction-session.js';
 import type { LeaseManager } from './lease.js';
 import type { RetrievalFailuresPort } from './ledger.js';
@@ -106,11 +106,13 @@ export class SessionRunner {
   private async report(connector: ConnectorEntity, result: SessionResult, shuttingDown: boolean): Promise<void> {
     const skipped =
       result.skipped ??
-      (await this.failures.listSkipped(connector.id, this.settings.maxRetrievalAttempts)).map((f) => ({
-        uidl: f.uidl,
-        attempts: f.attempts,
-        error: f.lastError,
-      }));
+      (await this.failures.listSkipped(connector.id, ledgerScopeOf(connector), this.settings.maxRetrievalAttempts)).map(
+        (f) => ({
+          uidl: f.uidl,
+          attempts: f.attempts,
+          error: f.lastError,
+        }),
+      );
     const failed = result.outcome === 'failed' && result.error !== null;
     await this.status.report(
       {

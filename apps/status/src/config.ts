@@ -35,6 +35,8 @@ export const statusConfigSchema = z.object({
     .optional(),
   /** Timeout of each phase of Test Journal Extraction (connect, greeting, each command). */
   TEST_EXTRACTION_TIMEOUT_MS: positiveInt(10_000),
+  /** Absolute deadline of a whole Test Journal Extraction (it connects wherever an API user points it). */
+  TEST_EXTRACTION_DEADLINE_MS: positiveInt(60_000),
   /** Consumer group of the status aggregator (the source of truth for offsets is Redis, not the group). */
   STATUS_CONSUMER_GROUP: z.string().min(1).default(CONSUMER_GROUPS.status),
   /** How often the aggregator checks that Redis still holds its state (rebuilds from the topics if not). */

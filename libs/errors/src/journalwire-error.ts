@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'server-temporary',
   'server-permanent',
   'protocol',
+  'response-too-large',
+  'deadline-exceeded',
   'kafka-unavailable',
   'blob-store',
   'message-unparseable',

@@ -6,9 +6,7 @@ export async function consumerLag(
   groupId: string,
   topics: string[],
 ): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>> {
-  const admin = kafka.kafka.admin();
-  await admin.connect();
-  try {
+  return kafka.withAdmin(async (admin) => {
     const committed = await admin.fetchOffsets({ groupId, topics });
     const out: Array<{ group: string; topic: string; partition: number; lag: number }> = [];
     for (const { topic, partitions } of committed) {
@@ -20,7 +18,5 @@ export async function consumerLag(
       }
     }
     return out;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }

@@ -46,6 +46,7 @@ export interface IncomingRecord {
  */
 export class KafkaGateway {
   readonly kafka: Kafka;
+  private sharedAdmin: Promise<Admin> | null = null;
 
   constructor(
     private readonly settings: KafkaSettings,
@@ -131,13 +132,38 @@ export class KafkaGateway {
 
   /** Resolves when the cluster answers a metadata request (for readiness probes). */
   async ping(): Promise<void> {
+    await this.withAdmin((admin) => admin.describeCluster());
+  }
+
+  /**
+   * Runs `use` on one long-lived admin connection, shared by every caller (readiness probes,
+   * lag for /metrics) instead of a connection per request. Connected on first use; after a
+   * failure it is dropped and the next call connects again.
+   */
+  async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+    const pending = (this.sharedAdmin ??= this.connectAdmin());
+    try {
+      return await use(await pending);
+    } catch (error) {
+      if (this.sharedAdmin === pending) {
+        this.sharedAdmin = null;
+        void pending.then((admin) => admin.disconnect()).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** Closes the shared admin connection (at shutdown). */
+  async closeAdmin(): Promise<void> {
+    const pending = this.sharedAdmin;
+    this.sharedAdmin = null;
+    await pending?.then((admin) => admin.disconnect()).catch(() => undefined);
+  }
+
+  private async connectAdmin(): Promise<Admin> {
     const admin = this.kafka.admin();
     await this.connecting(admin.connect());
-    try {
-      await admin.describeCluster();
-    } finally {
-      await admin.disconnect();
-    }
+    return admin;
   }
 
   /**

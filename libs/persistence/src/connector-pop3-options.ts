@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pop3ConnectOptions, Pop3Transport } from '#pop3';
 import type { CredentialCipher } from './credential-cipher.js';
 import type { ConnectorEntity } from './entities/connector.entity.js';
@@ -6,6 +7,15 @@ import type { ConnectorEntity } from './entities/connector.entity.js';
 export function transportOf(connector: Pick<ConnectorEntity, 'encrypted' | 'tlsTransport'>): Pop3Transport {
   if (!connector.encrypted) return 'plain';
   return connector.tlsTransport === 'starttls' ? 'stls' : 'pop3s';
+}
+
+/**
+ * The mailbox a connector's extraction ledger speaks about: UIDLs are unique per mailbox only, so
+ * pointing a connector at another host or mailbox name starts a fresh ledger scope. The migration
+ * LedgerScope1765200000000 computes the same value in SQL for rows written before it.
+ */
+export function ledgerScopeOf(connector: Pick<ConnectorEntity, 'host' | 'mailboxName'>): string {
+  return createHash('sha256').update(`${connector.host.toLowerCase()}\n${connector.mailboxName}`, 'utf8').digest('hex');
 }
 
 /** The seed's default port: 995 for POP3S, 110 otherwise. */
@@ -31,6 +41,7 @@ export function pop3OptionsFor(
     port: connector.port,
     transport: transportOf(connector),
     tlsMode: connector.encryptionMode,
+    minTlsVersion: connector.minTlsVersion,
     ...(ca ? { ca } : {}),
     username: connector.mailboxName,
     password: extra.password ?? cipher.decrypt(connector.passwordCiphertext, connector.id),

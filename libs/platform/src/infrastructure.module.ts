@@ -30,9 +30,11 @@ class InfrastructureShutdown implements OnApplicationShutdown {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource | null,
     @Inject(REDIS) private readonly redis: Redis | null,
+    @Inject(KAFKA) private readonly kafka: KafkaGateway | null,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.kafka?.closeAdmin();
     await this.dataSource?.destroy().catch(() => undefined);
     await this.redis?.quit().catch(() => undefined);
   }

@@ -1,7 +1,14 @@
 import type { Socket } from 'node:net';
 import type { JournalwireError } from '#errors';
 import { redactProtocolLine } from '#logger';
-import { connectionClosedError, protocolError, timeoutError, type Endpoint } from './errors.js';
+import {
+  connectionClosedError,
+  deadlineError,
+  protocolError,
+  responseTooLargeError,
+  timeoutError,
+  type Endpoint,
+} from './errors.js';
 import { ResponseReader, type ResponseHandler } from './response-reader.js';
 import type { StatusLine } from './status-line.js';
 import type { Pop3TraceDirection } from './types.js';
@@ -27,7 +34,12 @@ export interface CommandRequest {
   multiline: boolean;
   /** The +OK text starts with the body's size in octets (RETR): used to size the buffer up front. */
   sizeInStatus?: boolean;
+  /** Longest silence while the response is awaited (the timer restarts with every byte). */
   timeoutMs: number;
+  /** Absolute deadline of the response, from when it is awaited (its command is the oldest outstanding) to its end. */
+  deadlineMs?: number;
+  /** Byte cap of a multi-line body (decoded bytes); beyond it the connection is dropped. */
+  maxBodyBytes?: number;
 }
 
 export interface CommandResponse {
@@ -60,6 +72,9 @@ export class CommandChannel {
   private failure: JournalwireError | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private deadlineFor: QueuedCommand | null = null;
+  private sessionTimer: NodeJS.Timeout | null = null;
   private pausedByConsumer = false;
   private readonly outgoing: string[] = [];
   private closingExpected = false;
@@ -123,7 +138,9 @@ export class CommandChannel {
         onStatus: (received) => {
           status = received;
           if (request.multiline && received.kind === 'ok')
-            body = new BodyCollector(request.sizeInStatus ? announcedSize(received) : 0);
+            body = new BodyCollector(
+              request.sizeInStatus ? Math.min(announcedSize(received), request.maxBodyBytes ?? Infinity) : 0,
+            );
           else resolve({ status: received, body: null });
         },
         onBodyRange: (source, start, end) => body?.append(source, start, end),
@@ -153,6 +170,16 @@ export class CommandChannel {
         fail: (error) => (started ? sink.fail(error) : reject(error)),
       });
     });
+  }
+
+  /** Drops the connection `ms` after `startedAt` (epoch ms), whatever is going on then. */
+  setSessionDeadline(ms: number, startedAt: number): void {
+    if (this.sessionTimer) clearTimeout(this.sessionTimer);
+    const remaining = Math.max(0, startedAt + ms - Date.now());
+    this.sessionTimer = setTimeout(() => {
+      this.sessionTimer = null;
+      this.fail(deadlineError(this.settings.endpoint, 'the session', ms));
+    }, remaining);
   }
 
   /** Stops reading from the socket until resumeReading() (a stream consumer is slow). */
@@ -192,16 +219,35 @@ export class CommandChannel {
       handler.fail(this.failure);
       return;
     }
-    const traced: QueuedCommand['handler'] = {
+    const command: QueuedCommand = { request, handler: this.guarded(request, handler) };
+    if (this.pipelining || this.outstanding === 0) this.write(command);
+    else this.unsent.push(command);
+  }
+
+  /** The handler with the trace and the body's byte cap applied. */
+  private guarded(request: CommandRequest, handler: QueuedCommand['handler']): QueuedCommand['handler'] {
+    const limit = request.maxBodyBytes;
+    if (!this.settings.trace && limit === undefined) return handler;
+    let bodyBytes = 0;
+    return {
       ...handler,
       onStatus: (status) => {
         this.trace('server', status.line);
         handler.onStatus(status);
       },
+      onBodyRange:
+        limit === undefined
+          ? handler.onBodyRange
+          : (source, start, end) => {
+              if (this.failure) return;
+              bodyBytes += end - start;
+              if (bodyBytes > limit) {
+                this.fail(responseTooLargeError(this.settings.endpoint, this.describe(request), limit));
+                return;
+              }
+              handler.onBodyRange(source, start, end);
+            },
     };
-    const command: QueuedCommand = { request, handler: this.settings.trace ? traced : handler };
-    if (this.pipelining || this.outstanding === 0) this.write(command);
-    else this.unsent.push(command);
   }
 
   private write(command: QueuedCommand): void {
@@ -215,6 +261,7 @@ export class CommandChannel {
     this.awaiting.push(command);
     this.reader.expect(command.handler);
     if (this.outstanding === 1) this.restartTimer();
+    this.startDeadline();
     const { line } = command.request;
     if (line === null) return;
     this.trace('client', command.request.traceLine ?? redactProtocolLine(line));
@@ -239,6 +286,7 @@ export class CommandChannel {
     const next = this.unsent.shift();
     if (next) this.write(next);
     this.restartTimer();
+    this.startDeadline();
   }
 
   private fail(error: JournalwireError): void {
@@ -248,6 +296,9 @@ export class CommandChannel {
       ? connectionClosedError(this.settings.endpoint, 'nothing (the session ended with QUIT)')
       : error;
     this.stopTimer();
+    this.stopDeadline();
+    if (this.sessionTimer) clearTimeout(this.sessionTimer);
+    this.sessionTimer = null;
     this.outgoing.length = 0;
     const socket = this.socket;
     this.socket = null;
@@ -282,6 +333,26 @@ export class CommandChannel {
       const current = this.awaiting[this.awaitingHead];
       this.fail(timeoutError(this.settings.endpoint, current ? this.describe(current.request) : 'a command', ms));
     }, ms);
+  }
+
+  /** Starts the absolute deadline of the oldest outstanding command when that command changed. */
+  private startDeadline(): void {
+    const head = this.awaiting[this.awaitingHead] ?? null;
+    if (head === this.deadlineFor) return;
+    this.stopDeadline();
+    this.deadlineFor = head;
+    const ms = head?.request.deadlineMs;
+    if (!head || ms === undefined || this.failure) return;
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = null;
+      this.fail(deadlineError(this.settings.endpoint, this.describe(head.request), ms));
+    }, ms);
+  }
+
+  private stopDeadline(): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    this.deadlineFor = null;
   }
 
   private stopTimer(): void {

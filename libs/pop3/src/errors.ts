@@ -145,3 +145,31 @@ export function errnoCode(error: unknown): string | undefined {
     return error.code;
   return undefined;
 }
+
+/** An absolute deadline passed (a response or the whole session), however steadily the server was sending. */
+export function deadlineError(endpoint: Endpoint, what: string, ms: number, receivedBytes?: number): JournalwireError {
+  const received = receivedBytes === undefined ? '' : ` (${receivedBytes} bytes received)`;
+  return new JournalwireError(
+    'deadline-exceeded',
+    `The POP3 server at ${describeEndpoint(endpoint)} did not complete ${what} within its deadline of ${ms} ms${received}; the connection was dropped. The server is too slow or trickling data.`,
+    {
+      details: {
+        host: endpoint.host,
+        port: endpoint.port,
+        deadline: what === 'the session' ? 'session' : 'response',
+        deadlineMs: ms,
+        receivedBytes,
+      },
+      retryable: true,
+    },
+  );
+}
+
+/** A multi-line response grew past its byte cap (an endless CAPA or UIDL, a RETR far beyond its LIST size). */
+export function responseTooLargeError(endpoint: Endpoint, what: string, limitBytes: number): JournalwireError {
+  return new JournalwireError(
+    'response-too-large',
+    `The POP3 server at ${describeEndpoint(endpoint)} sent more than ${limitBytes} bytes in ${what}, more than it may; the connection was dropped.`,
+    { details: { host: endpoint.host, port: endpoint.port, limitBytes } },
+  );
+}

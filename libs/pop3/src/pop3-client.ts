@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { JournalwireError } from '#errors';
 import type { BodySink, CommandChannel, CommandResponse } from './command-channel.js';
+import { listingByteCap, messageByteCap, type ResolvedLimits } from './connect-options.js';
 import { errorForResponse, protocolError, type Endpoint } from './errors.js';
 import { parseListing, parseStat, parseUidListing } from './responses.js';
 import { establishSession, runUnobserved, type EstablishedSession, type StepRunner } from './session-setup.js';
@@ -33,12 +34,20 @@ export class Pop3Client {
   private readonly channel: CommandChannel;
   private readonly endpoint: Endpoint;
   private readonly commandMs: number;
+  private readonly commandDeadlineMs: number;
+  private readonly limits: ResolvedLimits;
+  /** STAT's message count, which bounds the size of UIDL and LIST. */
+  private statCount: number | null = null;
+  /** LIST's sizes, which bound each RETR. */
+  private readonly listedSizes = new Map<number, number>();
   private streamInProgress = false;
 
   private constructor(session: EstablishedSession) {
     this.channel = session.channel;
     this.endpoint = session.endpoint;
     this.commandMs = session.timeouts.commandMs;
+    this.commandDeadlineMs = session.timeouts.commandDeadlineMs;
+    this.limits = session.limits;
     this.capabilities = session.capabilities.names;
     this.tls = session.tls;
     this.pipelining = session.channel.pipelining;
@@ -58,26 +67,32 @@ export class Pop3Client {
     const { status } = await this.command('STAT', false);
     const stat = parseStat(status.text);
     if (!stat) throw protocolError(this.endpoint, `STAT answered "${status.line}"`);
+    this.statCount = stat.count;
     return stat;
   }
 
   async list(): Promise<ListEntry[]> {
-    const { body } = await this.command('LIST', true);
+    const { body } = await this.command('LIST', true, listingByteCap(this.limits, this.statCount));
     const entries = body ? parseListing(body) : null;
     if (!entries) throw protocolError(this.endpoint, 'LIST answered with a malformed listing');
+    this.listedSizes.clear();
+    for (const entry of entries) this.listedSizes.set(entry.msg, entry.size);
     return entries;
   }
 
   async uidl(): Promise<UidlEntry[]> {
-    const { body } = await this.command('UIDL', true);
+    const { body } = await this.command('UIDL', true, listingByteCap(this.limits, this.statCount));
     const entries = body ? parseUidListing(body) : null;
     if (!entries) throw protocolError(this.endpoint, 'UIDL answered with a malformed listing');
     return entries;
   }
 
-  /** The message exactly as stored: every byte, including its final CRLF. */
+  /**
+   * The message exactly as stored: every byte, including its final CRLF. After list(), a message
+   * far larger than its LIST size fails the session with `response-too-large` (see Pop3Limits).
+   */
   async retr(msg: number): Promise<Buffer> {
-    const { body } = await this.command(`RETR ${messageNumber(msg)}`, true, true);
+    const { body } = await this.command(`RETR ${messageNumber(msg)}`, true, this.messageCap(msg), true);
     return body ?? Buffer.alloc(0);
   }
 
@@ -135,7 +150,16 @@ export class Pop3Client {
     };
     this.streamInProgress = true;
     try {
-      const status = await channel.sendStreaming({ line, multiline: true, timeoutMs: this.commandMs }, sink);
+      const status = await channel.sendStreaming(
+        {
+          line,
+          multiline: true,
+          timeoutMs: this.commandMs,
+          deadlineMs: this.commandDeadlineMs,
+          maxBodyBytes: this.messageCap(msg),
+        },
+        sink,
+      );
       if (status.kind !== 'ok') throw errorForResponse(line, status, this.endpoint);
     } catch (error) {
       this.streamInProgress = false;
@@ -176,7 +200,7 @@ export class Pop3Client {
   async top(msg: number, lines: number): Promise<Buffer> {
     if (!Number.isInteger(lines) || lines < 0)
       throw new JournalwireError('validation', `TOP needs a line count >= 0, got ${lines}`);
-    const { body } = await this.command(`TOP ${messageNumber(msg)} ${lines}`, true);
+    const { body } = await this.command(`TOP ${messageNumber(msg)} ${lines}`, true, this.messageCap(msg));
     return body ?? Buffer.alloc(0);
   }
 
@@ -213,7 +237,12 @@ export class Pop3Client {
 
   /** Ends the session (UPDATE state): messages marked with DELE are removed now. */
   async quit(): Promise<void> {
-    const { status } = await this.channel.send({ line: 'QUIT', multiline: false, timeoutMs: this.commandMs });
+    const { status } = await this.channel.send({
+      line: 'QUIT',
+      multiline: false,
+      timeoutMs: this.commandMs,
+      deadlineMs: this.commandDeadlineMs,
+    });
     this.channel.close();
     if (status.kind !== 'ok') throw errorForResponse('QUIT', status, this.endpoint);
   }
@@ -223,9 +252,25 @@ export class Pop3Client {
     this.channel.destroy();
   }
 
-  private async command(line: string, multiline: boolean, sizeInStatus = false): Promise<CommandResponse> {
+  private messageCap(msg: number): number {
+    return messageByteCap(this.limits, this.listedSizes.get(msg));
+  }
+
+  private async command(
+    line: string,
+    multiline: boolean,
+    maxBodyBytes?: number,
+    sizeInStatus = false,
+  ): Promise<CommandResponse> {
     this.assertNoStream();
-    const response = await this.channel.send({ line, multiline, sizeInStatus, timeoutMs: this.commandMs });
+    const response = await this.channel.send({
+      line,
+      multiline,
+      sizeInStatus,
+      timeoutMs: this.commandMs,
+      deadlineMs: this.commandDeadlineMs,
+      ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    });
     if (response.status.kind !== 'ok') throw errorForResponse(line, response.status, this.endpoint);
     return response;
   }

@@ -1,6 +1,7 @@
 import { toJournalwireError } from '#errors';
 import { Pop3Client } from './pop3-client.js';
 import type { StepRunner } from './session-setup.js';
+import { legacyTlsWarning } from './tls.js';
 import type { Pop3ConnectOptions, ProbeReport, ProbeStep } from './types.js';
 
 /**
@@ -9,6 +10,8 @@ import type { Pop3ConnectOptions, ProbeReport, ProbeStep } from './types.js';
  */
 export async function probeMailbox(options: Pop3ConnectOptions): Promise<ProbeReport> {
   const steps: ProbeStep[] = [];
+  const legacyTls = options.transport === 'plain' ? null : legacyTlsWarning(options.minTlsVersion);
+  const warnings = legacyTls ? [legacyTls] : [];
   const timed: StepRunner = async (step, run, describe) => {
     const started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
@@ -32,10 +35,13 @@ export async function probeMailbox(options: Pop3ConnectOptions): Promise<ProbeRe
       (stat) => ({ detail: `${stat.count} messages, ${stat.size} bytes` }),
     );
     await client.quit().catch(() => connected.destroy());
-    return { ok: true, steps, mailbox };
+    if (client.tls?.protocol && /^TLSv1(\.1)?$/.test(client.tls.protocol)) {
+      warnings.push(`The server negotiated ${client.tls.protocol}, which is outdated: upgrade the server to TLS 1.2.`);
+    }
+    return { ok: true, steps, warnings, mailbox };
   } catch (error) {
     client?.destroy();
     const failure = toJournalwireError(error);
-    return { ok: false, steps, error: { code: failure.code, message: failure.message } };
+    return { ok: false, steps, warnings, error: { code: failure.code, message: failure.message } };
   }
 }

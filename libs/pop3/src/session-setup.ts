@@ -1,7 +1,13 @@
 import type { Socket } from 'node:net';
 import { JournalwireError } from '#errors';
 import { CommandChannel } from './command-channel.js';
-import { resolveTimeouts, validateConnectOptions, type ResolvedTimeouts } from './connect-options.js';
+import {
+  resolveLimits,
+  resolveTimeouts,
+  validateConnectOptions,
+  type ResolvedLimits,
+  type ResolvedTimeouts,
+} from './connect-options.js';
 import { describeEndpoint, errorForResponse, type Endpoint } from './errors.js';
 import { NO_CAPABILITIES, parseCapabilities, type Capabilities } from './responses.js';
 import { openTcp, resolveHost, startTls, type SecuredSocket } from './transport.js';
@@ -21,6 +27,7 @@ export interface EstablishedSession {
   channel: CommandChannel;
   endpoint: Endpoint;
   timeouts: ResolvedTimeouts;
+  limits: ResolvedLimits;
   capabilities: Capabilities;
   tls: TlsPeerInfo | null;
 }
@@ -39,21 +46,29 @@ export async function establishSession(
   validateConnectOptions(options);
   const endpoint: Endpoint = { host: options.host, port: options.port };
   const timeouts = resolveTimeouts(options);
+  const limits = resolveLimits(options);
+  const startedAt = Date.now();
+  // Each connect phase has its own timeout, and all of them fit in the session's deadline.
+  const connectMs = (): number =>
+    Math.max(1, Math.min(timeouts.connectMs, startedAt + timeouts.sessionMs - Date.now()));
+  const times: CommandTimes = { timeoutMs: timeouts.commandMs, deadlineMs: timeouts.commandDeadlineMs };
+  const capa = (): Promise<Capabilities> => readCapabilities(channel, times, limits.maxCapabilityBytes);
   const tlsSettings: TlsSettings = {
     host: options.host,
     tlsMode: options.tlsMode,
     ...(options.ca !== undefined ? { ca: options.ca } : {}),
     ...(options.servername !== undefined ? { servername: options.servername } : {}),
+    ...(options.minTlsVersion !== undefined ? { minTlsVersion: options.minTlsVersion } : {}),
   };
 
   const address = await step(
     'name-resolution',
-    () => resolveHost(options.host, timeouts.connectMs),
+    () => resolveHost(options.host, connectMs()),
     (resolved) => ({ detail: resolved.address }),
   );
   let socket: Socket = await step(
     'tcp',
-    () => openTcp(address, endpoint, timeouts.connectMs),
+    () => openTcp(address, endpoint, connectMs()),
     () => ({
       detail: `connected to ${describeEndpoint({ host: address.address, port: options.port })}`,
     }),
@@ -61,21 +76,27 @@ export async function establishSession(
 
   let tls: TlsPeerInfo | null = null;
   if (options.transport === 'pop3s') {
-    const secured = await step('tls', () => startTls(socket, tlsSettings, endpoint, timeouts.connectMs), describeTls);
+    const secured = await step('tls', () => startTls(socket, tlsSettings, endpoint, connectMs()), describeTls);
     socket = secured.socket;
     tls = secured.peer;
   }
 
   const channel = new CommandChannel({ endpoint, ...(options.trace ? { trace: options.trace } : {}) });
   channel.attach(socket);
+  channel.setSessionDeadline(timeouts.sessionMs, startedAt);
   try {
     await step('greeting', async () => {
-      const { status } = await channel.send({ line: null, multiline: false, timeoutMs: timeouts.greetingMs });
+      const { status } = await channel.send({
+        line: null,
+        multiline: false,
+        timeoutMs: timeouts.greetingMs,
+        deadlineMs: timeouts.greetingMs,
+      });
       if (status.kind !== 'ok') throw errorForResponse('greeting', status, endpoint);
     });
     let capabilities = await step(
       'capabilities',
-      () => readCapabilities(channel, timeouts.commandMs),
+      () => capa(),
       (found) => ({
         detail: [...found.names].join(' ') || 'CAPA not supported',
       }),
@@ -85,9 +106,9 @@ export async function establishSession(
       const secured = await step(
         'stls',
         async () => {
-          const upgraded = await upgradeWithStls(channel, capabilities, tlsSettings, endpoint, timeouts);
+          const upgraded = await upgradeWithStls(channel, capabilities, tlsSettings, endpoint, times, connectMs());
           // RFC 2595 §4: capabilities learned before TLS are discarded.
-          capabilities = await readCapabilities(channel, timeouts.commandMs);
+          capabilities = await capa();
           return upgraded;
         },
         describeTls,
@@ -96,13 +117,13 @@ export async function establishSession(
     }
 
     await step('authentication', async () => {
-      await authenticate(channel, options, capabilities, endpoint, timeouts.commandMs);
+      await authenticate(channel, options, capabilities, endpoint, times);
       // Some servers announce more (e.g. PIPELINING) once logged in.
-      const afterLogin = await readCapabilities(channel, timeouts.commandMs);
+      const afterLogin = await capa();
       if (afterLogin.names.size > 0) capabilities = afterLogin;
     });
     channel.pipelining = capabilities.names.has('PIPELINING');
-    return { channel, endpoint, timeouts, capabilities, tls };
+    return { channel, endpoint, timeouts, limits, capabilities, tls };
   } catch (error) {
     channel.destroy();
     throw error;
@@ -117,8 +138,18 @@ function describeTls(secured: SecuredSocket): Pick<ProbeStep, 'detail' | 'tls'> 
   return { detail: `${peer.protocol ?? 'TLS'}, ${verdict}; subject ${peer.subject}; issuer ${peer.issuer}`, tls: peer };
 }
 
-async function readCapabilities(channel: CommandChannel, timeoutMs: number): Promise<Capabilities> {
-  const { status, body } = await channel.send({ line: 'CAPA', multiline: true, timeoutMs });
+/** The idle timeout and the absolute deadline of a command's response. */
+interface CommandTimes {
+  timeoutMs: number;
+  deadlineMs: number;
+}
+
+async function readCapabilities(
+  channel: CommandChannel,
+  times: CommandTimes,
+  maxBodyBytes: number,
+): Promise<Capabilities> {
+  const { status, body } = await channel.send({ line: 'CAPA', multiline: true, ...times, maxBodyBytes });
   if (status.kind !== 'ok' || !body) return NO_CAPABILITIES;
   return parseCapabilities(body);
 }
@@ -128,7 +159,8 @@ async function upgradeWithStls(
   capabilities: Capabilities,
   tlsSettings: TlsSettings,
   endpoint: Endpoint,
-  timeouts: ResolvedTimeouts,
+  times: CommandTimes,
+  handshakeMs: number,
 ): Promise<SecuredSocket> {
   const where = describeEndpoint(endpoint);
   if (!capabilities.names.has('STLS')) {
@@ -139,7 +171,7 @@ async function upgradeWithStls(
       { details: { host: endpoint.host, port: endpoint.port, capabilities: [...capabilities.names] } },
     );
   }
-  const { status } = await channel.send({ line: 'STLS', multiline: false, timeoutMs: timeouts.commandMs });
+  const { status } = await channel.send({ line: 'STLS', multiline: false, ...times });
   if (status.kind !== 'ok') {
     throw new JournalwireError(
       'tls-required',
@@ -151,7 +183,7 @@ async function upgradeWithStls(
   }
   // detach() throws if the server sent anything after its +OK (a plaintext injection attempt).
   const plain = channel.detach();
-  const secured = await startTls(plain, tlsSettings, endpoint, timeouts.connectMs);
+  const secured = await startTls(plain, tlsSettings, endpoint, handshakeMs);
   channel.attach(secured.socket);
   return secured;
 }
@@ -161,21 +193,21 @@ async function authenticate(
   options: Pop3ConnectOptions,
   capabilities: Capabilities,
   endpoint: Endpoint,
-  timeoutMs: number,
+  times: CommandTimes,
 ): Promise<void> {
   const mechanisms = (capabilities.arguments.get('SASL') ?? []).map((mechanism) => mechanism.toUpperCase());
   if (mechanisms.includes('PLAIN')) {
-    await authenticatePlain(channel, options, endpoint, timeoutMs);
+    await authenticatePlain(channel, options, endpoint, times);
     return;
   }
-  const user = await channel.send({ line: `USER ${options.username}`, label: 'USER', multiline: false, timeoutMs });
+  const user = await channel.send({ line: `USER ${options.username}`, label: 'USER', multiline: false, ...times });
   if (user.status.kind !== 'ok') throw errorForResponse('USER', user.status, endpoint);
   const pass = await channel.send({
     line: `PASS ${options.password}`,
     traceLine: 'PASS [redacted]',
     label: 'PASS',
     multiline: false,
-    timeoutMs,
+    ...times,
   });
   if (pass.status.kind !== 'ok') throw errorForResponse('PASS', pass.status, endpoint);
 }
@@ -185,7 +217,7 @@ async function authenticatePlain(
   channel: CommandChannel,
   options: Pop3ConnectOptions,
   endpoint: Endpoint,
-  timeoutMs: number,
+  times: CommandTimes,
 ): Promise<void> {
   const credentials = Buffer.from(`\0${options.username}\0${options.password}`, 'utf8').toString('base64');
   const inline = `AUTH PLAIN ${credentials}`;
@@ -196,9 +228,9 @@ async function authenticatePlain(
           traceLine: 'AUTH PLAIN [redacted]',
           label: 'AUTH',
           multiline: false,
-          timeoutMs,
+          ...times,
         })
-      : await channel.send({ line: 'AUTH PLAIN', label: 'AUTH', multiline: false, timeoutMs });
+      : await channel.send({ line: 'AUTH PLAIN', label: 'AUTH', multiline: false, ...times });
   let status = first.status;
   if (status.kind === 'continuation') {
     ({ status } = await channel.send({
@@ -206,7 +238,7 @@ async function authenticatePlain(
       traceLine: '[redacted]',
       label: 'AUTH',
       multiline: false,
-      timeoutMs,
+      ...times,
     }));
   }
   if (status.kind === 'continuation') {

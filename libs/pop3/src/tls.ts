@@ -10,15 +10,27 @@ import {
 } from 'node:tls';
 import { JournalwireError } from '#errors';
 import { describeEndpoint, errnoCode, type Endpoint } from './errors.js';
-import type { TlsMode, TlsPeerInfo } from './types.js';
+import type { MinTlsVersion, TlsMode, TlsPeerInfo } from './types.js';
 
-const MIN_TLS_VERSION = 'TLSv1.2';
+export const DEFAULT_MIN_TLS_VERSION: MinTlsVersion = 'TLSv1.2';
+/** TLS 1.0 and 1.1 handshakes use SHA-1 and older suites, which OpenSSL 3 refuses above security level 0. */
+const LEGACY_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 
 export interface TlsSettings {
   host: string;
   tlsMode: TlsMode;
   ca?: string | Buffer;
   servername?: string;
+  minTlsVersion?: MinTlsVersion;
+}
+
+/** The warning a connector that allows TLS older than 1.2 carries (null at the default). */
+export function legacyTlsWarning(minTlsVersion: MinTlsVersion | undefined): string | null {
+  if (minTlsVersion === undefined || minTlsVersion === DEFAULT_MIN_TLS_VERSION) return null;
+  return (
+    `TLS versions down to ${minTlsVersion} are allowed (minTlsVersion), with the weaker cipher suites they need: ` +
+    'use this only for a server that cannot speak TLS 1.2 (Exchange 2007/2010), and upgrade that server.'
+  );
 }
 
 /** The name the certificate must be valid for. */
@@ -34,7 +46,7 @@ export function expectedServerName(settings: TlsSettings): string {
 export function tlsConnectOptions(settings: TlsSettings): ConnectionOptions {
   const name = expectedServerName(settings);
   return {
-    secureContext: secureContextFor(settings.ca),
+    secureContext: secureContextFor(settings.ca, settings.minTlsVersion ?? DEFAULT_MIN_TLS_VERSION),
     // RFC 6066 forbids IP addresses as SNI.
     ...(isIP(name) === 0 ? { servername: name } : {}),
     rejectUnauthorized: false,
@@ -45,13 +57,21 @@ export function tlsConnectOptions(settings: TlsSettings): ConnectionOptions {
 const secureContexts = new Map<string, SecureContext>();
 let trustedRoots: string[] | undefined;
 
-/** System CAs (Node's default store plus the operating system's) and the extra bundle, cached per bundle. */
-function secureContextFor(extraCa: string | Buffer | undefined): SecureContext {
-  const key = extraCa === undefined ? '' : extraCa.toString();
+/**
+ * System CAs (Node's default store plus the operating system's) and the extra bundle, with the
+ * oldest TLS version allowed; cached per bundle and version.
+ */
+function secureContextFor(extraCa: string | Buffer | undefined, minVersion: MinTlsVersion): SecureContext {
+  const bundle = extraCa === undefined ? '' : extraCa.toString();
+  const key = `${minVersion}\n${bundle}`;
   let context = secureContexts.get(key);
   if (!context) {
     trustedRoots ??= [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
-    context = createSecureContext({ ca: key ? [...trustedRoots, key] : trustedRoots, minVersion: MIN_TLS_VERSION });
+    context = createSecureContext({
+      ca: bundle ? [...trustedRoots, bundle] : trustedRoots,
+      minVersion,
+      ...(minVersion === DEFAULT_MIN_TLS_VERSION ? {} : { ciphers: LEGACY_CIPHERS }),
+    });
     if (secureContexts.size >= 32) secureContexts.clear();
     secureContexts.set(key, context);
   }
@@ -141,20 +161,27 @@ function untrustedCertificateError(
 }
 
 /** Maps a failure during the TLS handshake itself (no certificate to judge yet). */
-export function tlsHandshakeError(endpoint: Endpoint, cause: unknown): JournalwireError {
+export function tlsHandshakeError(
+  endpoint: Endpoint,
+  cause: unknown,
+  minTlsVersion: MinTlsVersion = DEFAULT_MIN_TLS_VERSION,
+): JournalwireError {
   const code = errnoCode(cause);
   const message = cause instanceof Error ? cause.message : String(cause);
   const hint = /wrong version number|packet length too long|http request/i.test(message)
     ? ' The port may not speak TLS: use STLS or plain transport for this port.'
     : /version|protocol/i.test(message)
-      ? ' The server may only support TLS versions older than 1.2, which are refused.'
+      ? minTlsVersion === DEFAULT_MIN_TLS_VERSION
+        ? ' The server may only support TLS versions older than 1.2, which are refused: for a server that ' +
+          "cannot be upgraded (Exchange 2007/2010), set the connector's minTlsVersion to TLSv1."
+        : ` The server may not support any TLS version from ${minTlsVersion} on.`
       : '';
   return new JournalwireError(
     'tls-failed',
     `The TLS handshake with ${describeEndpoint(endpoint)} failed: ${message}.${hint}`,
     {
       cause,
-      details: { host: endpoint.host, port: endpoint.port, errno: code },
+      details: { host: endpoint.host, port: endpoint.port, errno: code, minTlsVersion },
       retryable: code === 'ECONNRESET',
     },
   );

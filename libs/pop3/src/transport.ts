@@ -81,7 +81,7 @@ export function startTls(
       }
       resolve({ socket: secured, peer });
     });
-    secured.once('error', (error) => fail(tlsHandshakeError(endpoint, error)));
+    secured.once('error', (error) => fail(tlsHandshakeError(endpoint, error, settings.minTlsVersion)));
   });
 }
 

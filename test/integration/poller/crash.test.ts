@@ -105,6 +105,7 @@ describe('poller: crashes never lose or duplicate a message', () => {
           uidl: x.uidl,
           sha256: sha256(x.data),
           size: x.data.length,
+          listSize: x.data.length,
           value: x.data,
           contentType: RAW_CONTENT_TYPES.inline,
           extractedAt: new Date(at).toISOString(),
@@ -115,7 +116,12 @@ describe('poller: crashes never lose or duplicate a message', () => {
 
     await redis.set(
       inFlightKey(a.connector.id),
-      JSON.stringify({ instanceId: 'crashed', at, entries: entries(a.bodies.slice(0, 4)) } satisfies InFlightMarker),
+      JSON.stringify({
+        token: 'crashed-1',
+        instanceId: 'crashed',
+        at,
+        entries: entries(a.bodies.slice(0, 4)),
+      } satisfies InFlightMarker),
     );
     const committed = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(a.connector.id) });
     const txnA = await committed.producer.transaction();
@@ -128,7 +134,12 @@ describe('poller: crashes never lose or duplicate a message', () => {
 
     await redis.set(
       inFlightKey(b.connector.id),
-      JSON.stringify({ instanceId: 'stalled', at, entries: entries(b.bodies.slice(0, 4)) } satisfies InFlightMarker),
+      JSON.stringify({
+        token: 'stalled-1',
+        instanceId: 'stalled',
+        at,
+        entries: entries(b.bodies.slice(0, 4)),
+      } satisfies InFlightMarker),
     );
     const zombie = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(b.connector.id) });
     const txnB = await zombie.producer.transaction();

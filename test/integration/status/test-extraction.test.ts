@@ -15,6 +15,7 @@ import {
   type PrivateDatabase,
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
+import { pop3Mailbox, startScriptedServer, type ScriptedServer } from '../../support/pop3-scripted-server.js';
 
 const run = promisify(execFile);
 const mailboxSh = (...args: string[]) =>
@@ -32,6 +33,7 @@ interface Report {
     tls?: { authorized: boolean; authorizationError: string | null; subject: string };
   }>;
   error?: { code: string; message: string };
+  warnings: string[];
   mailbox?: { count: number; size: number };
 }
 
@@ -151,6 +153,56 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
     expect(report.ok).toBe(false);
     expect(report.error?.code).toBe('tls-hostname');
     expect(await mailboxSh('count', user)).toBe('1');
+  });
+
+  it('shows an opted-in minTlsVersion below 1.2 as a warning in the definition, its status and test extraction', async () => {
+    const id = await connector(api, { minTlsVersion: 'TLSv1' });
+    const definition = await api('GET', `/v1/connectors/${id}`);
+    expect(definition.body['minTlsVersion']).toBe('TLSv1');
+    const status = await api<{ warnings: string[] }>('GET', `/v1/connectors/${id}/status`);
+    expect(status.body.warnings).toEqual([expect.stringContaining('TLS versions down to TLSv1 are allowed')]);
+    const report = await probe(api, id);
+    expect(report.ok).toBe(true); // Dovecot still negotiates TLS 1.2 or newer
+    expect(report.warnings).toEqual([expect.stringContaining('TLS versions down to TLSv1 are allowed')]);
+
+    const modern = await connector(api, {});
+    expect((await api('GET', `/v1/connectors/${modern}`)).body['minTlsVersion']).toBe('TLSv1.2');
+    expect((await api<{ warnings: string[] }>('GET', `/v1/connectors/${modern}/status`)).body.warnings).toEqual([]);
+    const refused = await api('PATCH', `/v1/connectors/${modern}`, { minTlsVersion: 'SSLv3' });
+    expect(refused.status).toBe(400);
+  });
+
+  it('gives up on hostile servers an API user points it at: endless CAPA, trickled greeting', async () => {
+    const servers: ScriptedServer[] = [];
+    try {
+      const endless = await startScriptedServer(
+        pop3Mailbox({
+          override: async (verb, _args, connection) => {
+            if (verb !== 'CAPA') return false;
+            await connection.write('+OK\r\n');
+            while (!connection.socket.destroyed && connection.socket.writable)
+              await connection.write(`X-${'C'.repeat(1000)}\r\n`);
+            return true;
+          },
+        }),
+      );
+      const trickle = await startScriptedServer(async (connection) => {
+        for (let i = 0; !connection.socket.destroyed; i++) {
+          await connection.write('+OK'.charAt(i % 3));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      });
+      servers.push(endless, trickle);
+      const plain = { host: '127.0.0.1', encrypted: false };
+      const capa = await probe(api, await connector(api, { ...plain, port: endless.port }));
+      expect(capa).toMatchObject({ ok: false, error: { code: 'response-too-large' } });
+      expect(capa.steps.at(-1)).toMatchObject({ step: 'capabilities', ok: false });
+      const slow = await probe(api, await connector(api, { ...plain, port: trickle.port }));
+      expect(slow).toMatchObject({ ok: false, error: { code: 'deadline-exceeded' } });
+      expect(slow.steps.at(-1)).toMatchObject({ step: 'greeting', ok: false });
+    } finally {
+      for (const server of servers) await server.close();
+    }
   });
 
   // Last: Dovecot delays further logins from this address after a failed one.

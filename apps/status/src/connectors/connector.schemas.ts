@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TRANSPORT_TYPES } from '#persistence';
+import {
+  CONNECTOR_JOURNAL_TYPES,
+  ENCRYPTION_MODES,
+  MIN_TLS_VERSIONS,
+  TLS_TRANSPORTS,
+  TRANSPORT_TYPES,
+} from '#persistence';
 import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../platform/formats.js';
 import { REDACTED } from './connector.view.js';
 
@@ -48,6 +54,8 @@ const fields = {
   encrypted: flag,
   tlsTransport: oneOf(TLS_TRANSPORTS),
   encryptionMode: oneOf(ENCRYPTION_MODES),
+  // minTlsVersion (issue 18): TLS older than 1.2 only by explicit opt-in.
+  minTlsVersion: oneOf(MIN_TLS_VERSIONS),
   caCertificate: z
     .string(expected('PEM certificates or null'))
     .max(MAX_CA_CERTIFICATE, { error: `expected at most ${MAX_CA_CERTIFICATE} characters`, abort: true })
@@ -76,6 +84,7 @@ export const createConnectorSchema = z.strictObject({
   encrypted: fields.encrypted.default(true),
   tlsTransport: fields.tlsTransport.default('implicit'),
   encryptionMode: fields.encryptionMode.default('strict'),
+  minTlsVersion: fields.minTlsVersion.default('TLSv1.2'),
   caCertificate: fields.caCertificate.optional(),
   journalType: fields.journalType.default('envelope'),
   removeJournalHeaders: fields.removeJournalHeaders.default(false),
@@ -101,6 +110,7 @@ export const updateConnectorSchema = z
     encrypted: fields.encrypted.optional(),
     tlsTransport: fields.tlsTransport.optional(),
     encryptionMode: fields.encryptionMode.optional(),
+    minTlsVersion: fields.minTlsVersion.optional(),
     caCertificate: fields.caCertificate.optional(),
     journalType: fields.journalType.optional(),
     removeJournalHeaders: fields.removeJournalHeaders.optional(),
@@ -118,7 +128,7 @@ export const connectorIdSchema = z.uuid('expected a connector id (UUID)');
 
 /**
  * The settings that decide where and how the mailbox password is sent. Changing any of them
- * needs the password in the same request (minTlsVersion counts once connectors have it).
+ * needs the password in the same request.
  */
 export const CREDENTIAL_DESTINATION_FIELDS = [
   'host',
@@ -141,6 +151,7 @@ export const testExtractionSchema = z.strictObject({
   tlsTransport: fields.tlsTransport.optional(),
   encryptionMode: fields.encryptionMode.optional(),
   caCertificate: fields.caCertificate.optional(),
+  minTlsVersion: fields.minTlsVersion.optional(),
 });
 export type TestExtractionInput = z.output<typeof testExtractionSchema>;
 

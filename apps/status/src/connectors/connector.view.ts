@@ -15,6 +15,7 @@ export interface ConnectorView {
   encrypted: boolean;
   tlsTransport: ConnectorEntity['tlsTransport'];
   encryptionMode: ConnectorEntity['encryptionMode'];
+  minTlsVersion: ConnectorEntity['minTlsVersion'];
   caCertificate: string | null;
   journalType: ConnectorEntity['journalType'];
   removeJournalHeaders: boolean;
@@ -40,6 +41,7 @@ export const ENTITY_PROPERTY = {
   encrypted: 'encrypted',
   tlsTransport: 'tlsTransport',
   encryptionMode: 'encryptionMode',
+  minTlsVersion: 'minTlsVersion',
   caCertificate: 'caCertificate',
   journalType: 'journalType',
   removeJournalHeaders: 'removeJournalHeaders',
@@ -66,6 +68,7 @@ export function toConnectorView(entity: ConnectorEntity): ConnectorView {
     encrypted: entity.encrypted,
     tlsTransport: entity.tlsTransport,
     encryptionMode: entity.encryptionMode,
+    minTlsVersion: entity.minTlsVersion,
     caCertificate: entity.caCertificate,
     journalType: entity.journalType,
     removeJournalHeaders: entity.removeJournalHeaders,

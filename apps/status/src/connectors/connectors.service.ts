@@ -47,6 +47,7 @@ export class ConnectorsService {
         encrypted: input.encrypted,
         tlsTransport: input.tlsTransport,
         encryptionMode: input.encryptionMode,
+        minTlsVersion: input.minTlsVersion,
         port: input.port ?? defaultPortOf({ encrypted: input.encrypted, tlsTransport: input.tlsTransport }),
         caCertificate: input.caCertificate ?? null,
         journalType: input.journalType,

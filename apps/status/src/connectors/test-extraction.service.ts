@@ -57,7 +57,13 @@ export class TestExtractionService {
     const options = pop3OptionsFor(tried, this.cipher, {
       ...(caBundle ? { caBundle } : {}),
       ...(password !== undefined ? { password } : {}),
-      timeouts: { connectMs: timeout, greetingMs: timeout, commandMs: timeout },
+      timeouts: {
+        connectMs: timeout,
+        greetingMs: timeout,
+        commandMs: timeout,
+        commandDeadlineMs: timeout,
+        sessionMs: this.config.TEST_EXTRACTION_DEADLINE_MS,
+      },
     });
     const testedAt = new Date().toISOString();
     // Detailed logging: the test's trace goes to the connector's protocol log (#18.3).
@@ -88,6 +94,7 @@ export class TestExtractionService {
         ...(step.detail ? { detail: step.detail } : {}),
       })),
       ...(report.error ? { error: report.error } : {}),
+      ...(report.warnings.length > 0 ? { warnings: report.warnings } : {}),
       ...(report.mailbox ? { mailbox: report.mailbox } : {}),
     };
     await this.events.record(undefined, connectorId, actor.name, 'test-extraction', details);

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { SERVICE_STATES } from '#contracts';
-import { CONNECTOR_JOURNAL_TYPES, ENCRYPTION_MODES, TLS_TRANSPORTS, TOKEN_SCOPES, TRANSPORT_TYPES } from '#persistence';
+import {
+  CONNECTOR_JOURNAL_TYPES,
+  ENCRYPTION_MODES,
+  MIN_TLS_VERSIONS,
+  TLS_TRANSPORTS,
+  TOKEN_SCOPES,
+  TRANSPORT_TYPES,
+} from '#persistence';
 import { createConnectorSchema, testExtractionSchema, updateConnectorSchema } from '../connectors/connector.schemas.js';
 import { createTokenSchema } from '../tokens/tokens.schemas.js';
 import {
@@ -32,6 +39,9 @@ const connector = z.object({
   encrypted: z.boolean(),
   tlsTransport: z.enum(TLS_TRANSPORTS),
   encryptionMode: z.enum(ENCRYPTION_MODES),
+  minTlsVersion: z
+    .enum(MIN_TLS_VERSIONS)
+    .describe('Oldest TLS version accepted; below TLSv1.2 only for servers that cannot do better (Exchange 2007/2010)'),
   caCertificate: z.string().nullable(),
   journalType: z.enum(CONNECTOR_JOURNAL_TYPES).describe('envelope = Exchange Envelope Journaling; eml = Standard EML'),
   removeJournalHeaders: z.boolean(),
@@ -60,6 +70,7 @@ const connectorStatus = z.object({
   counters,
   updatedAt: iso,
   display: z.object({ serviceStatus: z.string(), lastSuccessfulExtract: z.string() }),
+  warnings: z.array(z.string()).describe('Settings that work but weaken the connection (e.g. minTlsVersion below 1.2)'),
 });
 
 const event = z.object({
@@ -94,6 +105,7 @@ const testExtraction = z.object({
   testedAt: iso,
   ok: z.boolean(),
   steps: z.array(probeStep),
+  warnings: z.array(z.string()),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   mailbox: z.object({ count: z.number().int(), size: z.number().int() }).optional(),
 });

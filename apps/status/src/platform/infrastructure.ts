@@ -48,9 +48,11 @@ export class InfrastructureShutdown implements OnApplicationShutdown {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(KAFKA) private readonly kafka: KafkaGateway,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.kafka.closeAdmin();
     await this.redis.quit().catch(() => this.redis.disconnect());
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.logger.info('status: connections closed');

@@ -19,9 +19,18 @@ export class StatusChanges implements OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Resolves once this instance listens to the channel (changes after that are delivered). */
+  /**
+   * Resolves once this instance listens to the channel (changes after that are delivered; ioredis
+   * resubscribes by itself after a reconnect). A failed attempt is forgotten, so the next call
+   * tries again instead of returning the same rejection forever.
+   */
   listen(): Promise<void> {
-    this.subscribed ??= this.connect();
+    this.subscribed ??= this.connect().catch((error: unknown) => {
+      this.subscribed = undefined;
+      this.subscriber?.disconnect();
+      this.subscriber = undefined;
+      throw error;
+    });
     return this.subscribed;
   }
 

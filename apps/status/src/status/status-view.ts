@@ -1,4 +1,5 @@
 import { connectorStatusRecordSchema, type ConnectorStatusRecord, type ServiceState } from '#contracts';
+import { legacyTlsWarning, type MinTlsVersion } from '#pop3';
 import { COUNTER_FIELDS, type CounterField } from './status.keys.js';
 
 /** The Service Status section of a journal service definition, as GET …/status returns it. */
@@ -16,6 +17,8 @@ export interface ConnectorStatusView {
   updatedAt: string;
   /** The labels an operator console shows. */
   display: { serviceStatus: string; lastSuccessfulExtract: string };
+  /** Settings that work but weaken the connection (e.g. TLS older than 1.2 allowed). */
+  warnings: string[];
 }
 
 /** What Redis holds for one connector, parsed. */
@@ -56,9 +59,10 @@ export function parseStoredState(hash: Record<string, string>): StoredState {
  * a suspension has not reset since; ok once an extract has succeeded; otherwise awaiting.
  */
 export function deriveStatus(
-  connector: { id: string; suspended: boolean; updatedAt: Date },
+  connector: { id: string; suspended: boolean; updatedAt: Date; minTlsVersion?: MinTlsVersion; encrypted?: boolean },
   state: StoredState,
 ): ConnectorStatusView {
+  const legacyTls = connector.encrypted === false ? null : legacyTlsWarning(connector.minTlsVersion);
   const { snapshot, counters } = state;
   const resetAt = state.errorsResetAt ? Date.parse(state.errorsResetAt) : Number.NEGATIVE_INFINITY;
   const error = snapshot?.lastError && Date.parse(snapshot.lastError.at) > resetAt ? snapshot.lastError : null;
@@ -88,5 +92,6 @@ export function deriveStatus(
       serviceStatus: SERVICE_STATUS_LABELS[serviceStatus],
       lastSuccessfulExtract: lastSuccessfulExtract ?? AWAITING_INITIAL_RUN,
     },
+    warnings: legacyTls ? [legacyTls] : [],
   };
 }

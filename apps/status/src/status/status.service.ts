@@ -20,8 +20,8 @@ export function connectorNotFound(id: string): JournalwireError {
   });
 }
 
-type ConnectorRef = Pick<ConnectorEntity, 'id' | 'suspended' | 'updatedAt'>;
-const REF_COLUMNS = { id: true, suspended: true, updatedAt: true } as const;
+type ConnectorRef = Pick<ConnectorEntity, 'id' | 'suspended' | 'updatedAt' | 'minTlsVersion' | 'encrypted'>;
+const REF_COLUMNS = { id: true, suspended: true, updatedAt: true, minTlsVersion: true, encrypted: true } as const;
 
 /** Status per connector: the definition (PostgreSQL) joined with the aggregated state (Redis). */
 @Injectable()

@@ -3,6 +3,8 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
 export const TRANSPORT_TYPES = ['pop3'] as const;
 export const TLS_TRANSPORTS = ['implicit', 'starttls'] as const;
 export const ENCRYPTION_MODES = ['strict', 'relaxed'] as const;
+/** The oldest TLS version a connector accepts (as #pop3's TLS_VERSIONS); below 1.2 only by opt-in. */
+export const MIN_TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const;
 export const CONNECTOR_JOURNAL_TYPES = ['envelope', 'eml'] as const;
 
 /** A journal service definition (the seed's "New Journal Service Definition"). */
@@ -43,6 +45,10 @@ export class ConnectorEntity {
 
   @Column({ name: 'encryption_mode', type: 'text', default: 'strict' })
   encryptionMode!: (typeof ENCRYPTION_MODES)[number];
+
+  /** The oldest TLS version accepted, for POP3S and STLS alike (TLSv1 for Exchange 2007/2010). */
+  @Column({ name: 'min_tls_version', type: 'text', default: 'TLSv1.2' })
+  minTlsVersion!: (typeof MIN_TLS_VERSIONS)[number];
 
   /** Extra trusted CA certificates (PEM) for strict mode, besides the system store. */
   @Column({ name: 'ca_certificate', type: 'text', nullable: true })

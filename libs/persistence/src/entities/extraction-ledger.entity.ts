@@ -18,6 +18,14 @@ export class ExtractionLedgerEntity {
   @Column({ type: 'bigint' })
   size!: string;
 
+  /** The size LIST announced when the message was published (null for older rows). */
+  @Column({ name: 'list_size', type: 'bigint', nullable: true })
+  listSize!: string | null;
+
+  /** The mailbox (host and login) the UIDL belongs to; see ledgerScopeOf. */
+  @Column({ type: 'text', default: '' })
+  scope!: string;
+
   @Column({ name: 'published_at', type: 'timestamptz' })
   publishedAt!: Date;
 
@@ -34,6 +42,10 @@ export class RetrievalFailureEntity {
 
   @PrimaryColumn({ type: 'text' })
   uidl!: string;
+
+  /** The mailbox the UIDL belongs to, as in the ledger. */
+  @Column({ type: 'text', default: '' })
+  scope!: string;
 
   @Column({ type: 'integer' })
   attempts!: number;

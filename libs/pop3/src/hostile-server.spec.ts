@@ -1,0 +1,236 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isJournalwireError, type ErrorCode, type JournalwireError } from '#errors';
+import {
+  dotStuff,
+  pop3Mailbox,
+  startScriptedServer,
+  type MailboxScript,
+  type ScriptedConnection,
+  type ScriptedServer,
+} from '../../../test/support/pop3-scripted-server.js';
+import { Pop3Client, probeMailbox, type Pop3ConnectOptions } from './index.js';
+
+const MESSAGES = [Buffer.from('Subject: one\r\n\r\nbody\r\n'), Buffer.from('Subject: two\r\n\r\nbody\r\n')];
+let server: ScriptedServer | null = null;
+const clients: Pop3Client[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await server?.close();
+  server = null;
+});
+
+async function serve(script: MailboxScript = {}): Promise<ScriptedServer> {
+  server = await startScriptedServer(pop3Mailbox({ messages: MESSAGES, password: 'secret', ...script }));
+  return server;
+}
+
+function optionsFor(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Pop3ConnectOptions {
+  return {
+    host: target.host,
+    port: target.port,
+    transport: 'plain',
+    tlsMode: 'strict',
+    username: 'journal',
+    password: 'secret',
+    ...overrides,
+  };
+}
+
+async function connect(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Promise<Pop3Client> {
+  const client = await Pop3Client.connect(optionsFor(target, overrides));
+  clients.push(client);
+  return client;
+}
+
+async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<JournalwireError> {
+  const error = await promise.then(
+    () => expect.unreachable(`expected a ${code} error`),
+    (failure: unknown) => failure,
+  );
+  if (!isJournalwireError(error, code)) throw error;
+  return error;
+}
+
+/** Writes `chunk` again and again until the client goes away. */
+async function flood(connection: ScriptedConnection, chunk: string | Buffer): Promise<void> {
+  while (!connection.socket.destroyed && connection.socket.writable) await connection.write(chunk);
+}
+
+/** Writes one byte of `text` at a time, forever (cycling), until the client goes away. */
+async function trickle(connection: ScriptedConnection, text: string, pauseMs = 10): Promise<void> {
+  for (let i = 0; !connection.socket.destroyed; i = (i + 1) % text.length) {
+    await connection.write(text.charAt(i));
+    await delay(pauseMs);
+  }
+}
+
+/** The server side of the session is closed: the client freed the connection. */
+async function serverSideClosed(target: ScriptedServer): Promise<void> {
+  const socket = target.connections[0]?.socket;
+  // Not events.once: the reset the client causes is an 'error' here, and that is expected.
+  if (socket && !socket.destroyed) await new Promise((resolve) => socket.once('close', resolve));
+}
+
+describe('Pop3Client against hostile servers', () => {
+  it('drops a server that never greets at the session deadline', async () => {
+    server = await startScriptedServer(() => undefined);
+    const error = await expectFailure(
+      connect(server, { timeouts: { greetingMs: 60_000, commandMs: 60_000, sessionMs: 150 } }),
+      'deadline-exceeded',
+    );
+    expect(error.message).toMatch(/did not complete the session within its deadline of 150 ms/);
+    expect(error.retryable).toBe(true);
+    await serverSideClosed(server);
+  });
+
+  it('drops a greeting trickled a byte at a time (the idle timer never fires) at its deadline', async () => {
+    server = await startScriptedServer((connection) => trickle(connection, '+OK slowly'));
+    const error = await expectFailure(
+      connect(server, { timeouts: { greetingMs: 150, commandMs: 60_000 } }),
+      'deadline-exceeded',
+    );
+    expect(error.message).toMatch(/the greeting within its deadline of 150 ms/);
+    await serverSideClosed(server);
+  });
+
+  it('drops a server that trickles a response at the command deadline, failing everything pending', async () => {
+    const target = await serve({
+      override: async (verb, _args, connection) => {
+        if (verb !== 'STAT') return false;
+        await trickle(connection, '+OK 2 48');
+        return true;
+      },
+    });
+    const client = await connect(target, { timeouts: { commandMs: 60_000, commandDeadlineMs: 200 } });
+    const [stat, noop] = [client.stat(), client.noop()];
+    noop.catch(() => undefined);
+    const error = await expectFailure(stat, 'deadline-exceeded');
+    expect(error.message).toMatch(/the response to STAT within its deadline of 200 ms/);
+    await expectFailure(noop, 'deadline-exceeded');
+    await serverSideClosed(target);
+  });
+
+  it('drops a session that outlives its deadline while the server keeps answering slowly', async () => {
+    const target = await serve({
+      override: async (verb) => {
+        if (verb === 'NOOP') await delay(20);
+        return false;
+      },
+    });
+    const client = await connect(target, { timeouts: { sessionMs: 300 } });
+    const error = await expectFailure(
+      (async () => {
+        for (;;) await client.noop();
+      })(),
+      'deadline-exceeded',
+    );
+    expect(error.message).toMatch(/the session within its deadline of 300 ms/);
+    await serverSideClosed(target);
+  });
+
+  it('drops an endless CAPA at its byte cap', async () => {
+    const target = await serve({
+      override: async (verb, _args, connection) => {
+        if (verb !== 'CAPA') return false;
+        await connection.write('+OK\r\nUIDL\r\n');
+        await flood(connection, 'X-ENDLESS-CAPABILITY '.repeat(50) + '\r\n');
+        return true;
+      },
+    });
+    const error = await expectFailure(connect(target), 'response-too-large');
+    expect(error.message).toMatch(/more than 65536 bytes in the response to CAPA/);
+    expect(error.retryable).toBe(false);
+    await serverSideClosed(target);
+  });
+
+  it('drops an endless UIDL at a cap derived from the STAT count', async () => {
+    const target = await serve({
+      override: async (verb, _args, connection) => {
+        if (verb !== 'UIDL') return false;
+        await connection.write('+OK\r\n');
+        let n = 0;
+        const lines = (): string => Array.from({ length: 100 }, () => `${++n} ${'u'.repeat(60)}\r\n`).join('');
+        while (!connection.socket.destroyed) await connection.write(lines());
+        return true;
+      },
+    });
+    const client = await connect(target);
+    expect((await client.stat()).count).toBe(2);
+    const error = await expectFailure(client.uidl(), 'response-too-large');
+    expect(error.details['limitBytes']).toBe(2 * 128 + 64 * 1024);
+    await serverSideClosed(target);
+  });
+
+  it('caps UIDL and LIST without a STAT at maxListingBytes', async () => {
+    const target = await serve({
+      override: async (verb, _args, connection) => {
+        if (verb !== 'LIST') return false;
+        await connection.write('+OK\r\n');
+        await flood(connection, '1 100\r\n'.repeat(1000));
+        return true;
+      },
+    });
+    const client = await connect(target, { limits: { maxListingBytes: 100_000 } });
+    const error = await expectFailure(client.list(), 'response-too-large');
+    expect(error.details['limitBytes']).toBe(100_000);
+  });
+
+  it('drops a RETR far larger than its LIST size, and accepts one within the tolerance', async () => {
+    const huge = Buffer.alloc(3 * 1024 * 1024, 'a');
+    const target = await serve({
+      override: async (verb, args, connection) => {
+        if (verb !== 'RETR') return false;
+        // LIST says 22 bytes for each; message 1 comes back slightly larger, message 2 enormous.
+        const body = args === '1' ? Buffer.from(`${'b'.repeat(4094)}\r\n`) : huge;
+        await connection.write(Buffer.concat([Buffer.from('+OK\r\n'), dotStuff(body)]));
+        return true;
+      },
+    });
+    const client = await connect(target, { limits: { retrSizeFactor: 2, retrSizeSlackBytes: 64 * 1024 } });
+    await client.list();
+    expect((await client.retr(1)).length).toBe(4096);
+    const error = await expectFailure(client.retr(2), 'response-too-large');
+    expect(error.details['limitBytes']).toBe(22 * 2 + 64 * 1024);
+    expect(error.message).toMatch(/the response to RETR/);
+    await serverSideClosed(target);
+  });
+
+  it('fails a streamed RETR far larger than its LIST size', async () => {
+    const target = await serve({
+      override: async (verb, _args, connection) => {
+        if (verb !== 'RETR') return false;
+        await connection.write('+OK\r\n');
+        await flood(connection, 'x'.repeat(8190) + '\r\n');
+        return true;
+      },
+    });
+    const client = await connect(target, { limits: { retrSizeSlackBytes: 100_000 } });
+    await client.list();
+    const stream = await client.retrStream(1);
+    const error = await expectFailure(
+      (async () => {
+        for await (const chunk of stream) void chunk;
+      })(),
+      'response-too-large',
+    );
+    expect(error.details['limitBytes']).toBe(22 * 2 + 100_000);
+  });
+
+  it('a test extraction (probe) against an endless CAPA reports the error at the capabilities step', async () => {
+    const target = await serve({
+      override: async (verb, _args, connection) => {
+        if (verb !== 'CAPA') return false;
+        await connection.write('+OK\r\n');
+        await flood(connection, 'X'.repeat(1000) + '\r\n');
+        return true;
+      },
+    });
+    const report = await probeMailbox(optionsFor(target));
+    expect(report.ok).toBe(false);
+    expect(report.error?.code).toBe('response-too-large');
+    expect(report.steps.at(-1)).toMatchObject({ step: 'capabilities', ok: false });
+    await serverSideClosed(target);
+  });
+});
