@@ -1,14 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JournalwireError } from '#errors';
-import { eachRecord, KafkaGateway, readTopicsToEnd, TransactionalProcessor, type IncomingRecord } from '#kafka';
+import {
+  eachRecord,
+  KafkaGateway,
+  ProcessorState,
+  readTopicsToEnd,
+  TransactionalProcessor,
+  type IncomingRecord,
+  type OutgoingRecord,
+} from '#kafka';
 import { createLogger } from '#logger';
 import { SCRATCH_TOPICS, testEnv } from '#test-support';
 
-const logger = createLogger({ service: 'processor-test', level: 'error' });
+const logger = createLogger({ service: 'processor-test', level: 'fatal' });
+const MAX_ATTEMPTS = 3;
 
-// The processor on the real broker: outputs and offsets commit together, poison becomes a dead
-// letter, and a transient failure retries instead of dead-lettering.
+// The processor on the real broker: outputs and offsets commit together; poison becomes a dead
+// letter at once; a transient failure is retried; a failure that repeats (a handler error, the
+// broker refusing an output as too large) is dead-lettered after bounded tries, and its
+// neighbours on the partition still get their outputs.
 describe('TransactionalProcessor', () => {
   const kafka = new KafkaGateway({ brokers: testEnv.kafkaBrokers, clientId: 'processor-test' }, logger);
   const processors: TransactionalProcessor[] = [];
@@ -16,14 +27,12 @@ describe('TransactionalProcessor', () => {
     await Promise.all(processors.map((p) => p.stop()));
   });
 
-  it('maps every input to exactly one output, dead-letters poison, retries transient failures', async () => {
-    await kafka.ensureTopics(
-      [SCRATCH_TOPICS.processorIn, SCRATCH_TOPICS.processorOut].map((name) => ({
-        name: name,
-        partitions: 2,
-        config: {},
-      })),
-    );
+  it('gives every input exactly one output and dead-letters what keeps failing after bounded tries', async () => {
+    await kafka.ensureTopics([
+      { name: SCRATCH_TOPICS.processorIn, partitions: 2, config: {} },
+      { name: SCRATCH_TOPICS.processorOut, partitions: 2, config: {} },
+      { name: SCRATCH_TOPICS.processorSmallOut, partitions: 1, config: { 'max.message.bytes': String(64 * 1024) } },
+    ]);
     const run = randomUUID();
     const producer = await kafka.createProducer();
     const inputs = Array.from({ length: 30 }, (_, i) => ({
@@ -32,11 +41,20 @@ describe('TransactionalProcessor', () => {
       value: Buffer.from(`${run}:${i}`),
     }));
     let transientFailures = 0;
+    let repeatedFailures = 0;
+    const out = (value: string): OutgoingRecord => ({
+      topic: SCRATCH_TOPICS.processorOut,
+      key: run,
+      value: Buffer.from(value),
+    });
     const processor = new TransactionalProcessor(kafka, logger, {
       groupId: `processor-test-${run}`,
       topics: [SCRATCH_TOPICS.processorIn],
       transactionalId: `processor-test-${run}`,
       chunkSize: 7,
+      maxAttempts: MAX_ATTEMPTS,
+      retryBackoffMs: 50,
+      state: new ProcessorState(),
       fromBeginning: true,
       handleChunk: eachRecord(async (record: IncomingRecord) => {
         if (record.key?.toString() !== run) return [];
@@ -44,10 +62,17 @@ describe('TransactionalProcessor', () => {
         if (text.endsWith(':13')) throw new Error('poison');
         if (text.endsWith(':20') && transientFailures++ < 2)
           throw new JournalwireError('internal', 'database away', { retryable: true });
-        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${text}`) }];
+        if (text.endsWith(':25')) {
+          repeatedFailures++;
+          throw new JournalwireError('internal', 'ERROR 54000: index row size exceeds maximum', { retryable: true });
+        }
+        // Larger than the small topic's max.message.bytes: the broker answers MESSAGE_TOO_LARGE.
+        if (text.endsWith(':27'))
+          return [{ topic: SCRATCH_TOPICS.processorSmallOut, key: run, value: Buffer.alloc(200 * 1024, 1) }];
+        return [out(`out:${text}`)];
       }),
-      onError: (record) => [
-        { topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`dead:${record.value!.toString()}`) },
+      onError: async (record, error, attempts) => [
+        out(`dead:${record.value!.toString()}:${attempts}:${error instanceof Error ? error.message : ''}`),
       ],
     });
     processors.push(processor);
@@ -55,7 +80,7 @@ describe('TransactionalProcessor', () => {
     await producer.send(inputs);
     await producer.disconnect();
 
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 120_000;
     let outputs: string[] = [];
     while (Date.now() < deadline) {
       outputs = [];
@@ -70,10 +95,16 @@ describe('TransactionalProcessor', () => {
       if (outputs.length >= 30) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
+    const of = (i: number) => outputs.filter((o) => o.includes(`${run}:${i}:`) || o.endsWith(`${run}:${i}`));
     expect(outputs).toHaveLength(30);
     expect(new Set(outputs).size).toBe(30);
-    expect(outputs).toContain(`dead:${run}:13`);
-    expect(outputs).toContain(`out:${run}:20`);
+    expect(of(13)).toEqual([`dead:${run}:13:1:poison`]);
+    expect(of(20)).toEqual([`out:${run}:20`]);
+    expect(of(25)).toEqual([`dead:${run}:25:${MAX_ATTEMPTS}:ERROR 54000: index row size exceeds maximum`]);
+    expect(of(27)).toHaveLength(1);
+    expect(of(27)[0]).toMatch(new RegExp(`^dead:${run}:27:${MAX_ATTEMPTS}:`));
+    for (const i of [0, 12, 14, 24, 26, 28, 29]) expect(of(i)).toEqual([`out:${run}:${i}`]);
     expect(transientFailures).toBeGreaterThanOrEqual(2);
+    expect(repeatedFailures).toBe(MAX_ATTEMPTS + 1);
   });
 });
