@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'validation',
   'conflict',
   'unauthorized',
+  'directory-empty',
   'internal',
 ] as const;
 

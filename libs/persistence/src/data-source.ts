@@ -12,6 +12,7 @@ import { ExtractionLedgerEntity, RetrievalFailureEntity } from './entities/extra
 import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
 import { OutcomeSources1764280000000 } from './migrations/1764280000000-outcome-sources.js';
+import { ConnectorAllowEmptyDirectory1765100000000 } from './migrations/1765100000000-connector-allow-empty-directory.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -27,7 +28,11 @@ export const ENTITIES = [
   ArchiveKeyEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1764270000000, OutcomeSources1764280000000];
+export const MIGRATIONS = [
+  InitialSchema1764270000000,
+  OutcomeSources1764280000000,
+  ConnectorAllowEmptyDirectory1765100000000,
+];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */
 export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {

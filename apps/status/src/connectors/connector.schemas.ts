@@ -49,6 +49,7 @@ const fields = {
   journalNonInternalAddresses: flag,
   journalUnknownInternalAddresses: flag,
   suspended: flag,
+  allowEmptyDirectory: flag,
   pollIntervalSeconds: intRange(5, 86_400),
   maxMessagesPerSession: intRange(1, 100_000),
 };
@@ -73,6 +74,7 @@ export const createConnectorSchema = z.strictObject({
   journalNonInternalAddresses: fields.journalNonInternalAddresses.default(false),
   journalUnknownInternalAddresses: fields.journalUnknownInternalAddresses.default(false),
   suspended: fields.suspended.default(false),
+  allowEmptyDirectory: fields.allowEmptyDirectory.default(false),
   pollIntervalSeconds: fields.pollIntervalSeconds.default(60),
   maxMessagesPerSession: fields.maxMessagesPerSession.default(500),
 });
@@ -98,6 +100,7 @@ export const updateConnectorSchema = z
     journalNonInternalAddresses: fields.journalNonInternalAddresses.optional(),
     journalUnknownInternalAddresses: fields.journalUnknownInternalAddresses.optional(),
     suspended: fields.suspended.optional(),
+    allowEmptyDirectory: fields.allowEmptyDirectory.optional(),
     pollIntervalSeconds: fields.pollIntervalSeconds.optional(),
     maxMessagesPerSession: fields.maxMessagesPerSession.optional(),
   })

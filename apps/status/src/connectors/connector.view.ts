@@ -22,6 +22,7 @@ export interface ConnectorView {
   journalNonInternalAddresses: boolean;
   journalUnknownInternalAddresses: boolean;
   suspended: boolean;
+  allowEmptyDirectory: boolean;
   pollIntervalSeconds: number;
   maxMessagesPerSession: number;
   createdAt: string;
@@ -47,6 +48,7 @@ export const ENTITY_PROPERTY = {
   journalNonInternalAddresses: 'journalNonInternal',
   journalUnknownInternalAddresses: 'journalUnknownInternal',
   suspended: 'suspended',
+  allowEmptyDirectory: 'allowEmptyDirectory',
   pollIntervalSeconds: 'pollIntervalSeconds',
   maxMessagesPerSession: 'maxMessagesPerSession',
 } as const satisfies Record<string, keyof ConnectorEntity>;
@@ -73,6 +75,7 @@ export function toConnectorView(entity: ConnectorEntity): ConnectorView {
     journalNonInternalAddresses: entity.journalNonInternal,
     journalUnknownInternalAddresses: entity.journalUnknownInternal,
     suspended: entity.suspended,
+    allowEmptyDirectory: entity.allowEmptyDirectory,
     pollIntervalSeconds: entity.pollIntervalSeconds,
     maxMessagesPerSession: entity.maxMessagesPerSession,
     createdAt: entity.createdAt.toISOString(),
