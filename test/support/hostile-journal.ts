@@ -178,8 +178,13 @@ export function hostileItems(run: string, scale = 1): HostileItem[] {
     }),
   );
   {
+    // Every byte value but CR and LF (a server may normalise bare ones), CRLF every 1,000 bytes.
     const binary = Buffer.alloc(n(200_000));
-    for (let i = 0; i < binary.length; i++) binary[i] = Math.floor(random() * 256);
+    for (let i = 0; i < binary.length; i++) {
+      const byte = Math.floor(random() * 254);
+      binary[i] =
+        i % 1000 === 998 ? 0x0d : i % 1000 === 999 ? 0x0a : byte >= 0x0a ? byte + (byte >= 0x0c ? 2 : 1) : byte;
+    }
     add(
       'envelope-binary',
       Buffer.concat([
