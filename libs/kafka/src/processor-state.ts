@@ -17,6 +17,8 @@ export interface Outage {
  */
 export class ProcessorState {
   private current: (Outage & { since: string }) | null = null;
+  /** Times the consumer joined its group: one per rebalance it took part in. */
+  groupJoins = 0;
 
   get waitingFor(): (Outage & { since: string }) | null {
     return this.current;

@@ -161,6 +161,9 @@ export class TransactionalProcessor {
       this.logger.error({ err: payload.error }, `processor ${this.options.groupId} crashed; starting over`);
       void this.restart();
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.state.groupJoins++;
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     this.state.resumed();

@@ -107,4 +107,52 @@ describe('TransactionalProcessor', () => {
     expect(transientFailures).toBeGreaterThanOrEqual(2);
     expect(repeatedFailures).toBe(MAX_ATTEMPTS + 1);
   });
+
+  it('keeps its group membership through a chunk that takes longer than the session timeout', async () => {
+    const run = randomUUID();
+    const state = new ProcessorState();
+    let slowCalls = 0;
+    const processor = new TransactionalProcessor(kafka, logger, {
+      groupId: `processor-test-${run}`,
+      topics: [SCRATCH_TOPICS.processorIn],
+      transactionalId: `processor-test-${run}`,
+      state,
+      fromBeginning: true,
+      handleChunk: eachRecord(async (record: IncomingRecord) => {
+        if (record.key?.toString() !== run) return [];
+        if (record.value!.toString() === 'slow') {
+          slowCalls++;
+          // Longer than the consumer's 15 s session timeout, and the handler yields meanwhile.
+          await new Promise((r) => setTimeout(r, 20_000));
+        }
+        return [
+          { topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${record.value!.toString()}`) },
+        ];
+      }),
+      onError: async () => [],
+    });
+    processors.push(processor);
+    processor.start();
+    const producer = await kafka.createProducer();
+    await producer.send(
+      ['slow', 'after'].map((value) => ({ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from(value) })),
+    );
+    await producer.disconnect();
+    let outputs: string[] = [];
+    for (const deadline = Date.now() + 90_000; outputs.length < 2 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      outputs = [];
+      await readTopicsToEnd(
+        kafka,
+        [SCRATCH_TOPICS.processorOut],
+        (record) => {
+          if (record.key?.toString() === run) outputs.push(record.value!.toString());
+        },
+        { idleMs: 1000 },
+      );
+    }
+    expect(outputs.sort()).toEqual(['out:after', 'out:slow']);
+    expect(slowCalls).toBe(1);
+    expect(state.groupJoins).toBe(1);
+  });
 });
