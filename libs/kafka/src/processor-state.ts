@@ -31,8 +31,11 @@ export class ProcessorState {
     return news;
   }
 
-  resumed(): void {
+  /** Clears the wait; returns what was waited for, if anything. */
+  resumed(): (Outage & { since: string }) | null {
+    const previous = this.current;
     this.current = null;
+    return previous;
   }
 
   /** A readiness check that fails while the processor waits. */

@@ -166,7 +166,7 @@ export class TransactionalProcessor {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
-    this.state.resumed();
+    this.resumed();
     const chunkSize = this.options.chunkSize ?? 100;
     await consumer.run({
       autoCommit: false,
@@ -258,13 +258,13 @@ export class TransactionalProcessor {
       await this.waitOut(outage, wait, context);
       const attempt = await this.attempt(chunk);
       if (attempt.ok) {
-        this.state.resumed();
+        this.resumed();
         context.resolve(chunk);
         return;
       }
       error = attempt.error;
     }
-    this.state.resumed();
+    this.resumed();
     if (chunk.length === 1) return this.retryRecord(chunk[0]!, error, context);
     this.logger.warn(
       { topic: chunk[0]!.topic, partition: chunk[0]!.partition, records: chunk.length, err: error },
@@ -286,7 +286,7 @@ export class TransactionalProcessor {
       if (outage) {
         await this.waitOut(outage, wait++, context);
       } else {
-        this.state.resumed();
+        this.resumed();
         wait = 0;
         const failures = (this.failures.get(positionOf(record)) ?? 0) + 1;
         this.failures.set(positionOf(record), failures);
@@ -355,6 +355,13 @@ export class TransactionalProcessor {
     });
     if (results.length !== chunk.length)
       throw new Error(`chunk handler returned ${results.length} results for ${chunk.length} records`);
+    // A record's error may only be a symptom of an outage (the blob directory unmounted makes every
+    // blob "missing"): then the chunk fails and waits instead of dead-lettering good records.
+    if (results.some((result) => 'error' in result)) {
+      const outage = await this.findOutage();
+      if (outage)
+        throw new JournalwireError('internal', `${outage.dependency}: ${outage.message}`, { retryable: true });
+    }
     const outputs: OutgoingRecord[] = [];
     for (const [i, record] of chunk.entries()) {
       const result = results[i]!;
@@ -408,8 +415,8 @@ export class TransactionalProcessor {
   }
 
   /** The first unreachable dependency (Kafka first), or null when all answer. */
-  private async findOutage(context: BatchContext): Promise<Outage | null> {
-    if (!context.live()) throw new Abandoned();
+  private async findOutage(context?: BatchContext): Promise<Outage | null> {
+    if (context && !context.live()) throw new Abandoned();
     const dependencies: Dependency[] = [
       { name: 'kafka', check: () => this.kafka.ping() },
       ...(this.options.dependencies ?? []),
@@ -428,6 +435,15 @@ export class TransactionalProcessor {
     if (this.state.waiting(outage))
       this.logger.warn({ dependency: outage.dependency, reason: outage.message }, `waiting for ${outage.dependency}`);
     await this.pause(Math.min(MAX_PAUSE_MS, 1000 * 2 ** Math.min(wait, 5)), context);
+  }
+
+  private resumed(): void {
+    const previous = this.state.resumed();
+    if (previous)
+      this.logger.info(
+        { dependency: previous.dependency, since: previous.since },
+        `${previous.dependency} answers again`,
+      );
   }
 
   /** Sleeps, waking early when the group moves on or the processor stops. */

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { blobDirectoryCheck } from '#blob-store';
 import { JournalwireError } from '#errors';
 import {
   eachRecord,
@@ -105,7 +108,77 @@ describe('TransactionalProcessor', () => {
     expect(of(27)[0]).toMatch(new RegExp(`^dead:${run}:27:${MAX_ATTEMPTS}:`));
     for (const i of [0, 12, 14, 24, 26, 28, 29]) expect(of(i)).toEqual([`out:${run}:${i}`]);
     expect(transientFailures).toBeGreaterThanOrEqual(2);
-    expect(repeatedFailures).toBe(MAX_ATTEMPTS + 1);
+    // maxAttempts tries of the record, plus one inside its chunk when the batch gave it neighbours.
+    expect(repeatedFailures).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
+    expect(repeatedFailures).toBeLessThanOrEqual(MAX_ATTEMPTS + 1);
+  });
+
+  it('waits out an unreachable dependency without dead-lettering, and says what it waits for', async () => {
+    const run = randomUUID();
+    const dir = join(testEnv.runDir, `outage-${run}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'blob'), 'stored bytes');
+    const state = new ProcessorState();
+    const dead: string[] = [];
+    const processor = new TransactionalProcessor(kafka, logger, {
+      groupId: `processor-test-${run}`,
+      topics: [SCRATCH_TOPICS.processorIn],
+      transactionalId: `processor-test-${run}`,
+      state,
+      maxAttempts: 2,
+      retryBackoffMs: 50,
+      fromBeginning: true,
+      dependencies: [{ name: 'blob-store', check: () => blobDirectoryCheck(dir) }],
+      handleChunk: eachRecord(async (record: IncomingRecord) => {
+        if (record.key?.toString() !== run) return [];
+        // A missing file looks like bad data (not retryable) unless the processor sees the outage.
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(join(dir, 'blob'));
+        } catch (error) {
+          throw new JournalwireError('blob-store', `blob is missing: ${String(error)}`);
+        }
+        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${bytes.toString()}`) }];
+      }),
+      onError: async (record) => {
+        dead.push(record.offset);
+        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from('dead') }];
+      },
+    });
+    processors.push(processor);
+    // The blob directory goes away (an unmounted volume) before the record arrives.
+    renameSync(dir, `${dir}-away`);
+    processor.start();
+    const producer = await kafka.createProducer();
+    await producer.send([{ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from('needs the blob') }]);
+    await producer.disconnect();
+
+    for (const deadline = Date.now() + 60_000; !state.waitingFor && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(state.waitingFor?.dependency).toBe('blob-store');
+    await expect(state.readinessCheck().check()).rejects.toThrow(/waiting for blob-store since/);
+    // Far longer than maxAttempts tries would take: an outage is not counted against the record.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(dead).toEqual([]);
+    renameSync(`${dir}-away`, dir);
+
+    let outputs: string[] = [];
+    for (const deadline = Date.now() + 90_000; outputs.length < 1 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      outputs = [];
+      await readTopicsToEnd(
+        kafka,
+        [SCRATCH_TOPICS.processorOut],
+        (record) => {
+          if (record.key?.toString() === run) outputs.push(record.value!.toString());
+        },
+        { idleMs: 1000 },
+      );
+    }
+    expect(outputs).toEqual(['out:stored bytes']);
+    expect(dead).toEqual([]);
+    expect(state.waitingFor).toBeNull();
+    await expect(state.readinessCheck().check()).resolves.toBeUndefined();
   });
 
   it('keeps its group membership through a chunk that takes longer than the session timeout', async () => {
