@@ -26,6 +26,7 @@ import {
   type KafkaGateway,
   type OutgoingRecord,
   type RecordResult,
+  yieldToEventLoop,
 } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
@@ -164,6 +165,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
             (error: unknown) => ({ error }),
           ),
         );
+        await yieldToEventLoop();
       }
       const failures = built.flatMap((result, i) =>
         'error' in result ? [{ index: pending[i]!.index, error: result.error }] : [],

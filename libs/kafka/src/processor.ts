@@ -14,6 +14,14 @@ import { ProcessorState, type Dependency, type Outage } from './processor-state.
 export type RecordResult = { outputs: OutgoingRecord[] } | { error: unknown };
 
 /**
+ * Lets timers run (the processor's heartbeats) between records: a chain of awaits that resolve at
+ * once never leaves the microtask queue, so a chunk of CPU-heavy records would starve them.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * A chunk handler from a handler of single records, called one record at a time. A retryable
  * JournalwireError fails the chunk (the processor retries it); any other error is that record's result.
  */
@@ -29,6 +37,7 @@ export function eachRecord(
         if (isJournalwireError(error) && error.retryable) throw error;
         results.push({ error });
       }
+      await yieldToEventLoop();
     }
     return results;
   };

@@ -184,20 +184,21 @@ describe('TransactionalProcessor', () => {
   it('keeps its group membership through a chunk that takes longer than the session timeout', async () => {
     const run = randomUUID();
     const state = new ProcessorState();
-    let slowCalls = 0;
+    const busy = Array.from({ length: 30 }, (_, i) => `busy-${i}`);
+    let calls = 0;
     const processor = new TransactionalProcessor(kafka, logger, {
       groupId: `processor-test-${run}`,
       topics: [SCRATCH_TOPICS.processorIn],
       transactionalId: `processor-test-${run}`,
       state,
+      chunkSize: 100,
       fromBeginning: true,
       handleChunk: eachRecord(async (record: IncomingRecord) => {
         if (record.key?.toString() !== run) return [];
-        if (record.value!.toString() === 'slow') {
-          slowCalls++;
-          // Longer than the consumer's 15 s session timeout, and the handler yields meanwhile.
-          await new Promise((r) => setTimeout(r, 20_000));
-        }
+        calls++;
+        // 30 records of 600 ms of CPU each: one chunk of 18 s, longer than the 15 s session timeout.
+        const until = Date.now() + 600;
+        while (Date.now() < until);
         return [
           { topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${record.value!.toString()}`) },
         ];
@@ -208,12 +209,12 @@ describe('TransactionalProcessor', () => {
     processor.start();
     const producer = await kafka.createProducer();
     await producer.send(
-      ['slow', 'after'].map((value) => ({ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from(value) })),
+      busy.map((value) => ({ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from(value) })),
     );
     await producer.disconnect();
     let outputs: string[] = [];
-    for (const deadline = Date.now() + 90_000; outputs.length < 2 && Date.now() < deadline;) {
-      await new Promise((r) => setTimeout(r, 1000));
+    for (const deadline = Date.now() + 120_000; outputs.length < busy.length && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 2000));
       outputs = [];
       await readTopicsToEnd(
         kafka,
@@ -224,8 +225,8 @@ describe('TransactionalProcessor', () => {
         { idleMs: 1000 },
       );
     }
-    expect(outputs.sort()).toEqual(['out:after', 'out:slow']);
-    expect(slowCalls).toBe(1);
+    expect(outputs.sort()).toEqual(busy.map((b) => `out:${b}`).sort());
     expect(state.groupJoins).toBe(1);
+    expect(calls).toBe(busy.length);
   });
 });
