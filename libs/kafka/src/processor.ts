@@ -90,6 +90,12 @@ const COORDINATION_ERRORS = new Set([
   'COORDINATOR_LOAD_IN_PROGRESS',
 ]);
 
+/** Kafka refusals that are about the record itself, however kafkajs classifies them. */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+
+/** Transient Kafka failures in a row a record may meet (waited out like an outage) before they count. */
+const MAX_TRANSIENT_KAFKA_FAILURES = 10;
+
 const HEARTBEAT_MS = 2000;
 const MAX_PAUSE_MS = 30_000;
 
@@ -120,6 +126,7 @@ export class TransactionalProcessor {
   private consumer: Consumer | undefined;
   private producer: ReliableProducer | undefined;
   private readonly failures = new Map<string, number>();
+  private readonly transientFailures = new Map<string, number>();
   private readonly state: ProcessorState;
   private stopping = false;
 
@@ -187,7 +194,10 @@ export class TransactionalProcessor {
           live: () => !moved && !this.stopping && isRunning() && !isStale(),
           resolve: (chunk) => {
             resolveOffset(chunk[chunk.length - 1]!.offset);
-            for (const record of chunk) this.failures.delete(positionOf(record));
+            for (const record of chunk) {
+              this.failures.delete(positionOf(record));
+              this.transientFailures.delete(positionOf(record));
+            }
           },
         };
         // Heartbeats run beside the work, so a long chunk, a retry pause or an outage wait keeps
@@ -291,7 +301,7 @@ export class TransactionalProcessor {
     let error = firstError;
     for (let wait = 0; ;) {
       if (coordinationError(error)) throw new Abandoned();
-      const outage = await this.findOutage(context);
+      const outage = (await this.findOutage(context)) ?? this.transientKafkaFailure(record, error);
       if (outage) {
         await this.waitOut(outage, wait++, context);
       } else {
@@ -340,6 +350,17 @@ export class TransactionalProcessor {
         await this.waitOut(outage, wait, context);
       }
     }
+  }
+
+  /**
+   * A failure kafkajs calls retriable (a leader moving, a broker still starting) right after Kafka
+   * answered a probe is waited out like an outage, a bounded number of times in a row per record.
+   */
+  private transientKafkaFailure(record: IncomingRecord, error: unknown): Outage | null {
+    if (!transientKafkaError(error)) return null;
+    const seen = (this.transientFailures.get(positionOf(record)) ?? 0) + 1;
+    this.transientFailures.set(positionOf(record), seen);
+    return seen > MAX_TRANSIENT_KAFKA_FAILURES ? null : { dependency: 'kafka', message: errorMessage(error) };
   }
 
   /** One try of a chunk: its outputs, then their commit. Never throws. */
@@ -497,6 +518,23 @@ function kafkaErrorTypes(error: unknown): string[] {
     current = originalError ?? cause;
   }
   return types;
+}
+
+/** A kafkajs error it deems retriable, and not a refusal of the record itself. */
+function transientKafkaError(error: unknown): boolean {
+  if (kafkaErrorTypes(error).some((type) => RECORD_REFUSALS.has(type))) return false;
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const { name, retriable, cause, originalError } = current as {
+      name?: unknown;
+      retriable?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+    };
+    if (typeof name === 'string' && name.startsWith('KafkaJS') && retriable === true) return true;
+    current = originalError ?? cause;
+  }
+  return false;
 }
 
 function coordinationError(error: unknown): boolean {
