@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers, as in Immich: pure unit tests, integration tests against the real local stack
-// (Kafka, PostgreSQL, Redis, Dovecot), and end-to-end tests of the services as processes.
+// Four tiers, as in Immich: pure unit tests, integration tests against the real local stack
+// (Kafka, PostgreSQL, Redis, Dovecot), end-to-end tests of the services as processes, and the
+// adversarial tier: hostile input through the whole pipeline.
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
@@ -30,6 +31,17 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Hostile journal reports (test/support/hostile-journal.ts) through the whole pipeline.
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: starts every service the tests need, then lint, type-check and all
-# three test tiers (unit, integration, end-to-end) against the real local stack.
+# four test tiers (unit, integration, end-to-end, adversarial) against the real local stack.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source deploy/local/node.sh
@@ -16,13 +16,13 @@ fi
 # some of them stop the broker or restart Redis on purpose.
 reports="${JW_RUN_DIR:-/tmp/journalwire}/test-reports"
 mkdir -p "$reports"
-for tier in unit integration e2e; do
+for tier in unit integration e2e adversarial; do
   echo "== $tier tests"
   npx vitest run --project "$tier" --reporter=default --reporter=json --outputFile="$reports/$tier.json"
 done
 node -e '
   let passed = 0, failed = 0, skipped = 0;
-  for (const tier of ["unit", "integration", "e2e"]) {
+  for (const tier of ["unit", "integration", "e2e", "adversarial"]) {
     const r = require(process.argv[1] + "/" + tier + ".json");
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
   }

@@ -36,6 +36,8 @@ export async function insertConnector(dataSource: DataSource, input: TestConnect
     journalType: 'envelope',
     pollIntervalSeconds: 1,
     maxMessagesPerSession: 500,
+    // These connectors test extraction, not classification: they need no internal domain.
+    allowEmptyDirectory: true,
     ...fields,
     passwordCiphertext: testCipher().encrypt(password, id),
   });

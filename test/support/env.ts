@@ -50,6 +50,8 @@ export const SCRATCH_TOPICS = {
   smoke: 'journalwire.test.smoke',
   processorIn: 'journalwire.test.processor-in',
   processorOut: 'journalwire.test.processor-out',
+  /** Output topic with a 64 KiB max.message.bytes, for records the broker refuses as too large. */
+  processorSmallOut: 'journalwire.test.processor-small-out',
 } as const;
 
 /** One claim-check directory for every service a test starts, as in a deployment. */

@@ -1,12 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { BlobStore } from '#blob-store';
+import type { DataSource } from 'typeorm';
+import { blobDirectoryCheck, encodeFitting, valueBudget, type BlobStore } from '#blob-store';
 import {
+  boundedKey,
   CONSUMER_GROUPS,
-  encodeRecord,
   classifiedRecordSchema,
   deadLetterRecordSchema,
   parseRawHeaders,
   TOPICS,
+  type ClassifiedRecord,
   type RawHeaders,
 } from '#contracts';
 import { toJournalwireError } from '#errors';
@@ -14,6 +16,7 @@ import { buildClassifiedRecord, buildClassifiedRecordFromStream } from '#journal
 import {
   eachRecord,
   headersToStrings,
+  type ProcessorState,
   TransactionalProcessor,
   type IncomingRecord,
   type KafkaGateway,
@@ -21,11 +24,28 @@ import {
 } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
+import { CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
-import { rawMessageOf } from './message-source.js';
-import { BLOB_STORE, CONNECTOR_SETTINGS } from './tokens.js';
+import { deadLetterMessageOf, rawMessageOf } from './message-source.js';
+import { BLOB_STORE, CONNECTOR_SETTINGS, PROCESSOR_STATE } from './tokens.js';
+
+/** What a classified record keeps when its metadata moves to the claim-check store. */
+const CLASSIFIED_PLACEHOLDERS: Partial<ClassifiedRecord> = {
+  sender: null,
+  onBehalfOf: null,
+  recipients: [],
+  messageId: null,
+  subject: null,
+  date: null,
+  internalMailboxes: [],
+  unknownInternalAddresses: [],
+  defects: [],
+  dedupKey: { messageId: null, contentHash: null },
+};
+
+/** Longest error text a dead letter carries (ours, not evidence; it may quote sender input). */
+const MAX_ERROR_MESSAGE_CHARS = 8192;
 
 /** journal.raw.v1 → parse the envelope, classify → journal.classified.v1 (or journal.dlq.v1). */
 @Injectable()
@@ -40,6 +60,8 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
     @Inject(DirectoryCache) private readonly directory: DirectoryCache,
     @Inject(METRICS) private readonly metrics: PipelineMetrics,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(PROCESSOR_STATE) private readonly state: ProcessorState,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -48,8 +70,16 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       topics: [TOPICS.raw],
       transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
       chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
+      maxAttempts: this.config.PROCESSOR_MAX_ATTEMPTS,
+      retryBackoffMs: this.config.PROCESSOR_RETRY_BACKOFF_MS,
+      attemptTimeoutMs: this.config.PROCESSOR_ATTEMPT_TIMEOUT_MS,
+      state: this.state,
+      dependencies: [
+        { name: 'postgresql', check: async () => void (await this.dataSource.query('SELECT 1')) },
+        { name: 'blob-store', check: () => blobDirectoryCheck(this.config.BLOB_DIR) },
+      ],
       handleChunk: eachRecord((record) => this.classify(record)),
-      onError: (record, error) => [this.deadLetter(record, error)],
+      onError: async (record, error, attempts) => [await this.deadLetter(record, error, attempts)],
       onCommitted: (_records, outputs) => this.count(outputs),
     });
     this.processor.start();
@@ -94,12 +124,19 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       message.kind === 'inline'
         ? buildClassifiedRecord({ ...input, raw: message.bytes })
         : await buildClassifiedRecordFromStream({ ...input, stream: message.open() });
+    const key = boundedKey(headers.connectorId);
+    const outputHeaders: Record<string, string> = traceparent ? { traceparent } : {};
     return [
       {
         topic: TOPICS.classified,
-        key: headers.connectorId,
-        value: encodeRecord(classifiedRecordSchema, classified),
-        headers: traceparent ? { traceparent } : {},
+        key,
+        value: await encodeFitting(classified, {
+          schema: classifiedRecordSchema,
+          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key, outputHeaders),
+          blobStore: this.blobStore,
+          placeholders: CLASSIFIED_PLACEHOLDERS,
+        }),
+        headers: outputHeaders,
         facts: {
           connector: headers.connectorId,
           classification: classified.classification,
@@ -126,29 +163,38 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {
+  /** The dead letter of a raw record: the error, where the record sits, and the message itself. */
+  private async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
     const failure = toJournalwireError(error, 'message-unparseable');
     const raw = headersToStrings(record.headers);
     const connectorId = raw['jw-connector-id'] ?? record.key?.toString('utf8') ?? 'unknown';
     const sha256 = raw['jw-sha256'];
-    const inline =
-      raw['content-type'] === 'message/rfc822' && record.value ? { inline: record.value.toString('base64') } : null;
+    const key = boundedKey(connectorId);
     return {
       topic: TOPICS.dlq,
-      key: connectorId,
-      value: encodeRecord(deadLetterRecordSchema, {
-        schema: 'journal.dlq.v1',
-        rawId: `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`,
-        rawRecord: { partition: record.partition, offset: record.offset },
-        connectorId,
-        uidl: raw['jw-uidl'] ?? null,
-        sha256: sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : null,
-        stage: 'envelope',
-        error: { code: failure.code, message: failure.message },
-        source: { topic: record.topic, partition: record.partition, offset: record.offset },
-        message: inline,
-        failedAt: new Date().toISOString(),
-      }),
+      key,
+      value: await encodeFitting(
+        {
+          schema: 'journal.dlq.v1',
+          rawId: `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`,
+          rawRecord: { partition: record.partition, offset: record.offset },
+          connectorId,
+          uidl: raw['jw-uidl'] ?? null,
+          sha256: sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : null,
+          stage: 'envelope',
+          error: { code: failure.code, message: failure.message.slice(0, MAX_ERROR_MESSAGE_CHARS) },
+          source: { topic: record.topic, partition: record.partition, offset: record.offset },
+          message: deadLetterMessageOf(raw['content-type'], record.value),
+          attempts,
+          failedAt: new Date().toISOString(),
+        },
+        {
+          schema: deadLetterRecordSchema,
+          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key),
+          blobStore: this.blobStore,
+          placeholders: { uidl: null },
+        },
+      ),
     };
   }
 }

@@ -8,6 +8,7 @@ import {
   logSection,
   loadConfig,
   positiveInt,
+  processorSection,
   type Env,
 } from '#config';
 
@@ -17,6 +18,7 @@ export const envelopeConfigSchema = z.object({
   ...kafkaSection,
   ...databaseSection,
   ...blobSection,
+  ...processorSection,
   /** Stable per instance: names the Kafka transactional id, so a restart fences its predecessor. */
   INSTANCE_ID: z.string().default(`envelope-${hostname()}`),
   /** How often the directory revision is checked for changes. */

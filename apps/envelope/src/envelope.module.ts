@@ -11,19 +11,20 @@ import {
   InfrastructureModule,
   MetricsModule,
   PipelineMetrics,
-  readinessProvider,
+  readinessProviderWith,
 } from '#platform';
 import { CONSUMER_GROUPS, TOPICS } from '#contracts';
-import { consumerLag, KafkaGateway } from '#kafka';
+import { consumerLag, KafkaGateway, ProcessorState } from '#kafka';
 import { ClassifyProcessor } from './classify-processor.js';
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
-import { BLOB_STORE, CONNECTOR_SETTINGS } from './tokens.js';
+import { BLOB_STORE, CONNECTOR_SETTINGS, PROCESSOR_STATE } from './tokens.js';
 
 @Module({})
 export class EnvelopeModule {
   static register(config: EnvelopeConfig, logger: Logger): DynamicModule {
     const lagClient = new KafkaGateway(kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-envelope-lag`), logger);
+    const processorState = new ProcessorState();
     return {
       module: EnvelopeModule,
       imports: [
@@ -32,13 +33,14 @@ export class EnvelopeModule {
           databaseUrl: config.DATABASE_URL,
           kafka: kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-envelope`),
         }),
-        HealthModule.register(readinessProvider),
+        HealthModule.register(readinessProviderWith([processorState.readinessCheck()])),
         MetricsModule.register(new PipelineMetrics(), {
           lag: () => consumerLag(lagClient, CONSUMER_GROUPS.envelope, [TOPICS.raw]),
         }),
       ],
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: PROCESSOR_STATE, useValue: processorState },
         { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
         {
           provide: CONNECTOR_SETTINGS,

@@ -23,3 +23,24 @@ export function rawMessageOf(headers: RawHeaders, value: Buffer | null, blobStor
   }
   return { kind: 'claim-check', claimCheck, ref: { claimCheck }, open: () => blobStore.getStream(claimCheck) };
 }
+
+/**
+ * The message of a raw record that failed, for its dead letter: the claim check it names, else the
+ * value's bytes themselves (whatever they are), so an operator can always replay it.
+ */
+export function deadLetterMessageOf(contentType: string | undefined, value: Buffer | null): MessageRef | null {
+  if (!value) return null;
+  if (contentType === RAW_CONTENT_TYPES.claimCheck) {
+    const parsed = claimCheckSchema.safeParse(safeJson(value));
+    if (parsed.success) return { claimCheck: parsed.data };
+  }
+  return { inline: value.toString('base64') };
+}
+
+function safeJson(value: Buffer): unknown {
+  try {
+    return JSON.parse(value.toString('utf8'));
+  } catch {
+    return null;
+  }
+}

@@ -1,2 +1,3 @@
 export const BLOB_STORE = Symbol('envelope.blob-store');
 export const CONNECTOR_SETTINGS = Symbol('envelope.connector-settings');
+export const PROCESSOR_STATE = Symbol('envelope.processor-state');

@@ -9,6 +9,7 @@ import {
   loadConfig,
   positiveInt,
   retentionSection,
+  processorSection,
   type Env,
 } from '#config';
 
@@ -19,6 +20,7 @@ export const policyConfigSchema = z.object({
   ...databaseSection,
   ...blobSection,
   ...retentionSection,
+  ...processorSection,
   /** Stable per instance: names the Kafka transactional id, so a restart fences its predecessor. */
   INSTANCE_ID: z.string().default(`policy-${hostname()}`),
   /** Records per Kafka transaction. */

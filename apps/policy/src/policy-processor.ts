@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { BlobStore } from '#blob-store';
+import type { DataSource } from 'typeorm';
+import { blobDirectoryCheck, encodeFitting, resolveOverflow, valueBudget, type BlobStore } from '#blob-store';
 import {
   archivedRecordSchema,
+  boundedKey,
   classifiedRecordSchema,
   CONSUMER_GROUPS,
   deadLetterRecordSchema,
   decodeRecord,
-  encodeRecord,
+  messageRefSchema,
   rejectedRecordSchema,
   TOPICS,
   type ArchivedRecord,
@@ -17,16 +19,18 @@ import {
 } from '#contracts';
 import { isJournalwireError, JournalwireError, toJournalwireError } from '#errors';
 import {
+  type ProcessorState,
   TransactionalProcessor,
   headerString,
   type IncomingRecord,
   type KafkaGateway,
   type OutgoingRecord,
   type RecordResult,
+  yieldToEventLoop,
 } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
+import { CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
 import {
   archiveIdOf,
   dedupKeyOf,
@@ -40,7 +44,21 @@ import {
 } from '#policy';
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
-import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
+import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE, PROCESSOR_STATE } from './tokens.js';
+
+/** What an archived record keeps when its metadata moves to the claim-check store. */
+const ARCHIVED_PLACEHOLDERS: Partial<ArchivedRecord> = {
+  sender: null,
+  recipients: [],
+  mailboxes: [],
+  unknownInternalAddresses: [],
+  messageId: null,
+  subject: null,
+  defects: [],
+};
+
+/** Longest error text a dead letter carries (ours, not evidence; it may quote sender input). */
+const MAX_ERROR_MESSAGE_CHARS = 8192;
 
 /**
  * journal.classified.v1 → the connector's journaling filters → exactly one outcome per raw
@@ -59,6 +77,8 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
     @Inject(OUTCOME_STORE) private readonly outcomes: OutcomeStore,
     @Inject(METRICS) private readonly metrics: PipelineMetrics,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(PROCESSOR_STATE) private readonly state: ProcessorState,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,8 +87,16 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       topics: [TOPICS.classified],
       transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
       chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
+      maxAttempts: this.config.PROCESSOR_MAX_ATTEMPTS,
+      retryBackoffMs: this.config.PROCESSOR_RETRY_BACKOFF_MS,
+      attemptTimeoutMs: this.config.PROCESSOR_ATTEMPT_TIMEOUT_MS,
+      state: this.state,
+      dependencies: [
+        { name: 'postgresql', check: async () => void (await this.dataSource.query('SELECT 1')) },
+        { name: 'blob-store', check: () => blobDirectoryCheck(this.config.BLOB_DIR) },
+      ],
       handleChunk: (records) => this.applyChunk(records),
-      onError: (record, error) => [this.deadLetter(record, error)],
+      onError: async (record, error, attempts) => [await this.deadLetter(record, error, attempts)],
       onCommitted: (_records, outputs) => this.count(outputs),
     });
     this.processor.start();
@@ -102,17 +130,20 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
   private async decideChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
     const results: Array<RecordResult | undefined> = new Array(records.length);
     const decoded: Array<{ index: number; classified: ClassifiedRecord; traceparent: string | undefined }> = [];
-    records.forEach((record, index) => {
+    for (const [index, record] of records.entries()) {
       try {
-        decoded.push({
-          index,
-          classified: decodeRecord(classifiedRecordSchema, record.value),
-          traceparent: headerString(record.headers, 'traceparent'),
-        });
+        const classified = await resolveOverflow(
+          classifiedRecordSchema,
+          decodeRecord(classifiedRecordSchema, record.value),
+          this.blobStore,
+        );
+        decoded.push({ index, classified, traceparent: headerString(record.headers, 'traceparent') });
       } catch (error) {
+        // The blob store away: the chunk waits. Anything else is about this record.
+        if (isJournalwireError(error) && error.retryable) throw error;
         results[index] = { error };
       }
-    });
+    }
     const inputs = new Map<number, PolicyInput>();
     for (const { index, classified } of decoded) inputs.set(index, await this.planInput(classified));
 
@@ -134,6 +165,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
             (error: unknown) => ({ error }),
           ),
         );
+        await yieldToEventLoop();
       }
       const failures = built.flatMap((result, i) =>
         'error' in result ? [{ index: pending[i]!.index, error: result.error }] : [],
@@ -188,15 +220,15 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
     return withMessageSpan('policy.apply', traceparent, attributes, async (next) => {
       const headers: Record<string, string> = next ? { traceparent: next } : {};
-      if (outcome.kind === 'reject') return { outputs: [this.rejected(classified, outcome.reason, headers)] };
-      if (outcome.kind === 'merge') return { outputs: [this.mergeEvent(classified, outcome.archiveId, headers)] };
+      if (outcome.kind === 'reject') return { outputs: [await this.rejected(classified, outcome.reason, headers)] };
+      if (outcome.kind === 'merge') return { outputs: [await this.mergeEvent(classified, outcome.archiveId, headers)] };
       const archived = await this.archive(classified, outcome.archiveId, input.removeJournalHeaders);
       return {
         outputs: [
           {
             topic: TOPICS.archived,
             key: outcome.archiveId,
-            value: encodeRecord(archivedRecordSchema, archived),
+            value: await this.fitArchived(archived, outcome.archiveId, headers),
             headers,
             facts: {
               connector: classified.connectorId,
@@ -253,7 +285,20 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  private mergeEvent(classified: ClassifiedRecord, archiveId: string, headers: Record<string, string>): OutgoingRecord {
+  private fitArchived(record: ArchivedRecord, key: string, headers: Record<string, string>): Promise<Buffer> {
+    return encodeFitting(record, {
+      schema: archivedRecordSchema,
+      maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key, headers),
+      blobStore: this.blobStore,
+      placeholders: ARCHIVED_PLACEHOLDERS,
+    });
+  }
+
+  private async mergeEvent(
+    classified: ClassifiedRecord,
+    archiveId: string,
+    headers: Record<string, string>,
+  ): Promise<OutgoingRecord> {
     const merge: ArchivedRecord = {
       ...this.recordBase(classified, archiveId),
       event: 'merge',
@@ -265,7 +310,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     return {
       topic: TOPICS.archived,
       key: archiveId,
-      value: encodeRecord(archivedRecordSchema, merge),
+      value: await this.fitArchived(merge, archiveId, headers),
       headers,
       facts: { connector: classified.connectorId, event: 'merge', extractedAt: classified.extractedAt },
     };
@@ -294,27 +339,38 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  private rejected(
+  /** A rejection keeps the message (inline or claim check), so an operator can replay it. */
+  private async rejected(
     classified: ClassifiedRecord,
     reason: RejectReason,
     headers: Record<string, string>,
-  ): OutgoingRecord {
+  ): Promise<OutgoingRecord> {
+    const key = boundedKey(classified.rawId);
     return {
       topic: TOPICS.rejected,
-      key: classified.rawId,
-      value: encodeRecord(rejectedRecordSchema, {
-        schema: 'journal.rejected.v1',
-        rawId: classified.rawId,
-        rawRecord: classified.rawRecord,
-        connectorId: classified.connectorId,
-        uidl: classified.uidl,
-        sha256: classified.sha256,
-        reason,
-        classification: classified.classification,
-        messageId: classified.messageId,
-        extractedAt: classified.extractedAt,
-        rejectedAt: new Date().toISOString(),
-      }),
+      key,
+      value: await encodeFitting(
+        {
+          schema: 'journal.rejected.v1',
+          rawId: classified.rawId,
+          rawRecord: classified.rawRecord,
+          connectorId: classified.connectorId,
+          uidl: classified.uidl,
+          sha256: classified.sha256,
+          reason,
+          classification: classified.classification,
+          messageId: classified.messageId,
+          extractedAt: classified.extractedAt,
+          rejectedAt: new Date().toISOString(),
+          message: classified.message,
+        },
+        {
+          schema: rejectedRecordSchema,
+          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key, headers),
+          blobStore: this.blobStore,
+          placeholders: { messageId: null },
+        },
+      ),
       headers,
       facts: { connector: classified.connectorId, reason, extractedAt: classified.extractedAt },
     };
@@ -347,7 +403,8 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       : { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed };
   }
 
-  private deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {
+  /** The dead letter of a classified record: the error, where it sits, and the message when known. */
+  private async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
     const failure = toJournalwireError(error, 'message-unparseable');
     let classified: Partial<ClassifiedRecord> = {};
     try {
@@ -357,26 +414,39 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     }
     const connectorId =
       typeof classified.connectorId === 'string' ? classified.connectorId : (record.key?.toString('utf8') ?? 'unknown');
+    const message = messageRefSchema.safeParse(classified.message);
+    const key = boundedKey(connectorId);
     return {
       topic: TOPICS.dlq,
-      key: connectorId,
-      value: encodeRecord(deadLetterRecordSchema, {
-        schema: 'journal.dlq.v1',
-        rawId:
-          typeof classified.rawId === 'string'
-            ? classified.rawId
-            : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`,
-        rawRecord: isRawRecordRef(classified.rawRecord) ? classified.rawRecord : null,
-        connectorId,
-        uidl: typeof classified.uidl === 'string' ? classified.uidl : null,
-        sha256:
-          typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256) ? classified.sha256 : null,
-        stage: 'policy',
-        error: { code: failure.code, message: failure.message },
-        source: { topic: record.topic, partition: record.partition, offset: record.offset },
-        message: null,
-        failedAt: new Date().toISOString(),
-      }),
+      key,
+      value: await encodeFitting(
+        {
+          schema: 'journal.dlq.v1',
+          rawId:
+            typeof classified.rawId === 'string'
+              ? classified.rawId
+              : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`,
+          rawRecord: isRawRecordRef(classified.rawRecord) ? classified.rawRecord : null,
+          connectorId,
+          uidl: typeof classified.uidl === 'string' ? classified.uidl : null,
+          sha256:
+            typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256)
+              ? classified.sha256
+              : null,
+          stage: 'policy',
+          error: { code: failure.code, message: failure.message.slice(0, MAX_ERROR_MESSAGE_CHARS) },
+          source: { topic: record.topic, partition: record.partition, offset: record.offset },
+          message: message.success ? message.data : null,
+          attempts,
+          failedAt: new Date().toISOString(),
+        },
+        {
+          schema: deadLetterRecordSchema,
+          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key),
+          blobStore: this.blobStore,
+          placeholders: { uidl: null },
+        },
+      ),
     };
   }
 }

@@ -11,20 +11,21 @@ import {
   InfrastructureModule,
   MetricsModule,
   PipelineMetrics,
-  readinessProvider,
+  readinessProviderWith,
 } from '#platform';
 import { CONSUMER_GROUPS, TOPICS } from '#contracts';
-import { consumerLag, KafkaGateway } from '#kafka';
+import { consumerLag, KafkaGateway, ProcessorState } from '#kafka';
 import type { PolicyConfig } from './config.js';
 import { OutcomeStore } from './outcome-store.js';
 import { PolicyProcessor } from './policy-processor.js';
 import { RetentionTimer } from './retention-timer.js';
-import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE } from './tokens.js';
+import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE, PROCESSOR_STATE } from './tokens.js';
 
 @Module({})
 export class PolicyModule {
   static register(config: PolicyConfig, logger: Logger): DynamicModule {
     const lagClient = new KafkaGateway(kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-policy-lag`), logger);
+    const processorState = new ProcessorState();
     return {
       module: PolicyModule,
       imports: [
@@ -33,13 +34,14 @@ export class PolicyModule {
           databaseUrl: config.DATABASE_URL,
           kafka: kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-policy`),
         }),
-        HealthModule.register(readinessProvider),
+        HealthModule.register(readinessProviderWith([processorState.readinessCheck()])),
         MetricsModule.register(new PipelineMetrics(), {
           lag: () => consumerLag(lagClient, CONSUMER_GROUPS.policy, [TOPICS.classified]),
         }),
       ],
       providers: [
         { provide: CONFIG, useValue: config },
+        { provide: PROCESSOR_STATE, useValue: processorState },
         { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
         {
           provide: CONNECTOR_SETTINGS,

@@ -103,6 +103,12 @@ export function createPollerRuntime(
       instanceId: config.POLLER_INSTANCE_ID,
       maxRetrievalAttempts: config.MAX_RETRIEVAL_ATTEMPTS,
       kafkaBackoffMaxMs: config.KAFKA_BACKOFF_MAX_MS,
+      directoryHasInternalDomain: async () => {
+        const rows = await dataSource.query<Array<{ present: boolean }>>(
+          'SELECT EXISTS (SELECT 1 FROM directory_domains) AS present',
+        );
+        return rows[0]?.present === true;
+      },
       onSessionEnd: (connector, result) => {
         sessionTraces.end(connector.id, result);
         const seconds = (result.endedAt.getTime() - result.startedAt.getTime()) / 1000;

@@ -1,3 +1,4 @@
+import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import { ExtractionSession, type SessionControl, type SessionDeps, type SessionResult } from './extraction-session.js';
@@ -12,6 +13,12 @@ export interface RunnerSettings {
   kafkaBackoffMaxMs: number;
   /** Base of the exponential back-off after failed sessions. */
   backoffBaseMs?: number;
+  /**
+   * Whether the directory has an internal domain. Without one every participant is external and,
+   * with the default filters, every message would be rejected after Exchange deleted it: a
+   * connector then extracts nothing unless it sets `allowEmptyDirectory`.
+   */
+  directoryHasInternalDomain?: () => Promise<boolean>;
   /** Told of every finished session (metrics). */
   onSessionEnd?: (connector: ConnectorEntity, result: SessionResult) => void;
 }
@@ -41,8 +48,9 @@ export class SessionRunner {
       // Another instance may have finished a session between our look at the schedule and the lease.
       const state = await this.schedule.get(connector.id);
       if (state && state.nextDueAt > Date.now()) return 'not-due';
+      const refusal = await this.directoryRefusal(connector);
       log.info({ event: 'session-start', leaseToken: lease.token }, 'session start');
-      const result = await new ExtractionSession(this.sessionDeps, connector, lease, control).run();
+      const result = refusal ?? (await new ExtractionSession(this.sessionDeps, connector, lease, control).run());
       log.info(
         {
           event: 'session-end',
@@ -67,6 +75,30 @@ export class SessionRunner {
     } finally {
       await lease.release();
     }
+  }
+
+  /** A failed session that never connected, when the directory has no internal domain to classify by. */
+  private async directoryRefusal(connector: ConnectorEntity): Promise<SessionResult | null> {
+    const check = this.settings.directoryHasInternalDomain;
+    if (connector.allowEmptyDirectory || !check || (await check())) return null;
+    const now = new Date();
+    return {
+      connectorId: connector.id,
+      outcome: 'failed',
+      error: new JournalwireError(
+        'directory-empty',
+        'Not extracting: the directory has no internal domain, so every message would be classified external. ' +
+          "Add the organisation's domains (POST /v1/directory/domains), or set allowEmptyDirectory on the connector.",
+        { retryable: true },
+      ),
+      startedAt: now,
+      endedAt: now,
+      mailboxQueue: null,
+      extracted: 0,
+      deleted: 0,
+      skipped: null,
+      moreRemaining: false,
+    };
   }
 
   /** Publishes 'suspended' once per suspension (under the lease, after any running session). */

@@ -32,6 +32,18 @@ const url = (protocols: string[]) =>
     `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   );
 
+/** The consume-produce processors (envelope, policy): retries, dead letters, record sizes. */
+export const processorSection = {
+  /** Tries of a record that keeps failing before it is dead-lettered (an outage does not count). */
+  PROCESSOR_MAX_ATTEMPTS: positiveInt(5),
+  /** First pause between tries of a failing record; doubles each try, at most 30 s. */
+  PROCESSOR_RETRY_BACKOFF_MS: positiveInt(500),
+  /** One try of a chunk (or of one record) that takes longer fails with `timeout`. */
+  PROCESSOR_ATTEMPT_TIMEOUT_MS: positiveInt(120_000),
+  /** The output topics' max.message.bytes: every record is sized against it before it is sent. */
+  KAFKA_MAX_MESSAGE_BYTES: positiveInt(2 * 1024 * 1024),
+};
+
 export const redisSection = {
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
 };

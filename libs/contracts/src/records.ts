@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { messageRefSchema, sha256Hex } from './raw-record.js';
+import { claimCheckSchema, messageRefSchema, sha256Hex } from './raw-record.js';
 
 export const JOURNAL_TYPES = ['envelope', 'eml'] as const;
 export const CLASSIFICATIONS = ['internal', 'unknown-internal', 'external'] as const;
@@ -14,6 +14,16 @@ export const rawRecordRefSchema = z.object({
   offset: z.string().regex(/^\d+$/),
 });
 export type RawRecordRef = z.infer<typeof rawRecordRefSchema>;
+
+/**
+ * Metadata too large for the record itself (e.g. the recipients of a 30,000-member distribution
+ * list): the claim-check blob holds a JSON object with the full values of `fields`, and the record
+ * holds placeholders (empty lists, null) in their place. Readers resolve it (`resolveOverflow` in
+ * libs/blob-store) before using any of those fields. Identity fields (`rawId`, `rawRecord`,
+ * `connectorId`, `uidl`, sha256s, `archiveId`, `event`, `classification`) never overflow.
+ */
+export const overflowSchema = z.object({ claimCheck: claimCheckSchema, fields: z.array(z.string()).min(1) });
+export type Overflow = z.infer<typeof overflowSchema>;
 
 export const recipientSchema = z.object({
   address: z.string(),
@@ -53,6 +63,7 @@ export const classifiedRecordSchema = z.object({
   dedupKey: z.object({ messageId: z.string().nullable(), contentHash: sha256Hex.nullable() }),
   extractedAt: isoTime,
   classifiedAt: isoTime,
+  overflow: overflowSchema.optional(),
 });
 export type ClassifiedRecord = z.infer<typeof classifiedRecordSchema>;
 
@@ -81,6 +92,7 @@ export const archivedRecordSchema = z.object({
   defects: z.array(z.string()),
   extractedAt: isoTime,
   archivedAt: isoTime,
+  overflow: overflowSchema.optional(),
 });
 export type ArchivedRecord = z.infer<typeof archivedRecordSchema>;
 
@@ -103,10 +115,13 @@ export const rejectedRecordSchema = z.object({
   messageId: z.string().nullable(),
   extractedAt: isoTime,
   rejectedAt: isoTime,
+  /** The message, so an operator can replay it (absent only on records written before it existed). */
+  message: messageRefSchema.nullable().optional(),
+  overflow: overflowSchema.optional(),
 });
 export type RejectedRecord = z.infer<typeof rejectedRecordSchema>;
 
-/** journal.dlq.v1 — value (JSON). Key: raw id. */
+/** journal.dlq.v1 — value (JSON). Key: connector id. */
 export const deadLetterRecordSchema = z.object({
   schema: z.literal('journal.dlq.v1'),
   rawId: z.string(),
@@ -118,7 +133,10 @@ export const deadLetterRecordSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
   source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
   message: messageRefSchema.nullable(),
+  /** How many times the record was tried before it was dead-lettered. */
+  attempts: z.number().int().positive().optional(),
   failedAt: isoTime,
+  overflow: overflowSchema.optional(),
 });
 export type DeadLetterRecord = z.infer<typeof deadLetterRecordSchema>;
 

@@ -16,12 +16,18 @@ export interface TopicSpec {
   config: Record<string, string>;
 }
 
+/**
+ * `max.message.bytes` of every data topic. Producers size each record against it before sending
+ * (`KAFKA_MAX_MESSAGE_BYTES`, default this value): what would not fit goes to the claim-check store.
+ */
+export const TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 /** Topic layout; partitions default to 6 so consumer groups can scale out. */
 export function topicSpecs(partitions = 6): TopicSpec[] {
   const retained = {
     'cleanup.policy': 'delete',
     'retention.ms': String(7 * 24 * 3600 * 1000),
-    'max.message.bytes': String(2 * 1024 * 1024),
+    'max.message.bytes': String(TOPIC_MAX_MESSAGE_BYTES),
   };
   return [
     { name: TOPICS.raw, partitions, config: retained },

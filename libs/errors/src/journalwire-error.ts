@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'rate-limited',
+  'directory-empty',
   'internal',
 ] as const;
 

@@ -1,14 +1,29 @@
-import type { Consumer, Producer } from 'kafkajs';
-import { isJournalwireError } from '#errors';
+import type { Consumer } from 'kafkajs';
+import { isJournalwireError, JournalwireError } from '#errors';
 import type { Logger } from '#logger';
-import { toProduceRequests, type IncomingRecord, type KafkaGateway, type OutgoingRecord } from './kafka-gateway.js';
+import {
+  toProduceRequests,
+  type IncomingRecord,
+  type KafkaGateway,
+  type OutgoingRecord,
+  type ReliableProducer,
+} from './kafka-gateway.js';
+import { ProcessorState, type Dependency, type Outage } from './processor-state.js';
 
 /** What became of one record of a chunk: its outputs, or the error that makes it a dead letter. */
 export type RecordResult = { outputs: OutgoingRecord[] } | { error: unknown };
 
 /**
+ * Lets timers run (the processor's heartbeats) between records: a chain of awaits that resolve at
+ * once never leaves the microtask queue, so a chunk of CPU-heavy records would starve them.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * A chunk handler from a handler of single records, called one record at a time. A retryable
- * JournalwireError retries the chunk; any other error is that record's result.
+ * JournalwireError fails the chunk (the processor retries it); any other error is that record's result.
  */
 export function eachRecord(
   handle: (record: IncomingRecord) => Promise<OutgoingRecord[]>,
@@ -22,6 +37,7 @@ export function eachRecord(
         if (isJournalwireError(error) && error.retryable) throw error;
         results.push({ error });
       }
+      await yieldToEventLoop();
     }
     return results;
   };
@@ -33,37 +49,98 @@ export interface ProcessorOptions {
   /** Stable per instance, so a restarted instance fences its crashed predecessor at once. */
   transactionalId: string;
   /**
-   * Turns a chunk of records into one result per record, in order. Throwing a retryable
-   * JournalwireError retries the whole chunk; a record whose result is an error goes to `onError`.
-   * `eachRecord` adapts a handler of single records.
+   * Turns a chunk of records into one result per record, in order. A record whose result is an
+   * error is dead-lettered at once (`onError`). Throwing fails the whole chunk: it is retried,
+   * record by record if it fails again, and a record that keeps failing is dead-lettered after
+   * `maxAttempts`. `eachRecord` adapts a handler of single records.
    */
   handleChunk: (records: IncomingRecord[]) => Promise<RecordResult[]>;
-  /** Outputs for a record whose handler threw (a dead letter); never throws itself. */
-  onError: (record: IncomingRecord, error: unknown) => OutgoingRecord[];
+  /** Outputs for a record that failed (its dead letter); must fit its topic. */
+  onError: (record: IncomingRecord, error: unknown, attempts: number) => Promise<OutgoingRecord[]>;
   /** Called after each committed transaction, for metrics and status. */
   onCommitted?: (records: IncomingRecord[], outputs: OutgoingRecord[]) => void;
+  /**
+   * What the handler needs besides Kafka (PostgreSQL, blob store). When a chunk fails, these and
+   * Kafka are probed: an unreachable one is an outage, waited out without counting against the record.
+   */
+  dependencies?: Dependency[];
+  /** What the processor is waiting for, for health probes. */
+  state?: ProcessorState;
   /** Records per transaction. */
   chunkSize?: number;
+  /** Tries of a failing record before it is dead-lettered (default 5). */
+  maxAttempts?: number;
+  /** First pause between tries of a failing record, doubled each time (default 500 ms). */
+  retryBackoffMs?: number;
+  /** One try of a chunk that takes longer fails with `timeout` (default 120 s). */
+  attemptTimeoutMs?: number;
   fromBeginning?: boolean;
 }
 
+/** Kafka errors that say the group or the transaction moved on, not that a record is bad. */
+const COORDINATION_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+]);
+
+/** Kafka refusals that are about the record itself, however kafkajs classifies them. */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
+
+/** Transient Kafka failures in a row a record may meet (waited out like an outage) before they count. */
+const MAX_TRANSIENT_KAFKA_FAILURES = 10;
+
+const HEARTBEAT_MS = 2000;
+const MAX_PAUSE_MS = 30_000;
+
+/** The consumer's view of the batch being worked on. */
+interface BatchContext {
+  live(): boolean;
+  resolve(chunk: IncomingRecord[]): void;
+}
+
+type Attempt = { ok: true } | { ok: false; error: unknown };
+
+/** The group moved on while a chunk was worked on: the batch is abandoned and fetched again. */
+class Abandoned extends Error {}
+
 /**
  * Consume-transform-produce with exactly-once effect on Kafka: each chunk's outputs and its
- * input offsets are committed in one transaction, so a crash replays the chunk and the
- * aborted outputs are invisible to read-committed consumers. A handler error becomes a dead
- * letter and never stalls the partition (unlike Nest's transport, which retries forever).
+ * input offsets are committed in one transaction, so a crash replays the chunk and the aborted
+ * outputs are invisible to read-committed consumers.
+ *
+ * No record stalls its partition: a failed chunk is tried again record by record, so one bad
+ * record costs its neighbours one retry; a record that keeps failing, whatever the failure (a
+ * handler exception, a timeout, the broker refusing its output, a database refusing its data),
+ * is dead-lettered after `maxAttempts` tries. Only an outage (Kafka or a dependency unreachable)
+ * waits, with backoff, reported by `state`. The consumer heartbeats throughout, so a long chunk
+ * or a wait never costs it its group membership.
  */
 export class TransactionalProcessor {
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
+  private producer: ReliableProducer | undefined;
+  private readonly failures = new Map<string, number>();
+  private readonly transientFailures = new Map<string, number>();
+  private readonly state: ProcessorState;
+  private stopping = false;
 
   constructor(
     private readonly kafka: KafkaGateway,
     private readonly logger: Logger,
     private readonly options: ProcessorOptions,
-  ) {}
+  ) {
+    this.state = options.state ?? new ProcessorState();
+  }
 
-  private stopping = false;
+  private get maxAttempts(): number {
+    return this.options.maxAttempts ?? 5;
+  }
 
   /** Starts consuming in the background, retrying with backoff while Kafka is unreachable. */
   start(): void {
@@ -76,21 +153,21 @@ export class TransactionalProcessor {
         await this.connectAndRun();
         return;
       } catch (error) {
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        const delay = Math.min(MAX_PAUSE_MS, 500 * 2 ** Math.min(attempt, 6));
         this.logger.error(
           { err: error, retryInMs: delay },
           `processor ${this.options.groupId} could not start; retrying`,
         );
+        this.state.waiting({ dependency: 'kafka', message: errorMessage(error) });
         await this.consumer?.disconnect().catch(() => undefined);
-        await this.producer?.disconnect().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.dropProducer();
+        await sleep(delay);
       }
     }
   }
 
   private async connectAndRun(): Promise<void> {
-    const { producer } = await this.kafka.createProducer({ transactionalId: this.options.transactionalId });
-    this.producer = producer;
+    await this.ensureProducer();
     const consumer = this.kafka.createConsumer(this.options.groupId, { readCommitted: true, batching: true });
     this.consumer = consumer;
     // kafkajs gives up on errors it deems non-retriable (e.g. no group coordinator while the broker
@@ -100,81 +177,240 @@ export class TransactionalProcessor {
       this.logger.error({ err: payload.error }, `processor ${this.options.groupId} crashed; starting over`);
       void this.restart();
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.state.groupJoins++;
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    this.resumed();
     const chunkSize = this.options.chunkSize ?? 100;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        // While one chunk's transaction commits, the next chunk is already being handled: the
-        // broker round trips of a commit overlap with the handler's work.
-        let committing: Promise<{ chunk: IncomingRecord[]; error?: unknown }> | undefined;
-        const settle = async () => {
-          const committed = await committing;
-          committing = undefined;
-          if (!committed) return;
-          if (committed.error !== undefined) throw committed.error;
-          // The transaction committed the offset; tell the consumer where to fetch next.
-          resolveOffset(committed.chunk[committed.chunk.length - 1]!.offset);
-          await heartbeat();
+        let moved = false;
+        const context: BatchContext = {
+          live: () => !moved && !this.stopping && isRunning() && !isStale(),
+          resolve: (chunk) => {
+            resolveOffset(chunk[chunk.length - 1]!.offset);
+            for (const record of chunk) {
+              this.failures.delete(positionOf(record));
+              this.transientFailures.delete(positionOf(record));
+            }
+          },
         };
-        for (let i = 0; i < batch.messages.length; i += chunkSize) {
-          if (!isRunning() || isStale()) break;
-          const chunk: IncomingRecord[] = batch.messages.slice(i, i + chunkSize).map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            headers: m.headers ?? {},
-            timestamp: m.timestamp,
-          }));
-          let outputs: OutgoingRecord[];
-          try {
-            outputs = await this.outputsOf(chunk);
-          } finally {
-            await settle();
-          }
-          committing = this.commit(chunk, outputs).then(
-            () => ({ chunk }),
-            (error: unknown) => ({ chunk, error }),
+        // Heartbeats run beside the work, so a long chunk, a retry pause or an outage wait keeps
+        // the consumer in its group (kafkajs sends one only when the interval has passed).
+        const keepAlive = setInterval(() => {
+          heartbeat().catch((error: unknown) => {
+            if (coordinationError(error)) moved = true;
+            this.logger.debug({ err: error }, 'heartbeat failed');
+          });
+        }, HEARTBEAT_MS);
+        try {
+          await this.runBatch(batch.topic, batch.partition, batch.messages, chunkSize, context);
+        } catch (error) {
+          if (!(error instanceof Abandoned)) throw error;
+          this.logger.info(
+            { topic: batch.topic, partition: batch.partition },
+            'group rebalanced; batch left to refetch',
           );
+        } finally {
+          clearInterval(keepAlive);
         }
-        await settle();
       },
     });
   }
 
+  private async runBatch(
+    topic: string,
+    partition: number,
+    messages: Array<Omit<IncomingRecord, 'topic' | 'partition' | 'headers'> & { headers?: IncomingRecord['headers'] }>,
+    chunkSize: number,
+    context: BatchContext,
+  ): Promise<void> {
+    // While one chunk's transaction commits, the next chunk is already being handled: the broker
+    // round trips of a commit overlap with the handler's work.
+    let committing: Promise<{ chunk: IncomingRecord[]; error?: unknown }> | undefined;
+    const settle = async () => {
+      const committed = await committing;
+      committing = undefined;
+      if (!committed) return;
+      if (committed.error === undefined) context.resolve(committed.chunk);
+      else await this.recover(committed.chunk, committed.error, context);
+    };
+    for (let i = 0; i < messages.length; i += chunkSize) {
+      if (!context.live()) break;
+      const chunk: IncomingRecord[] = messages.slice(i, i + chunkSize).map((m) => ({
+        topic,
+        partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        headers: m.headers ?? {},
+        timestamp: m.timestamp,
+      }));
+      const outputs = await this.outputsOf(chunk).catch((error: unknown) => ({ error }));
+      await settle();
+      if ('error' in outputs) await this.recover(chunk, outputs.error, context);
+      else
+        committing = this.commit(chunk, outputs).then(
+          () => ({ chunk }),
+          (error: unknown) => ({ chunk, error }),
+        );
+    }
+    await settle();
+  }
+
+  /**
+   * A chunk failed: wait out an outage and try it whole again; otherwise try its records one by
+   * one, each with bounded tries. Returns once every record is committed; throws `Abandoned` when
+   * the group moved on.
+   */
+  private async recover(chunk: IncomingRecord[], firstError: unknown, context: BatchContext): Promise<void> {
+    let error = firstError;
+    if (coordinationError(error)) throw new Abandoned();
+    for (let wait = 0; ; wait++) {
+      const outage = await this.findOutage(context);
+      if (!outage) break;
+      await this.waitOut(outage, wait, context);
+      const attempt = await this.attempt(chunk);
+      if (attempt.ok) {
+        this.resumed();
+        context.resolve(chunk);
+        return;
+      }
+      error = attempt.error;
+    }
+    this.resumed();
+    if (chunk.length === 1) return this.retryRecord(chunk[0]!, error, context);
+    this.logger.warn(
+      { topic: chunk[0]!.topic, partition: chunk[0]!.partition, records: chunk.length, err: error },
+      'chunk failed; trying its records one by one',
+    );
+    for (const record of chunk) {
+      const attempt = await this.attempt([record]);
+      if (attempt.ok) context.resolve([record]);
+      else await this.retryRecord(record, attempt.error, context);
+    }
+  }
+
+  /** Tries one failing record until it passes or has failed `maxAttempts` times (outages not counted). */
+  private async retryRecord(record: IncomingRecord, firstError: unknown, context: BatchContext): Promise<void> {
+    let error = firstError;
+    for (let wait = 0; ;) {
+      if (coordinationError(error)) throw new Abandoned();
+      const outage = (await this.findOutage(context)) ?? this.transientKafkaFailure(record, error);
+      if (outage) {
+        await this.waitOut(outage, wait++, context);
+      } else {
+        this.resumed();
+        wait = 0;
+        const failures = (this.failures.get(positionOf(record)) ?? 0) + 1;
+        this.failures.set(positionOf(record), failures);
+        if (failures >= this.maxAttempts) return this.deadLetter(record, error, failures, context);
+        const pause = Math.min(MAX_PAUSE_MS, (this.options.retryBackoffMs ?? 500) * 2 ** (failures - 1));
+        this.logger.warn(
+          { ...sourceOf(record), attempt: failures, maxAttempts: this.maxAttempts, retryInMs: pause, err: error },
+          'record failed; retrying it',
+        );
+        await this.pause(pause, context);
+      }
+      const attempt = await this.attempt([record]);
+      if (attempt.ok) {
+        context.resolve([record]);
+        return;
+      }
+      error = attempt.error;
+    }
+  }
+
+  private async deadLetter(
+    record: IncomingRecord,
+    error: unknown,
+    attempts: number,
+    context: BatchContext,
+  ): Promise<void> {
+    this.logger.error(
+      { ...sourceOf(record), attempts, err: error },
+      `record failed ${attempts} time(s); dead-lettering it`,
+    );
+    for (let wait = 0; ; wait++) {
+      try {
+        await this.commit([record], await this.options.onError(record, error, attempts));
+        context.resolve([record]);
+        return;
+      } catch (failure) {
+        if (coordinationError(failure)) throw new Abandoned();
+        const outage = (await this.findOutage(context)) ?? {
+          dependency: 'dead-letter',
+          message: `the dead letter of ${positionOf(record)} could not be written: ${errorMessage(failure)}`,
+        };
+        await this.waitOut(outage, wait, context);
+      }
+    }
+  }
+
+  /**
+   * A failure kafkajs calls retriable (a leader moving, a broker still starting) right after Kafka
+   * answered a probe is waited out like an outage, a bounded number of times in a row per record.
+   */
+  private transientKafkaFailure(record: IncomingRecord, error: unknown): Outage | null {
+    if (!transientKafkaError(error)) return null;
+    const seen = (this.transientFailures.get(positionOf(record)) ?? 0) + 1;
+    this.transientFailures.set(positionOf(record), seen);
+    return seen > MAX_TRANSIENT_KAFKA_FAILURES ? null : { dependency: 'kafka', message: errorMessage(error) };
+  }
+
+  /** One try of a chunk: its outputs, then their commit. Never throws. */
+  private async attempt(chunk: IncomingRecord[]): Promise<Attempt> {
+    try {
+      await this.commit(chunk, await this.outputsOf(chunk));
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
   /** Every output of a chunk: the handler's, and a dead letter for each record it failed on. */
   private async outputsOf(chunk: IncomingRecord[]): Promise<OutgoingRecord[]> {
-    // A retryable failure (database or blob store away) throws and retries the whole chunk
-    // later; a failure about one record makes that record a dead letter.
-    const results = await this.options.handleChunk(chunk);
+    const timeoutMs = this.options.attemptTimeoutMs ?? 120_000;
+    const results = await withTimeout(this.options.handleChunk(chunk), timeoutMs, () => {
+      return new JournalwireError(
+        'timeout',
+        `${chunk.length} record(s) from ${positionOf(chunk[0]!)} took longer than ${timeoutMs} ms`,
+        { retryable: true },
+      );
+    });
     if (results.length !== chunk.length)
       throw new Error(`chunk handler returned ${results.length} results for ${chunk.length} records`);
+    // A record's error may only be a symptom of an outage (the blob directory unmounted makes every
+    // blob "missing"): then the chunk fails and waits instead of dead-lettering good records.
+    if (results.some((result) => 'error' in result)) {
+      const outage = await this.findOutage();
+      if (outage)
+        throw new JournalwireError('internal', `${outage.dependency}: ${outage.message}`, { retryable: true });
+    }
     const outputs: OutgoingRecord[] = [];
-    chunk.forEach((record, i) => {
+    for (const [i, record] of chunk.entries()) {
       const result = results[i]!;
       if ('outputs' in result) {
         outputs.push(...result.outputs);
-        return;
+        continue;
       }
-      this.logger.warn(
-        { topic: record.topic, partition: record.partition, offset: record.offset, err: result.error },
-        'record failed; dead-lettering it',
-      );
-      outputs.push(...this.options.onError(record, result.error));
-    });
+      this.logger.warn({ ...sourceOf(record), err: result.error }, 'record cannot be processed; dead-lettering it');
+      outputs.push(...(await this.options.onError(record, result.error, 1)));
+    }
     return outputs;
   }
 
   /** The chunk's outputs and its input offset in one transaction. */
   private async commit(chunk: IncomingRecord[], outputs: OutgoingRecord[]): Promise<void> {
     const last = chunk[chunk.length - 1];
-    if (!last || !this.producer) return;
-    const transaction = await this.producer.transaction();
+    if (!last) return;
+    const producer = await this.ensureProducer();
+    const transaction = await producer.producer.transaction();
     try {
       for (const request of toProduceRequests(outputs)) await transaction.sendBatch(request);
       await transaction.sendOffsets({
@@ -189,21 +425,138 @@ export class TransactionalProcessor {
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
+      // A failed transaction can leave kafkajs's producer in a state it does not recover from: the
+      // next try starts a fresh one (same transactional id, so it fences nothing of ours in flight).
+      await this.dropProducer();
       throw error;
     }
     this.options.onCommitted?.(chunk, outputs);
   }
 
+  private async ensureProducer(): Promise<ReliableProducer> {
+    this.producer ??= await this.kafka.createProducer({ transactionalId: this.options.transactionalId });
+    return this.producer;
+  }
+
+  private async dropProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  /** The first unreachable dependency (Kafka first), or null when all answer. */
+  private async findOutage(context?: BatchContext): Promise<Outage | null> {
+    if (context && !context.live()) throw new Abandoned();
+    const dependencies: Dependency[] = [
+      { name: 'kafka', check: () => this.kafka.ping() },
+      ...(this.options.dependencies ?? []),
+    ];
+    for (const dependency of dependencies) {
+      try {
+        await withTimeout(dependency.check(), 5000, () => new Error(`no answer within 5000 ms`));
+      } catch (error) {
+        return { dependency: dependency.name, message: errorMessage(error) };
+      }
+    }
+    return null;
+  }
+
+  private async waitOut(outage: Outage, wait: number, context: BatchContext): Promise<void> {
+    if (this.state.waiting(outage))
+      this.logger.warn({ dependency: outage.dependency, reason: outage.message }, `waiting for ${outage.dependency}`);
+    await this.pause(Math.min(MAX_PAUSE_MS, 1000 * 2 ** Math.min(wait, 5)), context);
+  }
+
+  private resumed(): void {
+    const previous = this.state.resumed();
+    if (previous)
+      this.logger.info(
+        { dependency: previous.dependency, since: previous.since },
+        `${previous.dependency} answers again`,
+      );
+  }
+
+  /** Sleeps, waking early when the group moves on or the processor stops. */
+  private async pause(ms: number, context: BatchContext): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!context.live()) throw new Abandoned();
+      await sleep(Math.max(0, Math.min(250, until - Date.now())));
+    }
+    if (!context.live()) throw new Abandoned();
+  }
+
   private async restart(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await this.dropProducer();
+    await sleep(1000);
     if (!this.stopping) await this.runUntilStopped();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    await this.dropProducer();
+  }
+}
+
+function positionOf(record: IncomingRecord): string {
+  return `${record.topic}/${record.partition}/${record.offset}`;
+}
+
+function sourceOf(record: IncomingRecord): { topic: string; partition: number; offset: string } {
+  return { topic: record.topic, partition: record.partition, offset: record.offset };
+}
+
+/** The kafkajs error types in an error and its causes. */
+function kafkaErrorTypes(error: unknown): string[] {
+  const types: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const { type, cause, originalError } = current as { type?: unknown; cause?: unknown; originalError?: unknown };
+    if (typeof type === 'string') types.push(type);
+    current = originalError ?? cause;
+  }
+  return types;
+}
+
+/** A kafkajs error it deems retriable, and not a refusal of the record itself. */
+function transientKafkaError(error: unknown): boolean {
+  if (kafkaErrorTypes(error).some((type) => RECORD_REFUSALS.has(type))) return false;
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const { name, retriable, cause, originalError } = current as {
+      name?: unknown;
+      retriable?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+    };
+    if (typeof name === 'string' && name.startsWith('KafkaJS') && retriable === true) return true;
+    current = originalError ?? cause;
+  }
+  return false;
+}
+
+function coordinationError(error: unknown): boolean {
+  return kafkaErrorTypes(error).some((type) => COORDINATION_ERRORS.has(type));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, failure: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(failure()), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -13,6 +13,7 @@ import { ExtractionLedgerEntity, RetrievalFailureEntity } from './entities/extra
 import { ArchiveKeyEntity, RawOutcomeEntity } from './entities/outcome.entity.js';
 import { InitialSchema1764270000000 } from './migrations/1764270000000-initial-schema.js';
 import { OutcomeSources1764280000000 } from './migrations/1764280000000-outcome-sources.js';
+import { ConnectorAllowEmptyDirectory1765100000000 } from './migrations/1765100000000-connector-allow-empty-directory.js';
 import { LedgerScope1765200000000 } from './migrations/1765200000000-ledger-scope.js';
 import { ConnectorMinTlsVersion1765200000001 } from './migrations/1765200000001-connector-min-tls-version.js';
 import { RetrievalFailureScope1765200000002 } from './migrations/1765200000002-retrieval-failure-scope.js';
@@ -37,6 +38,7 @@ export const ENTITIES = [
 export const MIGRATIONS = [
   InitialSchema1764270000000,
   OutcomeSources1764280000000,
+  ConnectorAllowEmptyDirectory1765100000000,
   LedgerScope1765200000000,
   ConnectorMinTlsVersion1765200000001,
   RetrievalFailureScope1765200000002,

@@ -72,15 +72,29 @@ export class InfrastructureModule {
   }
 }
 
+/** Readiness checks for whichever connections an app has, plus `extra` (e.g. a processor's wait). */
+export function readinessProviderWith(extra: ReadinessCheck[]): Provider {
+  return {
+    provide: READINESS_CHECKS,
+    inject: [DATA_SOURCE, KAFKA, REDIS],
+    useFactory: (dataSource: DataSource | null, kafka: KafkaGateway | null, redis: Redis | null): ReadinessCheck[] => [
+      ...readinessChecks(dataSource, kafka, redis),
+      ...extra,
+    ],
+  };
+}
+
 /** Readiness checks for whichever connections an app has. */
-export const readinessProvider: Provider = {
-  provide: READINESS_CHECKS,
-  inject: [DATA_SOURCE, KAFKA, REDIS],
-  useFactory: (dataSource: DataSource | null, kafka: KafkaGateway | null, redis: Redis | null): ReadinessCheck[] => {
-    const checks: ReadinessCheck[] = [];
-    if (dataSource) checks.push({ name: 'postgresql', check: async () => void (await dataSource.query('SELECT 1')) });
-    if (kafka) checks.push({ name: 'kafka', check: () => kafka.ping() });
-    if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
-    return checks;
-  },
-};
+export const readinessProvider: Provider = readinessProviderWith([]);
+
+function readinessChecks(
+  dataSource: DataSource | null,
+  kafka: KafkaGateway | null,
+  redis: Redis | null,
+): ReadinessCheck[] {
+  const checks: ReadinessCheck[] = [];
+  if (dataSource) checks.push({ name: 'postgresql', check: async () => void (await dataSource.query('SELECT 1')) });
+  if (kafka) checks.push({ name: 'kafka', check: () => kafka.ping() });
+  if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
+  return checks;
+}

@@ -19,4 +19,4 @@ export {
   type RawSource,
   type RejectReason,
 } from './chunk-plan.js';
-export { archiveIdOf, dedupKeyOf, type DedupFacts } from './archive-key.js';
+export { archiveIdOf, dedupKeyOf, MAX_KEYED_MESSAGE_ID_BYTES, type DedupFacts } from './archive-key.js';

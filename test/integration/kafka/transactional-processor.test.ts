@@ -1,14 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { blobDirectoryCheck } from '#blob-store';
 import { JournalwireError } from '#errors';
-import { eachRecord, KafkaGateway, readTopicsToEnd, TransactionalProcessor, type IncomingRecord } from '#kafka';
+import {
+  eachRecord,
+  KafkaGateway,
+  ProcessorState,
+  readTopicsToEnd,
+  TransactionalProcessor,
+  type IncomingRecord,
+  type OutgoingRecord,
+} from '#kafka';
 import { createLogger } from '#logger';
-import { SCRATCH_TOPICS, testKafka } from '#test-support';
+import { SCRATCH_TOPICS, testEnv, testKafka } from '#test-support';
 
-const logger = createLogger({ service: 'processor-test', level: 'error' });
+const logger = createLogger({ service: 'processor-test', level: 'fatal' });
+const MAX_ATTEMPTS = 3;
 
-// The processor on the real broker: outputs and offsets commit together, poison becomes a dead
-// letter, and a transient failure retries instead of dead-lettering.
+// The processor on the real broker: outputs and offsets commit together; poison becomes a dead
+// letter at once; a transient failure is retried; a failure that repeats (a handler error, the
+// broker refusing an output as too large) is dead-lettered after bounded tries, and its
+// neighbours on the partition still get their outputs.
 describe('TransactionalProcessor', () => {
   const kafka = new KafkaGateway(testKafka('processor-test'), logger);
   const processors: TransactionalProcessor[] = [];
@@ -16,14 +30,12 @@ describe('TransactionalProcessor', () => {
     await Promise.all(processors.map((p) => p.stop()));
   });
 
-  it('maps every input to exactly one output, dead-letters poison, retries transient failures', async () => {
-    await kafka.ensureTopics(
-      [SCRATCH_TOPICS.processorIn, SCRATCH_TOPICS.processorOut].map((name) => ({
-        name: name,
-        partitions: 2,
-        config: {},
-      })),
-    );
+  it('gives every input exactly one output and dead-letters what keeps failing after bounded tries', async () => {
+    await kafka.ensureTopics([
+      { name: SCRATCH_TOPICS.processorIn, partitions: 2, config: {} },
+      { name: SCRATCH_TOPICS.processorOut, partitions: 2, config: {} },
+      { name: SCRATCH_TOPICS.processorSmallOut, partitions: 1, config: { 'max.message.bytes': String(64 * 1024) } },
+    ]);
     const run = randomUUID();
     const producer = await kafka.createProducer();
     const inputs = Array.from({ length: 30 }, (_, i) => ({
@@ -32,11 +44,20 @@ describe('TransactionalProcessor', () => {
       value: Buffer.from(`${run}:${i}`),
     }));
     let transientFailures = 0;
+    let repeatedFailures = 0;
+    const out = (value: string): OutgoingRecord => ({
+      topic: SCRATCH_TOPICS.processorOut,
+      key: run,
+      value: Buffer.from(value),
+    });
     const processor = new TransactionalProcessor(kafka, logger, {
       groupId: `processor-test-${run}`,
       topics: [SCRATCH_TOPICS.processorIn],
       transactionalId: `processor-test-${run}`,
       chunkSize: 7,
+      maxAttempts: MAX_ATTEMPTS,
+      retryBackoffMs: 50,
+      state: new ProcessorState(),
       fromBeginning: true,
       handleChunk: eachRecord(async (record: IncomingRecord) => {
         if (record.key?.toString() !== run) return [];
@@ -44,10 +65,17 @@ describe('TransactionalProcessor', () => {
         if (text.endsWith(':13')) throw new Error('poison');
         if (text.endsWith(':20') && transientFailures++ < 2)
           throw new JournalwireError('internal', 'database away', { retryable: true });
-        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${text}`) }];
+        if (text.endsWith(':25')) {
+          repeatedFailures++;
+          throw new JournalwireError('internal', 'ERROR 54000: index row size exceeds maximum', { retryable: true });
+        }
+        // Larger than the small topic's max.message.bytes: the broker answers MESSAGE_TOO_LARGE.
+        if (text.endsWith(':27'))
+          return [{ topic: SCRATCH_TOPICS.processorSmallOut, key: run, value: Buffer.alloc(200 * 1024, 1) }];
+        return [out(`out:${text}`)];
       }),
-      onError: (record) => [
-        { topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`dead:${record.value!.toString()}`) },
+      onError: async (record, error, attempts) => [
+        out(`dead:${record.value!.toString()}:${attempts}:${error instanceof Error ? error.message : ''}`),
       ],
     });
     processors.push(processor);
@@ -55,7 +83,7 @@ describe('TransactionalProcessor', () => {
     await producer.send(inputs);
     await producer.disconnect();
 
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 120_000;
     let outputs: string[] = [];
     while (Date.now() < deadline) {
       outputs = [];
@@ -70,10 +98,135 @@ describe('TransactionalProcessor', () => {
       if (outputs.length >= 30) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
+    const of = (i: number) => outputs.filter((o) => o.includes(`${run}:${i}:`) || o.endsWith(`${run}:${i}`));
     expect(outputs).toHaveLength(30);
     expect(new Set(outputs).size).toBe(30);
-    expect(outputs).toContain(`dead:${run}:13`);
-    expect(outputs).toContain(`out:${run}:20`);
+    expect(of(13)).toEqual([`dead:${run}:13:1:poison`]);
+    expect(of(20)).toEqual([`out:${run}:20`]);
+    expect(of(25)).toEqual([`dead:${run}:25:${MAX_ATTEMPTS}:ERROR 54000: index row size exceeds maximum`]);
+    expect(of(27)).toHaveLength(1);
+    expect(of(27)[0]).toMatch(new RegExp(`^dead:${run}:27:${MAX_ATTEMPTS}:`));
+    for (const i of [0, 12, 14, 24, 26, 28, 29]) expect(of(i)).toEqual([`out:${run}:${i}`]);
     expect(transientFailures).toBeGreaterThanOrEqual(2);
+    // maxAttempts tries of the record, plus one inside its chunk when the batch gave it neighbours.
+    expect(repeatedFailures).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
+    expect(repeatedFailures).toBeLessThanOrEqual(MAX_ATTEMPTS + 1);
+  });
+
+  it('waits out an unreachable dependency without dead-lettering, and says what it waits for', async () => {
+    const run = randomUUID();
+    const dir = join(testEnv.runDir, `outage-${run}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'blob'), 'stored bytes');
+    const state = new ProcessorState();
+    const dead: string[] = [];
+    const processor = new TransactionalProcessor(kafka, logger, {
+      groupId: `processor-test-${run}`,
+      topics: [SCRATCH_TOPICS.processorIn],
+      transactionalId: `processor-test-${run}`,
+      state,
+      maxAttempts: 2,
+      retryBackoffMs: 50,
+      fromBeginning: true,
+      dependencies: [{ name: 'blob-store', check: () => blobDirectoryCheck(dir) }],
+      handleChunk: eachRecord(async (record: IncomingRecord) => {
+        if (record.key?.toString() !== run) return [];
+        // A missing file looks like bad data (not retryable) unless the processor sees the outage.
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(join(dir, 'blob'));
+        } catch (error) {
+          throw new JournalwireError('blob-store', `blob is missing: ${String(error)}`);
+        }
+        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${bytes.toString()}`) }];
+      }),
+      onError: async (record) => {
+        dead.push(record.offset);
+        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from('dead') }];
+      },
+    });
+    processors.push(processor);
+    // The blob directory goes away (an unmounted volume) before the record arrives.
+    renameSync(dir, `${dir}-away`);
+    processor.start();
+    const producer = await kafka.createProducer();
+    await producer.send([{ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from('needs the blob') }]);
+    await producer.disconnect();
+
+    for (const deadline = Date.now() + 60_000; !state.waitingFor && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(state.waitingFor?.dependency).toBe('blob-store');
+    await expect(state.readinessCheck().check()).rejects.toThrow(/waiting for blob-store since/);
+    // Far longer than maxAttempts tries would take: an outage is not counted against the record.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(dead).toEqual([]);
+    renameSync(`${dir}-away`, dir);
+
+    let outputs: string[] = [];
+    for (const deadline = Date.now() + 90_000; outputs.length < 1 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      outputs = [];
+      await readTopicsToEnd(
+        kafka,
+        [SCRATCH_TOPICS.processorOut],
+        (record) => {
+          if (record.key?.toString() === run) outputs.push(record.value!.toString());
+        },
+        { idleMs: 1000 },
+      );
+    }
+    expect(outputs).toEqual(['out:stored bytes']);
+    expect(dead).toEqual([]);
+    expect(state.waitingFor).toBeNull();
+    await expect(state.readinessCheck().check()).resolves.toBeUndefined();
+  });
+
+  it('keeps its group membership through a chunk that takes longer than the session timeout', async () => {
+    const run = randomUUID();
+    const state = new ProcessorState();
+    const busy = Array.from({ length: 30 }, (_, i) => `busy-${i}`);
+    let calls = 0;
+    const processor = new TransactionalProcessor(kafka, logger, {
+      groupId: `processor-test-${run}`,
+      topics: [SCRATCH_TOPICS.processorIn],
+      transactionalId: `processor-test-${run}`,
+      state,
+      chunkSize: 100,
+      fromBeginning: true,
+      handleChunk: eachRecord(async (record: IncomingRecord) => {
+        if (record.key?.toString() !== run) return [];
+        calls++;
+        // 30 records of 600 ms of CPU each: one chunk of 18 s, longer than the 15 s session timeout.
+        const until = Date.now() + 600;
+        while (Date.now() < until);
+        return [
+          { topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${record.value!.toString()}`) },
+        ];
+      }),
+      onError: async () => [],
+    });
+    processors.push(processor);
+    processor.start();
+    const producer = await kafka.createProducer();
+    await producer.send(
+      busy.map((value) => ({ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from(value) })),
+    );
+    await producer.disconnect();
+    let outputs: string[] = [];
+    for (const deadline = Date.now() + 120_000; outputs.length < busy.length && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 2000));
+      outputs = [];
+      await readTopicsToEnd(
+        kafka,
+        [SCRATCH_TOPICS.processorOut],
+        (record) => {
+          if (record.key?.toString() === run) outputs.push(record.value!.toString());
+        },
+        { idleMs: 1000 },
+      );
+    }
+    expect(outputs.sort()).toEqual(busy.map((b) => `out:${b}`).sort());
+    expect(state.groupJoins).toBe(1);
+    expect(calls).toBe(busy.length);
   });
 });

@@ -67,6 +67,7 @@ const fields = {
   journalNonInternalAddresses: flag,
   journalUnknownInternalAddresses: flag,
   suspended: flag,
+  allowEmptyDirectory: flag,
   pollIntervalSeconds: intRange(5, 86_400),
   maxMessagesPerSession: intRange(1, 100_000),
 };
@@ -92,6 +93,7 @@ export const createConnectorSchema = z.strictObject({
   journalNonInternalAddresses: fields.journalNonInternalAddresses.default(false),
   journalUnknownInternalAddresses: fields.journalUnknownInternalAddresses.default(false),
   suspended: fields.suspended.default(false),
+  allowEmptyDirectory: fields.allowEmptyDirectory.default(false),
   pollIntervalSeconds: fields.pollIntervalSeconds.default(60),
   maxMessagesPerSession: fields.maxMessagesPerSession.default(500),
 });
@@ -118,6 +120,7 @@ export const updateConnectorSchema = z
     journalNonInternalAddresses: fields.journalNonInternalAddresses.optional(),
     journalUnknownInternalAddresses: fields.journalUnknownInternalAddresses.optional(),
     suspended: fields.suspended.optional(),
+    allowEmptyDirectory: fields.allowEmptyDirectory.optional(),
     pollIntervalSeconds: fields.pollIntervalSeconds.optional(),
     maxMessagesPerSession: fields.maxMessagesPerSession.optional(),
   })

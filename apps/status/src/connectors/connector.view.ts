@@ -23,6 +23,7 @@ export interface ConnectorView {
   journalNonInternalAddresses: boolean;
   journalUnknownInternalAddresses: boolean;
   suspended: boolean;
+  allowEmptyDirectory: boolean;
   pollIntervalSeconds: number;
   maxMessagesPerSession: number;
   createdAt: string;
@@ -49,6 +50,7 @@ export const ENTITY_PROPERTY = {
   journalNonInternalAddresses: 'journalNonInternal',
   journalUnknownInternalAddresses: 'journalUnknownInternal',
   suspended: 'suspended',
+  allowEmptyDirectory: 'allowEmptyDirectory',
   pollIntervalSeconds: 'pollIntervalSeconds',
   maxMessagesPerSession: 'maxMessagesPerSession',
 } as const satisfies Record<string, keyof ConnectorEntity>;
@@ -76,6 +78,7 @@ export function toConnectorView(entity: ConnectorEntity): ConnectorView {
     journalNonInternalAddresses: entity.journalNonInternal,
     journalUnknownInternalAddresses: entity.journalUnknownInternal,
     suspended: entity.suspended,
+    allowEmptyDirectory: entity.allowEmptyDirectory,
     pollIntervalSeconds: entity.pollIntervalSeconds,
     maxMessagesPerSession: entity.maxMessagesPerSession,
     createdAt: entity.createdAt.toISOString(),

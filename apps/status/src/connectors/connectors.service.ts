@@ -56,6 +56,7 @@ export class ConnectorsService {
         journalNonInternal: input.journalNonInternalAddresses,
         journalUnknownInternal: input.journalUnknownInternalAddresses,
         suspended: input.suspended,
+        allowEmptyDirectory: input.allowEmptyDirectory,
         pollIntervalSeconds: input.pollIntervalSeconds,
         maxMessagesPerSession: input.maxMessagesPerSession,
       });

@@ -49,6 +49,9 @@ const connector = z.object({
   journalNonInternalAddresses: z.boolean(),
   journalUnknownInternalAddresses: z.boolean(),
   suspended: z.boolean(),
+  allowEmptyDirectory: z
+    .boolean()
+    .describe('Extract even while the directory has no internal domain (default false: the connector waits for one)'),
   pollIntervalSeconds: z.number().int(),
   maxMessagesPerSession: z.number().int(),
   createdAt: iso,

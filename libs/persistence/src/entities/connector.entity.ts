@@ -72,6 +72,10 @@ export class ConnectorEntity {
   @Column({ type: 'boolean', default: false })
   suspended!: boolean;
 
+  /** Extract even while the directory has no internal domain (off: the connector waits for one). */
+  @Column({ name: 'allow_empty_directory', type: 'boolean', default: false })
+  allowEmptyDirectory!: boolean;
+
   @Column({ name: 'poll_interval_seconds', type: 'integer', default: 60 })
   pollIntervalSeconds!: number;
 
