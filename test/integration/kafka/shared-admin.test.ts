@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { consumerLag, KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
-import { testEnv } from '#test-support';
+import { testKafka } from '#test-support';
 
 describe('kafka: one admin connection for readiness and lag', () => {
   const gateway = new KafkaGateway(
-    { brokers: testEnv.kafkaBrokers, clientId: 'shared-admin-test' },
+    testKafka('shared-admin-test'),
     createLogger({ service: 'shared-admin-test', level: 'silent' }),
   );
 
