@@ -237,8 +237,10 @@ export class TransactionalProcessor {
       const committed = await committing;
       committing = undefined;
       if (!committed) return;
-      if (committed.error === undefined) context.resolve(committed.chunk);
-      else await this.recover(committed.chunk, committed.error, context);
+      if (committed.error === undefined) {
+        this.resumed(); // a commit that went through: whatever was waited for answers
+        context.resolve(committed.chunk);
+      } else await this.recover(committed.chunk, committed.error, context);
     };
     for (let i = 0; i < messages.length; i += chunkSize) {
       if (!context.live()) break;
@@ -319,6 +321,7 @@ export class TransactionalProcessor {
       }
       const attempt = await this.attempt([record]);
       if (attempt.ok) {
+        this.resumed(); // it may have passed right after an outage was waited out
         context.resolve([record]);
         return;
       }

@@ -61,6 +61,7 @@ describe('status API: the stored password never travels to a new destination', (
       port: real.port,
       encrypted: false,
       suspended: true, // until the poller part
+      allowEmptyDirectory: true, // this private database has no directory
     });
     expect(created.status).toBe(201);
     id = created.body['id'] as string;

@@ -63,6 +63,7 @@ describe('status API: protocol log of detailed logging (real Dovecot, Redis, pol
       port: testEnv.pop3sPort,
       suspended: true,
       pollIntervalSeconds: 3600,
+      allowEmptyDirectory: true, // this private database has no directory
       ...overrides,
     });
     expect(response.status).toBe(201);
