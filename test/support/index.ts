@@ -4,3 +4,4 @@ export * from './journal-generator.js';
 export * from './pipeline.js';
 export * from './tcp-proxy.js';
 export * from './connectors.js';
+export * from './fault-checks.js';

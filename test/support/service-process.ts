@@ -38,13 +38,14 @@ export async function freePort(): Promise<number> {
 export async function startService(
   name: ServiceName,
   env: Record<string, string> = {},
-  options: { readyTimeoutMs?: number } = {},
+  options: { readyTimeoutMs?: number; onLogFile?: (file: string) => void } = {},
 ): Promise<RunningService> {
   const port = await freePort();
   const logDir = join(testEnv.runDir, 'test-logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${port}.log`);
   const log = createWriteStream(logFile);
+  options.onLogFile?.(logFile);
   const child = spawn(process.execPath, [resolve('dist/apps', name, 'src/main.js')], {
     env: {
       ...process.env,
@@ -56,6 +57,8 @@ export async function startService(
       LOG_LEVEL: 'info',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
+      // status only; a fixed default would clash with any other stack on the machine
+      GRPC_PORT: String(await freePort()),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
