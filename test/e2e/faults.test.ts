@@ -1,13 +1,21 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSUMER_GROUPS, TOPICS } from '#contracts';
+import { consumerLag } from '#kafka';
 import {
+  authPlainForms,
+  exactlyOnce,
+  filesChangedSince,
   generateJournalReport,
+  mailboxCount,
   Pipeline,
+  secretsInFiles,
   seededRandom,
+  sha256Of,
   TcpProxy,
   TEST_RUN_ID,
   testEnv,
@@ -15,7 +23,12 @@ import {
 } from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
+// Every fault is positioned by observing state (a consumer group's lag, the poller's in-flight
+// marker in Redis, the bytes of a RETR response), never by sleeping, and every test checks
+// exactly-once against the delivered set. No test asserts a duration.
+
 const run = promisify(execFile);
+const redisPort = new URL(testEnv.redisUrl).port || '6379';
 
 /** A small generated mailbox: enough messages that a fault lands mid-drain. */
 function mailboxOf(count: number, seed: number, size = 6 * 1024): Buffer[] {
@@ -26,8 +39,26 @@ function mailboxOf(count: number, seed: number, size = 6 * 1024): Buffer[] {
   );
 }
 
+/** Polls `probe` until it returns a value (not undefined); fails after `timeoutMs`. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // a service or the broker may be restarting
+    }
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('faults never lose or double a message', () => {
   const pipeline = new Pipeline({ BATCH_MAX_MESSAGES: '10' });
+  const startedAt = Date.now();
+  const redis = new Redis(testEnv.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // the Redis test restarts the server under this client
   const settings = {
     journalNonInternalAddresses: true,
     journalUnknownInternalAddresses: true,
@@ -41,89 +72,190 @@ describe('faults never lose or double a message', () => {
 
   afterAll(async () => {
     await pipeline.stop();
+    redis.disconnect();
   });
 
-  async function waitForProgress(id: string, atLeast: number): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      try {
-        if ((await pipeline.status(id)).counters.extracted >= atLeast) return;
-      } catch {
-        // status may be restarting
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`connector ${id} made no progress`);
+  /**
+   * Drained, judged by the topics themselves (status counters live in Redis, which one test
+   * wipes): the mailbox is empty and every raw record has an outcome.
+   */
+  async function waitForOutcomes(id: string, mailbox: string, count: number, timeoutMs = 240_000) {
+    return until(
+      `every message of ${id} to reach an outcome`,
+      async () => {
+        if ((await mailboxCount(mailbox)) !== 0) return undefined;
+        const records = await pipeline.outcomes(id, { raw: true });
+        const outcomes = records.archived.length + records.rejected.length + records.dead.length;
+        return records.raws.length >= count && outcomes >= records.raws.length ? records : undefined;
+      },
+      timeoutMs,
+    );
   }
 
-  async function expectConserved(id: string, mailbox: string, count: number): Promise<void> {
-    await pipeline.waitUntilDrained(id, mailbox, count);
+  /** Drained, then: each delivered message published once, archived once, nothing merged or lost. */
+  async function expectExactlyOnce(id: string, mailbox: string, files: Buffer[], timeoutMs?: number): Promise<void> {
+    const records = await waitForOutcomes(id, mailbox, files.length, timeoutMs);
+    expect(exactlyOnce(files, records)).toEqual({
+      raw: files.length,
+      delivered: files.length,
+      notArchived: [],
+      notDelivered: [],
+      rawTwice: [],
+      archivedTwice: [],
+      merges: 0,
+      rejected: 0,
+      deadLettered: 0,
+    });
     const report = await pipeline.reconcile(id);
     expect(report.missing).toEqual([]);
     expect(report.duplicated).toEqual([]);
-    expect(report.archivedTwice).toEqual([]);
-    // Every message extracted once: each sha256 appears among the archives exactly once.
-    const { archived } = await pipeline.outcomes(id);
-    const archives = archived.filter((r) => r.event === 'archive');
-    expect(new Set(archives.map((r) => r.sha256Before)).size).toBe(count);
+    expect(report.ok).toBe(true);
   }
 
-  for (const [index, name] of (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).entries()) {
-    it(`SIGKILL of the ${name} during a drain, then a restart`, async () => {
-      const files = mailboxOf(200, index + 1);
-      const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
-      await waitForProgress(id, 20);
-      await pipeline.service(name).kill();
-      await new Promise((r) => setTimeout(r, 1000));
+  async function archivedCount(id: string): Promise<number> {
+    return (await pipeline.status(id)).counters.archived;
+  }
+
+  /** A test that failed after its kill must not leave the next one without the service. */
+  async function ensureRunning(name: ServiceName): Promise<void> {
+    const service = pipeline.services.get(name);
+    if (service === undefined || service.process.exitCode !== null || service.process.signalCode !== null)
       await pipeline.startOne(name);
-      await expectConserved(id, mailbox, files.length);
+  }
+
+  /**
+   * Records not yet consumed by a group. Each committed transaction leaves a control record, so
+   * an idle group still shows up to one per partition: MID_WORK_LAG is above that.
+   */
+  async function lagOf(group: string, topics: string[]): Promise<number> {
+    const lags = await consumerLag(pipeline.kafka, group, topics);
+    return lags.reduce((sum, entry) => sum + entry.lag, 0);
+  }
+
+  const MID_WORK_LAG = 10;
+
+  /** The consumer group and input topics of each Kafka-fed service. */
+  const INPUTS: Record<Exclude<ServiceName, 'poller'>, { group: string; topics: string[] }> = {
+    envelope: { group: CONSUMER_GROUPS.envelope, topics: [TOPICS.raw] },
+    policy: { group: CONSUMER_GROUPS.policy, topics: [TOPICS.classified] },
+    status: { group: CONSUMER_GROUPS.status, topics: [TOPICS.archived] },
+  };
+
+  it('SIGKILL of the poller inside its in-flight window, then a restart', async () => {
+    const files = mailboxOf(150, 1);
+    const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
+    const marker = `jw:poller:in-flight:${id}`;
+    if (redis.status !== 'ready') await redis.connect();
+    try {
+      // past its first batch, and a batch being published but not yet in the ledger (the marker names it)
+      let extracted = 0;
+      const inFlight = await until('the poller in its in-flight window', async () => {
+        if (extracted < 10) {
+          extracted = (await pipeline.status(id)).counters.extracted;
+          return undefined;
+        }
+        return (await redis.get(marker)) ?? undefined;
+      });
+      await pipeline.service('poller').kill();
+      expect((JSON.parse(inFlight) as { entries: unknown[] }).entries.length).toBeGreaterThan(0);
+      expect(await mailboxCount(mailbox)).toBeGreaterThan(0); // it had more to extract
+      expect((await pipeline.outcomes(id, { raw: true })).raws.length).toBeGreaterThan(0); // and had published some
+    } finally {
+      await ensureRunning('poller');
+    }
+    await expectExactlyOnce(id, mailbox, files);
+    expect(await redis.exists(marker)).toBe(0);
+  });
+
+  for (const name of ['envelope', 'policy', 'status'] as const) {
+    it(`SIGKILL of the ${name} while it has consumed but not finished, then a restart`, async () => {
+      const files = mailboxOf(150, 2 + ['envelope', 'policy', 'status'].indexOf(name));
+      const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
+      const { group, topics } = INPUTS[name];
+      try {
+        await until(`the ${name} service mid-work`, async () => {
+          const archived = await archivedCount(id);
+          if (archived === 0 || archived > files.length - 20) return undefined;
+          return (await lagOf(group, topics)) >= MID_WORK_LAG ? true : undefined;
+        });
+        await pipeline.service(name).kill();
+        // Nothing consumes the group now: its lag can only grow, so it had work in hand.
+        expect(await lagOf(group, topics)).toBeGreaterThanOrEqual(MID_WORK_LAG);
+      } finally {
+        await ensureRunning(name);
+      }
+      await expectExactlyOnce(id, mailbox, files);
     });
   }
 
   it('the Kafka broker stopped and restarted mid-drain', async () => {
-    const files = mailboxOf(200, 11);
+    const files = mailboxOf(150, 11);
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
-    await waitForProgress(id, 20);
+    await until('extraction under way', async () => {
+      const status = await pipeline.status(id);
+      return status.counters.extracted >= 20 && status.counters.extracted < files.length - 20 ? true : undefined;
+    });
     await run('deploy/local/stack.sh', ['stop', '--keep', 'kafka']);
     try {
-      const left = Number((await run('deploy/local/mailbox.sh', ['count', mailbox])).stdout.trim());
-      await new Promise((r) => setTimeout(r, 4000));
-      // Nothing unacknowledged is deleted while the broker is away.
-      expect(Number((await run('deploy/local/mailbox.sh', ['count', mailbox])).stdout.trim())).toBe(left);
+      // The poller notices the outage (its log says so). A session that had published before the
+      // stop may still delete what Kafka acknowledged; after the first report, a later session
+      // against the broker that is still away deletes nothing.
+      const pollerLog = pipeline.service('poller').logFile;
+      const outageReports = (from: number) =>
+        readFileSync(pollerLog, 'utf8').slice(from).split('kafka-unavailable').length - 1;
+      const logged = readFileSync(pollerLog, 'utf8').length;
+      await until('the poller to report Kafka unavailable', async () => (outageReports(logged) > 0 ? true : undefined));
+      const left = await mailboxCount(mailbox);
+      expect(left).toBeGreaterThan(0);
+      const reported = readFileSync(pollerLog, 'utf8').length;
+      await until('a later session to fail on the outage too', async () =>
+        outageReports(reported) > 0 ? true : undefined,
+      );
+      expect(await mailboxCount(mailbox)).toBe(left);
     } finally {
       await run('deploy/local/stack.sh', ['start', 'kafka']);
     }
-    await expectConserved(id, mailbox, files.length);
+    await expectExactlyOnce(id, mailbox, files);
   });
 
-  it('the POP3 connection cut mid-RETR', async () => {
-    const proxy = new TcpProxy(testEnv.pop3Host, testEnv.pop3sPort);
+  it.each([
+    { kind: 'inline', size: 200 * 1024 },
+    { kind: 'claim-checked', size: 3 * 1024 * 1024 },
+  ])('the POP3 connection cut mid-RETR of an $kind message', async ({ size }) => {
+    const proxy = new TcpProxy(testEnv.pop3Host, testEnv.pop3Port);
     const port = await proxy.start();
+    const before = Date.now();
     try {
-      const files = mailboxOf(60, 12, 30 * 1024);
-      proxy.cutNextAfter(400 * 1024);
-      const { id, mailbox } = await pipeline.connectorWithMailbox(files, { ...settings, host: '127.0.0.1', port });
-      await expectConserved(id, mailbox, files.length);
+      const random = seededRandom(size);
+      const target = generateJournalReport(size, size, random, TEST_RUN_ID).bytes;
+      const files = [target, ...mailboxOf(5, 12 + size)];
+      // half of the first message's response: the cut lands inside RETR 1, whatever was sent before
+      proxy.cutDuringRetr(Math.floor(size / 2), /^RETR 1\r?$/m);
+      const { id, mailbox } = await pipeline.connectorWithMailbox(files, {
+        ...settings,
+        host: '127.0.0.1',
+        port,
+        encrypted: false,
+      });
+      await expectExactlyOnce(id, mailbox, files);
       expect(proxy.cuts).toBe(1);
+      expect(proxy.retrCut).toEqual({ command: 'RETR 1', bytesPassed: Math.floor(size / 2) });
+      // No partial blob: a blob written since the test began is one a record refers to.
+      const { raws, archived } = await pipeline.outcomes(id, { raw: true });
+      expect(raws).toHaveLength(files.length);
+      const referenced = new Set(
+        archived.flatMap((record) =>
+          record.message !== null && 'claimCheck' in record.message
+            ? [join(pipeline.blobDir, record.message.claimCheck.key)]
+            : [],
+        ),
+      );
+      const written = filesChangedSince(pipeline.blobDir, before);
+      expect(written.filter((file) => !referenced.has(file))).toEqual([]);
+      expect(referenced.size).toBe(size > 512 * 1024 ? 1 : 0);
     } finally {
       await proxy.stop();
     }
-  });
-
-  it('Redis restarted empty', async () => {
-    const files = mailboxOf(150, 13);
-    const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
-    await waitForProgress(id, 20);
-    await run('redis-cli', ['-p', new URL(testEnv.redisUrl).port || '6379', 'SHUTDOWN', 'NOSAVE']).catch(
-      () => undefined,
-    );
-    await run('deploy/local/stack.sh', ['start', 'redis']);
-    expect((await run('redis-cli', ['-p', new URL(testEnv.redisUrl).port || '6379', 'DBSIZE'])).stdout.trim()).toMatch(
-      /^\d+$/,
-    );
-    await expectConserved(id, mailbox, files.length);
-    const status = await pipeline.status(id);
-    expect(status.counters.extracted).toBe(files.length);
   });
 
   it('a poison message in the mailbox gets an outcome and blocks nothing', async () => {
@@ -132,24 +264,79 @@ describe('faults never lose or double a message', () => {
       Buffer.alloc(3000, 0xff),
       Buffer.from('\r\n'),
     ]);
-    const files = [...mailboxOf(10, 14).slice(0, 5), poison, ...mailboxOf(10, 15).slice(0, 5)];
+    const good = [...mailboxOf(10, 14).slice(0, 5), ...mailboxOf(10, 15).slice(0, 5)];
+    const files = [...good.slice(0, 5), poison, ...good.slice(5)];
     const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
-    await pipeline.waitUntilDrained(id, mailbox, files.length);
+    const records = await waitForOutcomes(id, mailbox, files.length);
     const report = await pipeline.reconcile(id);
     expect(report.ok).toBe(true);
     expect(report.raw).toBe(files.length);
+    // the good ones archived once each; the poison has its one outcome elsewhere (reconcile above)
+    const archivedHashes = records.archived.filter((r) => r.event === 'archive').map((r) => r.sha256Before);
+    expect(archivedHashes.sort()).toEqual(good.map(sha256Of).sort());
+    expect(records.raws.map((raw) => raw.sha256).sort()).toEqual(files.map(sha256Of).sort());
   });
 
-  it('a 50 MB message goes through the claim-check store byte for byte', async () => {
-    const random = seededRandom(16);
-    const big = generateJournalReport(999_999, 50 * 1024 * 1024, random, TEST_RUN_ID);
-    const { id, mailbox } = await pipeline.connectorWithMailbox([big.bytes], settings);
-    await pipeline.waitUntilDrained(id, mailbox, 1, 300_000);
-    const { archived } = await pipeline.outcomes(id);
+  it.each([
+    { kind: 'inline', size: 64 * 1024 },
+    { kind: 'claim-checked', size: 20 * 1024 * 1024 },
+  ])('archives an $kind message byte for byte when no header is removed', async ({ size }) => {
+    const random = seededRandom(size + 16);
+    const message = generateJournalReport(999_000 + size, size, random, TEST_RUN_ID);
+    const { id, mailbox } = await pipeline.connectorWithMailbox([message.bytes], {
+      ...settings,
+      removeJournalHeaders: false,
+    });
+    const { archived } = await waitForOutcomes(id, mailbox, 1, 300_000);
     expect(archived).toHaveLength(1);
-    const message = archived[0]!.message as { claimCheck: { key: string; sha256: string } };
-    expect(message.claimCheck.sha256).toBe(big.sha256);
-    const stored = readFileSync(join(pipeline.blobDir, message.claimCheck.key));
-    expect(createHash('sha256').update(stored).digest('hex')).toBe(big.sha256);
+    const record = archived[0]!;
+    expect(record).toMatchObject({ event: 'archive', sha256Before: message.sha256, sha256After: message.sha256 });
+    expect(record.removedHeaders).toEqual([]);
+    const ref = record.message;
+    const stored =
+      ref !== null && 'claimCheck' in ref
+        ? readFileSync(join(pipeline.blobDir, ref.claimCheck.key))
+        : Buffer.from((ref as { inline: string }).inline, 'base64');
+    expect(ref !== null && 'claimCheck' in ref).toBe(size > 512 * 1024);
+    expect(stored.equals(message.bytes)).toBe(true);
+  });
+
+  it('Redis wiped inside the poller in-flight window, then restarted empty', async () => {
+    const files = mailboxOf(150, 13);
+    const { id, mailbox } = await pipeline.connectorWithMailbox(files, settings);
+    const marker = `jw:poller:in-flight:${id}`;
+    const sentinel = `jw:test:sentinel:${id}`;
+    if (redis.status !== 'ready') await redis.connect();
+    await redis.set(sentinel, '1');
+    // WATCH makes the wipe conditional on the marker being unchanged since it was seen, so the
+    // FLUSHALL runs while the poller has a batch in flight and before it clears the marker.
+    await until('a wipe inside the in-flight window', async () => {
+      await redis.watch(marker);
+      if ((await redis.exists(marker)) !== 1) {
+        await redis.unwatch();
+        return undefined;
+      }
+      const result = await redis.multi().flushall().exec();
+      return result === null ? undefined : true;
+    });
+    expect(await redis.exists(sentinel, marker)).toBe(0);
+    // and the server restarted without its data, dropping every client's connection
+    await run('redis-cli', ['-p', redisPort, 'SHUTDOWN', 'NOSAVE']).catch(() => undefined);
+    await run('deploy/local/stack.sh', ['start', 'redis']);
+    await until('Redis back', async () => ((await redis.ping()) === 'PONG' ? true : undefined));
+    expect(await redis.exists(sentinel)).toBe(0);
+    await expectExactlyOnce(id, mailbox, files);
+    // Not asserted: the status counters. After the wipe they restart from zero and `extracted`
+    // stops counting until the status service restarts (reported on issue #13, points 10/12).
+  });
+
+  it('no service log of the suite holds a mailbox password or its AUTH PLAIN form', () => {
+    const secrets = pipeline.credentials.flatMap(({ user, password }) => [password, ...authPlainForms(user, password)]);
+    expect(pipeline.credentials.length).toBeGreaterThan(0);
+    const logs = [
+      ...new Set([...pipeline.logFiles, ...filesChangedSince(join(testEnv.runDir, 'test-logs'), startedAt)]),
+    ];
+    expect(logs.length).toBeGreaterThanOrEqual(4);
+    expect(secretsInFiles(logs, secrets)).toEqual([]);
   });
 });

@@ -5,3 +5,4 @@ export * from './pipeline.js';
 export * from './tcp-proxy.js';
 export * from './connectors.js';
 export * from './hostile-journal.js';
+export * from './fault-checks.js';

@@ -28,6 +28,10 @@ export class Pipeline {
   /** Connects as the services do: the stack's Kafka settings, overridden by `extraEnv`. */
   readonly kafka: KafkaGateway;
   token = '';
+  /** Every log file a service of this pipeline wrote, restarts included. */
+  readonly logFiles: string[] = [];
+  /** Every mailbox credential this pipeline handed to a connector. */
+  readonly credentials: Array<{ user: string; password: string }> = [];
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
     this.kafka = new KafkaGateway(
@@ -58,7 +62,11 @@ export class Pipeline {
 
   async startOne(name: ServiceName): Promise<RunningService> {
     const instance = { INSTANCE_ID: `${name}-e2e`, POLLER_INSTANCE_ID: `poller-e2e` };
-    const service = await startService(name, { ...this.env, ...instance });
+    const service = await startService(
+      name,
+      { ...this.env, ...instance },
+      { onLogFile: (file) => this.logFiles.push(file) },
+    );
     this.services.set(name, service);
     return service;
   }
@@ -93,6 +101,7 @@ export class Pipeline {
     const mailbox = `e2e-${Date.now()}-${Math.floor(Math.random() * 1e6)}@contoso.test`;
     const password = `pw-${Math.random().toString(36).slice(2)}`;
     await run('deploy/local/mailbox.sh', ['create', mailbox, password]);
+    this.credentials.push({ user: mailbox, password });
     await deliver(mailbox, files);
     const connector = await this.api('POST', '/v1/connectors', {
       description: `e2e ${mailbox}`,
@@ -145,8 +154,8 @@ export class Pipeline {
   }
 
   /** One connector's outcomes so far (records written before this pipeline existed are skipped). */
-  async outcomes(connectorId: string): Promise<ConnectorRecords> {
-    return readConnectorRecords(this.kafka, connectorId, { since: this.since });
+  async outcomes(connectorId: string, options: { raw?: boolean } = {}): Promise<ConnectorRecords> {
+    return readConnectorRecords(this.kafka, connectorId, { since: this.since, ...options });
   }
 
   /** Reconciles a connector created while this pipeline ran. */

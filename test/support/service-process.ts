@@ -42,6 +42,7 @@ export async function startService(
   options: {
     readyTimeoutMs?: number;
     /** PEM CA to trust when the service serves HTTPS (SERVER_TLS_*). */ ca?: string;
+    onLogFile?: (file: string) => void;
   } = {},
 ): Promise<RunningService> {
   const port = await freePort();
@@ -51,6 +52,7 @@ export async function startService(
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${port}.log`);
   const log = createWriteStream(logFile);
+  options.onLogFile?.(logFile);
   const child = spawn(process.execPath, [resolve('dist/apps', name, 'src/main.js')], {
     env: {
       ...process.env,

@@ -8,8 +8,11 @@ export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private cutAfterBytes: number | null = null;
+  private cutRetr: { afterBytes: number; command: RegExp } | null = null;
   port = 0;
   cuts = 0;
+  /** The command whose response a `cutDuringRetr` cut interrupted, and how many of its bytes passed. */
+  retrCut: { command: string; bytesPassed: number } | null = null;
 
   constructor(
     private readonly targetHost: string,
@@ -21,6 +24,8 @@ export class TcpProxy {
       const upstream = connect(this.targetPort, this.targetHost);
       this.sockets.add(client).add(upstream);
       let fromServer = 0;
+      // plaintext POP3 only: the RETR command this connection is answering, and its bytes so far
+      let retr: { command: string; bytes: number } | null = null;
       const close = () => {
         client.destroy();
         upstream.destroy();
@@ -29,6 +34,18 @@ export class TcpProxy {
       };
       upstream.on('data', (chunk: Buffer) => {
         fromServer += chunk.length;
+        const cutRetr = this.cutRetr;
+        if (retr !== null && cutRetr !== null) {
+          retr.bytes += chunk.length;
+          if (retr.bytes >= cutRetr.afterBytes) {
+            const pass = chunk.length - (retr.bytes - cutRetr.afterBytes);
+            this.cutRetr = null;
+            this.cuts++;
+            this.retrCut = { command: retr.command, bytesPassed: cutRetr.afterBytes };
+            client.write(chunk.subarray(0, pass), () => close());
+            return;
+          }
+        }
         const limit = this.cutAfterBytes;
         if (limit !== null && fromServer >= limit) {
           this.cutAfterBytes = null;
@@ -38,7 +55,12 @@ export class TcpProxy {
         }
         client.write(chunk);
       });
-      client.on('data', (chunk: Buffer) => upstream.write(chunk));
+      client.on('data', (chunk: Buffer) => {
+        // the first matching command counts: a pipelining client may send the next ones early
+        const command = retr === null ? this.cutRetr?.command.exec(chunk.toString('latin1')) : null;
+        if (command) retr = { command: command[0].trim(), bytes: 0 };
+        upstream.write(chunk);
+      });
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);
     });
@@ -51,6 +73,14 @@ export class TcpProxy {
   /** The next connection is cut once the server has sent this many bytes through it. */
   cutNextAfter(bytes: number): void {
     this.cutAfterBytes = bytes;
+  }
+
+  /**
+   * Plaintext POP3: cuts the connection once `afterBytes` of the response to the next client
+   * command matching `command` (default: any RETR) have passed through.
+   */
+  cutDuringRetr(afterBytes: number, command = /^RETR \d+/m): void {
+    this.cutRetr = { afterBytes, command };
   }
 
   async stop(): Promise<void> {

@@ -19,7 +19,9 @@ export class ContentHasher implements ByteSink {
   private readonly hash: Hash = createHash('sha256');
   private inHeader: boolean;
   private excluding = false;
-  private carry: Buffer | null = null;
+  /** A header line not yet ended, in the pieces it arrived in (joined once, when it ends). */
+  private carry: Buffer[] | null = null;
+  private carryLength = 0;
   private result: string | null = null;
 
   constructor(
@@ -34,15 +36,23 @@ export class ContentHasher implements ByteSink {
       this.hash.update(chunk);
       return;
     }
-    const data = this.carry === null ? chunk : Buffer.concat([this.carry, chunk]);
-    this.carry = null;
+    let data = chunk;
+    if (this.carry !== null) {
+      if (chunk.indexOf(LF) < 0 && this.carryLength + chunk.length <= this.maxLineBytes) {
+        this.carry.push(Buffer.from(chunk)); // a copy: a small view must not keep its large parent alive
+        this.carryLength += chunk.length;
+        return;
+      }
+      data = Buffer.concat([...this.carry, chunk]);
+      this.carry = null;
+    }
     this.filterHeaderLines(data, false);
   }
 
   end(): void {
     if (this.result !== null) return;
     if (this.carry !== null) {
-      const rest = this.carry;
+      const rest = Buffer.concat(this.carry);
       this.carry = null;
       this.filterHeaderLines(rest, true);
     }
@@ -69,7 +79,8 @@ export class ContentHasher implements ByteSink {
       if (lf < 0 && !final) {
         if (data.length - pos > this.maxLineBytes) break; // not a header line: hash the rest as is
         if (pos > keptFrom) this.hash.update(data.subarray(keptFrom, pos));
-        this.carry = Buffer.from(data.subarray(pos));
+        this.carry = [Buffer.from(data.subarray(pos))];
+        this.carryLength = data.length - pos;
         return;
       }
       const next = lf < 0 ? data.length : lf + 1;

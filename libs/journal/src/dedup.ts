@@ -12,8 +12,10 @@ export interface DedupKey {
 
 export function normaliseMessageId(value: string | null): string | null {
   if (value === null) return null;
-  const bracketed = /<([^>]*)>/.exec(value);
-  const id = (bracketed === null ? value : (bracketed[1] as string)).replace(/\s+/g, '');
+  // the first `<` and the first `>` after it (a regex would rescan the rest for every `<`)
+  const open = value.indexOf('<');
+  const close = open < 0 ? -1 : value.indexOf('>', open + 1);
+  const id = (close < 0 ? value : value.slice(open + 1, close)).replace(/\s+/g, '');
   return id === '' ? null : id;
 }
 

@@ -91,8 +91,9 @@ function parseRecipient(value: string, type: RecipientType, defects: Set<Defect>
   return { address, type, qualifier: value.slice(qualifier.index + 1).trim() };
 }
 
-function sameRecipient(a: EnvelopeRecipient, b: EnvelopeRecipient): boolean {
-  return a.type === b.type && a.via === b.via && a.viaAddress === b.viaAddress;
+/** Recipients are duplicates when address, type and via annotation agree (the qualifier text aside). */
+function recipientKey(recipient: EnvelopeRecipient): string {
+  return `${recipient.address}\u0000${recipient.type}\u0000${recipient.via ?? ''}\u0000${recipient.viaAddress ?? '\u0001'}`;
 }
 
 /**
@@ -111,14 +112,13 @@ export function parseEnvelopeText(text: string, maxLines: number): EnvelopeParse
     extraFields: {},
   };
   const seen = new Set<string>();
-  // Group expansions give thousands of lines: look duplicates up by address, then compare.
-  const recipientsByAddress = new Map<string, EnvelopeRecipient[]>();
+  // Group expansions give hundreds of thousands of lines: one key lookup per recipient.
+  const recipientKeys = new Set<string>();
   const addRecipient = (recipient: EnvelopeRecipient | null) => {
     if (recipient === null) return;
-    const sameAddress = recipientsByAddress.get(recipient.address);
-    if (sameAddress === undefined) recipientsByAddress.set(recipient.address, [recipient]);
-    else if (sameAddress.some((known) => sameRecipient(known, recipient))) return;
-    else sameAddress.push(recipient);
+    const key = recipientKey(recipient);
+    if (recipientKeys.has(key)) return;
+    recipientKeys.add(key);
     envelope.recipients.push(recipient);
   };
   for (const line of logicalLines(text, maxLines, defects)) {

@@ -5,7 +5,7 @@
 export function parseAddressList(value: string | null): string[] {
   if (value === null) return [];
   if (SIMPLE_LIST.test(value)) return parseSimpleList(value);
-  const addresses: string[] = [];
+  const addresses = new Set<string>();
   let text = '';
   let angle: string | null = null;
   let inAngle = false;
@@ -13,7 +13,7 @@ export function parseAddressList(value: string | null): string[] {
   let commentDepth = 0;
   const finishItem = () => {
     const address = angle !== null ? addressInAngle(angle) : bareAddress(text);
-    if (address !== null && !addresses.includes(address)) addresses.push(address);
+    if (address !== null) addresses.add(address);
     text = '';
     angle = null;
   };
@@ -49,21 +49,21 @@ export function parseAddressList(value: string | null): string[] {
     else text += char;
   }
   finishItem();
-  return addresses;
+  return [...addresses];
 }
 
 /** No quoted strings, comments or groups: commas separate the items. */
 const SIMPLE_LIST = /^[^"():;\\]*$/;
 
 function parseSimpleList(value: string): string[] {
-  const addresses: string[] = [];
+  const addresses = new Set<string>();
   for (const item of value.split(',')) {
     const open = item.lastIndexOf('<');
     const close = item.indexOf('>', open);
     const address = open < 0 ? bareAddress(item) : addressInAngle(item.slice(open + 1, close < 0 ? undefined : close));
-    if (address !== null && !addresses.includes(address)) addresses.push(address);
+    if (address !== null) addresses.add(address);
   }
-  return addresses;
+  return [...addresses];
 }
 
 function addressInAngle(content: string): string | null {

@@ -1,5 +1,3 @@
-import { joinPieces } from './bytes.js';
-
 /**
  * A consumer of a byte range that arrives in pieces. `offset` is the absolute position of the
  * chunk's first byte in the scanned message, so consumers can report byte offsets without
@@ -14,9 +12,13 @@ export interface ByteSink {
 
 export const NULL_SINK: ByteSink = { write() {}, end() {}, satisfied: true };
 
-/** Keeps up to `maxBytes`; beyond that it records the overflow and drops the rest. */
+/**
+ * Keeps up to `maxBytes`; beyond that it records the overflow and drops the rest. Copies into
+ * one growing buffer: holding the pieces themselves would let many tiny views (a decoder's
+ * output, a socket's chunks) each keep a large parent buffer alive.
+ */
 export class CaptureSink implements ByteSink {
-  private readonly pieces: Buffer[] = [];
+  private buffer: Buffer = Buffer.alloc(0);
   private length = 0;
   overflowed = false;
 
@@ -31,18 +33,27 @@ export class CaptureSink implements ByteSink {
     const room = this.maxBytes - this.length;
     if (chunk.length > room) {
       this.overflowed = true;
-      if (room > 0) this.pieces.push(chunk.subarray(0, room));
-      this.length += Math.max(room, 0);
+      if (room > 0) this.append(chunk.subarray(0, room));
       return;
     }
-    this.pieces.push(chunk);
-    this.length += chunk.length;
+    this.append(chunk);
   }
 
   end(): void {}
 
   bytes(): Buffer {
-    return joinPieces(this.pieces, this.length);
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private append(chunk: Buffer): void {
+    const needed = this.length + chunk.length;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.min(Math.max(needed, this.buffer.length * 2, 4096), this.maxBytes));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    chunk.copy(this.buffer, this.length);
+    this.length = needed;
   }
 }
 

@@ -131,7 +131,8 @@ export class MultipartSplitter implements ByteSink {
     if (pos + 1 >= data.length && !final) return 'incomplete';
     const close = data[pos] === 0x2d && data[pos + 1] === 0x2d;
     if (close) pos += 2;
-    while (pos < data.length && isWhitespaceByte(data[pos])) pos++;
+    // bounded, so a delimiter followed by megabytes of blanks is not held back (and rescanned) whole
+    while (pos < data.length && pos - from <= MAX_PADDING && isWhitespaceByte(data[pos])) pos++;
     if (pos - from > MAX_PADDING) return null;
     if (pos >= data.length) return final ? { close, lineEnd: pos } : 'incomplete';
     const byte = data[pos];
