@@ -92,6 +92,11 @@ export function ConnectorForm({ id }: { id?: string }) {
       .catch((caught: unknown) => setError(caught instanceof ApiError ? caught.message : String(caught)));
   }, [id]);
 
+  // After a refused save, focus the first field the API named, so its message is read out.
+  useEffect(() => {
+    if (Object.keys(problems).length > 0) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [problems]);
+
   const set = <K extends keyof Values>(key: K, value: Values[K]) =>
     setValues((current) => ({ ...current, [key]: value }));
 
@@ -112,8 +117,6 @@ export function ConnectorForm({ id }: { id?: string }) {
       );
       setProblems(byField);
       setError(caught.fields.length > 0 ? 'Please correct the fields marked below.' : caught.message);
-      // Focus the first field the API refused, so its message is read out.
-      requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
     } finally {
       setSaving(false);
     }
