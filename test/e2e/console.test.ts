@@ -176,6 +176,21 @@ describe('the web console in a real browser (Debian chromium)', () => {
     await shot('connector');
   });
 
+  it('asks for the password when the destination changes, at the password field', async () => {
+    await page.goto(`${consoleUrl}#/connectors/${goodId}/edit`);
+    const host = page.getByLabel('Hostname / IP Address');
+    await expect.poll(() => host.inputValue()).toBe(testEnv.pop3Host);
+    expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+    await host.fill('localhost');
+    await page.getByRole('button', { name: 'Save and Exit' }).click();
+    const problem = page.locator('#f-password-error');
+    await problem.waitFor(WAIT);
+    expect(await problem.textContent()).toMatch(/required when changing host/);
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('f-password');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { level: 1, name: `Exchange journal ${tag}` }).waitFor();
+  });
+
   it('imports the directory from CSV and lists API tokens', async () => {
     await page.getByRole('link', { name: 'Directory' }).click();
     await page.getByLabel('or paste CSV').fill(`type,value\ndomain,${tag}.example\naddress,alice@${tag}.example\n`);
