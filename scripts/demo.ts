@@ -22,7 +22,11 @@ const DIRECTORY = {
 
 // The README's demo: a journal mailbox seeded with the sample reports, a connector registered
 // through the REST API, and every message followed to its outcome.
-runCli('demo', async () => {
+// With --keep the pipeline and the web console stay up (until Ctrl-C) for a newcomer to look at.
+runCli('demo', async (argv) => {
+  const unknown = argv.filter((arg) => arg !== '--keep');
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (usage: demo.sh [--keep])`);
+  const keep = argv.includes('--keep');
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const pipeline = new Pipeline({
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/journalwire',
@@ -75,8 +79,21 @@ runCli('demo', async () => {
     say(
       `7. reconciliation: ${report.raw} raw records; ${JSON.stringify(report.outcomes)}; ${report.ok ? 'every raw record has exactly one outcome' : 'CONSERVATION VIOLATED'}`,
     );
+    if (keep) {
+      say(`8. the pipeline keeps running; the web console: ${pipeline.service('status').baseUrl}/console/`);
+      say(`   sign in with this admin API token (valid until revoked): ${pipeline.token}`);
+      say('   press Ctrl-C to stop the services');
+      await untilInterrupted();
+    }
     return report.ok ? 0 : 1;
   } finally {
     await pipeline.stop();
   }
 });
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

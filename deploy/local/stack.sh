@@ -516,6 +516,10 @@ postgres_status() {
 }
 
 # ---------------------------------------------------------------- main
+# ---------------------------------------------------------------- chromium
+# The web console's browser tests drive Debian's chromium (playwright-core never downloads one).
+chromium_install() { [[ -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]] || apt_install chromium; }
+
 usage() {
   cat >&2 <<'EOF'
 usage: stack.sh start|stop|restart|status [--keep] [kafka|dovecot|redis|postgres ...]
@@ -551,10 +555,12 @@ main() {
       *) usage ;;
     esac
   done
-  ((${#svc[@]})) || svc=("${ALL[@]}")
+  local everything=''
+  ((${#svc[@]})) || { svc=("${ALL[@]}") && everything=yes; }
   mkdir -p "$JW_RUN_DIR"
   case $cmd in
     start)
+      [[ -z $everything ]] || chromium_install
       for s in "${svc[@]}"; do "${s}_start"; done
       status "${svc[@]}"
       ;;

@@ -9,6 +9,7 @@ deploy/local/prepare.sh
 npx eslint .
 npx prettier --check . --log-level warn
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p apps/console/tsconfig.json
 if [ "$#" -gt 0 ]; then
   exec npx vitest run "$@"
 fi

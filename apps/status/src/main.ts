@@ -6,6 +6,7 @@ import { STATUS_PROTO_PACKAGE, STATUS_PROTO_PATH } from '#contracts';
 import { createLogger } from '#logger';
 import { runMain, startService } from '#platform';
 import { loadStatusConfig } from './config.js';
+import { serveConsole } from './console/serve-console.js';
 import { setupOpenApi } from './openapi/setup.js';
 import { StatusModule } from './status.module.js';
 
@@ -28,6 +29,7 @@ runMain('status', async () => {
       express.useBodyParser('json', { limit: '10mb' });
       express.useBodyParser('text', { type: ['text/csv', 'text/plain'], limit: '10mb' });
       setupOpenApi(app);
+      serveConsole(express, logger);
       app.connectMicroservice<GrpcOptions>({
         transport: Transport.GRPC,
         options: {

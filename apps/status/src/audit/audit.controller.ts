@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/scopes.js';
-import { ApiErrors, schemaRef } from '../platform/openapi.js';
+import { ApiErrors, ApiLogPaging, schemaRef } from '../platform/openapi.js';
 import { parseInput } from '../platform/validation.js';
 import { auditQuerySchema } from './audit.schemas.js';
 import { AuditService, type AuditPage } from './audit.service.js';
@@ -19,8 +19,7 @@ export class AuditController {
     description:
       'Every API mutation (connectors, directory, tokens, suspend/resume, test extraction) and every token change made with the CLI: who (token id and name, client address), when, what changed. Secrets appear only as {"changed": true}. Entries of deleted connectors are kept.',
   })
-  @ApiQuery({ name: 'page', required: false, schema: { type: 'integer', minimum: 1, default: 1 } })
-  @ApiQuery({ name: 'pageSize', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiLogPaging()
   @ApiQuery({ name: 'connectorId', required: false, schema: { type: 'string', format: 'uuid' } })
   @ApiQuery({ name: 'action', required: false, schema: { type: 'string', example: 'connector.updated' } })
   @ApiOkResponse({ schema: schemaRef('AuditPage') })

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { appendAudit, AuditLogEntity, type AuditActor, type AuditEntry } from '#persistence';
+import { newestFirst, type LogPage, type LogPaging } from '../paging/newest-first.js';
 import { DATA_SOURCE } from '../platform/tokens.js';
 
 export interface AuditEventView {
@@ -13,18 +14,11 @@ export interface AuditEventView {
   details: Record<string, unknown>;
 }
 
-export interface AuditPage {
-  items: AuditEventView[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
+export type AuditPage = LogPage<AuditEventView>;
 
-export interface AuditFilter {
+export interface AuditFilter extends LogPaging {
   connectorId?: string | undefined;
   action?: string | undefined;
-  page: number;
-  pageSize: number;
 }
 
 /** The audit log of every API mutation (audit_log); rows outlive what they name. */
@@ -37,18 +31,12 @@ export class AuditService {
     return appendAudit(manager ?? this.dataSource.manager, actor, entry);
   }
 
-  /** Newest first. */
-  async page(filter: AuditFilter): Promise<AuditPage> {
+  /** Newest first (offset or cursor paging, see newestFirst). */
+  page(filter: AuditFilter): Promise<AuditPage> {
     const where: FindOptionsWhere<AuditLogEntity> = {};
     if (filter.connectorId) where.connectorId = filter.connectorId;
     if (filter.action) where.action = filter.action;
-    const [rows, total] = await this.dataSource.getRepository(AuditLogEntity).findAndCount({
-      where,
-      order: { id: 'DESC' },
-      skip: (filter.page - 1) * filter.pageSize,
-      take: filter.pageSize,
-    });
-    return { items: rows.map(toView), page: filter.page, pageSize: filter.pageSize, total };
+    return newestFirst(this.dataSource.getRepository(AuditLogEntity), where, filter, 'audit', toView);
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ConnectorEventEntity } from '#persistence';
+import { newestFirst, type LogPage, type LogPaging } from '../paging/newest-first.js';
 import { DATA_SOURCE } from '../platform/tokens.js';
 
 export type ConnectorAction = 'created' | 'updated' | 'suspended' | 'resumed' | 'deleted' | 'test-extraction';
@@ -16,12 +17,7 @@ export interface ConnectorEventView {
   details: Record<string, unknown>;
 }
 
-export interface EventsPage {
-  items: ConnectorEventView[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
+export type EventsPage = LogPage<ConnectorEventView>;
 
 /** The per-connector event log (connector_events). */
 @Injectable()
@@ -44,25 +40,20 @@ export class ConnectorEventsService {
     return this.dataSource.getRepository(ConnectorEventEntity).existsBy({ connectorId });
   }
 
-  /** Newest first. */
-  async page(connectorId: string, page: number, pageSize: number): Promise<EventsPage> {
-    const [rows, total] = await this.dataSource.getRepository(ConnectorEventEntity).findAndCount({
-      where: { connectorId },
-      order: { id: 'DESC' },
-      skip: (page - 1) * pageSize,
-      take: pageSize,
-    });
-    return {
-      items: rows.map((row) => ({
+  /** Newest first (offset or cursor paging, see newestFirst). */
+  page(connectorId: string, paging: LogPaging): Promise<EventsPage> {
+    return newestFirst(
+      this.dataSource.getRepository(ConnectorEventEntity),
+      { connectorId },
+      paging,
+      'events',
+      (row) => ({
         id: String(row.id),
         at: row.at.toISOString(),
         actor: row.actor,
         action: row.action,
         details: row.details,
-      })),
-      page,
-      pageSize,
-      total,
-    };
+      }),
+    );
   }
 }

@@ -14,7 +14,7 @@ import { AuditService, type AuditPage } from '../audit/audit.service.js';
 import { pageQuerySchema } from '../audit/audit.schemas.js';
 import { Actor } from '../auth/actor.decorator.js';
 import { RequireScope } from '../auth/scopes.js';
-import { ApiErrors, schemaRef } from '../platform/openapi.js';
+import { ApiErrors, ApiLogPaging, schemaRef } from '../platform/openapi.js';
 import { parseInput } from '../platform/validation.js';
 import { ConnectorEventsService, type EventsPage } from './connector-events.service.js';
 import {
@@ -24,6 +24,13 @@ import {
   updateConnectorSchema,
 } from './connector.schemas.js';
 import type { ConnectorView } from './connector.view.js';
+import type { CursorPage } from '../paging/cursor.js';
+import {
+  CONNECTOR_SORT_FIELDS,
+  connectorListQuerySchema,
+  MAX_CONNECTOR_LIMIT,
+  type ConnectorListItem,
+} from './connector-listing.js';
 import { ConnectorsService } from './connectors.service.js';
 import { TestExtractionService, type TestExtractionReport } from './test-extraction.service.js';
 import { isUuid } from '../status/status.service.js';
@@ -54,14 +61,34 @@ export class ConnectorsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List journal service definitions' })
-  @ApiOkResponse({
-    schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('Connector') } } },
+  @ApiOperation({
+    summary: 'List journal service definitions with their Service Status',
+    description:
+      'Each item is the definition plus `status` (as GET /v1/connectors/{id}/status). Filters: `serviceStatus` (comma-separated states), `q` (case-insensitive text in description, mailbox name, service e-mail address or host). `sort` is a field name, prefixed with - for descending (ties by id). Cursor paging: pass `nextCursor` back as `cursor` with the same `sort`; null on the last page.',
   })
-  @ApiErrors(401)
+  @ApiQuery({ name: 'q', required: false, schema: { type: 'string', maxLength: 200 } })
+  @ApiQuery({
+    name: 'serviceStatus',
+    required: false,
+    description: 'Comma-separated, e.g. error,suspended',
+    schema: { type: 'string', example: 'error,suspended' },
+  })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    schema: { type: 'string', enum: CONNECTOR_SORT_FIELDS.flatMap((f) => [f, `-${f}`]), default: 'createdAt' },
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_CONNECTOR_LIMIT, default: 50 },
+  })
+  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } })
+  @ApiOkResponse({ schema: schemaRef('ConnectorList') })
+  @ApiErrors(400, 401)
   @RequireScope('read')
-  async list(): Promise<{ items: ConnectorView[] }> {
-    return { items: await this.connectors.list() };
+  list(@Query() query: unknown): Promise<CursorPage<ConnectorListItem>> {
+    return this.connectors.list(parseInput(connectorListQuerySchema, query, 'query'));
   }
 
   @Get(':id')
@@ -128,15 +155,14 @@ export class ConnectorsController {
     summary: 'Event log of a definition: who changed what and when (newest first)',
     description: 'Stays readable after the definition is deleted.',
   })
-  @ApiQuery({ name: 'page', required: false, schema: { type: 'integer', minimum: 1, default: 1 } })
-  @ApiQuery({ name: 'pageSize', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiLogPaging()
   @ApiOkResponse({ schema: schemaRef('ConnectorEventsPage') })
   @RequireScope('read')
   @ApiErrors(400, 401, 404)
   async eventsOf(@Param('id') id: string, @Query() query: unknown): Promise<EventsPage> {
-    const { page, pageSize } = parseInput(pageQuerySchema, query, 'query');
+    const paging = parseInput(pageQuerySchema, query, 'query');
     await this.existingOrDeleted(id);
-    return this.events.page(id, page, pageSize);
+    return this.events.page(id, paging);
   }
 
   @Get(':id/audit')
@@ -144,15 +170,14 @@ export class ConnectorsController {
     summary: 'Audit log entries of a definition (newest first)',
     description: 'Same entries as GET /v1/audit?connectorId=…; kept after the definition is deleted.',
   })
-  @ApiQuery({ name: 'page', required: false, schema: { type: 'integer', minimum: 1, default: 1 } })
-  @ApiQuery({ name: 'pageSize', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiLogPaging()
   @ApiOkResponse({ schema: schemaRef('AuditPage') })
   @RequireScope('read')
   @ApiErrors(400, 401, 404)
   async auditOf(@Param('id') id: string, @Query() query: unknown): Promise<AuditPage> {
-    const { page, pageSize } = parseInput(pageQuerySchema, query, 'query');
+    const paging = parseInput(pageQuerySchema, query, 'query');
     await this.existingOrDeleted(id);
-    return this.audit.page({ connectorId: id, page, pageSize });
+    return this.audit.page({ ...paging, connectorId: id });
   }
 
   /** A definition that exists, or existed (it left events behind); 404 otherwise. */

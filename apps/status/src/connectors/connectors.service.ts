@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import { ILike, type DataSource, type EntityManager } from 'typeorm';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ConnectorEntity, defaultPortOf, type AuditActor, type CredentialCipher } from '#persistence';
@@ -10,6 +10,8 @@ import { CIPHER, DATA_SOURCE } from '../platform/tokens.js';
 import { StatusStore } from '../status/status-store.js';
 import { connectorNotFound, isUuid, StatusService } from '../status/status.service.js';
 import { ConnectorEventsService, type ConnectorAction, type FieldChange } from './connector-events.service.js';
+import type { CursorPage } from '../paging/cursor.js';
+import { listPage, type ConnectorListItem, type ConnectorListQuery } from './connector-listing.js';
 import type { CreateConnectorInput, UpdateConnectorInput } from './connector.schemas.js';
 import { ENTITY_PROPERTY, toConnectorView, type ApiField, type ConnectorView } from './connector.view.js';
 import { assertPasswordForDestinationChange, changedDestinationFields } from './credential-rule.js';
@@ -75,9 +77,24 @@ export class ConnectorsService {
     return toConnectorView(saved);
   }
 
-  async list(): Promise<ConnectorView[]> {
-    const rows = await this.dataSource.getRepository(ConnectorEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    return rows.map(toConnectorView);
+  /**
+   * Definitions with their status: the text search (description, mailbox name, service address,
+   * host; case-insensitive substring) in SQL, the status filter, sort and page on the joined rows.
+   */
+  async list(query: ConnectorListQuery): Promise<CursorPage<ConnectorListItem>> {
+    const repository = this.dataSource.getRepository(ConnectorEntity);
+    const pattern = query.q === undefined ? null : ILike(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const rows = await repository.find({
+      where: pattern
+        ? [{ description: pattern }, { mailboxName: pattern }, { serviceEmailAddress: pattern }, { host: pattern }]
+        : {},
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    const statuses = await this.status.of(rows);
+    return listPage(
+      rows.map((row, index) => ({ ...toConnectorView(row), status: statuses[index]! })),
+      query,
+    );
   }
 
   async get(id: string): Promise<ConnectorView> {

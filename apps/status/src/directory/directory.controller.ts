@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -21,8 +34,11 @@ import {
   addressPatchSchema,
   domainInputSchema,
   domainPatchSchema,
+  directoryListQuerySchema,
   importQuerySchema,
+  MAX_DIRECTORY_LIMIT,
 } from './directory.schemas.js';
+import type { CursorPage } from '../paging/cursor.js';
 import { DirectoryService, type AddressView, type DirectoryView, type DomainView } from './directory.service.js';
 import { noRows, rowsFromCsv, rowsFromJson } from './import-rows.js';
 
@@ -44,11 +60,15 @@ export class DirectoryController {
   }
 
   @Get('domains')
-  @ApiOperation({ summary: 'Internal domains' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('Domain') } } } })
-  @ApiErrors(401)
-  async domains(): Promise<{ items: DomainView[] }> {
-    return { items: await this.directory.listDomains() };
+  @ApiOperation({
+    summary: 'Internal domains, in name order, cursor-paged',
+    description: 'Pass nextCursor back as cursor for the next page (null on the last). GET /v1/directory returns all.',
+  })
+  @ApiDirectoryPaging()
+  @ApiOkResponse({ schema: schemaRef('DomainList') })
+  @ApiErrors(400, 401)
+  domains(@Query() query: unknown): Promise<CursorPage<DomainView>> {
+    return this.directory.pageDomains(parseInput(directoryListQuerySchema, query, 'query'));
   }
 
   @Post('domains')
@@ -89,11 +109,15 @@ export class DirectoryController {
   }
 
   @Get('addresses')
-  @ApiOperation({ summary: 'Known internal addresses with their aliases' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('Address') } } } })
-  @ApiErrors(401)
-  async addresses(): Promise<{ items: AddressView[] }> {
-    return { items: await this.directory.listAddresses() };
+  @ApiOperation({
+    summary: 'Known internal addresses with their aliases, in order, cursor-paged',
+    description: 'Pass nextCursor back as cursor for the next page (null on the last). GET /v1/directory returns all.',
+  })
+  @ApiDirectoryPaging()
+  @ApiOkResponse({ schema: schemaRef('AddressList') })
+  @ApiErrors(400, 401)
+  addresses(@Query() query: unknown): Promise<CursorPage<AddressView>> {
+    return this.directory.pageAddresses(parseInput(directoryListQuerySchema, query, 'query'));
   }
 
   @Post('addresses')
@@ -163,4 +187,16 @@ export class DirectoryController {
     if (parsed.rows.length === 0 && parsed.errors.length === 0) throw noRows();
     return this.importer.run(parsed.rows, mode, parsed.errors, actor);
   }
+}
+
+function ApiDirectoryPaging(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ name: 'q', required: false, description: 'Case-insensitive substring', schema: { type: 'string' } }),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: MAX_DIRECTORY_LIMIT, default: 100 },
+    }),
+    ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } }),
+  );
 }

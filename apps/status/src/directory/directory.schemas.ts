@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorParams } from '../paging/cursor.js';
 import { domainName, emailAddress, expected, flag } from '../platform/formats.js';
 
 /** Directory addresses are matched case-insensitively: stored lower-case. */
@@ -72,3 +73,17 @@ export function domainRow(value: unknown): unknown {
 export function addressRow(value: unknown): unknown {
   return typeof value === 'string' ? { address: value } : value;
 }
+
+export const MAX_DIRECTORY_LIMIT = 1000;
+
+/** GET /v1/directory/domains and /addresses: cursor paging, optional substring search. */
+export const directoryListQuerySchema = z.strictObject({
+  ...cursorParams(100, MAX_DIRECTORY_LIMIT),
+  q: z
+    .string(expected('search text'))
+    .trim()
+    .max(320, 'expected at most 320 characters')
+    .transform((text) => (text === '' ? undefined : text))
+    .optional(),
+});
+export type DirectoryListQuery = z.output<typeof directoryListQuerySchema>;

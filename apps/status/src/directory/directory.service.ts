@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { In, type DataSource, type EntityManager } from 'typeorm';
+import { And, In, Like, MoreThan, type DataSource, type EntityManager, type FindOperator } from 'typeorm';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, type AuditActor } from '#persistence';
@@ -8,7 +8,8 @@ import { LOGGER } from '#platform';
 import { AuditService } from '../audit/audit.service.js';
 import { DATA_SOURCE, REDIS } from '../platform/tokens.js';
 import { DIRECTORY_CHANGED_CHANNEL } from '../status/status.keys.js';
-import type { AddressInput, AddressPatch, DomainInput } from './directory.schemas.js';
+import { decodeCursor, pageOf, type CursorPage } from '../paging/cursor.js';
+import type { AddressInput, AddressPatch, DirectoryListQuery, DomainInput } from './directory.schemas.js';
 
 export interface DomainView {
   domain: string;
@@ -70,6 +71,43 @@ export class DirectoryService {
 
   async listDomains(manager: EntityManager = this.dataSource.manager): Promise<DomainView[]> {
     return (await manager.getRepository(DirectoryDomainEntity).find({ order: { domain: 'ASC' } })).map(domainView);
+  }
+
+  /** Domains in name order after the cursor; `q` a case-insensitive substring. */
+  async pageDomains(query: DirectoryListQuery): Promise<CursorPage<DomainView>> {
+    const after = query.cursor === undefined ? undefined : nameAfter('domains', query.cursor);
+    const rows = await this.dataSource.getRepository(DirectoryDomainEntity).find({
+      where: nameWhere('domain', namedAfter(after, query.q)),
+      order: { domain: 'ASC' },
+      take: query.limit + 1,
+    });
+    return pageOf('domains', rows.map(domainView), query.limit, (row) => [row.domain]);
+  }
+
+  /** Addresses in order after the cursor, with their aliases; `q` matches the address. */
+  async pageAddresses(query: DirectoryListQuery): Promise<CursorPage<AddressView>> {
+    const after = query.cursor === undefined ? undefined : nameAfter('addresses', query.cursor);
+    const manager = this.dataSource.manager;
+    const rows = await manager.getRepository(DirectoryAddressEntity).find({
+      where: nameWhere('address', namedAfter(after, query.q)),
+      order: { address: 'ASC' },
+      take: query.limit + 1,
+    });
+    const owners = rows.map((row) => row.address);
+    const aliases =
+      owners.length === 0
+        ? []
+        : await manager
+            .getRepository(DirectoryAliasEntity)
+            .find({ where: { address: In(owners) }, order: { alias: 'ASC' } });
+    const byOwner = new Map<string, string[]>();
+    for (const alias of aliases) byOwner.set(alias.address, [...(byOwner.get(alias.address) ?? []), alias.alias]);
+    return pageOf(
+      'addresses',
+      rows.map((row) => addressView(row, byOwner.get(row.address) ?? [])),
+      query.limit,
+      (row) => [row.address],
+    );
   }
 
   async getDomain(domain: string): Promise<DomainView> {
@@ -255,4 +293,34 @@ function domainView(row: DirectoryDomainEntity): DomainView {
 
 function addressView(row: DirectoryAddressEntity, aliases: string[]): AddressView {
   return { address: row.address, displayName: row.displayName, aliases, createdAt: row.createdAt.toISOString() };
+}
+
+function nameAfter(list: string, cursor: string): string {
+  const [name] = decodeCursor(list, cursor);
+  if (typeof name !== 'string')
+    throw new JournalwireError(
+      'validation',
+      'Invalid query: cursor: expected a cursor returned as nextCursor by this list',
+      {
+        details: { fields: [{ field: 'cursor', message: 'expected a cursor returned as nextCursor by this list' }] },
+      },
+    );
+  return name;
+}
+
+/** TypeORM refuses an undefined where value: no condition is an empty where. */
+function nameWhere<K extends string>(
+  column: K,
+  condition: FindOperator<string> | undefined,
+): Partial<Record<K, FindOperator<string>>> {
+  return condition === undefined ? {} : ({ [column]: condition } as Record<K, FindOperator<string>>);
+}
+
+/** Names after `after` (if any) containing `q` (if any), case-insensitively. */
+function namedAfter(after: string | undefined, q: string | undefined): FindOperator<string> | undefined {
+  const contains = q === undefined ? undefined : `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (after !== undefined && contains !== undefined) return And(MoreThan(after), Like(contains));
+  if (after !== undefined) return MoreThan(after);
+  if (contains !== undefined) return Like(contains);
+  return undefined;
 }

@@ -145,6 +145,11 @@ const auditEvent = z.object({
   details: z.record(z.string(), z.unknown()).describe('What changed; secrets only as {"changed": true}'),
 });
 
+const nextCursor = z
+  .string()
+  .nullable()
+  .describe('Opaque; pass back as ?cursor= for the next page. null on the last page');
+
 const errorBody = z.object({
   error: z
     .string()
@@ -157,12 +162,26 @@ const errorBody = z.object({
 export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | 'output']> = [
   ['Error', errorBody, 'output'],
   ['Connector', connector, 'output'],
+  [
+    'ConnectorList',
+    z.object({
+      items: z.array(connector.extend({ status: connectorStatus })),
+      nextCursor,
+    }),
+    'output',
+  ],
   ['CreateConnector', createConnectorSchema, 'input'],
   ['UpdateConnector', updateConnectorSchema, 'input'],
   ['ConnectorEvent', event, 'output'],
   [
     'ConnectorEventsPage',
-    z.object({ items: z.array(event), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() }),
+    z.object({
+      items: z.array(event),
+      nextCursor: nextCursor,
+      page: z.number().int().optional().describe('Offset paging only'),
+      pageSize: z.number().int().optional().describe('Offset paging only'),
+      total: z.number().int().optional().describe('Offset paging only'),
+    }),
     'output',
   ],
   ['ConnectorStatus', connectorStatus, 'output'],
@@ -176,16 +195,19 @@ export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | '
     'AuditPage',
     z.object({
       items: z.array(auditEvent),
-      page: z.number().int(),
-      pageSize: z.number().int(),
-      total: z.number().int(),
+      nextCursor: nextCursor,
+      page: z.number().int().optional().describe('Offset paging only'),
+      pageSize: z.number().int().optional().describe('Offset paging only'),
+      total: z.number().int().optional().describe('Offset paging only'),
     }),
     'output',
   ],
   ['Domain', domain, 'output'],
+  ['DomainList', z.object({ items: z.array(domain), nextCursor }), 'output'],
   ['DomainInput', domainInputSchema, 'input'],
   ['DomainPatch', domainPatchSchema, 'input'],
   ['Address', address, 'output'],
+  ['AddressList', z.object({ items: z.array(address), nextCursor }), 'output'],
   ['AddressInput', addressInputSchema, 'input'],
   ['AddressPatch', addressPatchSchema, 'input'],
   ['Directory', z.object({ revision: z.string(), domains: z.array(domain), addresses: z.array(address) }), 'output'],

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiQuery, ApiResponse } from '@nestjs/swagger';
 
 /** A reference to a schema registered in components.schemas (see openapi/components.ts). */
 export function schemaRef(name: string): { $ref: string } {
@@ -21,5 +21,35 @@ export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorat
     ...statuses.map((status) =>
       ApiResponse({ status, description: ERROR_DESCRIPTIONS[status] ?? 'Error', schema: schemaRef('Error') }),
     ),
+  );
+}
+
+/** The query parameters of a newest-first log: cursor/limit, or the older page/pageSize (not both). */
+export function ApiLogPaging(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      description: 'Cursor paging: items per page',
+      schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    }),
+    ApiQuery({
+      name: 'cursor',
+      required: false,
+      description: 'Cursor paging: the nextCursor of the previous page',
+      schema: { type: 'string' },
+    }),
+    ApiQuery({
+      name: 'page',
+      required: false,
+      description: 'Offset paging (with total); not with cursor/limit',
+      schema: { type: 'integer', minimum: 1, default: 1 },
+    }),
+    ApiQuery({
+      name: 'pageSize',
+      required: false,
+      description: 'Offset paging; not with cursor/limit',
+      schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    }),
   );
 }

@@ -1,0 +1,220 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliver, freePort, generateJournalReport, Pipeline, seededRandom, TEST_RUN_ID, testEnv } from '#test-support';
+
+const run = promisify(execFile);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** SCREENSHOT_DIR=docs/console refreshes the README's pictures; by default they go to the run dir. */
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(testEnv.runDir, 'console-screenshots');
+const WAIT = { timeout: 120_000 };
+
+describe('the web console in a real browser (Debian chromium)', () => {
+  let pipeline: Pipeline;
+  const tag = `console-${Date.now().toString(36)}`;
+  let browser: Browser;
+  let page: Page;
+  let consoleUrl: string;
+  let mailbox: string;
+  let password: string;
+  let goodId = '';
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const row = (id: string) => page.locator(`tr[data-connector="${id}"]`);
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    // Its own gRPC port: other stacks on this machine may hold the default one.
+    pipeline = new Pipeline({ GRPC_PORT: String(await freePort()) });
+    await pipeline.start();
+    // The poller starts once the new definition has been seen awaiting its initial run.
+    await pipeline.service('poller').stop();
+    pipeline.services.delete('poller');
+    mailbox = `${tag}@contoso.test`;
+    password = `pw-${tag}`;
+    await run('deploy/local/mailbox.sh', ['create', mailbox, password]);
+    const random = seededRandom(17);
+    await deliver(
+      mailbox,
+      Array.from({ length: 6 }, (_, i) => generateJournalReport(i, 2_000, random, `${TEST_RUN_ID}-${tag}`).bytes),
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    consoleUrl = `${pipeline.service('status').baseUrl}/console/`;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pipeline?.stop();
+  });
+
+  it('signs in with a pasted token and is reachable by keyboard', async () => {
+    await page.goto(consoleUrl);
+    await page.getByLabel('API token').fill('jw_wrong-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('API token').fill(pipeline.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Journaling services' }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("journalwire.token")')).toBe(pipeline.token);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+  });
+
+  it('creates a definition with the form, showing the API’s validation message at the field', async () => {
+    await page.getByRole('link', { name: 'New Journal Service Definition' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New journal service definition' }).waitFor();
+    // Every control has a label a screen reader reads.
+    const unlabelled = await page.evaluate(
+      `[...document.querySelectorAll('input, select, textarea')]
+        .filter((element) => element.labels.length === 0 && !element.getAttribute('aria-label'))
+        .map((element) => element.outerHTML)`,
+    );
+    expect(unlabelled).toEqual([]);
+    await page.getByLabel('Description').fill(`Exchange journal ${tag}`);
+    await page.getByLabel('Service Email Address').fill('not an address');
+    await page.getByLabel('Mailbox Name').fill(mailbox);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    expect(await page.getByLabel('Password', { exact: true }).getAttribute('type')).toBe('password');
+    await page.getByLabel('Hostname / IP Address').fill(testEnv.pop3Host);
+    await page.getByLabel('Port', { exact: true }).fill(String(testEnv.pop3sPort));
+    await page.getByLabel('Poll interval (seconds)').fill('5');
+    await page.getByRole('button', { name: 'Save and Exit' }).click();
+
+    const email = page.getByLabel('Service Email Address');
+    await page.locator('#f-serviceEmailAddress-error').waitFor();
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#f-serviceEmailAddress-error').textContent()).toMatch(/e-mail address/);
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('f-serviceEmailAddress');
+    await shot('definition-form');
+
+    await email.fill('journal@contoso.com');
+    await page.getByRole('button', { name: 'Save and Exit' }).click();
+    await page.waitForURL(/#\/connectors\/[0-9a-f-]{36}$/);
+    goodId = page.url().split('/').pop()!;
+    await page.getByRole('heading', { level: 1, name: `Exchange journal ${tag}` }).waitFor();
+  });
+
+  it('shows it Awaiting initial run, then OK with empty queues while the poller drains the mailbox', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Journaling services' }).click();
+    await page.getByLabel('Search').fill(tag);
+    await row(goodId).locator('[data-status="awaiting-initial-run"]').waitFor(WAIT);
+    expect(await row(goodId).locator('td[data-label="Last successful extract"]').textContent()).toBe(
+      'Awaiting initial run',
+    );
+
+    await pipeline.startOne('poller');
+    await row(goodId).locator('[data-status="ok"]').waitFor(WAIT);
+    const queues = () =>
+      Promise.all(
+        ['Processing queue', 'POP3 mailbox queue'].map((label) =>
+          row(goodId).locator(`td[data-label="${label}"]`).textContent(),
+        ),
+      );
+    await expect.poll(queues, { timeout: WAIT.timeout, interval: 500 }).toEqual(['0', '0']);
+    const status = await pipeline.status(goodId);
+    expect(status.counters.extracted).toBe(6);
+    expect(status.pop3MailboxQueue).toBe(0);
+  });
+
+  it('runs Test Journal Extraction with a wrong password and shows the failing step', async () => {
+    const bad = await pipeline.api<{ id: string }>('POST', '/v1/connectors', {
+      description: `Wrong password ${tag}`,
+      serviceEmailAddress: 'journal@contoso.com',
+      mailboxName: mailbox,
+      password: 'not-the-password',
+      host: testEnv.pop3Host,
+      port: testEnv.pop3sPort,
+      pollIntervalSeconds: 3600,
+    });
+    await page.goto(`${consoleUrl}#/connectors/${bad.id}`);
+    await page.getByRole('button', { name: 'Test Journal Extraction' }).click();
+    const failed = page.locator('li[data-step="authentication"][data-ok="false"]');
+    await failed.waitFor(WAIT);
+    expect(await failed.textContent()).toContain('failed');
+    for (const step of ['name-resolution', 'tcp', 'tls', 'greeting'])
+      expect(await page.locator(`li[data-step="${step}"]`).getAttribute('data-ok'), step).toBe('true');
+    await page.getByRole('heading', { name: /Test Journal Extraction: failed/ }).waitFor();
+    await shot('test-extraction');
+    // The poller meets the same refusal: the list shows the Error icon.
+    await page.goto(`${consoleUrl}#/`);
+    await page.getByLabel('Search').fill(tag);
+    await row(bad.id).locator('[data-status="error"]').waitFor(WAIT);
+    await row(goodId).locator('[data-status="ok"]').waitFor(WAIT);
+    await shot('services-list');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('services-list-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('suspends and resumes, and the event log records both', async () => {
+    await page.goto(`${consoleUrl}#/connectors/${goodId}`);
+    const badge = page.getByTestId('service-status');
+    await badge.locator('[data-status="ok"]').waitFor(WAIT);
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await badge.locator('[data-status="suspended"]').waitFor(WAIT);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await badge.locator('[data-status="ok"]').waitFor(WAIT);
+    const actions = page.locator('section[aria-labelledby="events-title"] td[data-label="What"]');
+    await expect
+      .poll(async () => (await actions.allTextContents()).slice(0, 2), { timeout: WAIT.timeout, interval: 500 })
+      .toEqual(['resumed', 'suspended']);
+    expect((await actions.allTextContents()).slice(-1)).toEqual(['created']);
+    await shot('connector');
+  });
+
+  it('asks for the password when the destination changes, at the password field', async () => {
+    await page.goto(`${consoleUrl}#/connectors/${goodId}/edit`);
+    const host = page.getByLabel('Hostname / IP Address');
+    await expect.poll(() => host.inputValue()).toBe(testEnv.pop3Host);
+    expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+    await host.fill('localhost');
+    await page.getByRole('button', { name: 'Save and Exit' }).click();
+    const problem = page.locator('#f-password-error');
+    await problem.waitFor(WAIT);
+    expect(await problem.textContent()).toMatch(/required when changing host/);
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('f-password');
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.getByRole('heading', { level: 1, name: `Exchange journal ${tag}` }).waitFor();
+  });
+
+  it('imports the directory from CSV and lists API tokens', async () => {
+    await page.getByRole('link', { name: 'Directory' }).click();
+    await page.getByLabel('or paste CSV').fill(`type,value\ndomain,${tag}.example\naddress,alice@${tag}.example\n`);
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByRole('status').filter({ hasText: 'Imported' }).waitFor(WAIT);
+    await page.getByLabel('Search internal domains').fill(tag);
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: `${tag}.example` })
+      .first()
+      .waitFor(WAIT);
+    await shot('directory');
+
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    await page.getByLabel('Name', { exact: true }).fill(`viewer-${tag}`);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = page.locator('code.secret');
+    await secret.waitFor(WAIT);
+    expect(await secret.textContent()).toMatch(/^jw_/);
+    await page
+      .getByRole('row')
+      .filter({ hasText: `viewer-${tag}` })
+      .waitFor(WAIT);
+    await secret.evaluate((element) => (element.textContent = 'jw_…(shown once)'));
+    await shot('tokens');
+  });
+});
