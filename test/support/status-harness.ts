@@ -161,3 +161,37 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+export interface StatusHarness {
+  db: PrivateDatabase;
+  status: StatusServiceHandle;
+  /** The secret of the token created for this suite. */
+  token: string;
+  /** A client of the started service carrying `token`. */
+  api: ApiClient;
+}
+
+/**
+ * The usual start of a status suite: a private database, an API token in it (admin unless
+ * `tokenOptions` says otherwise), the status service on that database and a client with the token.
+ * Drops the database again when the service does not start.
+ */
+export async function startStatusHarness(
+  options: {
+    tokenName?: string;
+    tokenOptions?: Parameters<typeof createApiToken>[2];
+    env?: Record<string, string>;
+    databasePrefix?: string;
+    ca?: string;
+  } = {},
+): Promise<StatusHarness> {
+  const db = await createPrivateDatabase(options.databasePrefix);
+  try {
+    const token = await createApiToken(db.dataSource, options.tokenName, options.tokenOptions);
+    const status = await startStatusService(db.url, options.env, options.ca === undefined ? {} : { ca: options.ca });
+    return { db, status, token, api: apiClient(status.service.baseUrl, token) };
+  } catch (error) {
+    await db.drop();
+    throw error;
+  }
+}

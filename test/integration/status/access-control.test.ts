@@ -15,8 +15,8 @@ import { bearer, call, statusGrpcClient, type GrpcConnectorStatus } from '../../
 import {
   apiClient,
   createApiToken,
-  createPrivateDatabase,
   eventually,
+  startStatusHarness,
   startStatusService,
   type ApiClient,
   type PrivateDatabase,
@@ -63,16 +63,19 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
   let db: PrivateDatabase;
   let status: StatusServiceHandle;
   let admin: ApiClient;
-  let adminToken: string;
   let producer: ReliableProducer;
   const tokens: Record<'read' | 'operate' | 'admin', string> = { read: '', operate: '', admin: '' };
 
   beforeAll(async () => {
-    db = await createPrivateDatabase();
-    adminToken = await createApiToken(db.dataSource, 'root-admin');
+    ({
+      db,
+      status,
+      api: admin,
+    } = await startStatusHarness({
+      tokenName: 'root-admin',
+      env: { TOKEN_RECHECK_MS: '500', AUTH_FAILURE_LIMIT: '50' },
+    }));
     ({ producer } = await testProducer());
-    status = await startStatusService(db.url, { TOKEN_RECHECK_MS: '500', AUTH_FAILURE_LIMIT: '50' });
-    admin = apiClient(status.service.baseUrl, adminToken);
     for (const scope of ['read', 'operate', 'admin'] as const) {
       const created = await admin<TokenView>('POST', '/v1/tokens', { name: `${scope}-token`, scope });
       expect(created.status).toBe(201);

@@ -4,10 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { TEST_CREDENTIAL_KEY } from '#test-support';
 import {
-  apiClient,
   createApiToken,
-  createPrivateDatabase,
-  startStatusService,
+  startStatusHarness,
   type ApiClient,
   type PrivateDatabase,
   type StatusServiceHandle,
@@ -41,11 +39,9 @@ describe('status API: journal service definitions', () => {
   const secrets: string[] = [];
 
   beforeAll(async () => {
-    db = await createPrivateDatabase();
-    const token = await createApiToken(db.dataSource, actor);
+    let token: string;
+    ({ db, status, api, token } = await startStatusHarness({ tokenName: actor, env: { LOG_LEVEL: 'debug' } }));
     secrets.push(token);
-    status = await startStatusService(db.url, { LOG_LEVEL: 'debug' });
-    api = apiClient(status.service.baseUrl, token);
   });
 
   afterAll(async () => {

@@ -12,11 +12,8 @@ import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { startService, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
 import { pop3Mailbox, startScriptedServer, type ScriptedServer } from '../../support/pop3-scripted-server.js';
 import {
-  apiClient,
-  createApiToken,
-  createPrivateDatabase,
   eventually,
-  startStatusService,
+  startStatusHarness,
   type ApiClient,
   type PrivateDatabase,
   type StatusServiceHandle,
@@ -45,13 +42,11 @@ describe('status API: the stored password never travels to a new destination', (
   let id: string;
 
   beforeAll(async () => {
-    db = await createPrivateDatabase();
+    ({ db, status, api } = await startStatusHarness({ tokenName: 'any-admin' }));
     real = await startScriptedServer(pop3Mailbox({ username: mailboxName, password }));
     // Another address (127.0.0.2) and another port: where a hostile token would point the connector.
     attacker = await startScriptedServer(pop3Mailbox({ username: mailboxName, password }), '127.0.0.2');
     tryout = await startScriptedServer(pop3Mailbox({ username: mailboxName, password: 'tried-password' }));
-    status = await startStatusService(db.url);
-    api = apiClient(status.service.baseUrl, await createApiToken(db.dataSource, 'any-admin'));
     const created = await api('POST', '/v1/connectors', {
       description: 'credential destination test',
       serviceEmailAddress: `${mailboxName}@contoso.test`,

@@ -1,11 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  apiClient,
-  createApiToken,
-  createPrivateDatabase,
   eventually,
-  startStatusService,
+  startStatusHarness,
   statusRedis,
   type ApiClient,
   type PrivateDatabase,
@@ -48,10 +45,8 @@ describe('status API: the internal-address directory', () => {
     );
 
   beforeAll(async () => {
-    db = await createPrivateDatabase(); // the directory is global: never touch the shared one
-    const token = await createApiToken(db.dataSource, 'directory-tester');
-    status = await startStatusService(db.url);
-    api = apiClient(status.service.baseUrl, token);
+    // The directory is global: never touch the shared database.
+    ({ db, status, api } = await startStatusHarness({ tokenName: 'directory-tester' }));
     subscriber = statusRedis();
     subscriber.on('message', (_channel: string, message: string) =>
       announced.push(JSON.parse(message) as { revision: string; at: string }),

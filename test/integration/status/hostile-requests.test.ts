@@ -11,10 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, TEST_CREDENTIAL_KEY } from '#test-support';
 import { bearer, call, statusGrpcClient } from '../../support/status-grpc.js';
 import {
-  apiClient,
   createApiToken,
-  createPrivateDatabase,
-  startStatusService,
+  startStatusHarness,
+  type ApiClient,
   type PrivateDatabase,
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
@@ -84,20 +83,26 @@ describe('status API under generated hostile requests', () => {
   let connectorId: string;
 
   beforeAll(async () => {
-    db = await createPrivateDatabase();
+    let admin: ApiClient;
+    let adminToken: string;
+    ({
+      db,
+      status,
+      api: admin,
+      token: adminToken,
+    } = await startStatusHarness({
+      tokenName: 'prop-admin',
+      tokenOptions: { scope: 'admin' },
+      env: { AUTH_FAILURE_LIMIT: '1000000', TEST_EXTRACTION_TIMEOUT_MS: '1000', LOG_LEVEL: 'debug' },
+    }));
     tokens = {
-      admin: await createApiToken(db.dataSource, 'prop-admin', { scope: 'admin' }),
+      admin: adminToken,
       operate: await createApiToken(db.dataSource, 'prop-operate', { scope: 'operate' }),
       read: await createApiToken(db.dataSource, 'prop-read', { scope: 'read' }),
       revoked: await createApiToken(db.dataSource, 'prop-revoked', { scope: 'admin', revoked: true }),
       expired: await createApiToken(db.dataSource, 'prop-expired', { expiresAt: new Date(Date.now() - 1) }),
     };
-    status = await startStatusService(db.url, {
-      AUTH_FAILURE_LIMIT: '1000000',
-      TEST_EXTRACTION_TIMEOUT_MS: '1000',
-      LOG_LEVEL: 'debug',
-    });
-    const created = await apiClient(status.service.baseUrl, tokens['admin'])('POST', '/v1/connectors', {
+    const created = await admin('POST', '/v1/connectors', {
       description: 'hostile target',
       serviceEmailAddress: 'journal@contoso.test',
       mailboxName: 'journal',

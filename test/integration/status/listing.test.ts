@@ -2,11 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReliableProducer } from '#kafka';
 import {
-  apiClient,
-  createApiToken,
-  createPrivateDatabase,
   eventually,
-  startStatusService,
+  startStatusHarness,
   type ApiClient,
   type PrivateDatabase,
   type StatusServiceHandle,
@@ -59,9 +56,7 @@ describe('status API: list-first connectors, cursor paging of directory and logs
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    db = await createPrivateDatabase();
-    status = await startStatusService(db.url);
-    api = apiClient(status.service.baseUrl, await createApiToken(db.dataSource, `lister-${run}`));
+    ({ db, status, api } = await startStatusHarness({ tokenName: `lister-${run}` }));
     const test = await testProducer();
     producer = test.producer;
     disconnect = () => test.producer.disconnect();

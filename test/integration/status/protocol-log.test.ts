@@ -8,11 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protocolLogKey } from '#platform';
 import { startService, testEnv, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
 import {
-  apiClient,
-  createApiToken,
-  createPrivateDatabase,
   eventually,
-  startStatusService,
+  startStatusHarness,
   statusRedis,
   statusRedisUrl,
   type ApiClient,
@@ -72,16 +69,16 @@ describe('status API: protocol log of detailed logging (real Dovecot, Redis, pol
   const protocolLog = (id: string, query = '') => api<ProtocolLog>('GET', `/v1/connectors/${id}/protocol-log${query}`);
 
   beforeAll(async () => {
-    db = await createPrivateDatabase('jw_plog_test');
-    const token = await createApiToken(db.dataSource, 'protocol-log-tester');
+    ({ db, status, api } = await startStatusHarness({
+      tokenName: 'protocol-log-tester',
+      databasePrefix: 'jw_plog_test',
+    }));
     await mailboxSh('create', user, password);
     for (const n of [1, 2]) {
       const file = join(tmpdir(), `jw-plog-${randomUUID()}.eml`);
       writeFileSync(file, `From: a@contoso.test\r\nTo: b@contoso.test\r\nSubject: trace ${n}\r\n\r\nbody ${n}\r\n`);
       await mailboxSh('deliver', user, file);
     }
-    status = await startStatusService(db.url);
-    api = apiClient(status.service.baseUrl, token);
   });
 
   afterAll(async () => {

@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaGateway, OutgoingRecord, ReliableProducer } from '#kafka';
 import {
   apiClient,
-  createApiToken,
-  createPrivateDatabase,
   eventually,
+  startStatusHarness,
   startStatusService,
   statusRedis,
   type ApiClient,
@@ -62,12 +61,9 @@ describe('status: Service Status aggregated from the topics', () => {
     eventually(what, () => statusOf(id), accept, timeoutMs);
 
   beforeAll(async () => {
-    db = await createPrivateDatabase();
-    token = await createApiToken(db.dataSource, 'status-tester');
+    ({ db, status, api, token } = await startStatusHarness({ tokenName: 'status-tester' }));
     redis = statusRedis();
     ({ kafka, producer } = await testProducer());
-    status = await startStatusService(db.url);
-    api = apiClient(status.service.baseUrl, token);
   });
 
   afterAll(async () => {

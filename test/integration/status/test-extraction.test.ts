@@ -8,8 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, testEnv } from '#test-support';
 import {
   apiClient,
-  createApiToken,
-  createPrivateDatabase,
+  startStatusHarness,
   startStatusService,
   type ApiClient,
   type PrivateDatabase,
@@ -67,18 +66,14 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
   };
 
   beforeAll(async () => {
-    db = await createPrivateDatabase();
-    const token = await createApiToken(db.dataSource, 'extraction-tester');
+    let token: string;
+    ({ db, status: withCa, api, token } = await startStatusHarness({ tokenName: 'extraction-tester' }));
+    withoutCa = await startStatusService(db.url, { POP3_CA_FILE: '' });
+    apiNoCa = apiClient(withoutCa.service.baseUrl, token);
     await mailboxSh('create', user, password);
     const message = join(tmpdir(), `jw-status-${randomUUID()}.eml`);
     writeFileSync(message, 'From: a@contoso.test\r\nTo: b@contoso.test\r\nSubject: probe\r\n\r\nleft in place\r\n');
     await mailboxSh('deliver', user, message);
-    [withCa, withoutCa] = await Promise.all([
-      startStatusService(db.url),
-      startStatusService(db.url, { POP3_CA_FILE: '' }),
-    ]);
-    api = apiClient(withCa.service.baseUrl, token);
-    apiNoCa = apiClient(withoutCa.service.baseUrl, token);
   });
 
   afterAll(async () => {

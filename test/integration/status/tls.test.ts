@@ -13,8 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsStatus } from '#test-support';
 import { bearer, call, statusGrpcClient } from '../../support/status-grpc.js';
 import {
-  createApiToken,
-  createPrivateDatabase,
+  startStatusHarness,
   startStatusService,
   type PrivateDatabase,
   type StatusServiceHandle,
@@ -101,13 +100,12 @@ describe('status service: HTTPS and gRPC over TLS', () => {
   beforeAll(async () => {
     files = await generateCertificate(dir);
     ca = readFileSync(files.ca, 'utf8');
-    db = await createPrivateDatabase();
-    token = await createApiToken(db.dataSource, 'tls-reader', { scope: 'read' });
-    status = await startStatusService(
-      db.url,
-      { SERVER_TLS_CERT_FILE: files.cert, SERVER_TLS_KEY_FILE: files.key },
-      { ca },
-    );
+    ({ db, status, token } = await startStatusHarness({
+      tokenName: 'tls-reader',
+      tokenOptions: { scope: 'read' },
+      env: { SERVER_TLS_CERT_FILE: files.cert, SERVER_TLS_KEY_FILE: files.key },
+      ca,
+    }));
   });
 
   afterAll(async () => {
