@@ -3,46 +3,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isJournalwireError, type ErrorCode, type JournalwireError } from '#errors';
 import {
   dotStuff,
-  pop3Mailbox,
   startScriptedServer,
-  type MailboxScript,
   type ScriptedConnection,
   type ScriptedServer,
 } from '../../../test/support/pop3-scripted-server.js';
-import { Pop3Client, probeMailbox, type Pop3ConnectOptions } from './index.js';
+import { pop3ClientSessions } from '../../../test/support/pop3-client-sessions.js';
+import { probeMailbox } from './index.js';
 
 const MESSAGES = [Buffer.from('Subject: one\r\n\r\nbody\r\n'), Buffer.from('Subject: two\r\n\r\nbody\r\n')];
-let server: ScriptedServer | null = null;
-const clients: Pop3Client[] = [];
+const pop3 = pop3ClientSessions({ messages: MESSAGES, password: 'secret' });
+const { serve, optionsFor, connect } = pop3;
 
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await server?.close();
-  server = null;
-});
-
-async function serve(script: MailboxScript = {}): Promise<ScriptedServer> {
-  server = await startScriptedServer(pop3Mailbox({ messages: MESSAGES, password: 'secret', ...script }));
-  return server;
-}
-
-function optionsFor(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Pop3ConnectOptions {
-  return {
-    host: target.host,
-    port: target.port,
-    transport: 'plain',
-    tlsMode: 'strict',
-    username: 'journal',
-    password: 'secret',
-    ...overrides,
-  };
-}
-
-async function connect(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Promise<Pop3Client> {
-  const client = await Pop3Client.connect(optionsFor(target, overrides));
-  clients.push(client);
-  return client;
-}
+afterEach(() => pop3.close());
 
 async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<JournalwireError> {
   const error = await promise.then(
@@ -75,7 +47,7 @@ async function serverSideClosed(target: ScriptedServer): Promise<void> {
 
 describe('Pop3Client against hostile servers', () => {
   it('drops a server that never greets at the session deadline', async () => {
-    server = await startScriptedServer(() => undefined);
+    const server = pop3.track(await startScriptedServer(() => undefined));
     const error = await expectFailure(
       connect(server, { timeouts: { greetingMs: 60_000, commandMs: 60_000, sessionMs: 150 } }),
       'deadline-exceeded',
@@ -86,7 +58,7 @@ describe('Pop3Client against hostile servers', () => {
   });
 
   it('drops a greeting trickled a byte at a time (the idle timer never fires) at its deadline', async () => {
-    server = await startScriptedServer((connection) => trickle(connection, '+OK slowly'));
+    const server = pop3.track(await startScriptedServer((connection) => trickle(connection, '+OK slowly')));
     const error = await expectFailure(
       connect(server, { timeouts: { greetingMs: 150, commandMs: 60_000 } }),
       'deadline-exceeded',

@@ -6,11 +6,10 @@ import { isJournalwireError, type ErrorCode } from '#errors';
 import {
   DEFAULT_CAPABILITIES,
   dotStuff,
-  pop3Mailbox,
   startScriptedServer,
-  type MailboxScript,
   type ScriptedServer,
 } from '../../../test/support/pop3-scripted-server.js';
+import { pop3ClientSessions } from '../../../test/support/pop3-client-sessions.js';
 import { Pop3Client, type Pop3ConnectOptions } from './index.js';
 
 const PASSWORD = 'secret';
@@ -21,37 +20,10 @@ const MESSAGES = [
   latin1('Subject: empty body\r\n\r\n'),
 ];
 
-let server: ScriptedServer | null = null;
-const clients: Pop3Client[] = [];
+const pop3 = pop3ClientSessions({ messages: MESSAGES, password: PASSWORD });
+const { serve, optionsFor, connect } = pop3;
 
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy();
-  await server?.close();
-  server = null;
-});
-
-async function serve(script: MailboxScript = {}): Promise<ScriptedServer> {
-  server = await startScriptedServer(pop3Mailbox({ messages: MESSAGES, password: PASSWORD, ...script }));
-  return server;
-}
-
-function optionsFor(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Pop3ConnectOptions {
-  return {
-    host: target.host,
-    port: target.port,
-    transport: 'plain',
-    tlsMode: 'strict',
-    username: 'journal',
-    password: PASSWORD,
-    ...overrides,
-  };
-}
-
-async function connect(target: ScriptedServer, overrides: Partial<Pop3ConnectOptions> = {}): Promise<Pop3Client> {
-  const client = await Pop3Client.connect(optionsFor(target, overrides));
-  clients.push(client);
-  return client;
-}
+afterEach(() => pop3.close());
 
 async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
   const error = await promise.then(
@@ -210,7 +182,7 @@ describe('Pop3Client against a scripted server', () => {
   });
 
   it('times out when the server never greets', async () => {
-    server = await startScriptedServer(() => undefined);
+    const server = pop3.track(await startScriptedServer(() => undefined));
     const started = Date.now();
     const error = await expectFailure(connect(server, { timeouts: { greetingMs: 200 } }), 'timeout');
     expect(error.message).toMatch(/greeting within 200 ms/);
