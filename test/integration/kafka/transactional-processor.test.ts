@@ -30,6 +30,24 @@ describe('TransactionalProcessor', () => {
     await Promise.all(processors.map((p) => p.stop()));
   });
 
+  /** The output values keyed `run`, read every `pauseMs` until there are `count` or `timeoutMs` passed. */
+  const readOutputs = async (run: string, count: number, timeoutMs: number, pauseMs = 1000): Promise<string[]> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, pauseMs));
+      const outputs: string[] = [];
+      await readTopicsToEnd(
+        kafka,
+        [SCRATCH_TOPICS.processorOut],
+        (record) => {
+          if (record.key?.toString() === run) outputs.push(record.value!.toString());
+        },
+        { idleMs: 1000 },
+      );
+      if (outputs.length >= count || Date.now() >= deadline) return outputs;
+    }
+  };
+
   it('gives every input exactly one output and dead-letters what keeps failing after bounded tries', async () => {
     await kafka.ensureTopics([
       { name: SCRATCH_TOPICS.processorIn, partitions: 2, config: {} },
@@ -83,21 +101,7 @@ describe('TransactionalProcessor', () => {
     await producer.send(inputs);
     await producer.disconnect();
 
-    const deadline = Date.now() + 120_000;
-    let outputs: string[] = [];
-    while (Date.now() < deadline) {
-      outputs = [];
-      await readTopicsToEnd(
-        kafka,
-        [SCRATCH_TOPICS.processorOut],
-        (record) => {
-          if (record.key?.toString() === run) outputs.push(record.value!.toString());
-        },
-        { idleMs: 1000 },
-      );
-      if (outputs.length >= 30) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const outputs = await readOutputs(run, 30, 120_000);
     const of = (i: number) => outputs.filter((o) => o.includes(`${run}:${i}:`) || o.endsWith(`${run}:${i}`));
     expect(outputs).toHaveLength(30);
     expect(new Set(outputs).size).toBe(30);
@@ -162,19 +166,7 @@ describe('TransactionalProcessor', () => {
     expect(dead).toEqual([]);
     renameSync(`${dir}-away`, dir);
 
-    let outputs: string[] = [];
-    for (const deadline = Date.now() + 90_000; outputs.length < 1 && Date.now() < deadline;) {
-      await new Promise((r) => setTimeout(r, 1000));
-      outputs = [];
-      await readTopicsToEnd(
-        kafka,
-        [SCRATCH_TOPICS.processorOut],
-        (record) => {
-          if (record.key?.toString() === run) outputs.push(record.value!.toString());
-        },
-        { idleMs: 1000 },
-      );
-    }
+    const outputs = await readOutputs(run, 1, 90_000);
     expect(outputs).toEqual(['out:stored bytes']);
     expect(dead).toEqual([]);
     expect(state.waitingFor).toBeNull();
@@ -212,19 +204,7 @@ describe('TransactionalProcessor', () => {
       busy.map((value) => ({ topic: SCRATCH_TOPICS.processorIn, key: run, value: Buffer.from(value) })),
     );
     await producer.disconnect();
-    let outputs: string[] = [];
-    for (const deadline = Date.now() + 120_000; outputs.length < busy.length && Date.now() < deadline;) {
-      await new Promise((r) => setTimeout(r, 2000));
-      outputs = [];
-      await readTopicsToEnd(
-        kafka,
-        [SCRATCH_TOPICS.processorOut],
-        (record) => {
-          if (record.key?.toString() === run) outputs.push(record.value!.toString());
-        },
-        { idleMs: 1000 },
-      );
-    }
+    const outputs = await readOutputs(run, busy.length, 120_000, 2000);
     expect(outputs.sort()).toEqual(busy.map((b) => `out:${b}`).sort());
     expect(state.groupJoins).toBe(1);
     expect(calls).toBe(busy.length);
