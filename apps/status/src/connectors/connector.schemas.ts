@@ -99,32 +99,14 @@ export const createConnectorSchema = z.strictObject({
 });
 export type CreateConnectorInput = z.output<typeof createConnectorSchema>;
 
+/** Every writable field, each optional. */
+const optionalFields = z.strictObject(fields).partial();
+
 /** PATCH /v1/connectors/:id: any subset of the writable fields, at least one. */
-export const updateConnectorSchema = z
-  .strictObject({
-    description: fields.description.optional(),
-    transportType: fields.transportType.optional(),
-    serviceEmailAddress: fields.serviceEmailAddress.optional(),
-    mailboxName: fields.mailboxName.optional(),
-    password: fields.password.optional(),
-    host: fields.host.optional(),
-    port: fields.port.optional(),
-    encrypted: fields.encrypted.optional(),
-    tlsTransport: fields.tlsTransport.optional(),
-    encryptionMode: fields.encryptionMode.optional(),
-    minTlsVersion: fields.minTlsVersion.optional(),
-    caCertificate: fields.caCertificate.optional(),
-    journalType: fields.journalType.optional(),
-    removeJournalHeaders: fields.removeJournalHeaders.optional(),
-    detailedLogging: fields.detailedLogging.optional(),
-    journalNonInternalAddresses: fields.journalNonInternalAddresses.optional(),
-    journalUnknownInternalAddresses: fields.journalUnknownInternalAddresses.optional(),
-    suspended: fields.suspended.optional(),
-    allowEmptyDirectory: fields.allowEmptyDirectory.optional(),
-    pollIntervalSeconds: fields.pollIntervalSeconds.optional(),
-    maxMessagesPerSession: fields.maxMessagesPerSession.optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'expected at least one field to change', path: [] });
+export const updateConnectorSchema = optionalFields.refine((patch) => Object.keys(patch).length > 0, {
+  message: 'expected at least one field to change',
+  path: [],
+});
 export type UpdateConnectorInput = z.output<typeof updateConnectorSchema>;
 
 export const connectorIdSchema = z.uuid('expected a connector id (UUID)');
@@ -145,16 +127,16 @@ export const CREDENTIAL_DESTINATION_FIELDS = [
 ] as const;
 
 /** POST /v1/connectors/:id/test-extraction: optional unsaved settings to try (nothing is stored). */
-export const testExtractionSchema = z.strictObject({
-  mailboxName: fields.mailboxName.optional(),
-  password: fields.password.optional(),
-  host: fields.host.optional(),
-  port: fields.port.optional(),
-  encrypted: fields.encrypted.optional(),
-  tlsTransport: fields.tlsTransport.optional(),
-  encryptionMode: fields.encryptionMode.optional(),
-  caCertificate: fields.caCertificate.optional(),
-  minTlsVersion: fields.minTlsVersion.optional(),
+export const testExtractionSchema = optionalFields.pick({
+  mailboxName: true,
+  password: true,
+  host: true,
+  port: true,
+  encrypted: true,
+  tlsTransport: true,
+  encryptionMode: true,
+  caCertificate: true,
+  minTlsVersion: true,
 });
 export type TestExtractionInput = z.output<typeof testExtractionSchema>;
 
