@@ -1,11 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { blobDirectoryCheck, encodeFitting, valueBudget, type BlobStore } from '#blob-store';
+import { blobDirectoryCheck, encodeDeadLetter, encodeFitting, valueBudget, type BlobStore } from '#blob-store';
 import {
   boundedKey,
   CONSUMER_GROUPS,
   classifiedRecordSchema,
-  deadLetterRecordSchema,
   parseRawHeaders,
   TOPICS,
   type ClassifiedRecord,
@@ -43,9 +42,6 @@ const CLASSIFIED_PLACEHOLDERS: Partial<ClassifiedRecord> = {
   defects: [],
   dedupKey: { messageId: null, contentHash: null },
 };
-
-/** Longest error text a dead letter carries (ours, not evidence; it may quote sender input). */
-const MAX_ERROR_MESSAGE_CHARS = 8192;
 
 /** journal.raw.v1 → parse the envelope, classify → journal.classified.v1 (or journal.dlq.v1). */
 @Injectable()
@@ -173,27 +169,17 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     return {
       topic: TOPICS.dlq,
       key,
-      value: await encodeFitting(
+      value: await encodeDeadLetter(
         {
-          schema: 'journal.dlq.v1',
           rawId: `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`,
           rawRecord: { partition: record.partition, offset: record.offset },
           connectorId,
           uidl: raw['jw-uidl'] ?? null,
           sha256: sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : null,
-          stage: 'envelope',
-          error: { code: failure.code, message: failure.message.slice(0, MAX_ERROR_MESSAGE_CHARS) },
-          source: { topic: record.topic, partition: record.partition, offset: record.offset },
           message: deadLetterMessageOf(raw['content-type'], record.value),
-          attempts,
-          failedAt: new Date().toISOString(),
         },
-        {
-          schema: deadLetterRecordSchema,
-          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key),
-          blobStore: this.blobStore,
-          placeholders: { uidl: null },
-        },
+        { stage: 'envelope', failure, record, attempts },
+        { key, maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
       ),
     };
   }

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { blobDirectoryCheck, encodeFitting, resolveOverflow, valueBudget, type BlobStore } from '#blob-store';
+import {
+  blobDirectoryCheck,
+  encodeDeadLetter,
+  encodeFitting,
+  resolveOverflow,
+  valueBudget,
+  type BlobStore,
+} from '#blob-store';
 import {
   archivedRecordSchema,
   boundedKey,
   classifiedRecordSchema,
   CONSUMER_GROUPS,
-  deadLetterRecordSchema,
   decodeRecord,
   messageRefSchema,
   rejectedRecordSchema,
@@ -56,9 +62,6 @@ const ARCHIVED_PLACEHOLDERS: Partial<ArchivedRecord> = {
   subject: null,
   defects: [],
 };
-
-/** Longest error text a dead letter carries (ours, not evidence; it may quote sender input). */
-const MAX_ERROR_MESSAGE_CHARS = 8192;
 
 /**
  * journal.classified.v1 → the connector's journaling filters → exactly one outcome per raw
@@ -419,9 +422,8 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     return {
       topic: TOPICS.dlq,
       key,
-      value: await encodeFitting(
+      value: await encodeDeadLetter(
         {
-          schema: 'journal.dlq.v1',
           rawId:
             typeof classified.rawId === 'string'
               ? classified.rawId
@@ -433,19 +435,10 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
             typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256)
               ? classified.sha256
               : null,
-          stage: 'policy',
-          error: { code: failure.code, message: failure.message.slice(0, MAX_ERROR_MESSAGE_CHARS) },
-          source: { topic: record.topic, partition: record.partition, offset: record.offset },
           message: message.success ? message.data : null,
-          attempts,
-          failedAt: new Date().toISOString(),
         },
-        {
-          schema: deadLetterRecordSchema,
-          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key),
-          blobStore: this.blobStore,
-          placeholders: { uidl: null },
-        },
+        { stage: 'policy', failure, record, attempts },
+        { key, maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
       ),
     };
   }
