@@ -3,7 +3,10 @@
  * (so no poller of another suite polls our connectors), API tokens, a started status service
  * with its gRPC port, a small REST client and a polling wait.
  */
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { ApiTokenEntity, createDataSource, migrate, type TokenScope } from '#persistence';
@@ -195,3 +198,7 @@ export async function startStatusHarness(
     throw error;
   }
 }
+
+/** deploy/local/mailbox.sh with its trimmed output (creates, fills and counts Dovecot mailboxes). */
+export const mailboxSh = (...args: string[]): Promise<string> =>
+  promisify(execFile)(resolve('deploy/local/mailbox.sh'), args).then(({ stdout }) => stdout.trim());

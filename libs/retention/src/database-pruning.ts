@@ -37,38 +37,35 @@ export function pruneLedger(db: Queryable, cutoff: Date, batchSize: number): Pro
   );
 }
 
-/** Outcomes (raw_outcomes) decided before `cutoff`: what tells a replayed raw record from a new one. */
-export function pruneOutcomes(db: Queryable, cutoff: Date, batchSize: number): Promise<number> {
+/** Rows of `table` whose `column` is before `cutoff`, in batches (table and column are ours, never input). */
+function pruneOlderThan(
+  db: Queryable,
+  table: string,
+  column: string,
+  cutoff: Date,
+  batchSize: number,
+): Promise<number> {
   return inBatches(
     db,
-    `WITH gone AS (DELETE FROM raw_outcomes WHERE ctid IN (
-       SELECT ctid FROM raw_outcomes WHERE decided_at < $1 LIMIT $2) RETURNING 1)
+    `WITH gone AS (DELETE FROM ${table} WHERE ctid IN (
+       SELECT ctid FROM ${table} WHERE ${column} < $1 LIMIT $2) RETURNING 1)
      SELECT count(*)::int AS n FROM gone`,
     [cutoff],
     batchSize,
   );
+}
+
+/** Outcomes (raw_outcomes) decided before `cutoff`: what tells a replayed raw record from a new one. */
+export function pruneOutcomes(db: Queryable, cutoff: Date, batchSize: number): Promise<number> {
+  return pruneOlderThan(db, 'raw_outcomes', 'decided_at', cutoff, batchSize);
 }
 
 /** Dedup keys (archive_keys) first archived before `cutoff`: a later duplicate is archived anew. */
 export function pruneDedupKeys(db: Queryable, cutoff: Date, batchSize: number): Promise<number> {
-  return inBatches(
-    db,
-    `WITH gone AS (DELETE FROM archive_keys WHERE ctid IN (
-       SELECT ctid FROM archive_keys WHERE created_at < $1 LIMIT $2) RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
-    [cutoff],
-    batchSize,
-  );
+  return pruneOlderThan(db, 'archive_keys', 'created_at', cutoff, batchSize);
 }
 
 /** Connector events recorded before `cutoff`. */
 export function pruneEvents(db: Queryable, cutoff: Date, batchSize: number): Promise<number> {
-  return inBatches(
-    db,
-    `WITH gone AS (DELETE FROM connector_events WHERE ctid IN (
-       SELECT ctid FROM connector_events WHERE at < $1 LIMIT $2) RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
-    [cutoff],
-    batchSize,
-  );
+  return pruneOlderThan(db, 'connector_events', 'at', cutoff, batchSize);
 }

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protocolLogKey } from '#platform';
 import { startService, testEnv, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
@@ -15,11 +13,8 @@ import {
   type ApiClient,
   type PrivateDatabase,
   type StatusServiceHandle,
+  mailboxSh,
 } from '../../support/status-harness.js';
-
-const run = promisify(execFile);
-const mailboxSh = (...args: string[]) =>
-  run(resolve('deploy/local/mailbox.sh'), args).then(({ stdout }) => stdout.trim());
 
 interface ProtocolLog {
   connectorId: string;

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, testEnv } from '#test-support';
 import {
@@ -13,12 +11,9 @@ import {
   type ApiClient,
   type PrivateDatabase,
   type StatusServiceHandle,
+  mailboxSh,
 } from '../../support/status-harness.js';
 import { pop3Mailbox, startScriptedServer, type ScriptedServer } from '../../support/pop3-scripted-server.js';
-
-const run = promisify(execFile);
-const mailboxSh = (...args: string[]) =>
-  run(resolve('deploy/local/mailbox.sh'), args).then(({ stdout }) => stdout.trim());
 
 interface Report {
   connectorId: string;
