@@ -42,7 +42,7 @@ async function assertReadableFiles(paths: string[]): Promise<void> {
   }
 }
 
-// npm run classify -- --directory DIR.json FILE.eml ...: one journal.classified.v1 record per file
+// npm run classify -- --directory DIR.json FILE.eml ...: one journal.classified.v2 metadata record per file
 // as a JSON line, through the envelope service's code path (buildClassifiedRecord).
 runCli('classify', async (argv) => {
   const { values, positionals } = parseArgs({
@@ -66,7 +66,6 @@ runCli('classify', async (argv) => {
     const raw = await readFile(path);
     const record = buildClassifiedRecord({
       raw,
-      message: { inline: raw.toString('base64') },
       // No Kafka record behind a file: the position on the command line stands in for the offset.
       rawRecord: { partition: 0, offset: String(index) },
       connectorId: values.connector,

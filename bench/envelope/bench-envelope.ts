@@ -81,7 +81,6 @@ function directory(): DirectoryIndex {
 function classifyOnce(sample: Sample, index: DirectoryIndex): void {
   buildClassifiedRecord({
     raw: sample.raw,
-    message: { inline: sample.raw.toString('base64') },
     rawRecord: { partition: 0, offset: '0' },
     connectorId: 'bench',
     uidl: 'bench',

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
-import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, TOPICS } from '#contracts';
+import { archivedRecordSchema, decodeRecord, RECORD_HEADERS, rejectedRecordSchema, TOPICS } from '#contracts';
+import { headerString } from '#kafka';
 import {
   deliver,
   generateJournalReport,
@@ -220,11 +221,12 @@ async function main(): Promise<void> {
 
     const latencies: number[] = [];
     await pipeline.readTopics([TOPICS.archived, TOPICS.rejected], (record) => {
+      const meta = headerString(record.headers, RECORD_HEADERS.meta);
       if (record.topic === TOPICS.archived) {
-        const r = decodeRecord(archivedRecordSchema, record.value);
+        const r = decodeRecord(archivedRecordSchema, meta);
         if (r.connectorId === id) latencies.push(Date.parse(r.archivedAt) - Date.parse(r.extractedAt));
       } else {
-        const r = decodeRecord(rejectedRecordSchema, record.value);
+        const r = decodeRecord(rejectedRecordSchema, meta);
         if (r.connectorId === id) latencies.push(Date.parse(r.rejectedAt) - Date.parse(r.extractedAt));
       }
     });

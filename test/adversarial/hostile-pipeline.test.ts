@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSystemBlobStore, resolveOverflow } from '#blob-store';
-import { archivedRecordSchema, type MessageRef } from '#contracts';
+import { archivedRecordSchema, type MessageBody } from '#contracts';
 import { readConnectorRecords, type ConnectorRecords } from '#kafka';
 import {
   distributionListReport,
@@ -57,7 +57,11 @@ describe('hostile journal items through the real pipeline', () => {
     expect(report.raw).toBe(files.length);
     expect(report.ok).toBe(true);
 
-    const records = await readConnectorRecords(pipeline.kafka, id, { since: pipeline.since, raw: true });
+    const records = await readConnectorRecords(pipeline.kafka, id, {
+      since: pipeline.since,
+      raw: true,
+      messages: true,
+    });
     const refKey = (ref: { partition: number; offset: string }) => `${ref.partition}:${ref.offset}`;
     const shaOf = new Map(records.raws.map((raw) => [refKey(raw.ref), raw.sha256]));
     const outcomesOf = new Map<string, string[]>();
@@ -97,8 +101,8 @@ describe('hostile journal items through the real pipeline', () => {
     return { records, ordinary };
   }
 
-  async function messageBytes(ref: MessageRef): Promise<Buffer> {
-    return 'inline' in ref ? Buffer.from(ref.inline, 'base64') : blobs.get(ref.claimCheck);
+  async function messageBytes(ref: MessageBody): Promise<Buffer> {
+    return 'inline' in ref ? ref.inline : blobs.get(ref.claimCheck);
   }
 
   it('does not extract while the directory has no internal domain, unless the connector allows it', async () => {

@@ -15,7 +15,7 @@ export interface ExactlyOnceReport {
   /** Delivered messages with no archive, and archives of bytes never delivered. */
   notArchived: string[];
   notDelivered: string[];
-  /** Source hashes published more than once to journal.raw.v1, or archived more than once. */
+  /** Source hashes published more than once to journal.raw.v2, or archived more than once. */
   rawTwice: string[];
   archivedTwice: string[];
   merges: number;

@@ -153,9 +153,12 @@ export class Pipeline {
     }
   }
 
-  /** One connector's outcomes so far (records written before this pipeline existed are skipped). */
+  /**
+   * One connector's outcomes so far, each with the message its value carries (records written
+   * before this pipeline existed are skipped).
+   */
   async outcomes(connectorId: string, options: { raw?: boolean } = {}): Promise<ConnectorRecords> {
-    return readConnectorRecords(this.kafka, connectorId, { since: this.since, ...options });
+    return readConnectorRecords(this.kafka, connectorId, { since: this.since, messages: true, ...options });
   }
 
   /** Reconciles a connector created while this pipeline ran. */

@@ -196,7 +196,7 @@ export class TopicCollector {
     const consumer = this.kafka.kafka.consumer({
       groupId: `${this.groupId}-${randomUUID().slice(0, 8)}`,
       allowAutoTopicCreation: false,
-      // As the services read journal.raw.v1: records of aborted (fenced) transactions do not exist.
+      // As the services read journal.raw.v2: records of aborted (fenced) transactions do not exist.
       readUncommitted: false,
       maxWaitTimeInMs: 200,
       maxBytesPerPartition: 8 * 1024 * 1024,

@@ -7,6 +7,7 @@ import {
   archivedRecordSchema,
   connectorStatusRecordSchema,
   deadLetterRecordSchema,
+  encodeMessageRecord,
   encodeRecord,
   RAW_CONTENT_TYPES,
   RAW_HEADERS,
@@ -64,14 +65,13 @@ const rawRef = { partition: 0, offset: '0' };
 export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord {
   const digest = sha(randomUUID());
   const value = {
-    schema: 'journal.archived.v1' as const,
+    schema: 'journal.archived.v2' as const,
     event,
     archiveId: randomUUID(),
     rawId: rawId(connectorId, digest),
     rawRecord: rawRef,
     connectorId,
     uidl: randomUUID(),
-    message: null,
     sha256Before: digest,
     sha256After: digest,
     removedHeaders: [],
@@ -85,16 +85,17 @@ export function archivedRecord(connectorId: string, event: 'archive' | 'merge' =
     messageId: null,
     subject: null,
     defects: [],
+    originals: [],
     extractedAt: now(),
     archivedAt: now(),
   };
-  return { topic: TOPICS.archived, key: value.archiveId, value: encodeRecord(archivedRecordSchema, value) };
+  return { topic: TOPICS.archived, key: value.archiveId, ...encodeMessageRecord(archivedRecordSchema, value, null) };
 }
 
 export function rejectedRecord(connectorId: string): OutgoingRecord {
   const digest = sha(randomUUID());
   const value = {
-    schema: 'journal.rejected.v1' as const,
+    schema: 'journal.rejected.v2' as const,
     rawId: rawId(connectorId, digest),
     rawRecord: rawRef,
     connectorId,
@@ -106,13 +107,17 @@ export function rejectedRecord(connectorId: string): OutgoingRecord {
     extractedAt: now(),
     rejectedAt: now(),
   };
-  return { topic: TOPICS.rejected, key: value.rawId, value: encodeRecord(rejectedRecordSchema, value) };
+  return {
+    topic: TOPICS.rejected,
+    key: value.rawId,
+    ...encodeMessageRecord(rejectedRecordSchema, value, { inline: Buffer.from('Subject: x\r\n\r\nrejected\r\n') }),
+  };
 }
 
 export function deadLetterRecord(connectorId: string): OutgoingRecord {
   const digest = sha(randomUUID());
   const value = {
-    schema: 'journal.dlq.v1' as const,
+    schema: 'journal.dlq.v2' as const,
     rawId: rawId(connectorId, digest),
     rawRecord: rawRef,
     connectorId,
@@ -121,10 +126,9 @@ export function deadLetterRecord(connectorId: string): OutgoingRecord {
     stage: 'envelope' as const,
     error: { code: 'message-unparseable', message: 'test' },
     source: { topic: TOPICS.raw, partition: 0, offset: '0' },
-    message: null,
     failedAt: now(),
   };
-  return { topic: TOPICS.dlq, key: value.rawId, value: encodeRecord(deadLetterRecordSchema, value) };
+  return { topic: TOPICS.dlq, key: value.rawId, ...encodeMessageRecord(deadLetterRecordSchema, value, null) };
 }
 
 /** A Kafka gateway and producer for the local stack. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { blobDirectoryCheck, encodeDeadLetter, encodeFitting, valueBudget, type BlobStore } from '#blob-store';
+import { blobDirectoryCheck, deadLetterMessageOf, encodeDeadLetter, encodeFitting, type BlobStore } from '#blob-store';
 import {
   boundedKey,
   CONSUMER_GROUPS,
@@ -26,7 +26,7 @@ import type { ConnectorSettingsCache } from '#persistence';
 import { CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
-import { deadLetterMessageOf, rawMessageOf } from './message-source.js';
+import { rawMessageOf } from './message-source.js';
 import { BLOB_STORE, CONNECTOR_SETTINGS, PROCESSOR_STATE } from './tokens.js';
 
 /** What a classified record keeps when its metadata moves to the claim-check store. */
@@ -40,10 +40,11 @@ const CLASSIFIED_PLACEHOLDERS: Partial<ClassifiedRecord> = {
   internalMailboxes: [],
   unknownInternalAddresses: [],
   defects: [],
+  originals: [],
   dedupKey: { messageId: null, contentHash: null },
 };
 
-/** journal.raw.v1 → parse the envelope, classify → journal.classified.v1 (or journal.dlq.v1). */
+/** journal.raw.v2 → parse the envelope, classify → journal.classified.v2 (or journal.dlq.v2). */
 @Injectable()
 export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private processor: TransactionalProcessor | undefined;
@@ -103,7 +104,6 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     const message = rawMessageOf(headers, record.value, this.blobStore);
     const connector = await this.connectors.get(headers.connectorId);
     const input = {
-      message: message.ref,
       connectorId: headers.connectorId,
       uidl: headers.uidl,
       sha256: headers.sha256,
@@ -121,18 +121,19 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
         ? buildClassifiedRecord({ ...input, raw: message.bytes })
         : await buildClassifiedRecordFromStream({ ...input, stream: message.open() });
     const key = boundedKey(headers.connectorId);
-    const outputHeaders: Record<string, string> = traceparent ? { traceparent } : {};
+    const encoded = await encodeFitting(classified, message.body, {
+      schema: classifiedRecordSchema,
+      key,
+      maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES,
+      headers: traceparent ? { traceparent } : {},
+      blobStore: this.blobStore,
+      placeholders: CLASSIFIED_PLACEHOLDERS,
+    });
     return [
       {
         topic: TOPICS.classified,
         key,
-        value: await encodeFitting(classified, {
-          schema: classifiedRecordSchema,
-          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key, outputHeaders),
-          blobStore: this.blobStore,
-          placeholders: CLASSIFIED_PLACEHOLDERS,
-        }),
-        headers: outputHeaders,
+        ...encoded,
         facts: {
           connector: headers.connectorId,
           classification: classified.classification,
@@ -169,7 +170,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     return {
       topic: TOPICS.dlq,
       key,
-      value: await encodeDeadLetter(
+      ...(await encodeDeadLetter(
         {
           rawId: `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`,
           rawRecord: { partition: record.partition, offset: record.offset },
@@ -180,7 +181,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
         },
         { stage: 'envelope', failure, record, attempts },
         { key, maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
-      ),
+      )),
     };
   }
 }

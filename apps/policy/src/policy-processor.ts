@@ -3,10 +3,10 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import {
   blobDirectoryCheck,
+  deadLetterMessageOf,
   encodeDeadLetter,
   encodeFitting,
   resolveOverflow,
-  valueBudget,
   type BlobStore,
 } from '#blob-store';
 import {
@@ -14,20 +14,22 @@ import {
   boundedKey,
   classifiedRecordSchema,
   CONSUMER_GROUPS,
-  decodeRecord,
-  messageRefSchema,
+  decodeMessageRecord,
+  RECORD_HEADERS,
   rejectedRecordSchema,
   TOPICS,
   type ArchivedRecord,
   type ClassifiedRecord,
-  type MessageRef,
+  type EncodedRecord,
+  type MessageBody,
+  type OriginalRange,
   type RawRecordRef,
 } from '#contracts';
 import { isJournalwireError, JournalwireError, toJournalwireError } from '#errors';
 import {
   type ProcessorState,
   TransactionalProcessor,
-  headerString,
+  headersToStrings,
   type IncomingRecord,
   type KafkaGateway,
   type OutgoingRecord,
@@ -43,9 +45,11 @@ import {
   JournalHeaderRemover,
   planChunk,
   removeJournalHeaders,
+  shiftRanges,
   type PlanInput,
   type PlannedOutcome,
   type RejectReason,
+  type ByteRange,
   type RemovedHeader,
 } from '#policy';
 import type { PolicyConfig } from './config.js';
@@ -61,12 +65,21 @@ const ARCHIVED_PLACEHOLDERS: Partial<ArchivedRecord> = {
   messageId: null,
   subject: null,
   defects: [],
+  originals: [],
 };
 
+/** A classified record's metadata with the message its value carries. */
+interface Classified {
+  index: number;
+  classified: ClassifiedRecord;
+  message: MessageBody;
+  traceparent: string | undefined;
+}
+
 /**
- * journal.classified.v1 → the connector's journaling filters → exactly one outcome per raw
- * record: archived (journal.archived.v1, event "archive"), merged into an earlier archive
- * (event "merge"), rejected (journal.rejected.v1) or dead-lettered (journal.dlq.v1).
+ * journal.classified.v2 → the connector's journaling filters → exactly one outcome per raw
+ * record: archived (journal.archived.v2, event "archive"), merged into an earlier archive
+ * (event "merge"), rejected (journal.rejected.v2) or dead-lettered (journal.dlq.v2).
  */
 @Injectable()
 export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -132,15 +145,14 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
 
   private async decideChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
     const results: Array<RecordResult | undefined> = new Array(records.length);
-    const decoded: Array<{ index: number; classified: ClassifiedRecord; traceparent: string | undefined }> = [];
+    const decoded: Classified[] = [];
     for (const [index, record] of records.entries()) {
       try {
-        const classified = await resolveOverflow(
-          classifiedRecordSchema,
-          decodeRecord(classifiedRecordSchema, record.value),
-          this.blobStore,
-        );
-        decoded.push({ index, classified, traceparent: headerString(record.headers, 'traceparent') });
+        const headers = headersToStrings(record.headers);
+        const { record: meta, message } = decodeMessageRecord(classifiedRecordSchema, record.value, headers);
+        if (message === null) throw new JournalwireError('validation', 'Classified record carries no message');
+        const classified = await resolveOverflow(classifiedRecordSchema, meta, this.blobStore);
+        decoded.push({ index, classified, message, traceparent: headers[RECORD_HEADERS.traceparent] });
       } catch (error) {
         // The blob store away: the chunk waits. Anything else is about this record.
         if (isJournalwireError(error) && error.retryable) throw error;
@@ -162,11 +174,11 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       // Archived records are built before anything is written: a message that cannot be archived
       // (its claim-checked blob is gone) becomes a dead letter, and the chunk is planned without it.
       const built: RecordResult[] = [];
-      for (const [i, { index, classified, traceparent }] of pending.entries()) {
+      for (const [i, item] of pending.entries()) {
         built.push(
-          await this.outputsFor(classified, inputs.get(index)!, plan.outcomes[i]!, traceparent).catch(
-            (error: unknown) => ({ error }),
-          ),
+          await this.outputsFor(item, inputs.get(item.index)!, plan.outcomes[i]!).catch((error: unknown) => ({
+            error,
+          })),
         );
         await yieldToEventLoop();
       }
@@ -211,10 +223,9 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private outputsFor(
-    classified: ClassifiedRecord,
+    { classified, message, traceparent }: Classified,
     input: PolicyInput,
     outcome: PlannedOutcome,
-    traceparent: string | undefined,
   ): Promise<RecordResult> {
     const attributes = {
       'journalwire.connector': classified.connectorId,
@@ -223,21 +234,24 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     };
     return withMessageSpan('policy.apply', traceparent, attributes, async (next) => {
       const headers: Record<string, string> = next ? { traceparent: next } : {};
-      if (outcome.kind === 'reject') return { outputs: [await this.rejected(classified, outcome.reason, headers)] };
+      if (outcome.kind === 'reject')
+        return { outputs: [await this.rejected(classified, message, outcome.reason, headers)] };
       if (outcome.kind === 'merge') return { outputs: [await this.mergeEvent(classified, outcome.archiveId, headers)] };
-      const archived = await this.archive(classified, outcome.archiveId, input.removeJournalHeaders);
+      const archived = await this.archive(classified, message, outcome.archiveId, input.removeJournalHeaders);
+      const encoded = await this.fitArchived(archived.record, archived.message, outcome.archiveId, headers);
       return {
         outputs: [
           {
             topic: TOPICS.archived,
             key: outcome.archiveId,
-            value: await this.fitArchived(archived, outcome.archiveId, headers),
-            headers,
+            ...encoded,
             facts: {
               connector: classified.connectorId,
               event: 'archive',
               extractedAt: classified.extractedAt,
-              bytes: String('inline' in archived.message! ? classified.size : 0),
+              bytes: String(
+                encoded.headers[RECORD_HEADERS.contentType] === 'message/rfc822' ? encoded.value.length : 0,
+              ),
             },
           },
         ],
@@ -260,38 +274,50 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
+  /** The archive: the report as kept, and where each original sits in it. */
   private async archive(
     classified: ClassifiedRecord,
+    message: MessageBody,
     archiveId: string,
     removeHeaders: boolean,
-  ): Promise<ArchivedRecord> {
-    let message: MessageRef = classified.message;
+  ): Promise<{ record: ArchivedRecord; message: MessageBody }> {
+    let kept = message;
     let sha256After = classified.sha256;
     let removedHeaders: string[] = [];
+    let originals: OriginalRange[] = classified.originals;
     if (removeHeaders) {
-      const result = await this.withoutJournalHeaders(classified.message);
+      const result = await this.withoutJournalHeaders(message);
       if (result) {
         removedHeaders = result.removed.map((r) =>
           r.where === 'top-level' ? r.field : `${r.field} (original ${r.index ?? 0})`,
         );
         sha256After = result.sha256;
-        message = result.message;
+        kept = result.message;
+        originals = shiftRanges(originals, result.ranges);
       }
     }
-    return {
+    const record: ArchivedRecord = {
       ...this.recordBase(classified, archiveId),
       event: 'archive',
-      message,
       sha256After,
       removedHeaders,
+      originals,
       archivedAt: new Date().toISOString(),
     };
+    return { record, message: kept };
   }
 
-  private fitArchived(record: ArchivedRecord, key: string, headers: Record<string, string>): Promise<Buffer> {
-    return encodeFitting(record, {
+  private fitArchived(
+    record: ArchivedRecord,
+    message: MessageBody | null,
+    key: string,
+    headers: Record<string, string>,
+  ): Promise<EncodedRecord> {
+    return encodeFitting(record, message, {
       schema: archivedRecordSchema,
-      maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key, headers),
+      key,
+      maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES,
+      headers,
       blobStore: this.blobStore,
       placeholders: ARCHIVED_PLACEHOLDERS,
     });
@@ -305,23 +331,22 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     const merge: ArchivedRecord = {
       ...this.recordBase(classified, archiveId),
       event: 'merge',
-      message: null,
       sha256After: classified.sha256,
       removedHeaders: [],
+      originals: [],
       archivedAt: new Date().toISOString(),
     };
     return {
       topic: TOPICS.archived,
       key: archiveId,
-      value: await this.fitArchived(merge, archiveId, headers),
-      headers,
+      ...(await this.fitArchived(merge, null, archiveId, headers)),
       facts: { connector: classified.connectorId, event: 'merge', extractedAt: classified.extractedAt },
     };
   }
 
   private recordBase(classified: ClassifiedRecord, archiveId: string) {
     return {
-      schema: 'journal.archived.v1' as const,
+      schema: 'journal.archived.v2' as const,
       archiveId,
       rawId: classified.rawId,
       rawRecord: classified.rawRecord,
@@ -345,6 +370,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
   /** A rejection keeps the message (inline or claim check), so an operator can replay it. */
   private async rejected(
     classified: ClassifiedRecord,
+    message: MessageBody,
     reason: RejectReason,
     headers: Record<string, string>,
   ): Promise<OutgoingRecord> {
@@ -352,9 +378,9 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     return {
       topic: TOPICS.rejected,
       key,
-      value: await encodeFitting(
+      ...(await encodeFitting(
         {
-          schema: 'journal.rejected.v1',
+          schema: 'journal.rejected.v2',
           rawId: classified.rawId,
           rawRecord: classified.rawRecord,
           connectorId: classified.connectorId,
@@ -365,16 +391,17 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
           messageId: classified.messageId,
           extractedAt: classified.extractedAt,
           rejectedAt: new Date().toISOString(),
-          message: classified.message,
         },
+        message,
         {
           schema: rejectedRecordSchema,
-          maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key, headers),
+          key,
+          maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES,
+          headers,
           blobStore: this.blobStore,
           placeholders: { messageId: null },
         },
-      ),
-      headers,
+      )),
       facts: { connector: classified.connectorId, reason, extractedAt: classified.extractedAt },
     };
   }
@@ -385,17 +412,17 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
    * has none (a claim-checked one was then stored again under its own content address).
    */
   private async withoutJournalHeaders(
-    ref: MessageRef,
-  ): Promise<{ message: MessageRef; sha256: string; removed: RemovedHeader[] } | null> {
+    ref: MessageBody,
+  ): Promise<{ message: MessageBody; sha256: string; removed: RemovedHeader[]; ranges: ByteRange[] } | null> {
     if ('inline' in ref) {
-      const result = removeJournalHeaders(Buffer.from(ref.inline, 'base64'));
+      const result = removeJournalHeaders(ref.inline);
       if (result.removed.length === 0) return null;
       const sha256 = createHash('sha256').update(result.bytes).digest('hex');
       const message =
         result.bytes.length > this.config.INLINE_LIMIT_BYTES
           ? { claimCheck: await this.blobStore.put(result.bytes) }
-          : { inline: result.bytes.toString('base64') };
-      return { message, sha256, removed: result.removed };
+          : { inline: result.bytes };
+      return { message, sha256, removed: result.removed, ranges: result.ranges };
     }
     const source = this.blobStore.getStream(ref.claimCheck);
     const remover = new JournalHeaderRemover();
@@ -403,26 +430,29 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     const claimCheck = await this.blobStore.putStream(source.pipe(remover));
     return remover.removed.length === 0
       ? null
-      : { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed };
+      : { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed, ranges: remover.ranges };
   }
 
-  /** The dead letter of a classified record: the error, where it sits, and the message when known. */
+  /** The dead letter of a classified record: the error, where it sits, and its message as it came. */
   private async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
     const failure = toJournalwireError(error, 'message-unparseable');
+    const headers = headersToStrings(record.headers);
     let classified: Partial<ClassifiedRecord> = {};
     try {
-      classified = JSON.parse(record.value?.toString('utf8') ?? '{}') as Partial<ClassifiedRecord>;
+      const meta: unknown = JSON.parse(headers[RECORD_HEADERS.meta] ?? '{}');
+      if (typeof meta === 'object' && meta !== null) classified = meta as Partial<ClassifiedRecord>;
     } catch {
       // not JSON at all: dead-letter with what the record itself says
     }
     const connectorId =
-      typeof classified.connectorId === 'string' ? classified.connectorId : (record.key?.toString('utf8') ?? 'unknown');
-    const message = messageRefSchema.safeParse(classified.message);
+      typeof classified.connectorId === 'string'
+        ? classified.connectorId
+        : (headers[RECORD_HEADERS.connectorId] ?? record.key?.toString('utf8') ?? 'unknown');
     const key = boundedKey(connectorId);
     return {
       topic: TOPICS.dlq,
       key,
-      value: await encodeDeadLetter(
+      ...(await encodeDeadLetter(
         {
           rawId:
             typeof classified.rawId === 'string'
@@ -435,11 +465,11 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
             typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256)
               ? classified.sha256
               : null,
-          message: message.success ? message.data : null,
+          message: deadLetterMessageOf(headers[RECORD_HEADERS.contentType], record.value),
         },
         { stage: 'policy', failure, record, attempts },
         { key, maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
-      ),
+      )),
     };
   }
 }

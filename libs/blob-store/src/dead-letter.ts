@@ -1,16 +1,23 @@
-import { deadLetterRecordSchema, type DeadLetterRecord } from '#contracts';
+import {
+  deadLetterRecordSchema,
+  messageOf,
+  RAW_CONTENT_TYPES,
+  type DeadLetterRecord,
+  type EncodedRecord,
+  type MessageBody,
+} from '#contracts';
 import type { JournalwireError } from '#errors';
 import type { BlobStore } from './blob-store.js';
-import { encodeFitting, valueBudget } from './record-overflow.js';
+import { encodeFitting } from './record-overflow.js';
 
 /** Longest error text a dead letter carries (ours, not evidence; it may quote sender input). */
 const MAX_ERROR_MESSAGE_CHARS = 8192;
 
 /** What a dead letter is about, as each stage reads it off the record that failed. */
-export type DeadLetterSubject = Pick<
-  DeadLetterRecord,
-  'rawId' | 'rawRecord' | 'connectorId' | 'uidl' | 'sha256' | 'message'
->;
+export type DeadLetterSubject = Pick<DeadLetterRecord, 'rawId' | 'rawRecord' | 'connectorId' | 'uidl' | 'sha256'> & {
+  /** The failed record's message as it came (its bytes or claim check); null when it had none. */
+  message: MessageBody | null;
+};
 
 export interface DeadLetterFailure {
   stage: DeadLetterRecord['stage'];
@@ -21,17 +28,18 @@ export interface DeadLetterFailure {
 }
 
 /**
- * The journal.dlq.v1 value of a failed record: `subject`, the failure, where the record sits and
- * how often it was tried, fitted to the topic (bulky parts moved to the claim-check store).
+ * The journal.dlq.v2 record of a failed record: its message as the value; `subject`, the failure,
+ * where the record sits and how often it was tried as metadata; fitted to the topic (bulky parts
+ * moved to the claim-check store).
  */
 export function encodeDeadLetter(
   subject: DeadLetterSubject,
   { stage, failure, record, attempts }: DeadLetterFailure,
   fit: { key: string; maxMessageBytes: number; blobStore: BlobStore },
-): Promise<Buffer> {
+): Promise<EncodedRecord> {
   return encodeFitting(
     {
-      schema: 'journal.dlq.v1',
+      schema: 'journal.dlq.v2',
       rawId: subject.rawId,
       rawRecord: subject.rawRecord,
       connectorId: subject.connectorId,
@@ -40,15 +48,33 @@ export function encodeDeadLetter(
       stage,
       error: { code: failure.code, message: failure.message.slice(0, MAX_ERROR_MESSAGE_CHARS) },
       source: { topic: record.topic, partition: record.partition, offset: record.offset },
-      message: subject.message,
       attempts,
       failedAt: new Date().toISOString(),
     },
+    subject.message,
     {
       schema: deadLetterRecordSchema,
-      maxBytes: valueBudget(fit.maxMessageBytes, fit.key),
+      key: fit.key,
+      maxMessageBytes: fit.maxMessageBytes,
       blobStore: fit.blobStore,
       placeholders: { uidl: null },
     },
   );
+}
+
+/**
+ * The message of a record that failed, for its dead letter: the claim check it names, else the
+ * value's bytes themselves (whatever they are), so an operator can always replay it.
+ */
+export function deadLetterMessageOf(contentType: string | undefined, value: Buffer | null): MessageBody | null {
+  if (!value || value.length === 0) return null;
+  if (contentType === RAW_CONTENT_TYPES.claimCheck) {
+    try {
+      const body = messageOf(value, contentType);
+      if (body) return body;
+    } catch {
+      // not a claim check after all: kept as it came
+    }
+  }
+  return { inline: value };
 }

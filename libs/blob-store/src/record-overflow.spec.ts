@@ -2,22 +2,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archivedRecordSchema, decodeRecord, type ArchivedRecord } from '#contracts';
+import { archivedRecordSchema, decodeMessageRecord, RECORD_HEADERS, type ArchivedRecord } from '#contracts';
 import { FileSystemBlobStore } from './file-system-blob-store.js';
-import { encodeFitting, resolveOverflow, valueBudget } from './record-overflow.js';
+import { encodeFitting, recordBytes, resolveOverflow } from './record-overflow.js';
 
 const PLACEHOLDERS: Partial<ArchivedRecord> = { recipients: [], mailboxes: [], messageId: null, subject: null };
 
-function archived(recipients: number, inlineBytes = 100): ArchivedRecord {
+const message = (bytes: number) => ({ inline: Buffer.alloc(bytes, 7) });
+
+function archived(recipients: number): ArchivedRecord {
   return {
-    schema: 'journal.archived.v1',
+    schema: 'journal.archived.v2',
     event: 'archive',
     archiveId: 'ar_1',
     rawId: 'c/1',
     rawRecord: { partition: 0, offset: '1' },
     connectorId: 'c',
     uidl: 'u1',
-    message: { inline: Buffer.alloc(inlineBytes, 7).toString('base64') },
     sha256Before: 'a'.repeat(64),
     sha256After: 'a'.repeat(64),
     removedHeaders: [],
@@ -36,6 +37,7 @@ function archived(recipients: number, inlineBytes = 100): ArchivedRecord {
     messageId: 'm@contoso.com',
     subject: 'all hands',
     defects: [],
+    originals: [{ role: 'primary', mediaType: 'message/rfc822', start: 10, end: 90 }],
     extractedAt: '2026-01-01T00:00:00.000Z',
     archivedAt: '2026-01-01T00:00:00.000Z',
   };
@@ -44,32 +46,54 @@ function archived(recipients: number, inlineBytes = 100): ArchivedRecord {
 describe('encodeFitting and resolveOverflow', () => {
   const dir = mkdtempSync(join(tmpdir(), 'jw-overflow-'));
   const blobs = new FileSystemBlobStore(dir);
-  const maxBytes = valueBudget(2 * 1024 * 1024, 'ar_1', { traceparent: '00-'.padEnd(55, '0') });
-  const options = { schema: archivedRecordSchema, maxBytes, blobStore: blobs, placeholders: PLACEHOLDERS };
+  const maxMessageBytes = 2 * 1024 * 1024;
+  const options = {
+    schema: archivedRecordSchema,
+    key: 'ar_1',
+    maxMessageBytes,
+    headers: { traceparent: '00-'.padEnd(55, '0') },
+    blobStore: blobs,
+    placeholders: PLACEHOLDERS,
+  };
+  const decode = (encoded: { value: Buffer; headers: Record<string, string> }) =>
+    decodeMessageRecord(archivedRecordSchema, encoded.value, encoded.headers);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('leaves a record that fits as it is', async () => {
-    const value = await encodeFitting(archived(10), options);
-    expect(decodeRecord(archivedRecordSchema, value)).toEqual(archived(10));
+  it('leaves a record that fits as it is: the message as the value, the metadata in a header', async () => {
+    const encoded = await encodeFitting(archived(10), message(100), options);
+    expect(encoded.value).toEqual(Buffer.alloc(100, 7));
+    expect(encoded.headers).toMatchObject({ [RECORD_HEADERS.event]: 'archive', [RECORD_HEADERS.connectorId]: 'c' });
+    expect(decode(encoded)).toEqual({ record: archived(10), message: message(100) });
   });
 
-  it('moves an inline message to the claim-check store first', async () => {
-    const record = archived(10, 1_800_000);
-    const decoded = decodeRecord(archivedRecordSchema, await encodeFitting(record, options));
-    expect(decoded.overflow).toBeUndefined();
+  it('keeps a 1.8 MB message inline (no base64), and moves a larger one to the claim-check store first', async () => {
+    expect((await encodeFitting(archived(10), message(1_800_000), options)).value).toHaveLength(1_800_000);
+    const decoded = decode(await encodeFitting(archived(10), message(2_100_000), options));
+    expect(decoded.record.overflow).toBeUndefined();
     expect(decoded.message && 'claimCheck' in decoded.message).toBe(true);
-    expect(await blobs.get((decoded.message as { claimCheck: never }).claimCheck)).toEqual(Buffer.alloc(1_800_000, 7));
+    expect(await blobs.get((decoded.message as { claimCheck: never }).claimCheck)).toEqual(Buffer.alloc(2_100_000, 7));
+  });
+
+  it('counts the headers: metadata that would not fit beside the message moves the message out', async () => {
+    // 20,000 recipients are about 1.6 MB of metadata: beside a 1 MB message the record would not fit.
+    const encoded = await encodeFitting(archived(20_000), message(1_000_000), options);
+    expect(recordBytes('ar_1', encoded)).toBeLessThanOrEqual(maxMessageBytes);
+    const decoded = decode(encoded);
+    expect(decoded.message && 'claimCheck' in decoded.message).toBe(true);
+    expect(decoded.record.recipients).toHaveLength(20_000);
   });
 
   it('keeps 100,000 recipients whole in the claim-check store, and gives them back', async () => {
     const record = archived(100_000);
-    const value = await encodeFitting(record, options);
-    expect(value.length).toBeLessThanOrEqual(maxBytes);
-    const decoded = decodeRecord(archivedRecordSchema, value);
-    expect(decoded.recipients).toEqual([]);
-    expect(decoded.overflow?.fields).toEqual(['recipients', 'mailboxes', 'messageId', 'subject']);
-    const resolved = await resolveOverflow(archivedRecordSchema, decoded, blobs);
+    const encoded = await encodeFitting(record, null, options);
+    expect(recordBytes('ar_1', encoded)).toBeLessThanOrEqual(maxMessageBytes);
+    expect(encoded.value).toHaveLength(0);
+    const decoded = decode(encoded);
+    expect(decoded.message).toBeNull();
+    expect(decoded.record.recipients).toEqual([]);
+    expect(decoded.record.overflow?.fields).toEqual(['recipients', 'mailboxes', 'messageId', 'subject']);
+    const resolved = await resolveOverflow(archivedRecordSchema, decoded.record, blobs);
     expect(resolved.recipients).toHaveLength(100_000);
-    expect({ ...resolved, message: null }).toEqual({ ...record, message: null });
+    expect(resolved).toEqual(record);
   });
 });

@@ -1,44 +1,57 @@
 import type { z } from 'zod';
-import { encodeRecord, overflowSchema, type MessageRef, type Overflow } from '#contracts';
+import { encodeMessageRecord, overflowSchema, type EncodedRecord, type MessageBody, type Overflow } from '#contracts';
 import { JournalwireError } from '#errors';
 import type { BlobStore } from './blob-store.js';
 
-/** Bytes a record batch, the record's framing, its key and headers may need besides the value. */
+/** Bytes a record batch and the record's framing may need besides its key, value and headers. */
 const FRAMING_BYTES = 1024;
 
-/** The value bytes a record may have so that it fits a topic's max.message.bytes. */
-export function valueBudget(maxMessageBytes: number, key: string, headers: Record<string, string> = {}): number {
-  let bytes = FRAMING_BYTES + Buffer.byteLength(key);
-  for (const [name, value] of Object.entries(headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-  return maxMessageBytes - bytes;
+/** The bytes a record takes against a topic's max.message.bytes: value, key and headers (names and values). */
+export function recordBytes(key: string, record: EncodedRecord): number {
+  let bytes = FRAMING_BYTES + Buffer.byteLength(key) + record.value.length;
+  for (const [name, value] of Object.entries(record.headers))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
 }
 
-type RecordOf<S extends z.ZodType> = z.input<S> & { message?: MessageRef | null; overflow?: Overflow };
+type MetaOf<S extends z.ZodType> = z.input<S> & { overflow?: Overflow };
 
 export interface FitOptions<S extends z.ZodType> {
   schema: S;
-  /** Value bytes allowed (`valueBudget`). */
-  maxBytes: number;
+  /** The record's Kafka key. */
+  key: string;
+  /** The topic's max.message.bytes (`KAFKA_MAX_MESSAGE_BYTES`). */
+  maxMessageBytes: number;
+  /** Headers besides the record's own (e.g. `traceparent`). */
+  headers?: Record<string, string>;
   blobStore: BlobStore;
   /** The fields that may move to the claim-check store, with the placeholder each leaves behind. */
   placeholders: Partial<z.input<S>>;
 }
 
 /**
- * Encodes a record so that it fits its topic. In order: as it is; with an inline message moved to
- * the claim-check store; with the bulky metadata (`placeholders`' fields) moved there too. Nothing
- * is truncated: a reader gets every value back with `resolveOverflow`.
+ * Encodes a v2 message record (the message as the value, the metadata in headers) so that value,
+ * key and headers fit the topic. In order: as it is; with an inline message moved to the
+ * claim-check store; with the bulky metadata (`placeholders`' fields) moved there too. Nothing is
+ * truncated: a reader gets every value back with `resolveOverflow`.
  */
-export async function encodeFitting<S extends z.ZodType>(record: RecordOf<S>, options: FitOptions<S>): Promise<Buffer> {
-  let current = record;
-  let value = encodeRecord(options.schema, current);
-  if (value.length <= options.maxBytes) return value;
+export async function encodeFitting<S extends z.ZodType>(
+  meta: MetaOf<S>,
+  message: MessageBody | null,
+  options: FitOptions<S>,
+): Promise<EncodedRecord> {
+  const encode = (m: MetaOf<S>, body: MessageBody | null) =>
+    encodeMessageRecord(options.schema, m, body, options.headers);
+  const fits = (record: EncodedRecord) => recordBytes(options.key, record) <= options.maxMessageBytes;
+  let current = meta;
+  let body = message;
+  let record = encode(current, body);
+  if (fits(record)) return record;
 
-  if (current.message && 'inline' in current.message) {
-    const claimCheck = await options.blobStore.put(Buffer.from(current.message.inline, 'base64'));
-    current = { ...current, message: { claimCheck } };
-    value = encodeRecord(options.schema, current);
-    if (value.length <= options.maxBytes) return value;
+  if (body && 'inline' in body) {
+    body = { claimCheck: await options.blobStore.put(body.inline) };
+    record = encode(current, body);
+    if (fits(record)) return record;
   }
 
   const fields = Object.keys(options.placeholders);
@@ -46,11 +59,11 @@ export async function encodeFitting<S extends z.ZodType>(record: RecordOf<S>, op
   for (const field of fields) moved[field] = (current as Record<string, unknown>)[field];
   const claimCheck = await options.blobStore.put(Buffer.from(JSON.stringify(moved)));
   current = { ...current, ...options.placeholders, overflow: { claimCheck, fields } };
-  value = encodeRecord(options.schema, current);
-  if (value.length <= options.maxBytes) return value;
+  record = encode(current, body);
+  if (fits(record)) return record;
   throw new JournalwireError(
     'validation',
-    `A record is ${value.length} bytes even with its message and metadata in the claim-check store (limit ${options.maxBytes})`,
+    `A record is ${recordBytes(options.key, record)} bytes even with its message and metadata in the claim-check store (limit ${options.maxMessageBytes})`,
   );
 }
 

@@ -5,3 +5,5 @@ export * from './codec.js';
 export * from './keys.js';
 export * from './proto-path.js';
 export * from './conservation.js';
+export * from './message-record.js';
+export * from './json-schemas.js';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { JournalwireError } from '#errors';
 
-/** Header names on journal.raw.v1 records (values are UTF-8 strings). */
+/** Header names on journal.raw.v2 records (values are UTF-8 strings). */
 export const RAW_HEADERS = {
+  schema: 'jw-schema',
   connectorId: 'jw-connector-id',
   uidl: 'jw-uidl',
   sha256: 'jw-sha256',
@@ -40,9 +41,20 @@ export const rawHeadersSchema = z.object({
 });
 export type RawHeaders = z.infer<typeof rawHeadersSchema>;
 
-/** A message's bytes as carried in JSON records: inline base64, or a claim check. */
-export const messageRefSchema = z.union([z.object({ inline: z.base64() }), z.object({ claimCheck: claimCheckSchema })]);
-export type MessageRef = z.infer<typeof messageRefSchema>;
+/**
+ * The headers of a journal.raw.v2 record as they are on the wire (name → UTF-8 string): what a
+ * consumer in another language validates (docs/schemas/journal.raw.v2.headers.json).
+ */
+export const rawHeaderMapSchema = z.object({
+  [RAW_HEADERS.schema]: z.literal('journal.raw.v2').optional(),
+  [RAW_HEADERS.connectorId]: z.string().min(1),
+  [RAW_HEADERS.uidl]: z.string().min(1),
+  [RAW_HEADERS.sha256]: sha256Hex,
+  [RAW_HEADERS.size]: z.string().regex(/^\d+$/, 'expected a decimal byte count'),
+  [RAW_HEADERS.extractedAt]: z.iso.datetime(),
+  [RAW_HEADERS.contentType]: z.enum([RAW_CONTENT_TYPES.inline, RAW_CONTENT_TYPES.claimCheck]),
+  [RAW_HEADERS.traceparent]: z.string().optional(),
+});
 
 /** Identifies one raw record for reconciliation: the connector and the message's sha256. */
 export function rawId(connectorId: string, sha256: string): string {
@@ -72,6 +84,7 @@ export function parseRawHeaders(headers: Record<string, string | undefined>): Ra
 /** The headers a raw record is published with. */
 export function formatRawHeaders(headers: RawHeaders): Record<string, string> {
   const out: Record<string, string> = {
+    [RAW_HEADERS.schema]: 'journal.raw.v2',
     [RAW_HEADERS.connectorId]: headers.connectorId,
     [RAW_HEADERS.uidl]: headers.uidl,
     [RAW_HEADERS.sha256]: headers.sha256,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claimCheckSchema, messageRefSchema, sha256Hex } from './raw-record.js';
+import { claimCheckSchema, sha256Hex } from './raw-record.js';
 
 export const JOURNAL_TYPES = ['envelope', 'eml'] as const;
 export const CLASSIFICATIONS = ['internal', 'unknown-internal', 'external'] as const;
@@ -8,7 +8,7 @@ export const RECIPIENT_TYPES = ['to', 'cc', 'bcc', 'recipient'] as const;
 
 const isoTime = z.iso.datetime();
 
-/** Where a raw record sits on journal.raw.v1: the identity reconciliation matches outcomes by. */
+/** Where a raw record sits on journal.raw.v2: the identity reconciliation matches outcomes by. */
 export const rawRecordRefSchema = z.object({
   partition: z.number().int().nonnegative(),
   offset: z.string().regex(/^\d+$/),
@@ -33,9 +33,32 @@ export const recipientSchema = z.object({
 });
 export type Recipient = z.infer<typeof recipientSchema>;
 
-/** journal.classified.v1 — value (JSON). Key: connector id. */
+export const ORIGINAL_ROLES = ['primary', 'decrypted-copy', 'extra', 'fallback'] as const;
+
+/**
+ * Where one journaled original sits inside the message a record carries: bytes `start` up to (not
+ * including) `end` of the value (of the claim-checked blob when the value is a claim check). For a
+ * message/rfc822 part without `transferEncoding` the slice is the original as sent; with one
+ * (`base64`, `quoted-printable`: a re-rendering store encoded it, or a fallback attachment) the
+ * slice must be decoded first.
+ */
+export const originalRangeSchema = z.object({
+  role: z.enum(ORIGINAL_ROLES),
+  mediaType: z.string(),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  transferEncoding: z.string().optional(),
+  /** Fallback attachments only: the file name. */
+  filename: z.string().optional(),
+});
+export type OriginalRange = z.infer<typeof originalRangeSchema>;
+
+/**
+ * journal.classified.v2 — metadata (the `jw-meta` header, JSON). Key: connector id. The value is
+ * the message itself (or its claim check), exactly as on journal.raw.v2.
+ */
 export const classifiedRecordSchema = z.object({
-  schema: z.literal('journal.classified.v1'),
+  schema: z.literal('journal.classified.v2'),
   id: z.string(),
   rawId: z.string(),
   rawRecord: rawRecordRefSchema,
@@ -43,7 +66,6 @@ export const classifiedRecordSchema = z.object({
   uidl: z.string(),
   sha256: sha256Hex,
   size: z.number().int().nonnegative(),
-  message: messageRefSchema,
   journalType: z.enum(JOURNAL_TYPES),
   kind: z.enum(MESSAGE_KINDS),
   steppedDown: z.boolean(),
@@ -60,6 +82,8 @@ export const classifiedRecordSchema = z.object({
   /** The connector's journal mailbox was a participant (left out of the classification). */
   journalMailboxAddressed: z.boolean().default(false),
   defects: z.array(z.string()),
+  /** Each journaled original's byte range inside the message (the value). */
+  originals: z.array(originalRangeSchema),
   dedupKey: z.object({ messageId: z.string().nullable(), contentHash: sha256Hex.nullable() }),
   extractedAt: isoTime,
   classifiedAt: isoTime,
@@ -67,16 +91,19 @@ export const classifiedRecordSchema = z.object({
 });
 export type ClassifiedRecord = z.infer<typeof classifiedRecordSchema>;
 
-/** journal.archived.v1 — value (JSON). Key: archive id. `event` tells an archive from a merge. */
+/**
+ * journal.archived.v2 — metadata (the `jw-meta` header, JSON). Key: archive id. `event` tells an
+ * archive from a merge. The value of an archive is the whole journal report as kept (the evidence),
+ * or its claim check; a merge has an empty value.
+ */
 export const archivedRecordSchema = z.object({
-  schema: z.literal('journal.archived.v1'),
+  schema: z.literal('journal.archived.v2'),
   event: z.enum(['archive', 'merge']),
   archiveId: z.string(),
   rawId: z.string(),
   rawRecord: rawRecordRefSchema,
   connectorId: z.string(),
   uidl: z.string(),
-  message: messageRefSchema.nullable(),
   sha256Before: sha256Hex,
   sha256After: sha256Hex,
   removedHeaders: z.array(z.string()),
@@ -90,6 +117,8 @@ export const archivedRecordSchema = z.object({
   messageId: z.string().nullable(),
   subject: z.string().nullable(),
   defects: z.array(z.string()),
+  /** Each journaled original's byte range inside the value (empty for a merge). */
+  originals: z.array(originalRangeSchema),
   extractedAt: isoTime,
   archivedAt: isoTime,
   overflow: overflowSchema.optional(),
@@ -102,9 +131,12 @@ export const REJECTION_REASONS = [
   'connector-unknown',
 ] as const;
 
-/** journal.rejected.v1 — value (JSON). Key: raw id. */
+/**
+ * journal.rejected.v2 — metadata (the `jw-meta` header, JSON). Key: raw id. The value is the
+ * message (or its claim check), so an operator can replay it.
+ */
 export const rejectedRecordSchema = z.object({
-  schema: z.literal('journal.rejected.v1'),
+  schema: z.literal('journal.rejected.v2'),
   rawId: z.string(),
   rawRecord: rawRecordRefSchema,
   connectorId: z.string(),
@@ -115,15 +147,16 @@ export const rejectedRecordSchema = z.object({
   messageId: z.string().nullable(),
   extractedAt: isoTime,
   rejectedAt: isoTime,
-  /** The message, so an operator can replay it (absent only on records written before it existed). */
-  message: messageRefSchema.nullable().optional(),
   overflow: overflowSchema.optional(),
 });
 export type RejectedRecord = z.infer<typeof rejectedRecordSchema>;
 
-/** journal.dlq.v1 — value (JSON). Key: connector id. */
+/**
+ * journal.dlq.v2 — metadata (the `jw-meta` header, JSON). Key: connector id. The value is the
+ * failed record's message as it came (its bytes, or its claim check); empty when it had none.
+ */
 export const deadLetterRecordSchema = z.object({
-  schema: z.literal('journal.dlq.v1'),
+  schema: z.literal('journal.dlq.v2'),
   rawId: z.string(),
   rawRecord: rawRecordRefSchema.nullable(),
   connectorId: z.string(),
@@ -132,7 +165,6 @@ export const deadLetterRecordSchema = z.object({
   stage: z.enum(['envelope', 'policy']),
   error: z.object({ code: z.string(), message: z.string() }),
   source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
-  message: messageRefSchema.nullable(),
   /** How many times the record was tried before it was dead-lettered. */
   attempts: z.number().int().positive().optional(),
   failedAt: isoTime,

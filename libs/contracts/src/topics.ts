@@ -1,12 +1,27 @@
-/** Every Kafka topic journalwire reads or writes. Created by `npm run topics`, never auto-created. */
+/**
+ * Every Kafka topic journalwire reads or writes. Created by `npm run topics`, never auto-created.
+ * The topics that carry a message hold the message itself as the record value (docs/contracts.md).
+ */
 export const TOPICS = {
-  raw: 'journal.raw.v1',
-  classified: 'journal.classified.v1',
-  archived: 'journal.archived.v1',
-  rejected: 'journal.rejected.v1',
-  dlq: 'journal.dlq.v1',
+  raw: 'journal.raw.v2',
+  classified: 'journal.classified.v2',
+  archived: 'journal.archived.v2',
+  rejected: 'journal.rejected.v2',
+  dlq: 'journal.dlq.v2',
   status: 'journal.status.v1',
 } as const;
+
+/**
+ * The v1 topics the v2 ones replace (their values were JSON with base64 bodies). Nothing writes
+ * them any more; they are listed for the migration note and for operators deleting them.
+ */
+export const RETIRED_TOPICS = [
+  'journal.raw.v1',
+  'journal.classified.v1',
+  'journal.archived.v1',
+  'journal.rejected.v1',
+  'journal.dlq.v1',
+] as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 

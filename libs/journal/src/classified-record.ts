@@ -1,17 +1,16 @@
 import { hash } from 'node:crypto';
-import { rawId, type ClassifiedRecord, type MessageRef, type RawRecordRef, type Recipient } from '#contracts';
+import { rawId, type ClassifiedRecord, type OriginalRange, type RawRecordRef, type Recipient } from '#contracts';
 import { classify, type ClassificationResult } from './classify.js';
 import { dedupKey, type DedupKey } from './dedup.js';
 import { type DirectoryIndex } from './directory.js';
 import { type ParseLimits } from './limits.js';
 import { parseJournalMessage } from './parse-journal-message.js';
 import { parseJournalStream } from './parse-journal-stream.js';
-import { type EnvelopeRecipient, type JournalType, type ParsedMessage } from './types.js';
+import { type EnvelopeRecipient, type JournalType, type OriginalRef, type ParsedMessage } from './types.js';
 
 /** What the raw record says about a message, plus the connector's directory. */
 export interface ClassifyInput {
-  message: MessageRef;
-  /** Where the raw record sits on journal.raw.v1. */
+  /** Where the raw record sits on journal.raw.v2. */
   rawRecord: RawRecordRef;
   connectorId: string;
   uidl: string;
@@ -32,6 +31,7 @@ export interface ClassifyInput {
  * so replaying a raw record yields the same id.
  */
 export function classifiedRecordId(connectorId: string, sha256: string): string {
+  // The v1 name stays in the derivation: ids are stable across the v2 contract.
   const bytes = hash('sha256', `journal.classified.v1\u0000${connectorId}\u0000${sha256}`, 'buffer');
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x80;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
@@ -44,6 +44,18 @@ function recordRecipient(recipient: EnvelopeRecipient): Recipient {
   return { address, type, ...(via === undefined ? {} : { via }), ...(viaAddress === undefined ? {} : { viaAddress }) };
 }
 
+/** Where each original sits in the message, as records carry it (`value.subarray(start, end)`). */
+export function originalRanges(originals: readonly OriginalRef[]): OriginalRange[] {
+  return originals.map(({ role, mediaType, start, end, transferEncoding, filename }) => ({
+    role,
+    mediaType,
+    start,
+    end,
+    ...(transferEncoding === undefined ? {} : { transferEncoding }),
+    ...(filename === undefined ? {} : { filename }),
+  }));
+}
+
 function assembleRecord(
   input: ClassifyInput,
   parsed: ParsedMessage,
@@ -51,7 +63,7 @@ function assembleRecord(
   classification: ClassificationResult,
 ): ClassifiedRecord {
   return {
-    schema: 'journal.classified.v1',
+    schema: 'journal.classified.v2',
     id: classifiedRecordId(input.connectorId, input.sha256),
     rawId: rawId(input.connectorId, input.sha256),
     rawRecord: input.rawRecord,
@@ -59,7 +71,6 @@ function assembleRecord(
     uidl: input.uidl,
     sha256: input.sha256,
     size: input.size,
-    message: input.message,
     journalType: input.journalType,
     kind: parsed.kind,
     steppedDown: parsed.steppedDown,
@@ -75,6 +86,7 @@ function assembleRecord(
     unknownInternalAddresses: classification.unknownInternalAddresses,
     journalMailboxAddressed: classification.journalMailboxAddressed,
     defects: [...parsed.defects],
+    originals: originalRanges(parsed.originals),
     dedupKey: key,
     extractedAt: input.extractedAt,
     classifiedAt: (input.now ?? (() => new Date()))().toISOString(),
@@ -83,7 +95,7 @@ function assembleRecord(
 
 /**
  * Parses, classifies and keys one raw message: the one path from a raw record to a
- * journal.classified.v1 record, used by the envelope service and the CLI. `sha256` and `size`
+ * journal.classified.v2 record, used by the envelope service and the CLI. `sha256` and `size`
  * are the raw record's and are not recomputed.
  */
 export function buildClassifiedRecord(input: ClassifyInput & { raw: Buffer }): ClassifiedRecord {

@@ -41,6 +41,7 @@ export {
   buildClassifiedRecord,
   buildClassifiedRecordFromStream,
   classifiedRecordId,
+  originalRanges,
   type ClassifyInput,
 } from './classified-record.js';
 // Byte-level MIME building blocks, shared with libs/policy.

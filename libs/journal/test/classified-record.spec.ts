@@ -13,7 +13,6 @@ import { asAsync, chunked } from './support/report-builder.js';
 function inputFor(raw: Buffer, overrides: Partial<ClassifyInput> = {}): ClassifyInput & { raw: Buffer } {
   return {
     raw,
-    message: { inline: raw.toString('base64') },
     rawRecord: { partition: 3, offset: '42' },
     connectorId: 'conn-1',
     uidl: 'UID-1',
@@ -28,7 +27,7 @@ function inputFor(raw: Buffer, overrides: Partial<ClassifyInput> = {}): Classify
 }
 
 describe('buildClassifiedRecord', () => {
-  it.each(SAMPLE_FILES)('%s: gives a valid journal.classified.v1 record', (file) => {
+  it.each(SAMPLE_FILES)('%s: gives a valid journal.classified.v2 record', (file) => {
     const record = buildClassifiedRecord(inputFor(sample(file.slice(0, 2))));
     expect(classifiedRecordSchema.parse(record)).toEqual(record);
   });
@@ -37,7 +36,7 @@ describe('buildClassifiedRecord', () => {
     const raw = sample('03');
     const record = buildClassifiedRecord(inputFor(raw));
     expect(record).toMatchObject({
-      schema: 'journal.classified.v1',
+      schema: 'journal.classified.v2',
       rawId: `conn-1/${createHash('sha256').update(raw).digest('hex')}`,
       rawRecord: { partition: 3, offset: '42' },
       kind: 'journal',
@@ -52,6 +51,13 @@ describe('buildClassifiedRecord', () => {
       dedupKey: { messageId: 'DB6PR0301MB2294A1B2C3D4E5F60718@EXMBX03.contoso.com' },
       classifiedAt: '2026-01-02T03:04:06.000Z',
     });
+    // Where the original sits in the report: the slice is the message as sent, headers first.
+    expect(record.originals).toHaveLength(1);
+    const [original] = record.originals;
+    expect(original).toMatchObject({ role: 'primary', mediaType: 'message/rfc822' });
+    const sliced = raw.subarray(original!.start, original!.end).toString('latin1');
+    expect(sliced).toMatch(/^[A-Za-z-]+: /);
+    expect(sliced).toContain('Subject: Pipeline review Q1');
     expect(record.recipients[1]).toEqual({
       address: 'erin@contoso.com',
       type: 'to',

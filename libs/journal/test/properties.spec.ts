@@ -203,7 +203,6 @@ describe('properties', () => {
           expect(key).toEqual(dedupKey(raw, parsed));
           const record = buildClassifiedRecord({
             raw,
-            message: { inline: raw.toString('base64') },
             rawRecord: { partition: 0, offset: '0' },
             connectorId: 'c',
             uidl: 'u',

@@ -2,35 +2,42 @@ import {
   archivedRecordSchema,
   deadLetterRecordSchema,
   decodeRecord,
+  messageOf,
   parseRawHeaders,
+  RECORD_HEADERS,
   reconcile,
   rejectedRecordSchema,
   TOPICS,
   type ArchivedRecord,
   type ConservationReport,
   type DeadLetterRecord,
+  type MessageBody,
   type RawEntry,
   type RejectedRecord,
 } from '#contracts';
-import { headersToStrings } from './headers.js';
+import { headerString, headersToStrings } from './headers.js';
 import type { KafkaGateway } from './kafka-gateway.js';
 import { readTopicsToEnd, type ReadOptions } from './topic-reader.js';
 
+/** An outcome's metadata, with the message its value carries when it was asked for (`messages`). */
+export type WithMessage<T> = T & { message?: MessageBody | null };
+
 export interface ConnectorRecords {
   raws: RawEntry[];
-  archived: ArchivedRecord[];
-  rejected: RejectedRecord[];
-  dead: DeadLetterRecord[];
+  archived: Array<WithMessage<ArchivedRecord>>;
+  rejected: Array<WithMessage<RejectedRecord>>;
+  dead: Array<WithMessage<DeadLetterRecord>>;
 }
 
 /**
  * Reads one connector's raw records (optional) and outcomes from the topics, to their current end.
- * A record that fails its schema cannot vouch for anything and is skipped.
+ * A record that fails its schema cannot vouch for anything and is skipped. With `messages`, each
+ * outcome keeps the message its value carries (held in memory: for tests and small reads).
  */
 export async function readConnectorRecords(
   kafka: KafkaGateway,
   connectorId: string,
-  options: ReadOptions & { raw?: boolean } = {},
+  options: ReadOptions & { raw?: boolean; messages?: boolean } = {},
 ): Promise<ConnectorRecords> {
   const result: ConnectorRecords = { raws: [], archived: [], rejected: [], dead: [] };
   const topics = [...(options.raw ? [TOPICS.raw] : []), TOPICS.archived, TOPICS.rejected, TOPICS.dlq];
@@ -50,16 +57,22 @@ export async function readConnectorRecords(
         }
         return;
       }
+      // Outcomes are read from their metadata header; the message in the value is never decoded.
+      if (headerString(record.headers, RECORD_HEADERS.connectorId) !== connectorId) return;
+      const meta = headerString(record.headers, RECORD_HEADERS.meta);
       try {
+        const message = options.messages
+          ? { message: messageOf(record.value, headerString(record.headers, RECORD_HEADERS.contentType)) }
+          : {};
         if (record.topic === TOPICS.archived) {
-          const archived = decodeRecord(archivedRecordSchema, record.value);
-          if (archived.connectorId === connectorId) result.archived.push(archived);
+          const archived = decodeRecord(archivedRecordSchema, meta);
+          if (archived.connectorId === connectorId) result.archived.push({ ...archived, ...message });
         } else if (record.topic === TOPICS.rejected) {
-          const rejected = decodeRecord(rejectedRecordSchema, record.value);
-          if (rejected.connectorId === connectorId) result.rejected.push(rejected);
+          const rejected = decodeRecord(rejectedRecordSchema, meta);
+          if (rejected.connectorId === connectorId) result.rejected.push({ ...rejected, ...message });
         } else {
-          const dead = decodeRecord(deadLetterRecordSchema, record.value);
-          if (dead.connectorId === connectorId) result.dead.push(dead);
+          const dead = decodeRecord(deadLetterRecordSchema, meta);
+          if (dead.connectorId === connectorId) result.dead.push({ ...dead, ...message });
         }
       } catch {
         // not a valid outcome record
@@ -71,7 +84,7 @@ export async function readConnectorRecords(
 }
 
 /**
- * Reads journal.raw.v1 and the outcome topics to their end and reconciles one connector. `since`
+ * Reads journal.raw.v2 and the outcome topics to their end and reconciles one connector. `since`
  * (no later than the connector's creation) skips what was written before the connector existed.
  */
 export async function reconcileConnector(

@@ -42,15 +42,22 @@ const MARKER = Buffer.from('"key":"');
 
 /**
  * The claim-check keys ("ab/<sha256>") that the records now retained in `topics` reference.
- * Every record carrying a claim check holds it as JSON (`{"store":…,"key":…}`); a key-like string
- * inside a message only keeps a blob longer, never shorter.
+ * Every claim check is JSON (`{"store":…,"key":…}`): a record's value (a message moved to the
+ * store) or inside its metadata header (`overflow`); a key-like string inside a message only keeps
+ * a blob longer, never shorter.
  */
 export async function claimCheckKeysIn(kafka: KafkaGateway, topics: string[]): Promise<Set<string>> {
   const keys = new Set<string>();
+  const scan = (bytes: Buffer) => {
+    if (bytes.indexOf(MARKER) === -1) return;
+    for (const match of bytes.toString('latin1').matchAll(CLAIM_CHECK_KEY)) keys.add(match[1]!);
+  };
   await readTopicsToEnd(kafka, topics, (record) => {
-    const value = record.value;
-    if (!value || value.indexOf(MARKER) === -1) return;
-    for (const match of value.toString('latin1').matchAll(CLAIM_CHECK_KEY)) keys.add(match[1]!);
+    if (record.value) scan(record.value);
+    for (const value of Object.values(record.headers ?? {})) {
+      for (const item of Array.isArray(value) ? value : [value])
+        if (item !== undefined) scan(Buffer.isBuffer(item) ? item : Buffer.from(String(item)));
+    }
   });
   return keys;
 }

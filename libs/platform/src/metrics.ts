@@ -7,13 +7,13 @@ export class PipelineMetrics {
 
   readonly extracted = new Counter({
     name: 'journalwire_messages_extracted_total',
-    help: 'Messages published to journal.raw.v1',
+    help: 'Messages published to journal.raw.v2',
     labelNames: ['connector'],
     registers: [this.registry],
   });
   readonly extractedBytes = new Counter({
     name: 'journalwire_bytes_extracted_total',
-    help: 'Bytes of messages published to journal.raw.v1',
+    help: 'Bytes of messages published to journal.raw.v2',
     labelNames: ['connector'],
     registers: [this.registry],
   });
@@ -43,7 +43,7 @@ export class PipelineMetrics {
   });
   readonly deadLettered = new Counter({
     name: 'journalwire_messages_dead_lettered_total',
-    help: 'Records sent to journal.dlq.v1',
+    help: 'Records sent to journal.dlq.v2',
     labelNames: ['connector', 'stage'],
     registers: [this.registry],
   });

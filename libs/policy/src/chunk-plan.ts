@@ -1,6 +1,6 @@
 import { decideOutcome, type Classification, type JournalingFlags } from './decide-outcome.js';
 
-/** Where a raw record sits in journal.raw.v1: two copies of one raw message differ here. */
+/** Where a raw record sits in journal.raw.v2: two copies of one raw message differ here. */
 export interface RawSource {
   partition: number;
   offset: string;

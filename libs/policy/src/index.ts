@@ -3,6 +3,8 @@ export {
   JOURNAL_BCC_FIELDS,
   JournalHeaderRemover,
   removeJournalHeaders,
+  shiftRanges,
+  type ByteRange,
   type HeaderRemovalResult,
   type RemovedHeader,
 } from './journal-header-removal.js';

@@ -25,9 +25,33 @@ export interface RemovedHeader {
   index?: number;
 }
 
+/** Bytes `start` up to (not including) `end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
 export interface HeaderRemovalResult {
   bytes: Buffer;
   removed: RemovedHeader[];
+  /** The input's byte ranges that were left out, in order. */
+  ranges: ByteRange[];
+}
+
+/**
+ * Where byte ranges of the input (e.g. the originals a parse located) sit in the output once
+ * `removed` (ascending, disjoint) are left out: each offset moves back by the removed bytes before it.
+ */
+export function shiftRanges<T extends ByteRange>(items: readonly T[], removed: readonly ByteRange[]): T[] {
+  const shift = (offset: number) => {
+    let gone = 0;
+    for (const range of removed) {
+      if (range.start >= offset) break;
+      gone += Math.min(range.end, offset) - range.start;
+    }
+    return offset - gone;
+  };
+  return items.map((item) => ({ ...item, start: shift(item.start), end: shift(item.end) }));
 }
 
 interface Removal extends RemovedHeader {
@@ -117,6 +141,10 @@ function locateWithParse(raw: Buffer, parsed: ParsedMessage): Removal[] {
   return removals;
 }
 
+function rangeOf({ start, end }: Removal): ByteRange {
+  return { start, end };
+}
+
 function publicPart({ field, where, index }: Removal): RemovedHeader {
   return index === undefined ? { field, where } : { field, where, index };
 }
@@ -137,7 +165,7 @@ export function removeJournalHeaders(raw: Buffer, parsed?: ParsedMessage): Heade
     locator.end(raw.length);
     removals = locator.removals;
   }
-  if (removals.length === 0) return { bytes: raw, removed: [] };
+  if (removals.length === 0) return { bytes: raw, removed: [], ranges: [] };
   const kept: Buffer[] = [];
   let cursor = 0;
   for (const removal of removals) {
@@ -145,7 +173,7 @@ export function removeJournalHeaders(raw: Buffer, parsed?: ParsedMessage): Heade
     cursor = removal.end;
   }
   kept.push(raw.subarray(cursor));
-  return { bytes: Buffer.concat(kept), removed: removals.map(publicPart) };
+  return { bytes: Buffer.concat(kept), removed: removals.map(publicPart), ranges: removals.map(rangeOf) };
 }
 
 /**
@@ -165,6 +193,11 @@ export class JournalHeaderRemover extends Transform {
   /** The fields removed so far; complete once the stream has finished. */
   get removed(): RemovedHeader[] {
     return this.locator.removals.map(publicPart);
+  }
+
+  /** The input's byte ranges left out so far; complete once the stream has finished. */
+  get ranges(): ByteRange[] {
+    return this.locator.removals.map(rangeOf);
   }
 
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {

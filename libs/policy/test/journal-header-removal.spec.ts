@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJournalMessage } from '#journal';
-import { JournalHeaderRemover, removeJournalHeaders } from '../src/index.js';
+import { JournalHeaderRemover, removeJournalHeaders, shiftRanges } from '../src/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/journal/', import.meta.url));
 const SAMPLES = readdirSync(FIXTURES)
@@ -14,7 +14,10 @@ const SAMPLES = readdirSync(FIXTURES)
 const sample = (number: string) => readFileSync(`${FIXTURES}${SAMPLES.find((name) => name.startsWith(`${number}-`))}`);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-async function removeStreaming(raw: Buffer, chunkSize: number): Promise<{ bytes: Buffer; removed: unknown[] }> {
+async function removeStreaming(
+  raw: Buffer,
+  chunkSize: number,
+): Promise<{ bytes: Buffer; removed: unknown[]; ranges: unknown[] }> {
   const chunks: Buffer[] = [];
   for (let i = 0; i < raw.length; i += chunkSize) chunks.push(raw.subarray(i, i + chunkSize));
   const remover = new JournalHeaderRemover();
@@ -26,7 +29,7 @@ async function removeStreaming(raw: Buffer, chunkSize: number): Promise<{ bytes:
       .on('end', resolve)
       .on('error', reject);
   });
-  return { bytes: Buffer.concat(out), removed: remover.removed };
+  return { bytes: Buffer.concat(out), removed: remover.removed, ranges: remover.ranges };
 }
 
 /** A message with BCC headers at the top level, in two originals, in bodies and deeper down. */
@@ -160,6 +163,40 @@ describe('removeJournalHeaders (docs §8)', () => {
     );
   });
 
+  it.each(['04', '05'])(
+    '%s: the originals, shifted past the removed fields, are where a parse of the result finds them',
+    (name) => {
+      const raw = sample(name);
+      const result = removeJournalHeaders(raw);
+      expect(result.ranges.length).toBe(result.removed.length);
+      const before = parseJournalMessage(raw, { journalType: 'envelope' }).originals;
+      const after = parseJournalMessage(result.bytes, { journalType: 'envelope' }).originals;
+      expect(after.length).toBeGreaterThan(0);
+      expect(shiftRanges(before, result.ranges)).toEqual(after);
+    },
+  );
+
+  it('shifts both ends of a range that contains removed bytes, and leaves earlier ones', () => {
+    const removed = [
+      { start: 10, end: 15 },
+      { start: 40, end: 42 },
+    ];
+    expect(
+      shiftRanges(
+        [
+          { start: 0, end: 10 },
+          { start: 20, end: 50 },
+          { start: 12, end: 41 },
+        ],
+        removed,
+      ),
+    ).toEqual([
+      { start: 0, end: 10 },
+      { start: 15, end: 43 },
+      { start: 10, end: 35 },
+    ]);
+  });
+
   it('uses the parse for crafted reports too', () => {
     const { raw, expected } = crafted('\r\n');
     expect(removeJournalHeaders(raw, parseJournalMessage(raw, { journalType: 'envelope' })).bytes).toEqual(expected);
@@ -173,6 +210,7 @@ describe('JournalHeaderRemover (streaming)', () => {
       const streamed = await removeStreaming(raw, chunkSize);
       expect(streamed.bytes.toString('latin1')).toBe(expected.bytes.toString('latin1'));
       expect(streamed.removed).toEqual(expected.removed);
+      expect(streamed.ranges).toEqual(expected.ranges);
     }
   });
 

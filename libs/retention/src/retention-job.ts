@@ -34,7 +34,7 @@ const LOCK_KEY = 0x6a770001;
 
 /**
  * Prunes what can no longer matter, in bounded batches (docs/operations.md, "Retention"):
- * - ledger rows of messages deleted from the mailbox longer ago than journal.raw.v1 keeps records;
+ * - ledger rows of messages deleted from the mailbox longer ago than journal.raw.v2 keeps records;
  * - outcomes older than the dedup window and than the raw and classified topics keep records
  *   (a replay of a retained record still finds its outcome);
  * - dedup keys older than the dedup window; connector events older than their retention;

@@ -18,7 +18,7 @@ describe('kafka: one admin connection for readiness and lag', () => {
     await Promise.all(Array.from({ length: 5 }, () => gateway.ping()));
     for (let i = 0; i < 10; i++) await gateway.ping();
     for (let i = 0; i < 3; i++) {
-      const lag = await consumerLag(gateway, 'shared-admin-test-no-such-group', ['journal.raw.v1']);
+      const lag = await consumerLag(gateway, 'shared-admin-test-no-such-group', ['journal.raw.v2']);
       expect(lag.every((entry) => entry.lag >= 0)).toBe(true);
     }
     expect(admins).toHaveBeenCalledTimes(1);

@@ -6,8 +6,16 @@ import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSystemBlobStore } from '#blob-store';
-import { formatRawHeaders, RAW_CONTENT_TYPES, TOPICS } from '#contracts';
+import {
+  classifiedRecordSchema,
+  encodeMessageRecord,
+  formatRawHeaders,
+  RAW_CONTENT_TYPES,
+  RECORD_HEADERS,
+  TOPICS,
+} from '#contracts';
 import { buildClassifiedRecord, DirectoryIndex } from '#journal';
+import { headerString, readTopicsToEnd } from '#kafka';
 import { createDataSource } from '#persistence';
 import {
   deleteConnectors,
@@ -187,7 +195,7 @@ describe('envelope and policy services', () => {
     expect(archived[0]!.sha256Before).toBe(sha(original));
     expect(archived[0]!.sha256After).toBe(sha(expected));
     expect(archived[0]!.removedHeaders.join()).toMatch(/X-MS-Exchange-Organization-BCC/i);
-    expect(Buffer.from((archived[0]!.message as { inline: string }).inline, 'base64').equals(expected)).toBe(true);
+    expect((archived[0]!.message as { inline: Buffer }).inline.equals(expected)).toBe(true);
   });
 
   it('removes journal headers from a claim-checked message by streaming it into a new blob', async () => {
@@ -209,6 +217,71 @@ describe('envelope and policy services', () => {
     expect(archived[0]!.sha256Before).toBe(sha(original));
     expect(archived[0]!.sha256After).toBe(sha(expected));
     expect(archived[0]!.removedHeaders.join()).toMatch(/X-MS-Exchange-Organization-BCC/i);
+  });
+
+  it('gives a plain consumer of journal.archived.v2 the exact report as the value, and each original by its byte range', async () => {
+    // Generated reports carry an X-MS-Exchange-Organization-BCC line in their original: kept as it
+    // came for one connector, removed for the other (the advertised ranges follow the removal).
+    const random = seededRandom(1616);
+    const report = generateJournalReport(16_001, 6000, random, `${TEST_RUN_ID}-plain`).bytes;
+    const removed = generateJournalReport(16_002, 6000, random, `${TEST_RUN_ID}-plain`).bytes;
+    const originalOf = (bytes: Buffer) => {
+      const text = bytes.toString('latin1');
+      const start =
+        text.indexOf('Content-Disposition: attachment\r\n\r\n') + 'Content-Disposition: attachment\r\n\r\n'.length;
+      return bytes.subarray(start, text.lastIndexOf('\r\n--'));
+    };
+    const withoutBcc = (bytes: Buffer) =>
+      Buffer.from(bytes.toString('latin1').replace(/^X-MS-Exchange-Organization-BCC:.*\r\n/m, ''), 'latin1');
+    const kept = await connector({ journalNonInternal: true, journalUnknownInternal: true });
+    const stripped = await connector({
+      removeJournalHeaders: true,
+      journalNonInternal: true,
+      journalUnknownInternal: true,
+    });
+    await publish(kept, [report]);
+    await publish(stripped, [removed]);
+    await settle(kept, 1);
+    await settle(stripped, 1);
+
+    // What kcat or Kafka Connect's ByteArrayConverter sees: the value, and headers as bytes.
+    const seen = new Map<
+      string,
+      {
+        value: Buffer;
+        contentType?: string;
+        meta: { originals: Array<{ start: number; end: number; mediaType: string }>; sha256After: string };
+      }
+    >();
+    await readTopicsToEnd(
+      pipeline.kafka,
+      [TOPICS.archived],
+      (record) => {
+        const connectorId = headerString(record.headers, RECORD_HEADERS.connectorId);
+        if (connectorId !== kept && connectorId !== stripped) return;
+        seen.set(connectorId, {
+          value: record.value!,
+          contentType: headerString(record.headers, 'content-type'),
+          meta: JSON.parse(headerString(record.headers, 'jw-meta')!),
+        });
+      },
+      { since: pipeline.since },
+    );
+    const asCame = seen.get(kept)!;
+    expect(asCame.contentType).toBe('message/rfc822');
+    expect(asCame.value.equals(report)).toBe(true);
+    expect(asCame.meta.originals).toHaveLength(1);
+    const [original] = asCame.meta.originals;
+    expect(original!.mediaType).toBe('message/rfc822');
+    expect(asCame.value.subarray(original!.start, original!.end).equals(originalOf(report))).toBe(true);
+
+    const asKept = seen.get(stripped)!;
+    expect(asKept.value.equals(withoutBcc(removed))).toBe(true);
+    expect(sha(asKept.value)).toBe(asKept.meta.sha256After);
+    const [shifted] = asKept.meta.originals;
+    const sliced = asKept.value.subarray(shifted!.start, shifted!.end);
+    expect(sliced.equals(withoutBcc(originalOf(removed)))).toBe(true);
+    expect(sliced.toString('latin1')).not.toMatch(/X-MS-Exchange-Organization-BCC/i);
   });
 
   it('dead-letters a claim-checked message whose blob is gone, and goes on', async () => {
@@ -251,10 +324,9 @@ describe('envelope and policy services', () => {
     // A classified record the envelope would never write: its raw id holds a NUL.
     const id = await connector({ journalNonInternal: true, journalUnknownInternal: true });
     const directory = new DirectoryIndex({ domains: [{ domain: 'contoso.com' }], addresses: [] });
-    const classifiedOf = (bytes: Buffer, offset: number) => {
+    const classifiedOf = (bytes: Buffer, offset: number, rawIdSuffix = '') => {
       const record = buildClassifiedRecord({
         raw: bytes,
-        message: { inline: bytes.toString('base64') },
         rawRecord: { partition: 0, offset: String(offset) },
         connectorId: id,
         uidl: `u${offset}`,
@@ -264,7 +336,12 @@ describe('envelope and policy services', () => {
         extractedAt: new Date().toISOString(),
         directory,
       });
-      return { topic: TOPICS.classified, key: id, value: Buffer.from(JSON.stringify(record)) };
+      const meta = { ...record, rawId: `${record.rawId}${rawIdSuffix}` };
+      return {
+        topic: TOPICS.classified,
+        key: id,
+        ...encodeMessageRecord(classifiedRecordSchema, meta, { inline: bytes }),
+      };
     };
     const good = withRunMessageIds(
       readFileSync(join(SAMPLES, '02-exch2010-extended-fields-on-behalf-of.eml')),
@@ -273,9 +350,8 @@ describe('envelope and policy services', () => {
     const hostile = classifiedOf(
       withRunMessageIds(readFileSync(join(SAMPLES, '01-exch2007-rtm-basic-fields.eml')), `${TEST_RUN_ID}pg`),
       1,
+      '\u0000',
     );
-    const parsed = JSON.parse(hostile.value.toString()) as { rawId: string };
-    hostile.value = Buffer.from(JSON.stringify({ ...parsed, rawId: `${parsed.rawId}\u0000` }));
     const producer = await pipeline.kafka.createProducer();
     await producer.send([hostile, classifiedOf(good, 2)]);
     await producer.disconnect();

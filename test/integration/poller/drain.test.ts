@@ -20,7 +20,7 @@ async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-describe('poller: draining a journal mailbox into journal.raw.v1', () => {
+describe('poller: draining a journal mailbox into journal.raw.v2', () => {
   let ctx: PollerTestContext;
 
   beforeAll(async () => {

@@ -108,7 +108,7 @@ describe('poller against hostile and forgetful POP3 servers', () => {
 
     // Session 1 publishes UIDL "1"; the server commits its deletion but the client never hears the +OK.
     await waitFor('session 1 published and its QUIT committed', () => server.messages.length === 0);
-    await waitFor('the first message on journal.raw.v1', () => ctx.rawFor(connector.id).length === 1);
+    await waitFor('the first message on journal.raw.v2', () => ctx.rawFor(connector.id).length === 1);
     const rows = await ctx.ledgerRows(connector.id);
     expect(rows).toEqual([expect.objectContaining({ uidl: '1', deleted_at: null })]);
 
@@ -116,7 +116,7 @@ describe('poller against hostile and forgetful POP3 servers', () => {
     server.loseQuitReply = false;
     server.messages = [{ uid: '1', data: second }];
     await waitFor('session 2 drained the mailbox', () => server.messages.length === 0);
-    await waitFor('the second message on journal.raw.v1', () => ctx.rawFor(connector.id).length >= 2);
+    await waitFor('the second message on journal.raw.v2', () => ctx.rawFor(connector.id).length >= 2);
     const published = ctx.rawFor(connector.id).map((r) => r.headers['jw-sha256']);
     expect(published).toEqual([sha256(first), sha256(second)]);
     expect(server.retrievals.get('1')).toBe(2);

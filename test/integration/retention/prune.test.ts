@@ -6,7 +6,14 @@ import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSystemBlobStore } from '#blob-store';
-import { deadLetterRecordSchema, encodeRecord, type ClaimCheck } from '#contracts';
+import {
+  deadLetterRecordSchema,
+  encodeMessageRecord,
+  RECORD_HEADERS,
+  TOPICS,
+  type ClaimCheck,
+  type DeadLetterRecord,
+} from '#contracts';
 import { KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
 import { createDataSource } from '#persistence';
@@ -50,7 +57,12 @@ describe('pruning bounded state', () => {
       { batchSize: 2, dedupWindowDays: 30, eventRetentionDays: 365, blobMarginHours: 24, ...settings },
     );
 
-  async function seed(): Promise<{ orphan: ClaimCheck; referenced: ClaimCheck; young: ClaimCheck }> {
+  async function seed(): Promise<{
+    orphan: ClaimCheck;
+    referenced: ClaimCheck;
+    overflowed: ClaimCheck;
+    young: ClaimCheck;
+  }> {
     const ledger = (uidl: string, publishedAt: Date, deletedAt: Date | null) =>
       dataSource.query(
         `INSERT INTO extraction_ledger (connector_id, uidl, sha256, size, published_at, deleted_at) VALUES ($1, $2, 'x', 1, $3, $4)`,
@@ -97,18 +109,27 @@ describe('pruning bounded state', () => {
     const checks = {
       orphan: await put('orphan', 60),
       referenced: await put('referenced by a retained dead letter', 60),
+      overflowed: await put('referenced by the metadata header of a retained dead letter', 60),
       young: await put('young', 20),
     };
-    const base = JSON.parse(deadLetterRecord(connector).value.toString()) as Record<string, unknown>;
+    const base = JSON.parse(deadLetterRecord(connector).headers![RECORD_HEADERS.meta]!) as DeadLetterRecord;
     const producer = await kafka.createProducer();
     await producer.send([
+      // The message moved to the store: the claim check is the value.
       {
-        topic: 'journal.dlq.v1',
-        key: String(base.rawId),
-        value: encodeRecord(deadLetterRecordSchema, {
-          ...(base as unknown as Parameters<typeof encodeRecord<typeof deadLetterRecordSchema>>[1]),
-          message: { claimCheck: checks.referenced },
-        }),
+        topic: TOPICS.dlq,
+        key: base.rawId,
+        ...encodeMessageRecord(deadLetterRecordSchema, base, { claimCheck: checks.referenced }),
+      },
+      // Metadata moved to the store: the claim check is inside the jw-meta header.
+      {
+        topic: TOPICS.dlq,
+        key: base.rawId,
+        ...encodeMessageRecord(
+          deadLetterRecordSchema,
+          { ...base, uidl: null, overflow: { claimCheck: checks.overflowed, fields: ['uidl'] } },
+          null,
+        ),
       },
     ]);
     await producer.disconnect();
@@ -150,6 +171,7 @@ describe('pruning bounded state', () => {
 
     expect(existsSync(join(blobDir, checks.orphan.key))).toBe(false);
     expect((await blobs.get(checks.referenced)).toString()).toBe(`${tag} referenced by a retained dead letter`);
+    expect((await blobs.get(checks.overflowed)).toString()).toContain('metadata header');
     expect((await blobs.get(checks.young)).toString()).toBe(`${tag} young`);
 
     // A second run finds nothing more of ours.

@@ -261,7 +261,7 @@ describe('status: Service Status aggregated from the topics', () => {
     const before = await statusOf(connectorId);
     await status.service.stop();
     // What Redis would hold after the topics were deleted and created again: offsets past their end.
-    await redis.hset('jw:status:offsets', 'journal.raw.v1:0', '999999999');
+    await redis.hset('jw:status:offsets', 'journal.raw.v2:0', '999999999');
     await redis.hset(`jw:status:connector:${connectorId}`, 'extracted', '1000');
     status = await startStatusService(db.url);
     api = apiClient(status.service.baseUrl, token);
@@ -272,6 +272,6 @@ describe('status: Service Status aggregated from the topics', () => {
       90_000,
     );
     expect(rebuilt.counters).toEqual(before.counters);
-    expect(await redis.hget('jw:status:offsets', 'journal.raw.v1:0')).not.toBe('999999999');
+    expect(await redis.hget('jw:status:offsets', 'journal.raw.v2:0')).not.toBe('999999999');
   });
 });

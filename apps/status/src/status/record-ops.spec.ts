@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RAW_HEADERS, TOPICS } from '#contracts';
+import { RAW_HEADERS, RECORD_HEADERS, TOPICS } from '#contracts';
 import { opsForRecord, UnreadableRecord } from './record-ops.js';
 
 const timestamp = String(Date.parse('2025-01-01T00:00:00.000Z'));
@@ -22,33 +22,20 @@ describe('opsForRecord', () => {
     );
   });
 
-  it('tells archives from merges and counts rejections and dead letters', () => {
-    const value = (fields: object) => Buffer.from(JSON.stringify(fields));
-    expect(
-      opsForRecord({
-        topic: TOPICS.archived,
-        key: null,
-        value: value({ connectorId: 'c', event: 'merge' }),
-        timestamp,
-      })[0],
-    ).toEqual(['c', 'i', 'merged', 1]);
-    expect(
-      opsForRecord({
-        topic: TOPICS.archived,
-        key: null,
-        value: value({ connectorId: 'c', event: 'archive' }),
-        timestamp,
-      })[0],
-    ).toEqual(['c', 'i', 'archived', 1]);
-    expect(
-      opsForRecord({ topic: TOPICS.rejected, key: null, value: value({ connectorId: 'c' }), timestamp })[0],
-    ).toEqual(['c', 'i', 'rejected', 1]);
-    expect(opsForRecord({ topic: TOPICS.dlq, key: null, value: value({ connectorId: 'c' }), timestamp })[0]).toEqual([
-      'c',
-      'i',
-      'deadLettered',
-      1,
-    ]);
+  it('tells archives from merges and counts rejections and dead letters from headers, never the value', () => {
+    const value = Buffer.from([0xff, 0xfe, 0x00]); // not JSON: must never be read
+    const headers = (connectorId: string, event?: string) => ({
+      [RECORD_HEADERS.connectorId]: Buffer.from(connectorId),
+      ...(event ? { [RECORD_HEADERS.event]: Buffer.from(event) } : {}),
+    });
+    const ops = (topic: string, h: Record<string, Buffer>) =>
+      opsForRecord({ topic, key: null, value, headers: h, timestamp })[0];
+    expect(ops(TOPICS.archived, headers('c', 'merge'))).toEqual(['c', 'i', 'merged', 1]);
+    expect(ops(TOPICS.archived, headers('c', 'archive'))).toEqual(['c', 'i', 'archived', 1]);
+    expect(ops(TOPICS.rejected, headers('c'))).toEqual(['c', 'i', 'rejected', 1]);
+    expect(ops(TOPICS.dlq, headers('c'))).toEqual(['c', 'i', 'deadLettered', 1]);
+    expect(() => ops(TOPICS.archived, headers('c'))).toThrow(UnreadableRecord);
+    expect(() => ops(TOPICS.dlq, {})).toThrow(UnreadableRecord);
   });
 
   it('deletes the snapshot on a status tombstone', () => {

@@ -1,6 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import { z } from 'zod';
-import { connectorStatusRecordSchema, RAW_HEADERS, TOPICS } from '#contracts';
+import { connectorStatusRecordSchema, RECORD_HEADERS, TOPICS } from '#contracts';
 import { headerString } from '#kafka';
 import type { CounterField } from './status.keys.js';
 
@@ -25,19 +25,19 @@ export interface SourceRecord {
   timestamp: string;
 }
 
-// Only the fields counting needs: the full schemas belong to the producers.
-const outcomeSchema = z.object({ connectorId: z.string().min(1) });
-const archivedOutcomeSchema = outcomeSchema.extend({ event: z.enum(['archive', 'merge']) });
+const archiveEvent = z.enum(['archive', 'merge']);
 
 export class UnreadableRecord extends Error {}
 
-/** What one record changes. Raw records are counted from their header, never decoded. */
+/**
+ * What one record changes. Raw records and outcomes are counted from their headers
+ * (`jw-connector-id`, and `jw-event` on archives): no value is ever read or decoded.
+ */
 export function opsForRecord(record: SourceRecord): StatusOp[] {
   const at = recordTime(record.timestamp);
   switch (record.topic) {
     case TOPICS.raw: {
-      const connectorId = headerString(record.headers, RAW_HEADERS.connectorId);
-      if (!connectorId) throw new UnreadableRecord(`raw record without a ${RAW_HEADERS.connectorId} header`);
+      const connectorId = connectorOf(record);
       return [[connectorId, 'i', 'extracted', 1], ...touch(connectorId, at)];
     }
     case TOPICS.status: {
@@ -50,23 +50,28 @@ export function opsForRecord(record: SourceRecord): StatusOp[] {
       return [[snapshot.connectorId, 's', 'snapshot', JSON.stringify(snapshot)], ...touch(snapshot.connectorId, at)];
     }
     case TOPICS.archived: {
-      const outcome = archivedOutcomeSchema.parse(parseJson(record.value));
-      return [
-        [outcome.connectorId, 'i', outcome.event === 'merge' ? 'merged' : 'archived', 1],
-        ...touch(outcome.connectorId, at),
-      ];
+      const connectorId = connectorOf(record);
+      const event = archiveEvent.safeParse(headerString(record.headers, RECORD_HEADERS.event));
+      if (!event.success) throw new UnreadableRecord(`archived record without a valid ${RECORD_HEADERS.event} header`);
+      return [[connectorId, 'i', event.data === 'merge' ? 'merged' : 'archived', 1], ...touch(connectorId, at)];
     }
     case TOPICS.rejected: {
-      const outcome = outcomeSchema.parse(parseJson(record.value));
-      return [[outcome.connectorId, 'i', 'rejected', 1], ...touch(outcome.connectorId, at)];
+      const connectorId = connectorOf(record);
+      return [[connectorId, 'i', 'rejected', 1], ...touch(connectorId, at)];
     }
     case TOPICS.dlq: {
-      const outcome = outcomeSchema.parse(parseJson(record.value));
-      return [[outcome.connectorId, 'i', 'deadLettered', 1], ...touch(outcome.connectorId, at)];
+      const connectorId = connectorOf(record);
+      return [[connectorId, 'i', 'deadLettered', 1], ...touch(connectorId, at)];
     }
     default:
       return [];
   }
+}
+
+function connectorOf(record: SourceRecord): string {
+  const connectorId = headerString(record.headers, RECORD_HEADERS.connectorId);
+  if (!connectorId) throw new UnreadableRecord(`${record.topic} record without a ${RECORD_HEADERS.connectorId} header`);
+  return connectorId;
 }
 
 function touch(connectorId: string, at: string | null): StatusOp[] {
