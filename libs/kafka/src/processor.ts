@@ -97,6 +97,13 @@ const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', '
 const MAX_TRANSIENT_KAFKA_FAILURES = 10;
 
 const HEARTBEAT_MS = 2000;
+/**
+ * The coordinator answers CONCURRENT_TRANSACTIONS while the markers of this producer's previous
+ * transaction are still being written. kafkajs retries it when adding partitions but not when
+ * adding offsets (a transaction whose chunk produced no outputs); like the Java client, we retry
+ * it in place, briefly, instead of failing the chunk.
+ */
+const CONCURRENT_TRANSACTIONS_RETRY = { tries: 40, firstPauseMs: 10, maxPauseMs: 500 };
 const MAX_PAUSE_MS = 30_000;
 
 /** The consumer's view of the batch being worked on. */
@@ -416,7 +423,7 @@ export class TransactionalProcessor {
     const transaction = await producer.producer.transaction();
     try {
       for (const request of toProduceRequests(outputs)) await transaction.sendBatch(request);
-      await transaction.sendOffsets({
+      const offsets = {
         consumerGroupId: this.options.groupId,
         topics: [
           {
@@ -424,7 +431,8 @@ export class TransactionalProcessor {
             partitions: [{ partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }],
           },
         ],
-      });
+      };
+      await retryConcurrentTransactions(() => transaction.sendOffsets(offsets));
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
@@ -538,6 +546,18 @@ function transientKafkaError(error: unknown): boolean {
     current = originalError ?? cause;
   }
   return false;
+}
+
+async function retryConcurrentTransactions(send: () => Promise<void>): Promise<void> {
+  const { tries, firstPauseMs, maxPauseMs } = CONCURRENT_TRANSACTIONS_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= tries || !kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS')) throw error;
+      await sleep(Math.min(maxPauseMs, firstPauseMs * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 function coordinationError(error: unknown): boolean {
