@@ -306,7 +306,10 @@ export function toProduceRequests(records: OutgoingRecord[], maxBytes = MAX_REQU
     size = 0;
   };
   for (const record of records) {
-    const bytes = record.value.length + record.key.length + 64;
+    // Headers count: the v2 records carry their metadata (`jw-meta`) there.
+    let bytes = record.value.length + Buffer.byteLength(record.key) + 64;
+    for (const [name, value] of Object.entries(record.headers ?? {}))
+      bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
     if (size + bytes > maxBytes) flush();
     current.push(record);
     size += bytes;

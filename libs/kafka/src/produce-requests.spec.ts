@@ -19,6 +19,16 @@ describe('toProduceRequests', () => {
     }
   });
 
+  it('counts the headers: records whose metadata is in headers are split by it too', () => {
+    const records = Array.from({ length: 10 }, (_, i) => ({
+      topic: 't',
+      key: `k${i}`,
+      value: Buffer.alloc(10),
+      headers: { 'jw-meta': 'x'.repeat(100 * 1024) },
+    }));
+    expect(toProduceRequests(records, 300 * 1024).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('sends a record larger than the bound on its own', () => {
     const requests = toProduceRequests([{ topic: 't', key: 'big', value: Buffer.alloc(2000) }], 1000);
     expect(requests).toHaveLength(1);
