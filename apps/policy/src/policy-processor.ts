@@ -15,6 +15,7 @@ import {
   classifiedRecordSchema,
   CONSUMER_GROUPS,
   decodeMessageRecord,
+  RAW_CONTENT_TYPES,
   RECORD_HEADERS,
   rejectedRecordSchema,
   TOPICS,
@@ -250,7 +251,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
               event: 'archive',
               extractedAt: classified.extractedAt,
               bytes: String(
-                encoded.headers[RECORD_HEADERS.contentType] === 'message/rfc822' ? encoded.value.length : 0,
+                encoded.headers[RECORD_HEADERS.contentType] === RAW_CONTENT_TYPES.inline ? encoded.value.length : 0,
               ),
             },
           },
