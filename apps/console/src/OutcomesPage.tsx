@@ -134,7 +134,7 @@ export function OutcomesPage({ id, type }: { id: string; type: OutcomeType }) {
                   {outcome.attempts !== null && <div className="hint">{outcome.attempts} failed retrievals</div>}
                 </td>
                 <th scope="row" data-label="Message">
-                  <div>{outcome.subject ?? <span className="hint">(no subject)</span>}</div>
+                  <div className="wrap">{outcome.subject ?? <span className="hint">Subject unknown</span>}</div>
                   <div className="hint wrap">From: {outcome.sender ?? '—'}</div>
                   <div className="hint wrap">Message-ID: {outcome.messageId ?? '—'}</div>
                 </th>
