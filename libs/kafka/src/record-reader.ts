@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { JournalwireError } from '#errors';
 import type { IncomingRecord, KafkaGateway } from './kafka-gateway.js';
+import { incomingRecord } from './topic-reader.js';
 
 export interface RecordPosition {
   topic: string;
@@ -54,15 +55,7 @@ export async function readRecordAt(
               const offset = BigInt(message.offset);
               if (offset < wanted) continue;
               if (offset > wanted) return done(null);
-              return done({
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: message.offset,
-                key: message.key,
-                value: message.value,
-                headers: message.headers ?? {},
-                timestamp: message.timestamp,
-              });
+              return done(incomingRecord(batch, message));
             }
             // Only transaction markers or aborted records up to the end of what was fetched.
             if (BigInt(batch.lastOffset()) >= wanted) done(null);

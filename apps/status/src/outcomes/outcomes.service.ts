@@ -30,21 +30,16 @@ export interface ReplayView {
   rawRecord: RawRecordRef;
 }
 
-/** A rejected, dead-lettered or skipped message, as GET /v1/connectors/:id/outcomes lists it. */
-export interface OutcomeView {
+/**
+ * A rejected, dead-lettered or skipped message, as GET /v1/connectors/:id/outcomes lists it: the
+ * row's fields (reason: rejection reason, error code, or `retrieval-failed` for a skipped message).
+ */
+export interface OutcomeView extends Pick<
+  OutcomeRow,
+  'connectorId' | 'at' | 'reason' | 'error' | 'stage' | 'messageId' | 'sender' | 'subject' | 'uidl' | 'sha256'
+> {
   id: string;
   type: ListedOutcomeType;
-  connectorId: string;
-  at: string;
-  /** Rejection reason, dead letter error code, or `retrieval-failed` for a skipped message. */
-  reason: string;
-  error: string | null;
-  stage: string | null;
-  messageId: string | null;
-  sender: string | null;
-  subject: string | null;
-  uidl: string | null;
-  sha256: string | null;
   /** Skipped messages: how often the server refused to return it. */
   attempts: number | null;
   /** The raw record the outcome is about (journal.raw.v1), when known. */
