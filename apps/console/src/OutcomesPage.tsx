@@ -36,6 +36,9 @@ export function OutcomesPage({ id, type }: { id: string; type: OutcomeType }) {
   const [confirming, setConfirming] = useState<Outcome | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const resultRef = useRef<HTMLParagraphElement>(null);
+  // After a replay the confirmation is gone: focus moves to its result, read out once.
+  useEffect(() => resultRef.current?.focus(), [result]);
   const params = new URLSearchParams({ type, limit: '25' });
   if (cursor) params.set('cursor', cursor);
   const { data, error, reload } = usePolling(async () => {
@@ -97,7 +100,12 @@ export function OutcomesPage({ id, type }: { id: string; type: OutcomeType }) {
       )}
       <div aria-live="polite">
         {result && (
-          <p role={result.ok ? 'status' : 'alert'} className={result.ok ? 'notice' : 'error banner'}>
+          <p
+            ref={resultRef}
+            tabIndex={-1}
+            role={result.ok ? 'status' : 'alert'}
+            className={result.ok ? 'notice' : 'error banner'}
+          >
             {result.text}
           </p>
         )}
