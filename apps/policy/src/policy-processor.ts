@@ -199,6 +199,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     return {
       rawId: classified.rawId,
       source: classified.rawRecord,
+      replay: classified.replayOf !== undefined,
       classification: classified.classification,
       flags: connector
         ? { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal }
@@ -363,6 +364,8 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
           reason,
           classification: classified.classification,
           messageId: classified.messageId,
+          sender: classified.sender,
+          subject: classified.subject,
           extractedAt: classified.extractedAt,
           rejectedAt: new Date().toISOString(),
           message: classified.message,
@@ -371,7 +374,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
           schema: rejectedRecordSchema,
           maxBytes: valueBudget(this.config.KAFKA_MAX_MESSAGE_BYTES, key, headers),
           blobStore: this.blobStore,
-          placeholders: { messageId: null },
+          placeholders: { messageId: null, sender: null, subject: null },
         },
       ),
       headers,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatRawHeaders, TOPICS, type RAW_CONTENT_TYPES } from '#contracts';
+import { encodeRawRecord, type RawContentType } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
@@ -18,7 +18,7 @@ export interface ExtractedMessage {
   /** The size LIST announced for it. */
   listSize: number;
   value: Buffer;
-  contentType: (typeof RAW_CONTENT_TYPES)[keyof typeof RAW_CONTENT_TYPES];
+  contentType: RawContentType;
   extractedAt: string;
 }
 
@@ -192,21 +192,15 @@ function ledgerEntry(message: ExtractedMessage): LedgerEntry {
 }
 
 export function rawRecord(connectorId: string, message: ExtractedMessage): OutgoingRecord {
-  return {
-    topic: TOPICS.raw,
-    key: connectorId,
-    value: message.value,
-    headers: formatRawHeaders({
-      connectorId,
-      uidl: message.uidl,
-      sha256: message.sha256,
-      size: message.size,
-      extractedAt: message.extractedAt,
-      contentType: message.contentType,
-      traceparent: startTrace('poller.extract', {
-        'journalwire.connector': connectorId,
-        'journalwire.uidl': message.uidl,
-      }),
+  const { value, contentType, sha256, size } = message;
+  return encodeRawRecord({
+    connectorId,
+    uidl: message.uidl,
+    extractedAt: message.extractedAt,
+    body: { value, contentType, sha256, size },
+    traceparent: startTrace('poller.extract', {
+      'journalwire.connector': connectorId,
+      'journalwire.uidl': message.uidl,
     }),
-  };
+  });
 }
