@@ -38,6 +38,7 @@ runCli('reconcile', async (argv) => {
         `missing        ${report.missing.length}`,
         `duplicated     ${report.duplicated.length}`,
         `archived twice ${report.archivedTwice.length}`,
+        `replayed       ${report.replayed.length}`,
         ...report.missing.map(
           (m) => `  no outcome: partition ${m.ref.partition} offset ${m.ref.offset} uidl ${m.uidl} sha256 ${m.sha256}`,
         ),
@@ -46,6 +47,14 @@ runCli('reconcile', async (argv) => {
             `  several outcomes: partition ${d.raw.ref.partition} offset ${d.raw.ref.offset}: ${d.outcomes.join(', ')}`,
         ),
         ...report.archivedTwice.map((id) => `  archived twice: ${id}`),
+        ...report.replayed.map(
+          (r) =>
+            `  replay: partition ${r.ref.partition} offset ${r.ref.offset} (${r.outcomes.join(', ') || 'no outcome yet'})` +
+            ` replays ${r.of.topic} partition ${r.of.partition} offset ${r.of.offset}` +
+            (r.original
+              ? ` of raw partition ${r.original.partition} offset ${r.original.offset} (${r.originalOutcomes.join(', ') || 'outside the range'})`
+              : ''),
+        ),
         report.ok ? 'OK: every raw record has exactly one outcome' : 'FAILED: conservation violated',
       ].join('\n') + '\n',
     );

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -189,6 +190,74 @@ describe('the web console in a real browser (Debian chromium)', () => {
     await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('f-password');
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.getByRole('heading', { level: 1, name: `Exchange journal ${tag}` }).waitFor();
+  });
+
+  it('replays a dead letter from the outcomes screen, and it is archived', async () => {
+    // A dead letter made the real way: the poller claim-checks a large report from a Dovecot
+    // mailbox, and its blob is gone when the envelope service reads it (a lost disk, later restored).
+    await pipeline.service('envelope').stop();
+    pipeline.services.delete('envelope');
+    const report = generateJournalReport(1000, 600 * 1024, seededRandom(1017), `${TEST_RUN_ID}-${tag}-dl`).bytes;
+    const sha = createHash('sha256').update(report).digest('hex');
+    const blobFiles = () =>
+      readdirSync(pipeline.blobDir)
+        .filter((dir) => /^[0-9a-f]{2}$/.test(dir))
+        .flatMap((dir) => readdirSync(join(pipeline.blobDir, dir)).map((file) => join(dir, file)));
+    const before = new Set(blobFiles());
+    const { id } = await pipeline.connectorWithMailbox([report], {
+      description: `Dead letter ${tag}`,
+      journalNonInternalAddresses: true,
+      journalUnknownInternalAddresses: true,
+    });
+    await expect
+      .poll(async () => (await pipeline.status(id)).counters.extracted, { timeout: WAIT.timeout, interval: 500 })
+      .toBe(1);
+    const fresh = blobFiles().filter((file) => !before.has(file));
+    const blob = join(pipeline.blobDir, fresh.find((file) => file.endsWith(sha)) ?? fresh[0]!);
+    expect(existsSync(blob)).toBe(true);
+    renameSync(blob, `${blob}.away`);
+    await pipeline.startOne('envelope');
+    await expect
+      .poll(async () => (await pipeline.status(id)).counters.deadLettered, { timeout: WAIT.timeout, interval: 500 })
+      .toBe(1);
+    renameSync(`${blob}.away`, blob);
+
+    await page.goto(`${consoleUrl}#/connectors/${id}`);
+    await page.getByRole('link', { name: '1 dead-lettered, 0 rejected' }).click();
+    await page.getByRole('heading', { level: 1, name: `Messages not archived: Dead letter ${tag}` }).waitFor(WAIT);
+    expect(await page.getByRole('link', { name: 'Dead-lettered' }).getAttribute('aria-current')).toBe('page');
+    const dead = page.locator('tr[data-outcome]');
+    await dead.first().waitFor(WAIT);
+    expect(await dead.count()).toBe(1);
+    expect(await dead.locator('td[data-label="Error"]').textContent()).toMatch(/missing|not found|ENOENT/i);
+    expect(await dead.locator('td[data-label="Where"]').textContent()).toContain(`claim check ${sha.slice(0, 2)}/`);
+    const replay = dead.getByRole('button', { name: /^Replay / });
+    await replay.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog', { name: 'Replay this message?' });
+    await dialog.waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Confirm replay');
+    await shot('outcomes');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('outcomes-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'Replayed' }).waitFor(WAIT);
+    await dead.locator('[data-replayed="true"]').waitFor(WAIT);
+    expect(await dead.getByRole('button', { name: /^Replay / }).count()).toBe(0);
+
+    // It arrives archived, byte for byte, and reconciliation links the replay to its dead letter.
+    await page.getByRole('link', { name: '← Journal service' }).click();
+    await expect
+      .poll(() => page.getByTestId('outcome-counters').textContent(), { timeout: WAIT.timeout, interval: 500 })
+      .toMatch(/^1 archived/);
+    const { archived } = await pipeline.outcomes(id);
+    expect(archived.map((r) => r.sha256Before)).toEqual([sha]);
+    const reconciled = await pipeline.reconcile(id);
+    expect(reconciled.ok).toBe(true);
+    expect(reconciled.replayed).toEqual([
+      expect.objectContaining({ originalOutcomes: ['dead-lettered'], outcomes: ['archived'] }),
+    ]);
   });
 
   it('imports the directory from CSV and lists API tokens', async () => {

@@ -3,6 +3,7 @@ import { ApiError, request, tokenStore } from './api.js';
 import { ConnectorForm } from './ConnectorForm.js';
 import { ConnectorPage } from './ConnectorPage.js';
 import { DirectoryPage } from './DirectoryPage.js';
+import { OutcomesPage } from './OutcomesPage.js';
 import { useRoute, type Route } from './router.js';
 import { ServicesList } from './ServicesList.js';
 import { TokensPage } from './TokensPage.js';
@@ -66,7 +67,7 @@ function SignIn({ onSignedIn }: { onSignedIn: (token: string) => void }) {
 }
 
 const NAV: Array<{ hash: string; label: string; matches: Route['name'][] }> = [
-  { hash: '#/', label: 'Journaling services', matches: ['services', 'new', 'connector', 'edit'] },
+  { hash: '#/', label: 'Journaling services', matches: ['services', 'new', 'connector', 'edit', 'outcomes'] },
   { hash: '#/directory', label: 'Directory', matches: ['directory'] },
   { hash: '#/tokens', label: 'API tokens', matches: ['tokens'] },
 ];
@@ -122,6 +123,8 @@ function Screen({ route }: { route: Route }) {
       return <ConnectorForm id={route.id} />;
     case 'connector':
       return <ConnectorPage id={route.id} />;
+    case 'outcomes':
+      return <OutcomesPage id={route.id} type={route.type} />;
     case 'directory':
       return <DirectoryPage />;
     case 'tokens':

@@ -102,6 +102,13 @@ export function ConnectorPage({ id }: { id: string }) {
           <dd>{status.processingQueue}</dd>
           <dt>POP3 Mailbox Queue</dt>
           <dd>{status.pop3MailboxQueue ?? '—'}</dd>
+          <dt>Outcomes</dt>
+          <dd data-testid="outcome-counters">
+            {status.counters.archived} archived, {status.counters.merged} merged ·{' '}
+            <a href={`#/connectors/${id}/outcomes/dead-lettered`}>
+              {status.counters.deadLettered} dead-lettered, {status.counters.rejected} rejected
+            </a>
+          </dd>
           {status.lastError && (
             <>
               <dt>Last error</dt>

@@ -68,6 +68,7 @@ export interface ConnectorStatus {
   processingQueue: number;
   pop3MailboxQueue: number | null;
   lastError: { code: string; message: string; at: string } | null;
+  counters: { extracted: number; archived: number; rejected: number; deadLettered: number; merged: number };
   display: { serviceStatus: string; lastSuccessfulExtract: string };
 }
 
@@ -118,6 +119,37 @@ export interface EventEntry {
   actor: string;
   action: string;
   details: Record<string, unknown>;
+}
+
+export type OutcomeType = 'rejected' | 'dead-lettered' | 'skipped';
+
+export interface RecordPosition {
+  partition: number;
+  offset: string;
+}
+
+export interface Outcome {
+  id: string;
+  type: OutcomeType;
+  at: string;
+  reason: string;
+  error: string | null;
+  stage: string | null;
+  messageId: string | null;
+  sender: string | null;
+  subject: string | null;
+  uidl: string | null;
+  attempts: number | null;
+  rawRecord: RecordPosition | null;
+  source: { topic: string; partition: number; offset: string } | null;
+  message: { inline: { size: number } } | { claimCheck: { key: string; sha256: string; size: number } } | null;
+  replayable: boolean;
+  replay: { at: string; by: string; rawRecord: RecordPosition } | null;
+}
+
+export interface ReplayResult {
+  outcome: Outcome;
+  replay: { at: string; by: string; rawRecord: RecordPosition };
 }
 
 export const formatTime = (iso: string | null): string => (iso ? new Date(iso).toLocaleString() : '—');

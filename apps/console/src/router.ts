@@ -6,6 +6,7 @@ export type Route =
   | { name: 'new' }
   | { name: 'connector'; id: string }
   | { name: 'edit'; id: string }
+  | { name: 'outcomes'; id: string; type: 'rejected' | 'dead-lettered' | 'skipped' }
   | { name: 'directory' }
   | { name: 'tokens' };
 
@@ -13,6 +14,10 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   if (parts[0] === 'connectors' && parts[1] === 'new') return { name: 'new' };
   if (parts[0] === 'connectors' && parts[1] && parts[2] === 'edit') return { name: 'edit', id: parts[1] };
+  if (parts[0] === 'connectors' && parts[1] && parts[2] === 'outcomes') {
+    const type = parts[3] === 'rejected' || parts[3] === 'skipped' ? parts[3] : 'dead-lettered';
+    return { name: 'outcomes', id: parts[1], type };
+  }
   if (parts[0] === 'connectors' && parts[1]) return { name: 'connector', id: parts[1] };
   if (parts[0] === 'directory') return { name: 'directory' };
   if (parts[0] === 'tokens') return { name: 'tokens' };

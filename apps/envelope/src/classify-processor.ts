@@ -120,6 +120,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
       message.kind === 'inline'
         ? buildClassifiedRecord({ ...input, raw: message.bytes })
         : await buildClassifiedRecordFromStream({ ...input, stream: message.open() });
+    if (headers.replayOf) classified.replayOf = headers.replayOf;
     const key = boundedKey(headers.connectorId);
     const encoded = await encodeFitting(classified, message.body, {
       schema: classifiedRecordSchema,

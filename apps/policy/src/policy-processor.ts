@@ -212,6 +212,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     return {
       rawId: classified.rawId,
       source: classified.rawRecord,
+      replay: classified.replayOf !== undefined,
       classification: classified.classification,
       flags: connector
         ? { journalNonInternal: connector.journalNonInternal, journalUnknownInternal: connector.journalUnknownInternal }
@@ -390,6 +391,8 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
           reason,
           classification: classified.classification,
           messageId: classified.messageId,
+          sender: classified.sender,
+          subject: classified.subject,
           extractedAt: classified.extractedAt,
           rejectedAt: new Date().toISOString(),
         },
@@ -400,7 +403,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
           maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES,
           headers,
           blobStore: this.blobStore,
-          placeholders: { messageId: null },
+          placeholders: { messageId: null, sender: null, subject: null },
         },
       )),
       facts: { connector: classified.connectorId, reason, extractedAt: classified.extractedAt },

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '#blob-store';
-import { RAW_CONTENT_TYPES, type ClaimCheck } from '#contracts';
+import { claimCheckRawBody, inlineRawBody, type ClaimCheck } from '#contracts';
 import { isJournalwireError, JournalwireError, toJournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
@@ -375,16 +374,7 @@ export class ExtractionSession {
       // LIST under-reported the size: the bytes are here anyway, so store them as a claim check.
       return claimCheckMessage(item, await this.deps.blobStore.put(data), extractedAt);
     }
-    return {
-      msg: item.msg,
-      uidl: item.uidl,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      size: data.length,
-      listSize: item.size,
-      value: data,
-      contentType: RAW_CONTENT_TYPES.inline,
-      extractedAt,
-    };
+    return { msg: item.msg, uidl: item.uidl, listSize: item.size, ...inlineRawBody(data), extractedAt };
   }
 
   /** Streams a message above the inline limit into the blob store: never whole in memory. */
@@ -456,16 +446,7 @@ export class ExtractionSession {
 }
 
 function claimCheckMessage(item: WorkItem, claim: ClaimCheck, extractedAt: string): ExtractedMessage {
-  return {
-    msg: item.msg,
-    uidl: item.uidl,
-    sha256: claim.sha256,
-    size: claim.size,
-    listSize: item.size,
-    value: Buffer.from(JSON.stringify(claim)),
-    contentType: RAW_CONTENT_TYPES.claimCheck,
-    extractedAt,
-  };
+  return { msg: item.msg, uidl: item.uidl, listSize: item.size, ...claimCheckRawBody(claim), extractedAt };
 }
 
 /**

@@ -45,7 +45,7 @@ if type(token) ~= 'string' then token = '' end
 if token == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-/** Outlives journal.raw.v1's retention (7 days); an older marker could not be settled anyway. */
+/** Outlives journal.raw.v2's retention (7 days); an older marker could not be settled anyway. */
 const MARKER_TTL_SECONDS = 8 * 24 * 3600;
 
 export function inFlightKey(connectorId: string): string {
@@ -72,7 +72,7 @@ export class RedisInFlightStore implements InFlightPort {
   }
 }
 
-/** Finds which of a marker's records reached journal.raw.v1. */
+/** Finds which of a marker's records reached journal.raw.v2. */
 export interface InFlightScanner {
   findPublished(connectorId: string, marker: InFlightMarker): Promise<LedgerEntry[]>;
 }
@@ -83,7 +83,7 @@ const SCAN_AFTER_MS = 10 * 60_000;
 const SCAN_TIMEOUT_MS = 60_000;
 
 /**
- * Reads the connector's partition of journal.raw.v1 (all its records share one key, so one
+ * Reads the connector's partition of journal.raw.v2 (all its records share one key, so one
  * partition) from the marker's time to the current end, looking for the marker's UIDLs.
  */
 export class KafkaInFlightScanner implements InFlightScanner {

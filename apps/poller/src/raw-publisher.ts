@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { formatRawHeaders, TOPICS, type RAW_CONTENT_TYPES } from '#contracts';
+import { encodeRawRecord, type RawContentType } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
@@ -8,7 +8,7 @@ import { withDeadline } from './deadline.js';
 import { settleInFlight, type InFlightPort, type InFlightScanner } from './in-flight.js';
 import type { LedgerEntry, LedgerPort } from './ledger.js';
 
-/** One message ready for journal.raw.v1: its bytes inline, or a claim-check JSON. */
+/** One message ready for journal.raw.v2: its bytes inline, or a claim-check JSON. */
 export interface ExtractedMessage {
   msg: number;
   uidl: string;
@@ -18,7 +18,7 @@ export interface ExtractedMessage {
   /** The size LIST announced for it. */
   listSize: number;
   value: Buffer;
-  contentType: (typeof RAW_CONTENT_TYPES)[keyof typeof RAW_CONTENT_TYPES];
+  contentType: RawContentType;
   extractedAt: string;
 }
 
@@ -55,7 +55,7 @@ export function transactionalIdFor(connectorId: string): string {
 }
 
 /**
- * Publishes to journal.raw.v1 with one transactional producer per connector and session. A batch
+ * Publishes to journal.raw.v2 with one transactional producer per connector and session. A batch
  * is one transaction; an in-flight marker (Redis) names it until the ledger has its rows, so an
  * interruption at any point is settled by the next session: fence, then read back what committed.
  */
@@ -192,21 +192,15 @@ function ledgerEntry(message: ExtractedMessage): LedgerEntry {
 }
 
 export function rawRecord(connectorId: string, message: ExtractedMessage): OutgoingRecord {
-  return {
-    topic: TOPICS.raw,
-    key: connectorId,
-    value: message.value,
-    headers: formatRawHeaders({
-      connectorId,
-      uidl: message.uidl,
-      sha256: message.sha256,
-      size: message.size,
-      extractedAt: message.extractedAt,
-      contentType: message.contentType,
-      traceparent: startTrace('poller.extract', {
-        'journalwire.connector': connectorId,
-        'journalwire.uidl': message.uidl,
-      }),
+  const { value, contentType, sha256, size } = message;
+  return encodeRawRecord({
+    connectorId,
+    uidl: message.uidl,
+    extractedAt: message.extractedAt,
+    body: { value, contentType, sha256, size },
+    traceparent: startTrace('poller.extract', {
+      'journalwire.connector': connectorId,
+      'journalwire.uidl': message.uidl,
     }),
-  };
+  });
 }

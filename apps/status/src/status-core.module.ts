@@ -11,6 +11,7 @@ import { ConnectorsService } from './connectors/connectors.service.js';
 import { TestExtractionService } from './connectors/test-extraction.service.js';
 import { DirectoryImportService } from './directory/directory-import.service.js';
 import { DirectoryService } from './directory/directory.service.js';
+import { OutcomesService } from './outcomes/outcomes.service.js';
 import { infrastructureProviders, InfrastructureShutdown } from './platform/infrastructure.js';
 import { CIPHER, DATA_SOURCE, KAFKA, PROBE_MAILBOX, REDIS } from './platform/tokens.js';
 import { StatusAggregator } from './status/status-aggregator.js';
@@ -30,6 +31,7 @@ const SERVICES = [
   StatusStore,
   StatusService,
   StatusChanges,
+  OutcomesService,
   StatusAggregator,
   InfrastructureShutdown,
 ];

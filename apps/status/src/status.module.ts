@@ -12,6 +12,7 @@ import { ConnectorsController } from './connectors/connectors.controller.js';
 import { ProtocolLogController } from './connectors/protocol-log.controller.js';
 import { DirectoryController } from './directory/directory.controller.js';
 import { StatusGrpcController } from './grpc/status-grpc.controller.js';
+import { OutcomesController } from './outcomes/outcomes.controller.js';
 import { HttpErrorFilter } from './platform/exception.filter.js';
 import { readinessChecks } from './platform/infrastructure.js';
 import { DATA_SOURCE, KAFKA, REDIS } from './platform/tokens.js';
@@ -55,6 +56,7 @@ export class StatusModule {
         DirectoryController,
         TokensController,
         AuditController,
+        OutcomesController,
         StatusGrpcController,
       ],
       providers: [

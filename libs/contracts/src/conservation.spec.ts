@@ -36,4 +36,31 @@ describe('reconcile', () => {
     expect(report.duplicated).toHaveLength(1);
     expect(report.archivedTwice).toEqual(['a1']);
   });
+
+  it('pairs a replay with the outcome it replays; both raw records balance', () => {
+    const replay: RawEntry = {
+      ...raw(9),
+      replayOf: {
+        outcome: { topic: 'journal.dlq.v1', partition: 2, offset: '5' },
+        rawRecord: { partition: 0, offset: '1' },
+      },
+    };
+    const report = reconcile(
+      [raw(1), replay],
+      [
+        { ref: { partition: 0, offset: '1' }, kind: 'dead-lettered' },
+        { ref: { partition: 0, offset: '9' }, kind: 'archived', archiveId: 'a1' },
+      ],
+    );
+    expect(report.ok).toBe(true);
+    expect(report.replayed).toEqual([
+      {
+        ref: { partition: 0, offset: '9' },
+        of: { topic: 'journal.dlq.v1', partition: 2, offset: '5' },
+        original: { partition: 0, offset: '1' },
+        originalOutcomes: ['dead-lettered'],
+        outcomes: ['archived'],
+      },
+    ]);
+  });
 });

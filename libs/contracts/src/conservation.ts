@@ -1,3 +1,4 @@
+import type { ReplayReference } from './raw-record.js';
 import type { RawRecordRef } from './records.js';
 
 /** One raw record as reconciliation sees it. */
@@ -6,6 +7,21 @@ export interface RawEntry {
   connectorId: string;
   uidl: string;
   sha256: string;
+  /** Set when an operator replayed this message from an outcome (see ReplayReference). */
+  replayOf?: ReplayReference | undefined;
+}
+
+/** A raw record that replays an earlier outcome, and what became of it. */
+export interface ReplayEntry {
+  ref: RawRecordRef;
+  /** The replayed outcome record (a dead letter or a rejection). */
+  of: ReplayReference['outcome'];
+  /** The raw record that outcome was about, when known. */
+  original: RawRecordRef | null;
+  /** The original raw record's outcomes (empty when it lies before the reconciled range). */
+  originalOutcomes: OutcomeKind[];
+  /** The replay's own outcomes: exactly one once it is processed. */
+  outcomes: OutcomeKind[];
 }
 
 export type OutcomeKind = 'archived' | 'merged' | 'rejected' | 'dead-lettered';
@@ -25,6 +41,8 @@ export interface ConservationReport {
   duplicated: Array<{ raw: RawEntry; outcomes: OutcomeKind[] }>;
   /** Archive ids archived (event "archive") more than once. */
   archivedTwice: string[];
+  /** Raw records that replay an earlier outcome; each also counts in `raw` and has its own outcome. */
+  replayed: ReplayEntry[];
   ok: boolean;
 }
 
@@ -51,12 +69,26 @@ export function reconcile(raws: RawEntry[], outcomes: OutcomeEntry[]): Conservat
     else if (found.length > 1) duplicated.push({ raw, outcomes: found });
   }
   const archivedTwice = [...archives].filter(([, n]) => n > 1).map(([id]) => id);
+  const replayed = raws.flatMap((raw): ReplayEntry[] =>
+    raw.replayOf
+      ? [
+          {
+            ref: raw.ref,
+            of: raw.replayOf.outcome,
+            original: raw.replayOf.rawRecord,
+            originalOutcomes: raw.replayOf.rawRecord ? (byRef.get(refKey(raw.replayOf.rawRecord)) ?? []) : [],
+            outcomes: byRef.get(refKey(raw.ref)) ?? [],
+          },
+        ]
+      : [],
+  );
   return {
     raw: raws.length,
     outcomes: counts,
     missing,
     duplicated,
     archivedTwice,
+    replayed,
     ok: missing.length === 0 && duplicated.length === 0 && archivedTwice.length === 0,
   };
 }

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { JournalwireError } from '#errors';
+import type { MessageBody } from './message-record.js';
+import { TOPICS } from './topics.js';
 
 /** Header names on journal.raw.v2 records (values are UTF-8 strings). */
 export const RAW_HEADERS = {
@@ -11,6 +14,7 @@ export const RAW_HEADERS = {
   extractedAt: 'jw-extracted-at',
   contentType: 'content-type',
   traceparent: 'traceparent',
+  replayOf: 'jw-replay-of',
 } as const;
 
 export const RAW_CONTENT_TYPES = {
@@ -18,7 +22,37 @@ export const RAW_CONTENT_TYPES = {
   claimCheck: 'application/vnd.journalwire.claim-check+json',
 } as const;
 
+export type RawContentType = (typeof RAW_CONTENT_TYPES)[keyof typeof RAW_CONTENT_TYPES];
+
 export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lower-case hex sha256');
+
+/**
+ * A replayed message's link to what it replays: the outcome record (dead letter or rejection)
+ * the operator replayed, and the raw record that outcome was about (null when the outcome did not
+ * know it). Carried as JSON in the `jw-replay-of` header; reconciliation pairs the two.
+ */
+export const replayReferenceSchema = z.object({
+  outcome: z.object({
+    topic: z.string().min(1).max(255),
+    partition: z.number().int().nonnegative(),
+    offset: z.string().regex(/^\d+$/),
+  }),
+  rawRecord: z.object({ partition: z.number().int().nonnegative(), offset: z.string().regex(/^\d+$/) }).nullable(),
+});
+export type ReplayReference = z.infer<typeof replayReferenceSchema>;
+
+const replayHeaderSchema = z
+  .string()
+  .max(1024)
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'expected JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(replayReferenceSchema);
 
 /** A reference into the claim-check blob store, used when a message is above the inline limit. */
 export const claimCheckSchema = z.object({
@@ -38,6 +72,8 @@ export const rawHeadersSchema = z.object({
   extractedAt: z.iso.datetime(),
   contentType: z.enum([RAW_CONTENT_TYPES.inline, RAW_CONTENT_TYPES.claimCheck]),
   traceparent: z.string().optional(),
+  /** Set only on a record an operator replayed (see ReplayReference). */
+  replayOf: replayHeaderSchema.optional(),
 });
 export type RawHeaders = z.infer<typeof rawHeadersSchema>;
 
@@ -54,6 +90,8 @@ export const rawHeaderMapSchema = z.object({
   [RAW_HEADERS.extractedAt]: z.iso.datetime(),
   [RAW_HEADERS.contentType]: z.enum([RAW_CONTENT_TYPES.inline, RAW_CONTENT_TYPES.claimCheck]),
   [RAW_HEADERS.traceparent]: z.string().optional(),
+  /** JSON of a ReplayReference, on a record an operator replayed. */
+  [RAW_HEADERS.replayOf]: z.string().optional(),
 });
 
 /** Identifies one raw record for reconciliation: the connector and the message's sha256. */
@@ -71,6 +109,7 @@ export function parseRawHeaders(headers: Record<string, string | undefined>): Ra
     extractedAt: headers[RAW_HEADERS.extractedAt],
     contentType: headers[RAW_HEADERS.contentType],
     traceparent: headers[RAW_HEADERS.traceparent],
+    replayOf: headers[RAW_HEADERS.replayOf],
   });
   if (!parsed.success) {
     throw new JournalwireError(
@@ -93,5 +132,77 @@ export function formatRawHeaders(headers: RawHeaders): Record<string, string> {
     [RAW_HEADERS.contentType]: headers.contentType,
   };
   if (headers.traceparent) out[RAW_HEADERS.traceparent] = headers.traceparent;
+  if (headers.replayOf) out[RAW_HEADERS.replayOf] = JSON.stringify(replayReferenceSchema.parse(headers.replayOf));
   return out;
+}
+
+/** A message's bytes as a journal.raw.v1 value: inline, or the claim check of the blob holding them. */
+export interface RawBody {
+  value: Buffer;
+  contentType: RawContentType;
+  sha256: string;
+  /** Size of the message itself (not of the value). */
+  size: number;
+}
+
+/** The raw value of a message kept inline: the bytes themselves. */
+export function inlineRawBody(bytes: Buffer): RawBody {
+  return {
+    value: bytes,
+    contentType: RAW_CONTENT_TYPES.inline,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    size: bytes.length,
+  };
+}
+
+/** The raw value of a message in the claim-check store: the claim check as JSON. */
+export function claimCheckRawBody(claim: ClaimCheck): RawBody {
+  const parsed = claimCheckSchema.parse(claim);
+  return {
+    value: Buffer.from(JSON.stringify(parsed)),
+    contentType: RAW_CONTENT_TYPES.claimCheck,
+    sha256: parsed.sha256,
+    size: parsed.size,
+  };
+}
+
+/** The raw value of a message as another record carries it (a dead letter, a rejection): same bytes, same blob. */
+export function rawBodyOf(message: MessageBody): RawBody {
+  return 'inline' in message ? inlineRawBody(message.inline) : claimCheckRawBody(message.claimCheck);
+}
+
+/** What a journal.raw.v1 record is built from. */
+export interface RawRecordInput {
+  connectorId: string;
+  uidl: string;
+  extractedAt: string;
+  body: RawBody;
+  traceparent?: string | undefined;
+  replayOf?: ReplayReference | undefined;
+}
+
+/** A journal.raw.v1 record ready to produce. */
+export interface EncodedRawRecord {
+  topic: typeof TOPICS.raw;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * The one encoder of journal.raw.v1 records, used by the poller and by replays (the status
+ * service's outcome replay): key, value and headers.
+ */
+export function encodeRawRecord(input: RawRecordInput): EncodedRawRecord {
+  const headers = formatRawHeaders({
+    connectorId: input.connectorId,
+    uidl: input.uidl,
+    sha256: input.body.sha256,
+    size: input.body.size,
+    extractedAt: input.extractedAt,
+    contentType: input.body.contentType,
+    traceparent: input.traceparent,
+    replayOf: input.replayOf,
+  });
+  return { topic: TOPICS.raw, key: input.connectorId, value: input.body.value, headers };
 }

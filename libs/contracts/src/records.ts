@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claimCheckSchema, sha256Hex } from './raw-record.js';
+import { claimCheckSchema, replayReferenceSchema, sha256Hex } from './raw-record.js';
 
 export const JOURNAL_TYPES = ['envelope', 'eml'] as const;
 export const CLASSIFICATIONS = ['internal', 'unknown-internal', 'external'] as const;
@@ -87,6 +87,8 @@ export const classifiedRecordSchema = z.object({
   dedupKey: z.object({ messageId: z.string().nullable(), contentHash: sha256Hex.nullable() }),
   extractedAt: isoTime,
   classifiedAt: isoTime,
+  /** Set when the raw record was an operator's replay (its `jw-replay-of` header): decided afresh. */
+  replayOf: replayReferenceSchema.optional(),
   overflow: overflowSchema.optional(),
 });
 export type ClassifiedRecord = z.infer<typeof classifiedRecordSchema>;
@@ -145,6 +147,9 @@ export const rejectedRecordSchema = z.object({
   reason: z.enum(REJECTION_REASONS),
   classification: z.enum(CLASSIFICATIONS),
   messageId: z.string().nullable(),
+  /** The original's sender and subject (absent on records written before they existed). */
+  sender: z.string().nullable().optional(),
+  subject: z.string().nullable().optional(),
   extractedAt: isoTime,
   rejectedAt: isoTime,
   overflow: overflowSchema.optional(),

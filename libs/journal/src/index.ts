@@ -51,3 +51,4 @@ export { MultipartSplitter } from './mime/multipart-splitter.js';
 export { NULL_SINK, type ByteSink } from './mime/byte-sink.js';
 export { multipartBoundary, parseMediaType, type MediaType } from './mime/content-type.js';
 export { resolveLimits } from './limits.js';
+export { topHeaders, TOP_HEADERS_SCAN_BYTES, type TopHeaders } from './headers/top-headers.js';

@@ -51,7 +51,13 @@ export async function readConnectorRecords(
         const ref = { partition: record.partition, offset: record.offset };
         try {
           const headers = parseRawHeaders(strings);
-          result.raws.push({ ref, connectorId, uidl: headers.uidl, sha256: headers.sha256 });
+          result.raws.push({
+            ref,
+            connectorId,
+            uidl: headers.uidl,
+            sha256: headers.sha256,
+            ...(headers.replayOf ? { replayOf: headers.replayOf } : {}),
+          });
         } catch {
           result.raws.push({ ref, connectorId, uidl: strings['jw-uidl'] ?? '?', sha256: strings['jw-sha256'] ?? '?' });
         }

@@ -6,3 +6,4 @@ export * from './topic-reader.js';
 export * from './conservation-reader.js';
 export * from './consumer-lag.js';
 export * from './retention-reader.js';
+export * from './record-reader.js';

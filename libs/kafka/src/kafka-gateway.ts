@@ -267,6 +267,25 @@ export class ReliableProducer {
     }
   }
 
+  /** Sends one record (acks=all) and resolves with where it was written. */
+  async sendOne(record: OutgoingRecord): Promise<{ partition: number; offset: string }> {
+    try {
+      const [written] = await this.producer.send({
+        topic: record.topic,
+        acks: -1,
+        messages: [{ key: record.key, value: record.value, headers: record.headers ?? {} }],
+      });
+      if (!written?.baseOffset) throw new Error('the broker did not report an offset');
+      return { partition: written.partition, offset: written.baseOffset };
+    } catch (error) {
+      throw new JournalwireError(
+        'kafka-unavailable',
+        `Kafka did not acknowledge the record: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, retryable: true },
+      );
+    }
+  }
+
   async disconnect(): Promise<void> {
     await this.producer.disconnect();
   }

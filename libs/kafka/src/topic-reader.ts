@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Batch, KafkaMessage } from 'kafkajs';
 import type { IncomingRecord, KafkaGateway } from './kafka-gateway.js';
 
 export interface ReadOptions {
@@ -58,17 +59,7 @@ export async function readTopicsToEnd(
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              onRecord({
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: message.offset,
-                key: message.key,
-                value: message.value,
-                headers: message.headers ?? {},
-                timestamp: message.timestamp,
-              });
-            }
+            for (const message of batch.messages) onRecord(incomingRecord(batch, message));
             const position = BigInt(batch.lastOffset()) + 1n;
             const id = `${batch.topic}/${batch.partition}`;
             const target = targets.get(id);
@@ -89,4 +80,17 @@ export async function readTopicsToEnd(
     await admin2.deleteGroups([groupId]).catch(() => undefined);
     await admin2.disconnect();
   }
+}
+
+/** A fetched message as the gateway's IncomingRecord. */
+export function incomingRecord(batch: Pick<Batch, 'topic' | 'partition'>, message: KafkaMessage): IncomingRecord {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: message.headers ?? {},
+    timestamp: message.timestamp,
+  };
 }

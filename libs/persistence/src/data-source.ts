@@ -19,6 +19,7 @@ import { ConnectorMinTlsVersion1765200000001 } from './migrations/1765200000001-
 import { RetrievalFailureScope1765200000002 } from './migrations/1765200000002-retrieval-failure-scope.js';
 import { TokenScopesAndAuditLog1765300000000 } from './migrations/1765300000000-token-scopes-and-audit-log.js';
 import { Retention1765400000000 } from './migrations/1765400000000-retention.js';
+import { MessageOutcomes1766100000000 } from './migrations/1766100000000-message-outcomes.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   RetrievalFailureScope1765200000002,
   TokenScopesAndAuditLog1765300000000,
   Retention1765400000000,
+  MessageOutcomes1766100000000,
 ];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */

@@ -12,6 +12,8 @@ export type RejectReason = 'external-not-journaled' | 'unknown-internal-not-jour
 export interface PlanInput {
   rawId: string;
   source: RawSource;
+  /** An operator's replay of a dead letter or rejection: a prior rejection is decided again. */
+  replay?: boolean;
   classification: Classification;
   /** The connector's journaling flags; null when the connector is unknown. */
   flags: JournalingFlags | null;
@@ -69,7 +71,8 @@ export interface ChunkPlan {
 /**
  * Decides a chunk of messages as if each were decided after the previous one's writes, given
  * the outcomes and claims recorded before the chunk. Exactly one outcome per raw message:
- * - a raw message seen before from another raw record (a redelivery) joins its earlier outcome;
+ * - a raw message seen before from another raw record (a redelivery) joins its earlier outcome,
+ *   except that a replayed rejection is decided again (the operator changed a filter);
  * - a message the connector's filters exclude is rejected;
  * - the first message of a dedup key is archived, later ones are merged into that archive.
  * Pure: the caller reads `priors` and `claims` before and applies `writes` after.
@@ -101,7 +104,7 @@ export function planChunk(
     if (prior && !sameSource(prior.source, input.source)) {
       if ((prior.outcome === 'archived' || prior.outcome === 'merged') && prior.archiveId)
         return { kind: 'merge', archiveId: prior.archiveId };
-      if (prior.outcome === 'rejected')
+      if (prior.outcome === 'rejected' && !input.replay)
         return { kind: 'reject', reason: decision.outcome === 'reject' ? decision.reason : 'external-not-journaled' };
     }
     if (decision.outcome === 'reject') {

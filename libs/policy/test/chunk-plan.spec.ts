@@ -36,6 +36,19 @@ function applyWrites(
 }
 
 describe('planChunk', () => {
+  it('rejects a redelivery of a rejected message again, but decides a replay of it afresh', () => {
+    const priors = new Map<string, PriorOutcome>([
+      ['r1', { outcome: 'rejected', archiveId: null, source: { partition: 0, offset: '1' } }],
+    ]);
+    const redelivery = planChunk([input('r1', 7)], priors, new Map());
+    expect(redelivery.outcomes).toEqual([{ kind: 'reject', reason: 'external-not-journaled' }]);
+    const replay = planChunk([input('r1', 8, { replay: true })], priors, new Map());
+    expect(replay.outcomes).toEqual([{ kind: 'archive', archiveId: 'ar-key-r1' }]);
+    expect(replay.writes.outcomes).toEqual([
+      { rawId: 'r1', outcome: 'archived', archiveId: 'ar-key-r1', source: { partition: 0, offset: '8' } },
+    ]);
+  });
+
   it('archives the first message of a dedup key and merges the later ones, adding their mailboxes', () => {
     const plan = planChunk(
       [input('r1', 1, { dedupKey: 'k' }), input('r2', 2, { dedupKey: 'k' }), input('r3', 3, { dedupKey: 'k' })],

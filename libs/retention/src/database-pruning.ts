@@ -69,3 +69,12 @@ export function pruneDedupKeys(db: Queryable, cutoff: Date, batchSize: number): 
 export function pruneEvents(db: Queryable, cutoff: Date, batchSize: number): Promise<number> {
   return pruneOlderThan(db, 'connector_events', 'at', cutoff, batchSize);
 }
+
+/**
+ * Rows of the status service's list of rejected and dead-lettered messages (message_outcomes)
+ * recorded before `cutoff`: by then their records have left journal.rejected.v1 and
+ * journal.dlq.v1, so they could no longer be replayed.
+ */
+export function pruneListedOutcomes(db: Queryable, cutoff: Date, batchSize: number): Promise<number> {
+  return pruneOlderThan(db, 'message_outcomes', 'at', cutoff, batchSize);
+}

@@ -3,7 +3,14 @@ import { TOPICS } from '#contracts';
 import { claimCheckKeysIn, topicRetention, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { pruneBlobs } from './blob-pruning.js';
-import { pruneDedupKeys, pruneEvents, pruneLedger, pruneOutcomes, type Queryable } from './database-pruning.js';
+import {
+  pruneDedupKeys,
+  pruneEvents,
+  pruneLedger,
+  pruneListedOutcomes,
+  pruneOutcomes,
+  type Queryable,
+} from './database-pruning.js';
 
 export interface RetentionSettings {
   batchSize: number;
@@ -18,6 +25,8 @@ export interface PruneReport {
   outcomeRows: number;
   dedupKeys: number;
   eventRows: number;
+  /** Rows of the rejected/dead-lettered list whose records left their topics. */
+  listedOutcomeRows: number;
   blobsRemoved: number;
   /** Old blobs kept because a retained record references them. */
   blobsKept: number;
@@ -38,6 +47,7 @@ const LOCK_KEY = 0x6a770001;
  * - outcomes older than the dedup window and than the raw and classified topics keep records
  *   (a replay of a retained record still finds its outcome);
  * - dedup keys older than the dedup window; connector events older than their retention;
+ * - rows of the rejected/dead-lettered list older than what journal.rejected.v1 and journal.dlq.v1 keep;
  * - blobs last written before the longest topic retention plus a margin that no retained record
  *   references.
  * Topic retention is read from the broker at each run, so an operator's change counts at once.
@@ -77,6 +87,7 @@ export class RetentionJob {
       outcomeRows: 0,
       dedupKeys: 0,
       eventRows: 0,
+      listedOutcomeRows: 0,
       blobsRemoved: 0,
       blobsKept: 0,
       notes: [],
@@ -102,6 +113,12 @@ export class RetentionJob {
 
     if (eventRetentionDays === 0) report.notes.push('events kept: EVENT_RETENTION_DAYS is 0');
     else report.eventRows = await pruneEvents(db, before(eventRetentionDays * DAY_MS), batchSize);
+
+    const rejectedAge = ageOf(TOPICS.rejected);
+    const dlqAge = ageOf(TOPICS.dlq);
+    if (rejectedAge === null || dlqAge === null)
+      report.notes.push(`listed outcomes kept: ${TOPICS.rejected} or ${TOPICS.dlq} keeps records forever`);
+    else report.listedOutcomeRows = await pruneListedOutcomes(db, before(Math.max(rejectedAge, dlqAge)), batchSize);
 
     if (this.deps.blobDir) {
       // With a topic that keeps records forever only the reference scan protects its blobs.

@@ -150,6 +150,42 @@ const nextCursor = z
   .nullable()
   .describe('Opaque; pass back as ?cursor= for the next page. null on the last page');
 
+const position = z.object({ partition: z.number().int(), offset: z.string() });
+const replay = z.object({ at: iso, by: z.string().describe('Token name'), rawRecord: position });
+const outcome = z.object({
+  id: z
+    .string()
+    .describe('Numeric for rejected and dead-lettered messages (the replay route takes it); skipped:<uidl>'),
+  type: z.enum(['rejected', 'dead-lettered', 'skipped']),
+  connectorId: z.string(),
+  at: iso,
+  reason: z.string().describe('Rejection reason, dead letter error code, or retrieval-failed'),
+  error: z.string().nullable(),
+  stage: z.string().nullable().describe('envelope | policy | poller'),
+  messageId: z.string().nullable(),
+  sender: z.string().nullable(),
+  subject: z.string().nullable(),
+  uidl: z.string().nullable(),
+  sha256: z.string().nullable(),
+  attempts: z.number().int().nullable().describe('Skipped messages: failed retrievals'),
+  rawRecord: position.nullable().describe('The original raw record on journal.raw.v2'),
+  source: z
+    .object({ topic: z.string(), partition: z.number().int(), offset: z.string() })
+    .nullable()
+    .describe('The outcome record (journal.rejected.v2 / journal.dlq.v2)'),
+  message: z
+    .union([
+      z.object({ inline: z.object({ size: z.number().int() }) }),
+      z.object({
+        claimCheck: z.object({ store: z.string(), key: z.string(), sha256: z.string(), size: z.number().int() }),
+      }),
+    ])
+    .nullable()
+    .describe('Where the bytes are: inline in the outcome record, or the claim-check blob'),
+  replayable: z.boolean(),
+  replay: replay.nullable(),
+});
+
 const errorBody = z.object({
   error: z
     .string()
@@ -202,6 +238,9 @@ export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | '
     }),
     'output',
   ],
+  ['Outcome', outcome, 'output'],
+  ['OutcomeList', z.object({ items: z.array(outcome), nextCursor }), 'output'],
+  ['OutcomeReplay', z.object({ outcome, replay }), 'output'],
   ['Domain', domain, 'output'],
   ['DomainList', z.object({ items: z.array(domain), nextCursor }), 'output'],
   ['DomainInput', domainInputSchema, 'input'],

@@ -1,10 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import type { KafkaGateway } from '#kafka';
+import { TOPICS } from '#contracts';
+import { headersToStrings, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { CONFIG, LOGGER } from '#platform';
 import type { StatusConfig } from '../config.js';
+import { outcomeRowOf, type OutcomeRow } from '../outcomes/outcome-rows.js';
+import { OutcomesService } from '../outcomes/outcomes.service.js';
 import { DATA_SOURCE, KAFKA } from '../platform/tokens.js';
 import { opsForRecord, STATUS_SOURCE_TOPICS, type StatusOp } from './record-ops.js';
 import { StatusStore } from './status-store.js';
@@ -14,7 +17,7 @@ const CHUNK = 500;
 const RETRY_MS = 5_000;
 
 /**
- * Aggregates journal.status.v1, journal.raw.v1 and the outcome topics into Redis.
+ * Aggregates journal.status.v1, journal.raw.v2 and the outcome topics into Redis.
  *
  * Exactly-once counting without trusting the group's committed offsets: each chunk is applied
  * by one Lua script that also records the partition's applied offset, and on every group join
@@ -40,6 +43,7 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(StatusStore) private readonly store: StatusStore,
     @Inject(StatusService) private readonly status: StatusService,
+    @Inject(OutcomesService) private readonly outcomes: OutcomesService,
   ) {}
 
   /** True once the consumer has joined its group with its positions restored. */
@@ -198,6 +202,8 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
           `status aggregator skipped ${skipped.length} unreadable record(s)`,
         );
       }
+      // The outcome list first: its rows are keyed by position, so a chunk applied again adds nothing.
+      await this.outcomes.record(this.outcomeRowsOf(batch.topic, batch.partition, chunk));
       const result = await this.store.apply(this.epoch, batch.topic, batch.partition, records);
       if (result.reset) {
         void this.restart('the epoch marker in Redis is missing or changed');
@@ -208,6 +214,27 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
       if (result.touched.length > 0) await this.status.publishQuietly(result.touched);
       await heartbeat();
     }
+  }
+
+  /** Rows of the outcome list (rejections, dead letters); records that do not match their schema are left out. */
+  private outcomeRowsOf(topic: string, partition: number, chunk: KafkaMessage[]): OutcomeRow[] {
+    if (topic !== TOPICS.rejected && topic !== TOPICS.dlq) return [];
+    const rows: OutcomeRow[] = [];
+    for (const message of chunk) {
+      try {
+        const row = outcomeRowOf({
+          topic,
+          partition,
+          offset: message.offset,
+          value: message.value,
+          headers: headersToStrings(message.headers),
+        });
+        if (row) rows.push(row);
+      } catch (error) {
+        this.logger.debug({ err: error, topic, partition, offset: message.offset }, 'outcome record not listed');
+      }
+    }
+    return rows;
   }
 
   /** A record that cannot be read changes nothing (its offset still counts as applied). */

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { deadLetterRecordSchema, encodeMessageRecord, rejectedRecordSchema, TOPICS } from '#contracts';
+import { MAX_LISTED_CHARS, outcomeRowOf } from './outcome-rows.js';
+
+const sha = 'a'.repeat(64);
+const at = '2026-12-02T04:00:00.000Z';
+const position = { partition: 2, offset: '7' };
+
+describe('outcomeRowOf', () => {
+  it('lists a dead letter with the top-level headers of its inline message, never the bytes', () => {
+    const message = Buffer.from('From: Bob <bob@contoso.com>\r\nSubject: Hello\r\nMessage-ID: <m@x>\r\n\r\nbody');
+    const row = outcomeRowOf({
+      topic: TOPICS.dlq,
+      ...position,
+      ...encodeMessageRecord(
+        deadLetterRecordSchema,
+        {
+          schema: 'journal.dlq.v2',
+          rawId: `c/${sha}`,
+          rawRecord: { partition: 1, offset: '3' },
+          connectorId: 'c',
+          uidl: 'u1',
+          sha256: sha,
+          stage: 'envelope',
+          error: { code: 'message-unparseable', message: 'no envelope' },
+          source: { topic: TOPICS.raw, partition: 1, offset: '3' },
+          attempts: 1,
+          failedAt: at,
+        },
+        { inline: message },
+      ),
+    });
+    expect(row).toEqual({
+      connectorId: 'c',
+      type: 'dead-lettered',
+      topic: TOPICS.dlq,
+      ...position,
+      rawId: `c/${sha}`,
+      rawRecord: { partition: 1, offset: '3' },
+      uidl: 'u1',
+      sha256: sha,
+      reason: 'message-unparseable',
+      error: 'no envelope',
+      stage: 'envelope',
+      messageId: '<m@x>',
+      sender: 'bob@contoso.com',
+      subject: 'Hello',
+      message: { inline: { size: message.length } },
+      at,
+    });
+  });
+
+  it('lists a rejection with the original sender and subject, cut for display, and its claim check', () => {
+    const claimCheck = { store: 'fs', key: `aa/${sha}`, sha256: sha, size: 600_000 };
+    const row = outcomeRowOf({
+      topic: TOPICS.rejected,
+      ...position,
+      ...encodeMessageRecord(
+        rejectedRecordSchema,
+        {
+          schema: 'journal.rejected.v2',
+          rawId: `c/${sha}`,
+          rawRecord: { partition: 1, offset: '4' },
+          connectorId: 'c',
+          uidl: 'u2',
+          sha256: sha,
+          reason: 'external-not-journaled',
+          classification: 'external',
+          messageId: '<r@x>',
+          sender: 'x@fabrikam.com',
+          subject: 's'.repeat(5000),
+          extractedAt: at,
+          rejectedAt: at,
+        },
+        { claimCheck },
+      ),
+    });
+    expect(row).toMatchObject({
+      type: 'rejected',
+      reason: 'external-not-journaled',
+      messageId: '<r@x>',
+      sender: 'x@fabrikam.com',
+      message: { claimCheck },
+      at,
+    });
+    expect(row!.subject).toHaveLength(MAX_LISTED_CHARS + 1);
+  });
+
+  it('ignores other topics and refuses a record that does not match its schema', () => {
+    expect(outcomeRowOf({ topic: TOPICS.archived, ...position, value: Buffer.from('{}'), headers: {} })).toBeNull();
+    expect(() =>
+      outcomeRowOf({ topic: TOPICS.dlq, ...position, value: null, headers: { 'jw-meta': '{"schema":1}' } }),
+    ).toThrow(/schema/);
+  });
+});
