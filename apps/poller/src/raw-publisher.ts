@@ -5,7 +5,8 @@ import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type Reliabl
 import type { Logger } from '#logger';
 import { startTrace } from '#platform';
 import { withDeadline } from './deadline.js';
-import { settleInFlight, type InFlightPort, type InFlightScanner } from './in-flight.js';
+import type { InFlightPort } from './in-flight.js';
+import { settleInFlight, type InFlightScanner } from './in-flight-settlement.js';
 import type { LedgerEntry, LedgerPort } from './ledger.js';
 
 /** One message ready for journal.raw.v1: its bytes inline, or a claim-check JSON. */
