@@ -30,19 +30,21 @@ const log = (line: string) => {
   if (!args.json) process.stdout.write(`${line}\n`);
 };
 
-/** Stage totals (ms) from the poller's session-end log lines. */
-function sessionStages(logFiles: string[]): { sessions: number; stages: Record<string, number> } {
+/** Stage totals (ms) from the poller's session-end log lines, and the sessions' own total. */
+function sessionStages(logFiles: string[]): { sessions: number; sessionMs: number; stages: Record<string, number> } {
   const stages: Record<string, number> = {};
   let sessions = 0;
+  let sessionMs = 0;
   for (const file of logFiles) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (!line.includes('"session-end"')) continue;
-      const entry = JSON.parse(line) as { stages?: Record<string, number> };
+      const entry = JSON.parse(line) as { ms?: number; stages?: Record<string, number> };
       sessions += 1;
+      sessionMs += entry.ms ?? 0;
       for (const [stage, ms] of Object.entries(entry.stages ?? {})) stages[stage] = (stages[stage] ?? 0) + ms;
     }
   }
-  return { sessions, stages };
+  return { sessions, sessionMs, stages };
 }
 
 async function main(): Promise<void> {
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
     const { cpu, busySeconds, machineBusy } = meter.stop();
     const rate = MESSAGES / seconds;
     const reconciled = await pipeline.reconcile(id);
-    const { sessions, stages } = sessionStages(pipeline.logFiles.filter((f) => f.includes('/poller-')));
+    const { sessions, sessionMs, stages } = sessionStages(pipeline.logFiles.filter((f) => f.includes('/poller-')));
     const perMessage = (s: number) => Number(((s * 1000) / MESSAGES).toFixed(3));
     const result = {
       messages: MESSAGES,
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
       peak_rss_mb: { poller: peakRssMb(pollerPid), status: peakRssMb(statusPid) },
       // Wall-clock ms per stage summed over the sessions (they overlap: retrieval runs beside the commit).
       sessions,
+      session_ms: sessionMs,
       stage_ms: stages,
       published: reconciled.raw,
       lost: Math.max(0, MESSAGES - reconciled.raw),

@@ -67,11 +67,21 @@ export type SessionOutcome = 'completed' | 'suspended' | 'stopped' | 'lease-lost
  * bottleneck (the mailbox connection idle while Kafka and the ledger commit, or the other way).
  */
 export interface SessionStages {
+  /** From the start to the first batch: fencing, settling, connecting, STAT, UIDL, LIST, ledger look-ups. */
+  setup: number;
   /** RETR of batches (pipelined), including claim checks written to the blob store. */
   retrieve: number;
   /** In-flight marker, Kafka transaction (acks=all), ledger rows: until a batch may be DELEd. */
   commit: number;
+  /** The parts of `commit` (when the publisher measures them). */
+  commitMarker?: number;
+  commitKafka?: number;
+  commitLedger?: number;
+  /** Re-reading the connector before each batch is published (suspended or removed?). */
+  checkpoint: number;
   dele: number;
+  /** QUIT (the server commits the DELEs) and the ledger's deleted_at. */
+  quit: number;
   /** Retrieval of the next batch was done; the commit of the last was not. */
   waitingOnCommit: number;
   /** The commit was done; retrieval of the next batch was not. */
@@ -151,9 +161,12 @@ export class ExtractionSession {
   private listed = false;
   private startedAt = 0;
   private readonly stages: SessionStages = {
+    setup: 0,
     retrieve: 0,
     commit: 0,
+    checkpoint: 0,
     dele: 0,
+    quit: 0,
     waitingOnCommit: 0,
     waitingOnRetrieval: 0,
   };
@@ -193,7 +206,15 @@ export class ExtractionSession {
     } finally {
       this.control.signal.removeEventListener('abort', onAbort);
     }
+    const ending = performance.now();
+    const timings = this.publisher?.timings;
     await this.end(error);
+    this.stages.quit = performance.now() - ending;
+    if (timings) {
+      this.stages.commitMarker = timings.marker;
+      this.stages.commitKafka = timings.kafka;
+      this.stages.commitLedger = timings.ledger;
+    }
     if (outcome !== 'completed') this.moreRemaining = true;
     return {
       connectorId: this.connector.id,
@@ -256,6 +277,7 @@ export class ExtractionSession {
       this.deleted.push(...plan.deleteOnly.map((w) => w.uidl));
       this.logger.info({ count: plan.deleteOnly.length }, 'deleted messages published by an earlier session');
     }
+    this.stages.setup = Date.now() - this.startedAt;
     await this.runBatches(client, publisher, plan.batches);
     return 'completed';
   }
@@ -283,7 +305,9 @@ export class ExtractionSession {
         const messages = await this.retrieveBeside(client, batch, committing);
         committing = null;
         // Safe point before publishing: also re-reads the connector (suspended or removed since?).
+        const checking = performance.now();
         await this.checkpoint(true);
+        this.stages.checkpoint += performance.now() - checking;
         committing = this.startCommit(publisher, messages);
       }
       if (committing) {
