@@ -80,8 +80,10 @@ export interface SessionStages {
   /** Re-reading the connector before each batch is published (suspended or removed?). */
   checkpoint: number;
   dele: number;
-  /** QUIT (the server commits the DELEs) and the ledger's deleted_at. */
+  /** Closing the publisher, then QUIT: the server commits the DELEs (expunges the messages). */
   quit: number;
+  /** The ledger's deleted_at for the messages QUIT removed. */
+  ledgerDeleted: number;
   /** Retrieval of the next batch was done; the commit of the last was not. */
   waitingOnCommit: number;
   /** The commit was done; retrieval of the next batch was not. */
@@ -167,6 +169,7 @@ export class ExtractionSession {
     checkpoint: 0,
     dele: 0,
     quit: 0,
+    ledgerDeleted: 0,
     waitingOnCommit: 0,
     waitingOnRetrieval: 0,
   };
@@ -209,7 +212,7 @@ export class ExtractionSession {
     const ending = performance.now();
     const timings = this.publisher?.timings;
     await this.end(error);
-    this.stages.quit = performance.now() - ending;
+    this.stages.quit = performance.now() - ending - this.stages.ledgerDeleted;
     if (timings) {
       this.stages.commitMarker = timings.marker;
       this.stages.commitKafka = timings.kafka;
@@ -543,8 +546,10 @@ export class ExtractionSession {
     }
     this.committedDeletes = this.deleted.length;
     if (this.deleted.length > 0) {
+      const marking = performance.now();
       try {
         await this.deps.ledger.markDeleted(this.connector.id, this.scope, this.deleted);
+        this.stages.ledgerDeleted = performance.now() - marking;
       } catch (markError) {
         this.logger.warn(
           { err: markError },
