@@ -1,16 +1,18 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { deliver, mailboxCount, Pipeline, testEnv } from '#test-support';
+import { readFileSync } from 'node:fs';
+import { mailboxCount } from '#test-support';
 import {
+  benchConnector,
+  benchOptions,
+  benchReports,
   CpuMeter,
   dovecotPid,
   execFileAsync as run,
-  freshDatabase,
-  generateReports,
   kafkaPid,
   measureCeiling,
   peakRssMb,
   printResult,
+  runBench,
+  withBenchPipeline,
 } from '../support/measure.js';
 
 // npm run bench:extract [-- --messages 10000 --json]
@@ -18,17 +20,9 @@ import {
 // PostgreSQL, Redis), the time the poller takes to empty a mailbox of generated journal reports,
 // against a raw pipelined POP3 reader draining an identical mailbox in the same run.
 
-const { values: args } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '10000' },
-    seed: { type: 'string', default: '42' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const MESSAGES = Number(args.messages);
-const log = (line: string) => {
-  if (!args.json) process.stdout.write(`${line}\n`);
-};
+const options = benchOptions(10_000);
+const MESSAGES = options.messages;
+const { log } = options;
 
 /** Stage totals (ms) from the poller's session-end log lines, and the sessions' own total. */
 function sessionStages(logFiles: string[]): { sessions: number; sessionMs: number; stages: Record<string, number> } {
@@ -48,46 +42,24 @@ function sessionStages(logFiles: string[]): { sessions: number; sessionMs: numbe
 }
 
 async function main(): Promise<void> {
-  log(`generating ${MESSAGES} journal reports...`);
-  const { files, totalBytes } = generateReports(MESSAGES, Number(args.seed));
-  log(`  ${(totalBytes / 1024 / 1024).toFixed(1)} MiB, mean ${(totalBytes / MESSAGES / 1024).toFixed(1)} KiB`);
+  const { files, totalBytes } = benchReports(options);
 
-  // A database of its own, so that connectors of earlier runs and tests do not share the poller.
-  const databaseUrl = await freshDatabase('journalwire_bench_extract');
-  const pipeline = new Pipeline({ DATABASE_URL: databaseUrl });
-  try {
+  await withBenchPipeline('journalwire_bench_extract', {}, async (pipeline) => {
     const ceiling = await measureCeiling(files, log);
 
     await pipeline.start(['status', 'poller']);
     // Classification is not part of this run, but the poller refuses to extract for an empty directory.
     await pipeline.api('POST', '/v1/directory/import', { domains: ['contoso.com'], addresses: [] });
-    const mailbox = `bench-extract-${Date.now()}@contoso.test`;
-    await run('deploy/local/mailbox.sh', ['create', mailbox, 'bench-pass']);
-    log(`delivering ${MESSAGES} messages to the poller's mailbox...`);
-    await deliver(mailbox, files);
-    files.length = 0;
-
     const pollerPid = pipeline.service('poller').process.pid;
     const statusPid = pipeline.service('status').process.pid;
     const meter = new CpuMeter({ poller: pollerPid, status: statusPid, kafka: kafkaPid(), dovecot: dovecotPid() });
-    meter.start();
-    const started = performance.now();
-    const connector = await pipeline.api('POST', '/v1/connectors', {
-      description: 'bench extract',
-      transportType: 'pop3',
-      serviceEmailAddress: 'journal@contoso.com',
-      mailboxName: mailbox,
-      password: 'bench-pass',
-      host: testEnv.pop3Host,
-      port: testEnv.pop3sPort,
-      encrypted: true,
-      encryptionMode: 'strict',
-      journalNonInternalAddresses: true,
-      journalUnknownInternalAddresses: true,
-      pollIntervalSeconds: 5,
-      maxMessagesPerSession: 100000,
+    log(`delivering ${MESSAGES} messages to the poller's mailbox...`);
+    let started = 0;
+    const { id, mailbox } = await benchConnector(pipeline, files, 'bench-extract', () => {
+      meter.start();
+      started = performance.now();
     });
-    const id = String(connector.id);
+    files.length = 0;
     // Emptied: every message is in Kafka and the ledger (the status count) and gone from Dovecot.
     for (;;) {
       const status = await pipeline.status(id).catch(() => undefined);
@@ -123,15 +95,9 @@ async function main(): Promise<void> {
       lost: Math.max(0, MESSAGES - reconciled.raw),
       duplicated: Math.max(0, reconciled.raw - MESSAGES),
     };
-    printResult(result, args.json);
+    printResult(result, options.json);
     await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
-  } finally {
-    await pipeline.stop();
-    rmSync(pipeline.blobDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:extract: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench('bench:extract', main);

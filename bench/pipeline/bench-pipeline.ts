@@ -1,46 +1,33 @@
-import { rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { archivedRecordSchema, decodeRecord, rejectedRecordSchema, TOPICS } from '#contracts';
-import { deliver, mailboxCount, Pipeline, testEnv, type ServiceName } from '#test-support';
+import { mailboxCount, type ServiceName } from '#test-support';
 import {
+  benchConnector,
+  benchOptions,
+  benchReports,
   CpuMeter,
   dovecotPid,
   execFileAsync as run,
-  freshDatabase,
-  generateReports,
   kafkaPid,
   measureCeiling,
   peakRssMb,
   percentile,
   printResult,
+  runBench,
+  withBenchPipeline,
 } from '../support/measure.js';
 
 // npm run bench [-- --messages 20000 --json]
 // Drains a generated mailbox (journal reports of 2-120 KB, about 28 KB mean) through the whole
 // pipeline, and in the same run measures the raw POP3 ceiling on an identical mailbox.
 
-const { values: args } = parseArgs({
-  options: {
-    messages: { type: 'string', default: '20000' },
-    seed: { type: 'string', default: '42' },
-    json: { type: 'boolean', default: false },
-  },
-});
-const MESSAGES = Number(args.messages);
-const log = (line: string) => {
-  if (!args.json) process.stdout.write(`${line}\n`);
-};
+const options = benchOptions(20_000);
+const MESSAGES = options.messages;
+const { log } = options;
 
 async function main(): Promise<void> {
-  log(`generating ${MESSAGES} journal reports...`);
-  const { files, totalBytes } = generateReports(MESSAGES, Number(args.seed));
-  log(`  ${(totalBytes / 1024 / 1024).toFixed(1)} MiB, mean ${(totalBytes / MESSAGES / 1024).toFixed(1)} KiB`);
+  const { files, totalBytes } = benchReports(options);
 
-  // A database of its own: connectors other runs and tests left behind (some with wrong passwords,
-  // which make Dovecot slow down every login from this address) must not share the poller.
-  const databaseUrl = await freshDatabase('journalwire_bench');
-  const pipeline = new Pipeline({ BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl });
-  try {
+  await withBenchPipeline('journalwire_bench', { BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' }, async (pipeline) => {
     // The ceiling: the same messages in a second mailbox, read by a minimal pipelined reader.
     const ceiling = await measureCeiling(files, log);
     const ceilingRate = ceiling.msgsPerSecond;
@@ -50,11 +37,6 @@ async function main(): Promise<void> {
       domains: ['contoso.com'],
       addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'],
     });
-    const mailbox = `bench-${Date.now()}@contoso.test`;
-    await run('deploy/local/mailbox.sh', ['create', mailbox, 'bench-pass']);
-    await deliver(mailbox, files);
-    files.length = 0;
-
     const meter = new CpuMeter({
       ...Object.fromEntries(
         (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [
@@ -65,24 +47,12 @@ async function main(): Promise<void> {
       kafka: kafkaPid(),
       dovecot: dovecotPid(),
     });
-    meter.start();
-    const started = performance.now();
-    const connector = await pipeline.api('POST', '/v1/connectors', {
-      description: 'bench',
-      transportType: 'pop3',
-      serviceEmailAddress: 'journal@contoso.com',
-      mailboxName: mailbox,
-      password: 'bench-pass',
-      host: testEnv.pop3Host,
-      port: testEnv.pop3sPort,
-      encrypted: true,
-      encryptionMode: 'strict',
-      journalNonInternalAddresses: true,
-      journalUnknownInternalAddresses: true,
-      pollIntervalSeconds: 5,
-      maxMessagesPerSession: 100000,
+    let started = 0;
+    const { id, mailbox } = await benchConnector(pipeline, files, 'bench', () => {
+      meter.start();
+      started = performance.now();
     });
-    const id = String(connector.id);
+    files.length = 0;
     for (;;) {
       const status = await pipeline.status(id).catch(() => undefined);
       if (status && status.counters.extracted >= MESSAGES && status.processingQueue === 0) break;
@@ -132,15 +102,9 @@ async function main(): Promise<void> {
       machine_busy: machineBusy,
       cpu_ms_per_msg: Number(((busySeconds * 1000) / MESSAGES).toFixed(2)),
     };
-    printResult(result, args.json);
+    printResult(result, options.json);
     await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
-  } finally {
-    await pipeline.stop();
-    rmSync(pipeline.blobDir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench('bench', main);

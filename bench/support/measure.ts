@@ -1,14 +1,110 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { readFileSync, rmSync } from 'node:fs';
+import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
-import { deliver, generateJournalReport, journalSize, seededRandom, testEnv } from '#test-support';
+import { deliver, generateJournalReport, journalSize, Pipeline, seededRandom, testEnv } from '#test-support';
 import { rawPipelinedReader } from '../pop3/raw-reader.js';
 
 // What the pipeline benchmarks share: the generated mailbox, a private database, the raw POP3
 // ceiling measured in the same run, and CPU and memory read from /proc.
 
 export const execFileAsync = promisify(execFile);
+
+export interface BenchOptions {
+  messages: number;
+  seed: number;
+  json: boolean;
+  /** Prints a progress line (nothing with --json). */
+  log: (line: string) => void;
+}
+
+/** `--messages N --seed S --json`, as every pipeline benchmark takes them. */
+export function benchOptions(defaultMessages: number): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string', default: String(defaultMessages) },
+      seed: { type: 'string', default: '42' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const json = values.json;
+  return {
+    messages: Number(values.messages),
+    seed: Number(values.seed),
+    json,
+    log: (line) => {
+      if (!json) process.stdout.write(`${line}\n`);
+    },
+  };
+}
+
+/** Runs a benchmark's main, reporting a failure on stderr with exit code 1. */
+export function runBench(name: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${name}: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
+
+/** Generates the benchmark's journal reports and says how large they are. */
+export function benchReports(options: BenchOptions): { files: Buffer[]; totalBytes: number } {
+  options.log(`generating ${options.messages} journal reports...`);
+  const reports = generateReports(options.messages, options.seed);
+  const mib = (reports.totalBytes / 1024 / 1024).toFixed(1);
+  options.log(`  ${mib} MiB, mean ${(reports.totalBytes / options.messages / 1024).toFixed(1)} KiB`);
+  return reports;
+}
+
+/**
+ * Creates a Dovecot mailbox holding `files` and, once `beforeConnector` has run (start the
+ * clock there), a connector for it through the REST API; returns the connector id and mailbox.
+ */
+export async function benchConnector(
+  pipeline: Pipeline,
+  files: Buffer[],
+  name: string,
+  beforeConnector: () => void,
+): Promise<{ id: string; mailbox: string }> {
+  const mailbox = `${name}-${Date.now()}@contoso.test`;
+  await execFileAsync('deploy/local/mailbox.sh', ['create', mailbox, 'bench-pass']);
+  await deliver(mailbox, files);
+  beforeConnector();
+  const connector = await pipeline.api('POST', '/v1/connectors', {
+    description: name,
+    transportType: 'pop3',
+    serviceEmailAddress: 'journal@contoso.com',
+    mailboxName: mailbox,
+    password: 'bench-pass',
+    host: testEnv.pop3Host,
+    port: testEnv.pop3sPort,
+    encrypted: true,
+    encryptionMode: 'strict',
+    journalNonInternalAddresses: true,
+    journalUnknownInternalAddresses: true,
+    pollIntervalSeconds: 5,
+    maxMessagesPerSession: 100000,
+  });
+  return { id: String(connector.id), mailbox };
+}
+
+/**
+ * Runs `body` with a pipeline (its services not yet started) on a fresh database of its own, so
+ * that connectors other runs and tests left behind (some with wrong passwords, which make Dovecot
+ * slow down every login from this address) do not share the poller; stops it afterwards.
+ */
+export async function withBenchPipeline(
+  database: string,
+  env: Record<string, string>,
+  body: (pipeline: Pipeline) => Promise<void>,
+): Promise<void> {
+  const pipeline = new Pipeline({ ...env, DATABASE_URL: await freshDatabase(database) });
+  try {
+    await body(pipeline);
+  } finally {
+    await pipeline.stop();
+    rmSync(pipeline.blobDir, { recursive: true, force: true });
+  }
+}
 
 /** Journal reports of 2-120 KB (about 28 KB mean), the same for the same seed. */
 export function generateReports(messages: number, seed: number): { files: Buffer[]; totalBytes: number } {
