@@ -37,9 +37,15 @@ interface StatusServiceClient extends Client {
   ): ClientReadableStream<GrpcConnectorStatus>;
 }
 
+/**
+ * A client of the status service at `address` (host:port). Over TLS, `tlsServerName` is the name
+ * the certificate is checked against and sent as SNI: grpc-js would otherwise send the address's
+ * host, and an IP address as TLS ServerName is not permitted by RFC 6066 (Node's DEP0123 warning).
+ */
 export function statusGrpcClient(
   address: string,
   channelCredentials: ChannelCredentials = credentials.createInsecure(),
+  tlsServerName?: string,
 ): StatusServiceClient {
   const definition = loadSync(STATUS_PROTO_PATH, {
     keepCase: false,
@@ -52,12 +58,18 @@ export function statusGrpcClient(
     journalwire: {
       status: {
         v1: {
-          ConnectorStatusService: new (address: string, creds: ChannelCredentials) => StatusServiceClient;
+          ConnectorStatusService: new (
+            address: string,
+            creds: ChannelCredentials,
+            options?: Record<string, string>,
+          ) => StatusServiceClient;
         };
       };
     };
   };
-  return new proto.journalwire.status.v1.ConnectorStatusService(address, channelCredentials);
+  const options: Record<string, string> =
+    tlsServerName === undefined ? {} : { 'grpc.ssl_target_name_override': tlsServerName };
+  return new proto.journalwire.status.v1.ConnectorStatusService(address, channelCredentials, options);
 }
 
 export function bearer(token: string | null): Metadata {

@@ -60,7 +60,7 @@ export function OutcomesPage({ id, type }: { id: string; type: OutcomeType }) {
       const answer = await request<ReplayResult>('POST', `/v1/connectors/${id}/outcomes/${outcome.id}/replay`);
       setResult({
         ok: true,
-        text: `Replayed: the message is back on journal.raw.v1 (partition ${answer.replay.rawRecord.partition}, offset ${answer.replay.rawRecord.offset}) and goes through envelope and policy again.`,
+        text: `Replayed: the message is back on journal.raw.v2 (partition ${answer.replay.rawRecord.partition}, offset ${answer.replay.rawRecord.offset}) and goes through envelope and policy again.`,
       });
       reload();
     } catch (caught) {
@@ -239,7 +239,7 @@ function Confirm({
     >
       <h2 id="confirm-title">Replay this message?</h2>
       <p id="confirm-text">
-        “{outcome.subject ?? outcome.messageId ?? `message ${outcome.id}`}” goes back onto journal.raw.v1 byte for byte
+        “{outcome.subject ?? outcome.messageId ?? `message ${outcome.id}`}” goes back onto journal.raw.v2 byte for byte
         and through envelope and policy again. A message is replayed once.
       </p>
       <div className="actions">

@@ -7,7 +7,7 @@ import { JournalwireError } from '#errors';
 import { createLogger } from '#logger';
 import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import type { ListEntry, MailboxStat, RetrievedMessage, UidlEntry } from '#pop3';
-import { ExtractionSession, planBatches, type MailboxConnection, type SessionDeps } from './extraction-session.js';
+import { ExtractionSession, type MailboxConnection, type SessionDeps } from './extraction-session.js';
 import {
   sameMessage,
   type LedgerEntry,
@@ -409,7 +409,9 @@ describe('ExtractionSession', () => {
     expect(result.outcome).toBe('suspended');
     expect(result.extracted).toBe(3);
     expect([...t.mailbox.committed].sort()).toEqual(['uid-1', 'uid-2', 'uid-3']);
-    expect(t.mailbox.log).not.toContain('RETR 4');
+    // The next batch was retrieved beside the commit, but is neither published nor DELEd.
+    expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-2', 'uid-3']);
+    expect(t.mailbox.log.filter((l) => l.startsWith('DELE'))).toEqual(['DELE 1', 'DELE 2', 'DELE 3']);
   });
 
   it('stops touching the mailbox once the lease is lost (no further RETR or DELE)', async () => {
@@ -440,12 +442,105 @@ describe('ExtractionSession', () => {
     const result = await t.session().run();
     expect(result).toMatchObject({ outcome: 'completed', extracted: 2, moreRemaining: true });
   });
-});
 
-describe('planBatches', () => {
-  it('caps messages and bytes per batch, keeping order', () => {
-    const items = [10, 10, 10, 50, 10, 5000, 10].map((size, i) => ({ size, i }));
-    const batches = planBatches(items, 3, 60, 1000);
-    expect(batches.map((b) => b.map((x) => x.i))).toEqual([[0, 1, 2], [3, 4], [5], [6]]);
+  describe('overlapping retrieval with the commit', () => {
+    /** Holds each commit until released, logging when it starts. */
+    function gatePublisher(t: ReturnType<typeof setup>) {
+      const gates: Array<() => void> = [];
+      let open = false;
+      const original = t.publisher.publish.bind(t.publisher);
+      t.publisher.publish = async (messages) => {
+        t.mailbox.log.push(`BEGIN ${messages.map((m) => m.msg).join(',')}`);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        await original(messages);
+      };
+      return {
+        /** Releases commits as they come, once `when` says so. */
+        releaseWhen(when: () => boolean): void {
+          const timer = setInterval(() => {
+            if (gates.length > 0 && (open || when())) gates.shift()!();
+          }, 1);
+          timer.unref();
+        },
+        /** Lets every commit through from now on. */
+        openAll(): void {
+          open = true;
+        },
+      };
+    }
+
+    it('retrieves batch N+1 while batch N commits, and DELEs batch N only after its commit', async () => {
+      const t = setup({ count: 9, batch: 3 });
+      const gate = gatePublisher(t);
+      // A commit finishes only once the next batch's RETRs were sent: they ran beside it.
+      gate.releaseWhen(() => {
+        const begun = t.mailbox.log.filter((l) => l.startsWith('BEGIN')).length;
+        return begun === 3 || t.mailbox.log.includes(`RETR ${begun * 3 + 3}`);
+      });
+      const result = await t.session().run();
+      expect(result).toMatchObject({ outcome: 'completed', extracted: 9, deleted: 9 });
+      const at = (line: string) => t.mailbox.log.indexOf(line);
+      expect(at('RETR 4')).toBeGreaterThan(at('BEGIN 1,2,3'));
+      expect(at('RETR 6')).toBeLessThan(at('COMMIT 1,2,3'));
+      for (const [batch, commit] of [
+        [[1, 2, 3], 'COMMIT 1,2,3'],
+        [[4, 5, 6], 'COMMIT 4,5,6'],
+        [[7, 8, 9], 'COMMIT 7,8,9'],
+      ] as const) {
+        for (const msg of batch) expect(at(`DELE ${msg}`)).toBeGreaterThan(at(commit));
+      }
+      expect(Object.keys(result.stages ?? {})).toEqual(
+        expect.arrayContaining(['setup', 'retrieve', 'commit', 'dele', 'quit', 'waitingOnCommit']),
+      );
+      expect(t.publisher.published.map((m) => m.msg)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
+    it('a Kafka outage while the next batch is retrieved: nothing DELEd that was not committed', async () => {
+      const t = setup({ count: 9, batch: 3, capacity: 3 });
+      const gate = gatePublisher(t);
+      gate.releaseWhen(() => {
+        const begun = t.mailbox.log.filter((l) => l.startsWith('BEGIN')).length;
+        return t.mailbox.log.includes(`RETR ${begun * 3 + 3}`);
+      });
+      const result = await t.session().run();
+      expect(result).toMatchObject({ outcome: 'failed', error: { code: 'kafka-unavailable' }, extracted: 3 });
+      // Batch 3 was retrieved beside batch 2's failed commit: neither is DELEd; QUIT keeps batch 1's DELEs.
+      expect(t.mailbox.log).toContain('RETR 9');
+      expect(t.mailbox.log.filter((l) => l.startsWith('DELE'))).toEqual(['DELE 1', 'DELE 2', 'DELE 3']);
+      expect(t.mailbox.log.at(-1)).toBe('QUIT');
+      expect(t.mailbox.messages.map((m) => m.uid)).toEqual(['uid-4', 'uid-5', 'uid-6', 'uid-7', 'uid-8', 'uid-9']);
+      // The next session publishes the rest once: nothing lost, nothing twice.
+      t.publisher.capacity = Number.POSITIVE_INFINITY;
+      gate.openAll();
+      expect((await t.session().run()).outcome).toBe('completed');
+      expect(t.publisher.published.map((m) => m.uidl)).toEqual(Array.from({ length: 9 }, (_, i) => `uid-${i + 1}`));
+      expect(t.mailbox.messages).toEqual([]);
+    });
+
+    it('a crash between commit and DELE: the next session DELEs the committed batch without publishing it again', async () => {
+      const t = setup({ count: 6, batch: 3 });
+      const dele = t.mailbox.deleMany.bind(t.mailbox);
+      let crashed = false;
+      t.mailbox.deleMany = async (msgs) => {
+        if (!crashed) {
+          crashed = true;
+          throw new JournalwireError('connection-closed', 'the connection dropped');
+        }
+        return dele(msgs);
+      };
+      const first = await t.session().run();
+      expect(first).toMatchObject({ outcome: 'failed', error: { code: 'connection-closed' }, deleted: 0 });
+      expect(t.mailbox.log.at(-1)).toBe('DESTROY');
+      expect(t.mailbox.messages).toHaveLength(6);
+      expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-2', 'uid-3']);
+
+      t.mailbox.log.length = 0;
+      const second = await t.session().run();
+      expect(second).toMatchObject({ outcome: 'completed', extracted: 3, deleted: 6 });
+      expect(t.mailbox.log.slice(0, 3)).toEqual(['DELE 1', 'DELE 2', 'DELE 3']);
+      expect(t.mailbox.log.filter((l) => /^RETR [123]$/.test(l))).toEqual([]);
+      expect(t.publisher.published.map((m) => m.uidl)).toEqual(['uid-1', 'uid-2', 'uid-3', 'uid-4', 'uid-5', 'uid-6']);
+      expect(t.mailbox.messages).toEqual([]);
+    });
   });
 });

@@ -6,8 +6,9 @@ import type { Logger } from '#logger';
 import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import type { ListEntry, MailboxStat, RetrieveManyOptions, RetrievedMessage, UidlEntry } from '#pop3';
 import type { LeaseHandle } from './lease.js';
-import { sameMessage, type LedgerPort, type LedgerState, type RetrievalFailuresPort } from './ledger.js';
+import type { LedgerPort, RetrievalFailuresPort } from './ledger.js';
 import type { BatchPublisher, ExtractedMessage, RawPublisherPort } from './raw-publisher.js';
+import { planSession, type SkippedMessage, type WorkItem } from './session-plan.js';
 
 /** The part of Pop3Client a session uses. */
 export interface MailboxConnection {
@@ -59,10 +60,33 @@ export interface SessionControl {
 /** `removed`: the connector row was deleted while the session ran. */
 export type SessionOutcome = 'completed' | 'suspended' | 'stopped' | 'lease-lost' | 'removed' | 'failed';
 
-export interface SkippedMessage {
-  uidl: string;
-  attempts: number;
-  error: string;
+/**
+ * Wall-clock ms a session spent per stage. Retrieval of a batch runs beside the commit of the one
+ * before, so `retrieve` and `commit` overlap; the two `waiting` figures say which side was the
+ * bottleneck (the mailbox connection idle while Kafka and the ledger commit, or the other way).
+ */
+export interface SessionStages {
+  /** From the start to the first batch: fencing, settling, connecting, STAT, UIDL, LIST, ledger look-ups. */
+  setup: number;
+  /** RETR of batches (pipelined), including claim checks written to the blob store. */
+  retrieve: number;
+  /** In-flight marker, Kafka transaction (acks=all), ledger rows: until a batch may be DELEd. */
+  commit: number;
+  /** The parts of `commit` (when the publisher measures them). */
+  commitMarker?: number;
+  commitKafka?: number;
+  commitLedger?: number;
+  /** Re-reading the connector before each batch is published (suspended or removed?). */
+  checkpoint: number;
+  dele: number;
+  /** Closing the publisher, then QUIT: the server commits the DELEs (expunges the messages). */
+  quit: number;
+  /** The ledger's deleted_at for the messages QUIT removed. */
+  ledgerDeleted: number;
+  /** Retrieval of the next batch was done; the commit of the last was not. */
+  waitingOnCommit: number;
+  /** The commit was done; retrieval of the next batch was not. */
+  waitingOnRetrieval: number;
 }
 
 export interface SessionResult {
@@ -81,13 +105,15 @@ export interface SessionResult {
   skipped: SkippedMessage[] | null;
   /** Messages were left for another session (maxMessagesPerSession, or an early stop). */
   moreRemaining: boolean;
+  /** Where the session's time went (absent when no session ran). */
+  stages?: SessionStages;
 }
 
-interface WorkItem {
-  msg: number;
-  uidl: string;
-  size: number;
-  ledger: LedgerState | undefined;
+/** A batch whose commit (Kafka transaction, then ledger) is under way. */
+interface PendingCommit {
+  messages: ExtractedMessage[];
+  /** Settles when the batch is committed and in the ledger (it may then be DELEd), or failed. */
+  done: Promise<void>;
 }
 
 /** Connection-level failures: the session is unusable, so no QUIT is attempted. */
@@ -115,10 +141,11 @@ class StopSession extends Error {
 
 /**
  * One extraction session against one mailbox, under its lease:
- * open the publisher (fence, settle in-flight records) → connect → STAT → UIDL/LIST → DELE what
- * the ledger already has → batches of (pipelined RETR → one Kafka transaction, acks=all →
- * ledger → DELE) → QUIT → ledger deleted_at.
- * Nothing is DELEted before Kafka acknowledged it and the ledger recorded it.
+ * open the publisher (fence, settle in-flight records) → connect → STAT → UIDL/LIST → plan
+ * (session-plan.ts) → DELE what the ledger already has → batches of (pipelined RETR → one Kafka
+ * transaction, acks=all → ledger → DELE) → QUIT → ledger deleted_at.
+ * Batches overlap: batch N+1 is retrieved while batch N commits. Nothing is DELEted before Kafka
+ * acknowledged it and the ledger recorded it (see runBatches).
  */
 export class ExtractionSession {
   private client: MailboxConnection | null = null;
@@ -134,6 +161,17 @@ export class ExtractionSession {
   private moreRemaining = false;
   private listed = false;
   private startedAt = 0;
+  private readonly stages: SessionStages = {
+    setup: 0,
+    retrieve: 0,
+    commit: 0,
+    checkpoint: 0,
+    dele: 0,
+    quit: 0,
+    ledgerDeleted: 0,
+    waitingOnCommit: 0,
+    waitingOnRetrieval: 0,
+  };
   private readonly logger: Logger;
   /** The mailbox this session's ledger rows speak about (host and login). */
   private readonly scope: string;
@@ -170,7 +208,15 @@ export class ExtractionSession {
     } finally {
       this.control.signal.removeEventListener('abort', onAbort);
     }
+    const ending = performance.now();
+    const timings = this.publisher?.timings;
     await this.end(error);
+    this.stages.quit = performance.now() - ending - this.stages.ledgerDeleted;
+    if (timings) {
+      this.stages.commitMarker = timings.marker;
+      this.stages.commitKafka = timings.kafka;
+      this.stages.commitLedger = timings.ledger;
+    }
     if (outcome !== 'completed') this.moreRemaining = true;
     return {
       connectorId: this.connector.id,
@@ -183,6 +229,9 @@ export class ExtractionSession {
       deleted: this.committedDeletes,
       skipped: this.listed ? [...this.skipped.values()] : null,
       moreRemaining: this.moreRemaining,
+      stages: Object.fromEntries(
+        Object.entries(this.stages).map(([stage, ms]) => [stage, Math.round(ms)]),
+      ) as unknown as SessionStages,
     };
   }
 
@@ -202,80 +251,152 @@ export class ExtractionSession {
       return 'completed';
     }
 
-    const uidls = (await client.uidl()).sort((a, b) => a.msg - b.msg);
-    const sizes = new Map((await client.list()).map((entry) => [entry.msg, entry.size]));
+    const uidls = await client.uidl();
+    const sizes = await client.list();
     const ids = uidls.map((u) => u.uid);
     const [ledger, failures] = await Promise.all([
       this.deps.ledger.lookup(connectorId, this.scope, ids),
       this.deps.failures.lookup(connectorId, this.scope, ids),
     ]);
-
+    const plan = planSession(
+      { uidls, sizes, ledger, failures },
+      { ...settings, maxMessagesPerSession: this.connector.maxMessagesPerSession },
+    );
     this.listed = true;
-    const work: WorkItem[] = [];
-    for (const { msg, uid } of uidls) {
-      const failure = failures.get(uid);
-      if (failure && failure.attempts >= settings.maxRetrievalAttempts) {
-        this.skipped.set(uid, { uidl: uid, attempts: failure.attempts, error: failure.lastError });
-        continue;
-      }
-      if (failure) this.hadFailures.add(uid); // refused before: forget that once it goes through
-      work.push({ msg, uidl: uid, size: sizes.get(msg) ?? 0, ledger: ledger.get(uid) });
-    }
-    const limit = Math.max(1, this.connector.maxMessagesPerSession);
-    this.moreRemaining = work.length > limit;
-    const window = work.slice(0, limit);
+    for (const skipped of plan.skipped) this.skipped.set(skipped.uidl, skipped);
+    for (const uidl of plan.refusedBefore) this.hadFailures.add(uidl); // forgotten once it goes through
+    this.moreRemaining = plan.moreRemaining;
 
-    // Published before an interrupted session: delete only. A ledger row whose deletion was
-    // confirmed by a QUIT, or whose LIST size differs, cannot be this message: the server reused
-    // the UIDL (a QUIT's +OK may have been lost after the server committed it), so it is new.
-    const isPublished = (w: WorkItem): boolean =>
-      w.ledger !== undefined && w.ledger.deletedAt === null && sameMessage(w.ledger, w.size);
-    const reused = window.filter((w) => w.ledger && w.ledger.deletedAt === null && !isPublished(w));
-    if (reused.length > 0) {
+    if (plan.reused.length > 0) {
       this.logger.warn(
-        { uidls: reused.slice(0, 20).map((w) => w.uidl), count: reused.length },
+        { uidls: plan.reused.slice(0, 20).map((w) => w.uidl), count: plan.reused.length },
         'UIDLs already in the ledger now name messages of another size: they are published, not deleted',
       );
     }
-    const publishedBefore = window.filter(isPublished);
-    if (publishedBefore.length > 0) {
+    if (plan.deleteOnly.length > 0) {
       await this.checkpoint(false);
-      await client.deleMany(publishedBefore.map((w) => w.msg));
-      this.deleted.push(...publishedBefore.map((w) => w.uidl));
-      this.logger.info({ count: publishedBefore.length }, 'deleted messages published by an earlier session');
+      await client.deleMany(plan.deleteOnly.map((w) => w.msg));
+      this.deleted.push(...plan.deleteOnly.map((w) => w.uidl));
+      this.logger.info({ count: plan.deleteOnly.length }, 'deleted messages published by an earlier session');
     }
-
-    const fresh = window.filter((w) => !isPublished(w));
-    let first = true;
-    for (const batch of planBatches(
-      fresh,
-      settings.batchMaxMessages,
-      settings.batchMaxBytes,
-      settings.inlineLimitBytes,
-    )) {
-      // Safe point: the previous batch is acknowledged and DELEted.
-      await this.checkpoint(!first);
-      if (!first && this.timeToWrapUp()) {
-        this.moreRemaining = true;
-        this.logger.info('session wraps up before its deadline; the rest waits for the next session');
-        return 'completed';
-      }
-      first = false;
-      const started = performance.now();
-      const messages = await this.retrieveBatch(client, batch);
-      const retrieved = performance.now();
-      await this.publishAndDelete(client, publisher, messages);
-      this.logger.debug(
-        {
-          messages: messages.length,
-          bytes: messages.reduce((sum, m) => sum + m.value.length, 0),
-          retrieveMs: Math.round(retrieved - started),
-          publishAndDeleteMs: Math.round(performance.now() - retrieved),
-        },
-        'batch done',
-      );
-    }
+    this.stages.setup = Date.now() - this.startedAt;
+    await this.runBatches(client, publisher, plan.batches);
     return 'completed';
+  }
+
+  /**
+   * The batches as a two-stage pipeline: while batch N commits (in-flight marker, Kafka
+   * transaction, ledger), batch N+1 is retrieved over the mailbox connection. POP3 is one
+   * conversation, so batch N's DELEs follow once both are done, and only if N's commit succeeded:
+   * a message is DELEd only when Kafka and the ledger have it. A failed commit leaves its batch and
+   * the one retrieved beside it untouched in the mailbox; a crash at any point leaves at most a
+   * committed batch not yet DELEd (the ledger has it: the next session only DELEs it) and an
+   * in-flight marker that the next session settles.
+   */
+  private async runBatches(client: MailboxConnection, publisher: BatchPublisher, batches: WorkItem[][]): Promise<void> {
+    let committing: PendingCommit | null = null;
+    try {
+      for (const [index, batch] of batches.entries()) {
+        // Safe point before more RETRs: shutdown or a lost lease stops here.
+        await this.checkpoint(false);
+        if (index > 0 && this.timeToWrapUp()) {
+          this.moreRemaining = true;
+          this.logger.info('session wraps up before its deadline; the rest waits for the next session');
+          break;
+        }
+        const messages = await this.retrieveBeside(client, batch, committing);
+        committing = null;
+        // Safe point before publishing: also re-reads the connector (suspended or removed since?).
+        const checking = performance.now();
+        await this.checkpoint(true);
+        this.stages.checkpoint += performance.now() - checking;
+        committing = this.startCommit(publisher, messages);
+      }
+      if (committing) {
+        const last: PendingCommit = committing;
+        committing = null;
+        await last.done;
+        await this.deleteCommitted(client, last.messages);
+      }
+    } catch (error) {
+      // Stopping at a safe point: the batch committing still gets its DELEs (the connection is fine).
+      if (committing) await this.finishAbandoned(client, committing, error instanceof StopSession);
+      throw error;
+    }
+  }
+
+  /**
+   * Retrieves `batch` while `committing` commits; then DELEs the committed batch. Throws the
+   * commit's failure first (nothing of either batch is DELEd), then the retrieval's (the committed
+   * batch is in the ledger and is DELEd by the next session).
+   */
+  private async retrieveBeside(
+    client: MailboxConnection,
+    batch: WorkItem[],
+    committing: PendingCommit | null,
+  ): Promise<ExtractedMessage[]> {
+    const started = performance.now();
+    const retrieval = this.retrieveBatch(client, batch);
+    const settledAt = (p: Promise<unknown>) =>
+      p.then(
+        () => performance.now(),
+        () => performance.now(),
+      );
+    const [retrievedAt, committedAt] = await Promise.all([
+      settledAt(retrieval),
+      committing ? settledAt(committing.done) : Promise.resolve(started),
+    ]);
+    this.stages.retrieve += retrievedAt - started;
+    if (committing) {
+      this.stages.waitingOnCommit += Math.max(0, committedAt - retrievedAt);
+      this.stages.waitingOnRetrieval += Math.max(0, retrievedAt - committedAt);
+      await committing.done;
+    }
+    const messages = await retrieval;
+    if (committing) await this.deleteCommitted(client, committing.messages);
+    return messages;
+  }
+
+  /** Publishes a retrieved batch (one transaction, then the ledger); settles in `done`. */
+  private startCommit(publisher: BatchPublisher, messages: ExtractedMessage[]): PendingCommit | null {
+    if (messages.length === 0) return null;
+    const started = performance.now();
+    const done = (async () => {
+      try {
+        await publisher.publish(messages, this.control.signal);
+      } finally {
+        this.stages.commit += performance.now() - started;
+      }
+      this.extracted += messages.length;
+      this.deps.onPublished?.(this.connector.id, messages);
+      const retried = messages.filter((m) => this.hadFailures.has(m.uidl)).map((m) => m.uidl);
+      await this.deps.failures.clear(this.connector.id, retried);
+    })();
+    done.catch(() => undefined); // awaited by retrieveBeside or finishAbandoned
+    return { messages, done };
+  }
+
+  /** Committed (acks=all) and in the ledger: now, and only now, the batch may be DELEted. */
+  private async deleteCommitted(client: MailboxConnection, messages: ExtractedMessage[]): Promise<void> {
+    if (!this.lease.held || this.control.signal.aborted) return;
+    const started = performance.now();
+    await client.deleMany(messages.map((m) => m.msg));
+    this.deleted.push(...messages.map((m) => m.uidl));
+    this.stages.dele += performance.now() - started;
+  }
+
+  /**
+   * The session ends while a batch commits: wait for the commit (the publisher must not close under
+   * it) and, when the session stops at a safe point, DELE the batch if it committed.
+   */
+  private async finishAbandoned(client: MailboxConnection, committing: PendingCommit, dele: boolean): Promise<void> {
+    try {
+      await committing.done;
+      if (dele) await this.deleteCommitted(client, committing.messages);
+    } catch {
+      // The session already ends with another reason; an uncommitted batch stays in the mailbox,
+      // a committed one not DELEd here is DELEd by the next session (the ledger has it).
+    }
   }
 
   private timeToWrapUp(): boolean {
@@ -294,24 +415,6 @@ export class ExtractionSession {
     const current = await this.deps.reloadConnector(this.connector.id);
     if (!current) throw new StopSession('removed');
     if (current.suspended) throw new StopSession('suspended');
-  }
-
-  private async publishAndDelete(
-    client: MailboxConnection,
-    publisher: BatchPublisher,
-    messages: ExtractedMessage[],
-  ): Promise<void> {
-    if (messages.length === 0) return;
-    await publisher.publish(messages, this.control.signal);
-    // Committed (acks=all) and in the ledger: now, and only now, the batch may be DELEted.
-    this.extracted += messages.length;
-    this.deps.onPublished?.(this.connector.id, messages);
-    if (this.lease.held && !this.control.signal.aborted) {
-      await client.deleMany(messages.map((m) => m.msg));
-      this.deleted.push(...messages.map((m) => m.uidl));
-    }
-    const retried = messages.filter((m) => this.hadFailures.has(m.uidl)).map((m) => m.uidl);
-    await this.deps.failures.clear(this.connector.id, retried);
   }
 
   /** RETRs one batch: runs of small messages pipelined, large ones streamed to the blob store. */
@@ -433,8 +536,10 @@ export class ExtractionSession {
     }
     this.committedDeletes = this.deleted.length;
     if (this.deleted.length > 0) {
+      const marking = performance.now();
       try {
         await this.deps.ledger.markDeleted(this.connector.id, this.scope, this.deleted);
+        this.stages.ledgerDeleted = performance.now() - marking;
       } catch (markError) {
         this.logger.warn(
           { err: markError },
@@ -465,31 +570,4 @@ function countsAgainstMessage(error: unknown): error is JournalwireError {
 /** -ERR to a RETR (the message, not the connection, is the problem). */
 export function isRefusal(error: unknown): error is JournalwireError {
   return isJournalwireError(error, 'server-permanent') || isJournalwireError(error, 'server-temporary');
-}
-
-/**
- * Batches in UIDL order: at most `maxMessages` and about `maxBytes` of inline messages per batch
- * (by LIST size; a message above the inline limit counts only its claim check).
- */
-export function planBatches<T extends { size: number }>(
-  items: T[],
-  maxMessages: number,
-  maxBytes: number,
-  inlineLimit: number,
-): T[][] {
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const weight = item.size > inlineLimit ? 1024 : item.size;
-    if (current.length > 0 && (current.length >= maxMessages || bytes + weight > maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += weight;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }

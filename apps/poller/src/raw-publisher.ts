@@ -5,7 +5,8 @@ import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type Reliabl
 import type { Logger } from '#logger';
 import { startTrace } from '#platform';
 import { withDeadline } from './deadline.js';
-import { settleInFlight, type InFlightPort, type InFlightScanner } from './in-flight.js';
+import type { InFlightPort } from './in-flight.js';
+import { settleInFlight, type InFlightScanner } from './in-flight-settlement.js';
 import type { LedgerEntry, LedgerPort } from './ledger.js';
 
 /** One message ready for journal.raw.v2: its bytes inline, or a claim-check JSON. */
@@ -31,6 +32,17 @@ export interface BatchPublisher {
    */
   publish(messages: ExtractedMessage[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
+  /** Wall-clock ms spent so far per step of publishing (for the session's stage times). */
+  readonly timings?: PublishTimings;
+}
+
+export interface PublishTimings {
+  /** Writing and clearing the in-flight marker (Redis). */
+  marker: number;
+  /** The Kafka transaction: produce requests with acks=all, then the commit. */
+  kafka: number;
+  /** The ledger rows (PostgreSQL). */
+  ledger: number;
 }
 
 export interface RawPublisherPort {
@@ -115,6 +127,7 @@ export class TransactionalRawPublisher implements RawPublisherPort {
 
 class ConnectorBatchPublisher implements BatchPublisher {
   private failed: JournalwireError | null = null;
+  readonly timings: PublishTimings = { marker: 0, kafka: 0, ledger: 0 };
 
   constructor(
     private readonly connectorId: string,
@@ -131,7 +144,10 @@ class ConnectorBatchPublisher implements BatchPublisher {
     const { timeoutMs, maxRequestBytes, instanceId } = this.settings;
     const entries = messages.map(ledgerEntry);
     const marker = { token: randomUUID(), instanceId, at: Date.now(), scope: this.scope, entries };
+    let started = performance.now();
     await this.inFlight.set(this.connectorId, marker);
+    this.timings.marker += performance.now() - started;
+    started = performance.now();
     const attempt = (async () => {
       const transaction = await this.producer.producer.transaction();
       try {
@@ -165,10 +181,16 @@ class ConnectorBatchPublisher implements BatchPublisher {
       // session fences this producer and reads back what committed. This one is done.
       this.failed = asKafkaUnavailable(error);
       throw this.failed;
+    } finally {
+      this.timings.kafka += performance.now() - started;
     }
     // Committed with acks=all: remember it before anything may DELE it.
+    started = performance.now();
     await this.ledger.recordPublished(this.connectorId, this.scope, entries);
+    this.timings.ledger += performance.now() - started;
+    started = performance.now();
     await this.inFlight.clear(this.connectorId, marker);
+    this.timings.marker += performance.now() - started;
   }
 
   async close(): Promise<void> {

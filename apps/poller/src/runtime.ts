@@ -10,7 +10,8 @@ import { ConnectorEntity, CredentialCipher, pop3OptionsFor } from '#persistence'
 import { Pop3Client } from '#pop3';
 import type { PollerConfig } from './config.js';
 import type { SessionDeps } from './extraction-session.js';
-import { KafkaInFlightScanner, RedisInFlightStore } from './in-flight.js';
+import { RedisInFlightStore } from './in-flight.js';
+import { KafkaInFlightScanner } from './in-flight-settlement.js';
 import { LeaseManager } from './lease.js';
 import { ExtractionLedger, RetrievalFailures } from './ledger.js';
 import { TransactionalRawPublisher } from './raw-publisher.js';
@@ -18,7 +19,8 @@ import { ScheduleStore } from './schedule-store.js';
 import { Scheduler } from './scheduler.js';
 import { SessionRunner } from './session-runner.js';
 import { SessionTraces } from './session-traces.js';
-import { ProducerSlot, StatusReporter } from './status-reporter.js';
+import { ProducerSlot } from './producer-slot.js';
+import { StatusReporter } from './status-reporter.js';
 
 export interface PollerRuntime {
   scheduler: Scheduler;

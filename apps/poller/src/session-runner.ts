@@ -62,6 +62,7 @@ export class SessionRunner {
           deleted: result.deleted,
           skipped: result.skipped?.length,
           ms: result.endedAt.getTime() - result.startedAt.getTime(),
+          stages: result.stages,
         },
         result.error ? `session end: ${result.error.message}` : 'session end',
       );

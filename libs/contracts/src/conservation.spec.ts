@@ -41,7 +41,7 @@ describe('reconcile', () => {
     const replay: RawEntry = {
       ...raw(9),
       replayOf: {
-        outcome: { topic: 'journal.dlq.v1', partition: 2, offset: '5' },
+        outcome: { topic: 'journal.dlq.v2', partition: 2, offset: '5' },
         rawRecord: { partition: 0, offset: '1' },
       },
     };
@@ -56,7 +56,7 @@ describe('reconcile', () => {
     expect(report.replayed).toEqual([
       {
         ref: { partition: 0, offset: '9' },
-        of: { topic: 'journal.dlq.v1', partition: 2, offset: '5' },
+        of: { topic: 'journal.dlq.v2', partition: 2, offset: '5' },
         original: { partition: 0, offset: '1' },
         originalOutcomes: ['dead-lettered'],
         outcomes: ['archived'],

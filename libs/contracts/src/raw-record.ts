@@ -136,7 +136,7 @@ export function formatRawHeaders(headers: RawHeaders): Record<string, string> {
   return out;
 }
 
-/** A message's bytes as a journal.raw.v1 value: inline, or the claim check of the blob holding them. */
+/** A message's bytes as a journal.raw.v2 value: inline, or the claim check of the blob holding them. */
 export interface RawBody {
   value: Buffer;
   contentType: RawContentType;
@@ -171,7 +171,7 @@ export function rawBodyOf(message: MessageBody): RawBody {
   return 'inline' in message ? inlineRawBody(message.inline) : claimCheckRawBody(message.claimCheck);
 }
 
-/** What a journal.raw.v1 record is built from. */
+/** What a journal.raw.v2 record is built from. */
 export interface RawRecordInput {
   connectorId: string;
   uidl: string;
@@ -181,7 +181,7 @@ export interface RawRecordInput {
   replayOf?: ReplayReference | undefined;
 }
 
-/** A journal.raw.v1 record ready to produce. */
+/** A journal.raw.v2 record ready to produce. */
 export interface EncodedRawRecord {
   topic: typeof TOPICS.raw;
   key: string;
@@ -190,7 +190,7 @@ export interface EncodedRawRecord {
 }
 
 /**
- * The one encoder of journal.raw.v1 records, used by the poller and by replays (the status
+ * The one encoder of journal.raw.v2 records, used by the poller and by replays (the status
  * service's outcome replay): key, value and headers.
  */
 export function encodeRawRecord(input: RawRecordInput): EncodedRawRecord {

@@ -72,8 +72,8 @@ export function pruneEvents(db: Queryable, cutoff: Date, batchSize: number): Pro
 
 /**
  * Rows of the status service's list of rejected and dead-lettered messages (message_outcomes)
- * recorded before `cutoff`: by then their records have left journal.rejected.v1 and
- * journal.dlq.v1, so they could no longer be replayed.
+ * recorded before `cutoff`: by then their records have left journal.rejected.v2 and
+ * journal.dlq.v2, so they could no longer be replayed.
  */
 export function pruneListedOutcomes(db: Queryable, cutoff: Date, batchSize: number): Promise<number> {
   return pruneOlderThan(db, 'message_outcomes', 'at', cutoff, batchSize);

@@ -47,7 +47,7 @@ const LOCK_KEY = 0x6a770001;
  * - outcomes older than the dedup window and than the raw and classified topics keep records
  *   (a replay of a retained record still finds its outcome);
  * - dedup keys older than the dedup window; connector events older than their retention;
- * - rows of the rejected/dead-lettered list older than what journal.rejected.v1 and journal.dlq.v1 keep;
+ * - rows of the rejected/dead-lettered list older than what journal.rejected.v2 and journal.dlq.v2 keep;
  * - blobs last written before the longest topic retention plus a margin that no retained record
  *   references.
  * Topic retention is read from the broker at each run, so an operator's change counts at once.

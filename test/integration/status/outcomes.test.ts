@@ -18,7 +18,7 @@ import {
   withRunMessageIds,
 } from '#test-support';
 import { apiClient, eventually, type ApiClient } from '../../support/status-harness.js';
-import { statusRecord, testProducer } from '../../support/status-records.js';
+import { deadLetterRecord, statusRecord, testProducer } from '../../support/status-records.js';
 
 const run = promisify(execFile);
 const SAMPLES = 'test/fixtures/journal';
@@ -292,6 +292,34 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     });
     const refused = await api('POST', `/v1/connectors/${id}/outcomes/skipped:u-skipped/replay`);
     expect(refused.status).toBe(400);
+  });
+
+  it('lists a hostile dead letter (NUL in its fields) and goes on counting', async () => {
+    const id = await connector();
+    const { producer } = await testProducer();
+    const hostile = JSON.parse(deadLetterRecord(id).value.toString()) as Record<string, unknown>;
+    await producer.send([
+      {
+        topic: TOPICS.dlq,
+        key: id,
+        value: Buffer.from(
+          JSON.stringify({
+            ...hostile,
+            rawId: `${id}/\u0000`,
+            error: { code: 'validation', message: 'bad \u0000 byte' },
+          }),
+        ),
+      },
+      deadLetterRecord(id),
+    ]);
+    await producer.disconnect();
+    const items = await listed(id, 'dead-lettered', 2);
+    expect(items.map((o) => o.error).sort()).toEqual(['bad \uFFFD byte', 'test']);
+    await eventually(
+      'both counted',
+      () => api<{ counters: { deadLettered: number } }>('GET', `/v1/connectors/${id}/status`),
+      (r) => r.body.counters.deadLettered === 2,
+    );
   });
 
   it('answers bad input with a clear error naming the field', async () => {

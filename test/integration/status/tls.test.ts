@@ -124,7 +124,8 @@ describe('status service: HTTPS and gRPC over TLS', () => {
   });
 
   it('serves gRPC over TLS; a plaintext client is refused', async () => {
-    const secure = statusGrpcClient(status.grpcAddress, credentials.createSsl(Buffer.from(ca)));
+    // The certificate's DNS name, not the address's IP: no IP as TLS ServerName (RFC 6066).
+    const secure = statusGrpcClient(status.grpcAddress, credentials.createSsl(Buffer.from(ca)), 'localhost');
     const plain = statusGrpcClient(status.grpcAddress);
     try {
       const list = await call(secure.ListConnectorStatuses, secure, {}, bearer(token));

@@ -92,4 +92,32 @@ describe('outcomeRowOf', () => {
       outcomeRowOf({ topic: TOPICS.dlq, ...position, value: null, headers: { 'jw-meta': '{"schema":1}' } }),
     ).toThrow(/schema/);
   });
+
+  it('makes a hostile record storable: NUL becomes U+FFFD; a connector id no definition has is not listed', () => {
+    const dead = (connectorId: string) =>
+      encodeMessageRecord(
+        deadLetterRecordSchema,
+        {
+          schema: 'journal.dlq.v2',
+          rawId: `${connectorId}/${sha}\u0000`,
+          rawRecord: null,
+          connectorId,
+          uidl: 'u\u0000',
+          sha256: null,
+          stage: 'policy',
+          error: { code: 'validation', message: 'PostgreSQL refused \u0000' },
+          source: { topic: TOPICS.classified, partition: 0, offset: '1' },
+          failedAt: at,
+        },
+        { claimCheck: { store: 'fs', key: 'k\u0000', sha256: sha, size: 1 } },
+      );
+    const row = outcomeRowOf({ topic: TOPICS.dlq, ...position, ...dead('c') });
+    expect(JSON.stringify(row)).not.toContain('\\u0000');
+    expect(row).toMatchObject({
+      rawId: `c/${sha}\uFFFD`,
+      uidl: 'u\uFFFD',
+      message: { claimCheck: { key: 'k\uFFFD' } },
+    });
+    expect(outcomeRowOf({ topic: TOPICS.dlq, ...position, ...dead('c'.repeat(65)) })).toBeNull();
+  });
 });

@@ -15,6 +15,9 @@ export type OutcomeType = (typeof OUTCOME_TYPES)[number];
 /** Longest Message-ID, sender or subject kept for the list (the record keeps the full value). */
 export const MAX_LISTED_CHARS = 998;
 
+/** Longest connector id listed: a real one is a UUID; a record naming anything longer belongs to no definition. */
+const MAX_CONNECTOR_ID_CHARS = 64;
+
 /** Where the message's bytes are: inline in the outcome record (with its size), or a claim check. */
 export type StoredMessage = { inline: { size: number } } | { claimCheck: ClaimCheck };
 
@@ -56,6 +59,12 @@ export interface OutcomeSource {
  * Throws (a validation error) for a record that does not match its schema.
  */
 export function outcomeRowOf(record: OutcomeSource): OutcomeRow | null {
+  const row = decodedRowOf(record);
+  if (!row || row.connectorId.length > MAX_CONNECTOR_ID_CHARS) return null;
+  return storable(row);
+}
+
+function decodedRowOf(record: OutcomeSource): OutcomeRow | null {
   const position = { topic: record.topic, partition: record.partition, offset: record.offset };
   if (record.topic === TOPICS.rejected) {
     const { record: rejected, message } = decodeMessageRecord(rejectedRecordSchema, record.value, record.headers);
@@ -100,6 +109,20 @@ export function outcomeRowOf(record: OutcomeSource): OutcomeRow | null {
     };
   }
   return null;
+}
+
+/**
+ * PostgreSQL text (and jsonb) cannot hold NUL, which a hostile message can put in any field the
+ * pipeline carries (a raw id, an error quoting the sender): each becomes U+FFFD for the list.
+ */
+function storable(row: OutcomeRow): OutcomeRow {
+  return withoutNul(row);
+}
+
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutNul(inner)])) as T;
 }
 
 function storedMessage(message: MessageBody | null): StoredMessage | null {

@@ -108,9 +108,30 @@ export class OutcomesService implements OnModuleDestroy {
     await producer?.then((p) => p.disconnect()).catch(() => undefined);
   }
 
-  /** Stores the rows of a chunk of outcome records; a record seen before (a rebuild) is ignored. */
+  /**
+   * Stores the rows of a chunk of outcome records; a record seen before (a rebuild) is ignored.
+   * A row PostgreSQL refuses as data (SQLSTATE classes 22 and 23) would be refused forever: the
+   * chunk is then stored row by row and that row left out (logged), so the aggregator never stalls.
+   */
   async record(rows: OutcomeRow[]): Promise<void> {
     if (rows.length === 0) return;
+    try {
+      await this.insert(rows);
+    } catch (error) {
+      if (!refusesData(error)) throw error;
+      for (const row of rows) {
+        await this.insert([row]).catch((rowError: unknown) => {
+          if (!refusesData(rowError)) throw rowError;
+          this.logger.warn(
+            { err: rowError, topic: row.topic, partition: row.partition, offset: row.offset },
+            'an outcome record could not be listed: PostgreSQL refused its data',
+          );
+        });
+      }
+    }
+  }
+
+  private async insert(rows: OutcomeRow[]): Promise<void> {
     const column = <K extends keyof OutcomeRow>(key: K) => rows.map((row) => row[key]);
     await this.dataSource.query(
       `INSERT INTO message_outcomes (connector_id, type, topic, partition, "offset", raw_id, raw_partition, raw_offset,
@@ -359,6 +380,11 @@ function viewOf(row: OutcomeDbRow): OutcomeView {
     replayable: row.message !== null && replay === null,
     replay,
   };
+}
+
+function refusesData(error: unknown): boolean {
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  return typeof sqlState === 'string' && /^2[23]/.test(sqlState);
 }
 
 function notReplayable(row: OutcomeDbRow, why: string): JournalwireError {

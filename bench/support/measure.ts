@@ -1,0 +1,281 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
+import { deliver, generateJournalReport, journalSize, Pipeline, seededRandom, testEnv } from '#test-support';
+import { rawPipelinedReader } from '../pop3/raw-reader.js';
+
+// What the pipeline benchmarks share: the generated mailbox, a private database, the raw POP3
+// ceiling measured in the same run, and CPU and memory read from /proc.
+
+export const execFileAsync = promisify(execFile);
+
+export interface BenchOptions {
+  messages: number;
+  seed: number;
+  json: boolean;
+  /** Prints a progress line (nothing with --json). */
+  log: (line: string) => void;
+}
+
+/** `--messages N --seed S --json`, as every pipeline benchmark takes them. */
+export function benchOptions(defaultMessages: number): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string', default: String(defaultMessages) },
+      seed: { type: 'string', default: '42' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const json = values.json;
+  return {
+    messages: Number(values.messages),
+    seed: Number(values.seed),
+    json,
+    log: (line) => {
+      if (!json) process.stdout.write(`${line}\n`);
+    },
+  };
+}
+
+/** Runs a benchmark's main, reporting a failure on stderr with exit code 1. */
+export function runBench(name: string, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${name}: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
+
+/** Generates the benchmark's journal reports and says how large they are. */
+export function benchReports(options: BenchOptions): { files: Buffer[]; totalBytes: number } {
+  options.log(`generating ${options.messages} journal reports...`);
+  const reports = generateReports(options.messages, options.seed);
+  const mib = (reports.totalBytes / 1024 / 1024).toFixed(1);
+  options.log(`  ${mib} MiB, mean ${(reports.totalBytes / options.messages / 1024).toFixed(1)} KiB`);
+  return reports;
+}
+
+/**
+ * Creates a Dovecot mailbox holding `files` and, once `beforeConnector` has run (start the
+ * clock there), a connector for it through the REST API; returns the connector id and mailbox.
+ */
+export async function benchConnector(
+  pipeline: Pipeline,
+  files: Buffer[],
+  name: string,
+  beforeConnector: () => void,
+): Promise<{ id: string; mailbox: string }> {
+  const mailbox = `${name}-${Date.now()}@contoso.test`;
+  await execFileAsync('deploy/local/mailbox.sh', ['create', mailbox, 'bench-pass']);
+  await deliver(mailbox, files);
+  beforeConnector();
+  const connector = await pipeline.api('POST', '/v1/connectors', {
+    description: name,
+    transportType: 'pop3',
+    serviceEmailAddress: 'journal@contoso.com',
+    mailboxName: mailbox,
+    password: 'bench-pass',
+    host: testEnv.pop3Host,
+    port: testEnv.pop3sPort,
+    encrypted: true,
+    encryptionMode: 'strict',
+    journalNonInternalAddresses: true,
+    journalUnknownInternalAddresses: true,
+    pollIntervalSeconds: 5,
+    maxMessagesPerSession: 100000,
+  });
+  return { id: String(connector.id), mailbox };
+}
+
+/**
+ * Runs `body` with a pipeline (its services not yet started) on a fresh database of its own, so
+ * that connectors other runs and tests left behind (some with wrong passwords, which make Dovecot
+ * slow down every login from this address) do not share the poller; stops it afterwards.
+ */
+export async function withBenchPipeline(
+  database: string,
+  env: Record<string, string>,
+  body: (pipeline: Pipeline) => Promise<void>,
+): Promise<void> {
+  const pipeline = new Pipeline({ ...env, DATABASE_URL: await freshDatabase(database) });
+  try {
+    await body(pipeline);
+  } finally {
+    await pipeline.stop();
+    rmSync(pipeline.blobDir, { recursive: true, force: true });
+  }
+}
+
+/** Journal reports of 2-120 KB (about 28 KB mean), the same for the same seed. */
+export function generateReports(messages: number, seed: number): { files: Buffer[]; totalBytes: number } {
+  const random = seededRandom(seed);
+  const files: Buffer[] = [];
+  let totalBytes = 0;
+  for (let i = 0; i < messages; i++) {
+    const report = generateJournalReport(i, journalSize(random), random).bytes;
+    files.push(report);
+    totalBytes += report.length;
+  }
+  return { files, totalBytes };
+}
+
+/** Drops and recreates a database next to the test database, migrated; returns its URL. */
+export async function freshDatabase(name: string): Promise<string> {
+  const url = new URL(testEnv.databaseUrl);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  await execFileAsync(process.execPath, ['dist/scripts/migrate.js'], {
+    env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' },
+  });
+  return url.toString();
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * User + system CPU seconds a process has used so far (0 when it is gone); with `children`, also
+ * those of the children it has reaped (Dovecot's master reaps a process per POP3 session).
+ */
+export function cpuSeconds(pid: number | undefined, children = false): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime, stime, cutime, cstime are fields 14-17 of /proc/PID/stat, in clock ticks (100 per second).
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total CPU ticks of the whole machine, from /proc/stat. */
+export function machineCpu(): { busy: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+export function pidFromFile(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function peakRssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export const dovecotPid = (): number | undefined => pidFromFile(`${testEnv.runDir}/dovecot/run/master.pid`);
+export const kafkaPid = (): number | undefined => pidFromFile(`${testEnv.runDir}/kafka/kafka.pid`);
+
+/** CPU seconds of named processes between `start()` and `stop()`, with the machine's busy share. */
+export class CpuMeter {
+  private before: Record<string, number> = {};
+  private machineBefore = machineCpu();
+
+  constructor(private readonly pids: Record<string, number | undefined>) {}
+
+  start(): void {
+    this.machineBefore = machineCpu();
+    this.before = Object.fromEntries(
+      Object.entries(this.pids).map(([name, pid]) => [name, cpuSeconds(pid, name === 'dovecot')]),
+    );
+  }
+
+  /** Per process; `other` is PostgreSQL, Redis, this script and the kernel. */
+  stop(): { cpu: Record<string, number>; busySeconds: number; machineBusy: number } {
+    const machineAfter = machineCpu();
+    const cpu = Object.fromEntries(
+      Object.entries(this.pids).map(([name, pid]) => [
+        name,
+        Number((cpuSeconds(pid, name === 'dovecot') - (this.before[name] ?? 0)).toFixed(1)),
+      ]),
+    );
+    // /proc/stat counts in clock ticks too.
+    const busySeconds = (machineAfter.busy - this.machineBefore.busy) / 100;
+    cpu.other = Number((busySeconds - Object.values(cpu).reduce((sum, v) => sum + v, 0)).toFixed(1));
+    const machineBusy = Number(
+      ((machineAfter.busy - this.machineBefore.busy) / (machineAfter.total - this.machineBefore.total)).toFixed(2),
+    );
+    return { cpu, busySeconds, machineBusy };
+  }
+}
+
+export interface CeilingMeasurement {
+  msgsPerSecond: number;
+  mbPerSecond: number;
+  /** CPU seconds of the reader (this process) and of Dovecot while it read. */
+  cpuSeconds: { reader: number; dovecot: number };
+}
+
+/**
+ * The ceiling: the same messages in a mailbox of their own, drained by a minimal pipelined POP3S
+ * reader (bench/pop3/raw-reader.ts). The mailbox is removed afterwards.
+ */
+export async function measureCeiling(files: Buffer[], log: (line: string) => void): Promise<CeilingMeasurement> {
+  const ceilingBox = `bench-ceiling-${Date.now()}@contoso.test`;
+  await execFileAsync('deploy/local/mailbox.sh', ['create', ceilingBox, 'bench-pass']);
+  log(`delivering ${files.length} messages to the raw reader's mailbox...`);
+  await deliver(ceilingBox, files);
+  const dovecot = dovecotPid();
+  const before = { reader: process.cpuUsage(), dovecot: cpuSeconds(dovecot, true) };
+  const ceiling = await rawPipelinedReader(
+    {
+      host: testEnv.pop3Host,
+      port: testEnv.pop3sPort,
+      transport: 'pop3s',
+      tlsMode: 'strict',
+      ca: readFileSync(testEnv.pop3CaFile),
+      username: ceilingBox,
+      password: 'bench-pass',
+    },
+    files.length,
+  );
+  // Dovecot's share is counted once its session process has exited and been reaped.
+  await new Promise((r) => setTimeout(r, 500));
+  const readerCpu = process.cpuUsage(before.reader);
+  const result: CeilingMeasurement = {
+    msgsPerSecond: ceiling.messages / ceiling.seconds,
+    mbPerSecond: ceiling.bytes / ceiling.seconds / 1024 / 1024,
+    cpuSeconds: {
+      reader: Number(((readerCpu.user + readerCpu.system) / 1e6).toFixed(1)),
+      dovecot: Number((cpuSeconds(dovecot, true) - before.dovecot).toFixed(1)),
+    },
+  };
+  log(`raw reader: ${result.msgsPerSecond.toFixed(0)} msgs/s (${result.mbPerSecond.toFixed(1)} MB/s)`);
+  // Dovecot may still be closing the reader's session: removing the mailbox is best effort.
+  await new Promise((r) => setTimeout(r, 1000));
+  await execFileAsync('deploy/local/mailbox.sh', ['delete', ceilingBox]).catch(() => undefined);
+  return result;
+}
+
+/** Prints a result as a markdown table, or as one JSON line with --json. */
+export function printResult(result: Record<string, unknown>, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  process.stdout.write('\n| measure | value |\n|---|---|\n');
+  for (const [key, value] of Object.entries(result))
+    process.stdout.write(`| ${key} | ${typeof value === 'object' ? JSON.stringify(value) : String(value)} |\n`);
+}
