@@ -6,7 +6,16 @@ import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSystemBlobStore } from '#blob-store';
-import { encodeRawRecord, inlineRawBody, claimCheckRawBody, TOPICS } from '#contracts';
+import {
+  claimCheckRawBody,
+  deadLetterRecordSchema,
+  encodeMessageRecord,
+  encodeRawRecord,
+  inlineRawBody,
+  RECORD_HEADERS,
+  TOPICS,
+  type DeadLetterRecord,
+} from '#contracts';
 import { createDataSource } from '#persistence';
 import {
   deleteConnectors,
@@ -297,17 +306,15 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
   it('lists a hostile dead letter (NUL in its fields) and goes on counting', async () => {
     const id = await connector();
     const { producer } = await testProducer();
-    const hostile = JSON.parse(deadLetterRecord(id).value.toString()) as Record<string, unknown>;
+    const hostile = JSON.parse(deadLetterRecord(id).headers![RECORD_HEADERS.meta]!) as DeadLetterRecord;
     await producer.send([
       {
         topic: TOPICS.dlq,
         key: id,
-        value: Buffer.from(
-          JSON.stringify({
-            ...hostile,
-            rawId: `${id}/\u0000`,
-            error: { code: 'validation', message: 'bad \u0000 byte' },
-          }),
+        ...encodeMessageRecord(
+          deadLetterRecordSchema,
+          { ...hostile, rawId: `${id}/\u0000`, error: { code: 'validation', message: 'bad \u0000 byte' } },
+          null,
         ),
       },
       deadLetterRecord(id),
