@@ -29,6 +29,7 @@ export class PollerModule {
       module: PollerModule,
       imports: [
         InfrastructureModule.register({
+          service: 'poller',
           logger,
           databaseUrl: config.DATABASE_URL,
           redisUrl: config.REDIS_URL,

@@ -6,3 +6,4 @@ export * from './infrastructure.module.js';
 export * from './metrics.js';
 export * from './tracing.js';
 export * from './protocol-log/index.js';
+export * from './processor.module.js';

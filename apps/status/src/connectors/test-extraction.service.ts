@@ -12,7 +12,7 @@ import { CONFIG, LOGGER, ProtocolLogStore, ProtocolTraceRecorder } from '#platfo
 import type { probeMailbox, ProbeReport } from '#pop3';
 import { AuditService } from '../audit/audit.service.js';
 import type { StatusConfig } from '../config.js';
-import { CIPHER, PROBE_MAILBOX } from '../platform/tokens.js';
+import { CIPHER, PROBE_MAILBOX } from '../injection-tokens.js';
 import { ConnectorEventsService } from './connector-events.service.js';
 import type { TestExtractionInput } from './connector.schemas.js';
 import { ConnectorsService } from './connectors.service.js';

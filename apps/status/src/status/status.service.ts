@@ -3,8 +3,7 @@ import { In, type DataSource } from 'typeorm';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ConnectorEntity } from '#persistence';
-import { LOGGER } from '#platform';
-import { DATA_SOURCE } from '../platform/tokens.js';
+import { DATA_SOURCE, LOGGER } from '#platform';
 import { StatusStore } from './status-store.js';
 import { deriveStatus, type ConnectorStatusView } from './status-view.js';
 
