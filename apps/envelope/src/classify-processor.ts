@@ -46,7 +46,7 @@ export class ClassifyProcessor implements ProcessorHandler {
     @Inject(CONFIG) private readonly config: EnvelopeConfig,
     @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
     @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
-    @Inject(DirectoryCache) private readonly directory: DirectoryCache,
+    private readonly directory: DirectoryCache,
     @Inject(METRICS) private readonly metrics: PipelineMetrics,
   ) {}
 

@@ -28,7 +28,7 @@ export interface Principal {
 export class ApiTokenService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(AuthFailures) private readonly failures: AuthFailures,
+    private readonly failures: AuthFailures,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 

@@ -25,11 +25,11 @@ export class ConnectorsService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CIPHER) private readonly cipher: CredentialCipher,
-    @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
-    @Inject(StatusStore) private readonly statusStore: StatusStore,
-    @Inject(StatusService) private readonly status: StatusService,
-    @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly events: ConnectorEventsService,
+    private readonly statusStore: StatusStore,
+    private readonly status: StatusService,
+    private readonly protocolLog: ProtocolLogStore,
+    private readonly audit: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 

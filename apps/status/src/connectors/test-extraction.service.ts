@@ -36,10 +36,10 @@ export class TestExtractionService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CIPHER) private readonly cipher: CredentialCipher,
     @Inject(PROBE_MAILBOX) private readonly probe: typeof probeMailbox,
-    @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
-    @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
-    @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly connectors: ConnectorsService,
+    private readonly events: ConnectorEventsService,
+    private readonly protocolLog: ProtocolLogStore,
+    private readonly audit: AuditService,
   ) {}
 
   async run(connectorId: string, actor: AuditActor, unsaved: TestExtractionInput = {}): Promise<TestExtractionReport> {

@@ -45,7 +45,7 @@ export class DirectoryService {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Audits a directory change in the transaction that makes it. */

@@ -37,8 +37,8 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(KAFKA) private readonly kafka: KafkaGateway,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(StatusStore) private readonly store: StatusStore,
-    @Inject(StatusService) private readonly status: StatusService,
+    private readonly store: StatusStore,
+    private readonly status: StatusService,
   ) {}
 
   /** True once the consumer has joined its group with its positions restored. */

@@ -27,7 +27,7 @@ const REF_COLUMNS = { id: true, suspended: true, updatedAt: true, minTlsVersion:
 export class StatusService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(StatusStore) private readonly store: StatusStore,
+    private readonly store: StatusStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
