@@ -9,7 +9,7 @@ import { ConnectorsController } from './connectors/connectors.controller.js';
 import { ProtocolLogController } from './connectors/protocol-log.controller.js';
 import { DirectoryController } from './directory/directory.controller.js';
 import { StatusGrpcController } from './grpc/status-grpc.controller.js';
-import { HttpErrorFilter } from './platform/exception.filter.js';
+import { HttpErrorFilter } from './http/exception.filter.js';
 import { StatusAggregator } from './status/status-aggregator.js';
 import { StatusController } from './status/status.controller.js';
 import { StatusCoreModule } from './status-core.module.js';

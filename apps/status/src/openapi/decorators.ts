@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery, ApiResponse } from '@nestjs/swagger';
 
-/** A reference to a schema registered in components.schemas (see openapi/components.ts). */
+/** A reference to a schema registered in components.schemas (see components.ts). */
 export function schemaRef(name: string): { $ref: string } {
   return { $ref: `#/components/schemas/${name}` };
 }

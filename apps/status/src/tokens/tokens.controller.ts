@@ -13,8 +13,8 @@ import {
 } from '#persistence';
 import { Actor } from '../auth/actor.decorator.js';
 import { RequireScope } from '../auth/scopes.js';
-import { ApiErrors, schemaRef } from '../platform/openapi.js';
-import { parseInput } from '../platform/validation.js';
+import { ApiErrors, schemaRef } from '../openapi/decorators.js';
+import { parseInput } from '../http/validation.js';
 import { createTokenSchema, expiryOf } from './tokens.schemas.js';
 
 function tokenNotFound(id: string): JournalwireError {
