@@ -1,10 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { classify, dedupKey, DirectoryIndex, parseJournalMessage, parseJournalStream } from '../src/index.js';
-import { htmlToText } from '../src/envelope/html-to-text.js';
-import { ADVERSARIAL_KINDS, adversarialKind, report } from './support/adversarial-inputs.js';
-import { asAsync, chunked } from './support/report-builder.js';
+import { classify, dedupKey, DirectoryIndex, parseJournalMessage, parseJournalStream } from './index.js';
+import { htmlToText } from './envelope/html-to-text.js';
+import { ADVERSARIAL_KINDS, adversarialKind, report } from '../../../test/support/journal/adversarial-inputs.js';
+import { asAsync, chunked } from '../../../test/support/journal/report-builder.js';
 
 // Hostile inputs far beyond real mail: each gets a clear outcome in both parser modes. How the
 // time grows with the size is measured by `npm run bench:adversarial`, not asserted here.

@@ -6,9 +6,9 @@ import {
   buildClassifiedRecordFromStream,
   classifiedRecordId,
   type ClassifyInput,
-} from '../src/index.js';
-import { SAMPLE_FILES, contosoDirectory, sample } from './support/fixtures.js';
-import { asAsync, chunked } from './support/report-builder.js';
+} from './index.js';
+import { SAMPLE_FILES, contosoDirectory, sample } from '../../../test/support/journal/fixtures.js';
+import { asAsync, chunked } from '../../../test/support/journal/report-builder.js';
 
 function inputFor(raw: Buffer, overrides: Partial<ClassifyInput> = {}): ClassifyInput & { raw: Buffer } {
   return {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DirectoryIndex,
-  buildDirectoryIndex,
-  classify,
-  directoryConfigSchema,
-  parseJournalMessage,
-} from '../src/index.js';
-import { contosoDirectory, sample } from './support/fixtures.js';
-import { buildReport } from './support/report-builder.js';
+import { DirectoryIndex, buildDirectoryIndex, classify, directoryConfigSchema, parseJournalMessage } from './index.js';
+import { contosoDirectory, sample } from '../../../test/support/journal/fixtures.js';
+import { buildReport } from '../../../test/support/journal/report-builder.js';
 
 const classifySample = (number: string, journalType: 'envelope' | 'eml' = 'envelope') =>
   classify(parseJournalMessage(sample(number), { journalType }), contosoDirectory());

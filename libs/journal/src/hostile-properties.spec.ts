@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classify, dedupKey, DirectoryIndex, parseJournalMessage, parseJournalStream } from '../src/index.js';
-import { ADVERSARIAL_KINDS, report } from './support/adversarial-inputs.js';
-import { SAMPLE_FILES, sample } from './support/fixtures.js';
-import { asAsync, chunked } from './support/report-builder.js';
+import { classify, dedupKey, DirectoryIndex, parseJournalMessage, parseJournalStream } from './index.js';
+import { ADVERSARIAL_KINDS, report } from '../../../test/support/journal/adversarial-inputs.js';
+import { SAMPLE_FILES, sample } from '../../../test/support/journal/fixtures.js';
+import { asAsync, chunked } from '../../../test/support/journal/report-builder.js';
 
 // Arbitrary bytes up to 10 MB, and near-valid reports with hostile mutations: the parser never
 // throws (parseJournalMessage) and never rejects (parseJournalStream, whose input cannot fail

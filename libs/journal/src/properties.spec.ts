@@ -8,9 +8,9 @@ import {
   parseJournalMessage,
   parseJournalStream,
   type EnvelopeRecipient,
-} from '../src/index.js';
-import { SAMPLE_FILES, contosoDirectory, sample } from './support/fixtures.js';
-import { asAsync, buildReport, chunked, type ReportSpec } from './support/report-builder.js';
+} from './index.js';
+import { SAMPLE_FILES, contosoDirectory, sample } from '../../../test/support/journal/fixtures.js';
+import { asAsync, buildReport, chunked, type ReportSpec } from '../../../test/support/journal/report-builder.js';
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?$/);
 const domain = fc.oneof(

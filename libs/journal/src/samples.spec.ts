@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  dedupKey,
-  mergeRecipients,
-  parseJournalMessage,
-  parseJournalStream,
-  type ParsedMessage,
-} from '../src/index.js';
-import { SAMPLE_FILES, sample } from './support/fixtures.js';
-import { asAsync, chunked } from './support/report-builder.js';
+import { dedupKey, mergeRecipients, parseJournalMessage, parseJournalStream, type ParsedMessage } from './index.js';
+import { SAMPLE_FILES, sample } from '../../../test/support/journal/fixtures.js';
+import { asAsync, chunked } from '../../../test/support/journal/report-builder.js';
 
 /** sha256 of each sample as shipped in ../shared/samples/journal. */
 const SAMPLE_SHA256: Record<string, string> = {

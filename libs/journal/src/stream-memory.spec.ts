@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { parseJournalStream } from '../src/index.js';
-import { buildReport } from './support/report-builder.js';
+import { parseJournalStream } from './index.js';
+import { buildReport } from '../../../test/support/journal/report-builder.js';
 
 const REPORT_BYTES = 100 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { kafkajsChecksumPatched } from '../src/kafkajs-patches.js';
-import { crc32c } from '../src/crc32c.js';
+import { kafkajsChecksumPatched } from './kafkajs-patches.js';
+import { crc32c } from './crc32c.js';
 
 const require = createRequire(import.meta.url);
 

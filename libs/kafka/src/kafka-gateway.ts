@@ -1,44 +1,13 @@
 import './kafkajs-patches.js';
-import {
-  Kafka,
-  logLevel,
-  type KafkaConfig,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type IHeaders,
-  type LogEntry,
-  type PartitionMetadata,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry } from 'kafkajs';
 import type { KafkaConnectionSettings } from '#config';
-import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
+import { describeConnectFailure, securityOptions } from './connection-security.js';
+import { ReliableProducer } from './reliable-producer.js';
 
 /** Brokers, client id, TLS and SASL: `kafkaConnection()` of libs/config builds them from the environment. */
 export type KafkaSettings = KafkaConnectionSettings;
-
-/** One outgoing record. Values are Buffers end to end: never decoded to strings. */
-export interface OutgoingRecord {
-  topic: string;
-  key: string;
-  value: Buffer;
-  headers?: Record<string, string>;
-  /** Not sent: facts about the record for metrics once it is committed. */
-  facts?: Record<string, string>;
-}
-
-/** One incoming record, exactly as the broker returned it. */
-export interface IncomingRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-  timestamp: string;
-}
 
 /**
  * The one Kafka layer over kafkajs. Producers are idempotent with acks=all; consumers never
@@ -193,131 +162,4 @@ export class KafkaGateway {
     else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
     else this.logger.debug(fields, `kafka: ${message}`);
   }
-}
-
-// <kafka-security>: TLS and SASL of every client, from the settings libs/config builds.
-function securityOptions(settings: KafkaSettings): Pick<KafkaConfig, 'ssl' | 'sasl'> {
-  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
-  if (settings.tls) {
-    const { ca, cert, key } = settings.tls;
-    options.ssl = ca || cert ? { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } : true;
-  }
-  if (settings.sasl) {
-    const { username, password } = settings.sasl;
-    options.sasl =
-      settings.sasl.mechanism === 'plain'
-        ? { mechanism: 'plain', username, password }
-        : settings.sasl.mechanism === 'scram-sha-256'
-          ? { mechanism: 'scram-sha-256', username, password }
-          : { mechanism: 'scram-sha-512', username, password };
-  }
-  return options;
-}
-
-/** A failed connect as a JournalwireError when it is about credentials or TLS; the error unchanged otherwise. */
-export function describeConnectFailure(error: unknown, settings: KafkaSettings): unknown {
-  if (!(error instanceof Error)) return error;
-  const brokers = settings.brokers.join(',');
-  if (error.name === 'KafkaJSSASLAuthenticationError') {
-    const who = settings.sasl ? ` as ${settings.sasl.username} (${settings.sasl.mechanism.toUpperCase()})` : '';
-    return new JournalwireError(
-      'authentication',
-      `Kafka at ${brokers} refused the SASL login${who}: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (${error.message})`,
-      { cause: error, retryable: false },
-    );
-  }
-  const tlsCode = errorCodes(error).find((code) => /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code));
-  if (tlsCode)
-    return new JournalwireError(
-      tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'tls-hostname' : 'tls-untrusted',
-      `Kafka at ${brokers}: TLS failed (${tlsCode}); check KAFKA_SSL_CA_FILE and the brokers' certificates`,
-      { cause: error, retryable: false },
-    );
-  return error;
-}
-
-/** The `code`s along an error's cause chain (kafkajs wraps the socket's error). */
-function errorCodes(error: unknown): string[] {
-  const codes: string[] = [];
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    const { code, cause } = e as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    e = cause;
-  }
-  return codes;
-}
-// </kafka-security>
-
-export class ReliableProducer {
-  constructor(readonly producer: Producer) {}
-
-  /** Resolves only once every record is acknowledged by all in-sync replicas. */
-  async send(records: OutgoingRecord[]): Promise<void> {
-    try {
-      for (const request of toProduceRequests(records)) await this.producer.sendBatch(request);
-    } catch (error) {
-      throw new JournalwireError(
-        'kafka-unavailable',
-        `Kafka did not acknowledge ${records.length} record(s): ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-          retryable: true,
-        },
-      );
-    }
-  }
-
-  async disconnect(): Promise<void> {
-    await this.producer.disconnect();
-  }
-}
-
-/** Bytes per produce request: below the brokers' default message.max.bytes (1 MiB) per batch. */
-const MAX_REQUEST_BYTES = 900 * 1024;
-
-/**
- * Groups records into produce requests small enough that no partition's record batch exceeds
- * the broker's size limit (kafkajs sends one batch per partition per request and never splits).
- */
-export interface ProduceRequest {
-  acks: -1;
-  topicMessages: Array<{
-    topic: string;
-    messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }>;
-  }>;
-}
-
-export function toProduceRequests(records: OutgoingRecord[], maxBytes = MAX_REQUEST_BYTES): ProduceRequest[] {
-  const requests: ProduceRequest[] = [];
-  let current: OutgoingRecord[] = [];
-  let size = 0;
-  const flush = () => {
-    if (current.length === 0) return;
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const record of current) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
-    requests.push({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
-        messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
-      })),
-    });
-    current = [];
-    size = 0;
-  };
-  for (const record of records) {
-    const bytes = record.value.length + record.key.length + 64;
-    if (size + bytes > maxBytes) flush();
-    current.push(record);
-    size += bytes;
-  }
-  flush();
-  return requests;
-}
-
-/** The partition kafkajs's default (Java-compatible murmur2) partitioner gives a record with this key. */
-export function partitionFor(topic: string, key: string, partitions: PartitionMetadata[]): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const sorted = [...partitions].sort((a, b) => a.partitionId - b.partitionId);
-  return partitioner({ topic, partitionMetadata: sorted, message: { key, value: null } });
 }

@@ -1,13 +1,9 @@
 import type { Consumer } from 'kafkajs';
 import { isJournalwireError, JournalwireError, withDeadline } from '#errors';
 import type { Logger } from '#logger';
-import {
-  toProduceRequests,
-  type IncomingRecord,
-  type KafkaGateway,
-  type OutgoingRecord,
-  type ReliableProducer,
-} from './kafka-gateway.js';
+import type { KafkaGateway } from './kafka-gateway.js';
+import type { IncomingRecord, OutgoingRecord } from './records.js';
+import { toProduceRequests, type ReliableProducer } from './reliable-producer.js';
 import { ProcessorState, type Dependency, type Outage } from './processor-state.js';
 
 /** What became of one record of a chunk: its outputs, or the error that makes it a dead letter. */

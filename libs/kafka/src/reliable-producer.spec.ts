@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toProduceRequests } from './kafka-gateway.js';
+import { toProduceRequests } from './reliable-producer.js';
 
 describe('toProduceRequests', () => {
   it('keeps every request under the size bound, in order, without losing a record', () => {

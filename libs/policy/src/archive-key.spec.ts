@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archiveIdOf, dedupKeyOf, MAX_KEYED_MESSAGE_ID_BYTES } from '../src/index.js';
+import { archiveIdOf, dedupKeyOf, MAX_KEYED_MESSAGE_ID_BYTES } from './index.js';
 
 const hash = 'a'.repeat(64);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planChunk, type ArchiveClaim, type PlanInput, type PlanWrites, type PriorOutcome } from '../src/index.js';
+import { planChunk, type ArchiveClaim, type PlanInput, type PlanWrites, type PriorOutcome } from './index.js';
 
 const allFlags = { journalNonInternal: true, journalUnknownInternal: true };
 

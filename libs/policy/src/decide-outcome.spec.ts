@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideOutcome } from '../src/index.js';
+import { decideOutcome } from './index.js';
 
 describe('decideOutcome (journaling filters)', () => {
   it.each([

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJournalMessage } from '#journal';
-import { JournalHeaderRemover, removeJournalHeaders } from '../src/index.js';
+import { JournalHeaderRemover, removeJournalHeaders } from './index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/journal/', import.meta.url));
 const SAMPLES = readdirSync(FIXTURES)

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DirectoryIndex } from '../../src/index.js';
+import { DirectoryIndex } from '#journal';
 
-export const FIXTURE_DIR = fileURLToPath(new URL('../../../../test/fixtures/journal/', import.meta.url));
+export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/journal/', import.meta.url));
 
 export const SAMPLE_FILES = readdirSync(FIXTURE_DIR)
   .filter((name) => name.endsWith('.eml'))

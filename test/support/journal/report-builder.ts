@@ -1,4 +1,4 @@
-import { type EnvelopeRecipient } from '../../src/index.js';
+import { type EnvelopeRecipient } from '#journal';
 
 export type EnvelopeEncoding = '7bit' | '8bit' | 'quoted-printable' | 'base64';
 

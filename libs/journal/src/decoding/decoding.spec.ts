@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeText } from '../src/decoding/charset.js';
-import { decodeEncodedWords } from '../src/decoding/rfc2047.js';
-import { createTransferDecoder, decodeTransferEncoding } from '../src/decoding/transfer-decoder.js';
-import { chunked, encodeQuotedPrintable } from './support/report-builder.js';
+import { decodeText } from './charset.js';
+import { decodeEncodedWords } from './rfc2047.js';
+import { createTransferDecoder, decodeTransferEncoding } from './transfer-decoder.js';
+import { chunked, encodeQuotedPrintable } from '../../../../test/support/journal/report-builder.js';
 
 function decodeInChunks(bytes: Buffer, encoding: string, sizes: number[]): Buffer {
   const decoder = createTransferDecoder(encoding);

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseEnvelopeText } from '../src/envelope/envelope-grammar.js';
-import { htmlToText } from '../src/envelope/html-to-text.js';
-import { normaliseEnvelopeAddress, parseAddressList } from '../src/headers/addresses.js';
+import { parseEnvelopeText } from './envelope-grammar.js';
+import { htmlToText } from './html-to-text.js';
+import { normaliseEnvelopeAddress, parseAddressList } from '../headers/addresses.js';
 
 const parse = (text: string) => parseEnvelopeText(text, 200_000);
 

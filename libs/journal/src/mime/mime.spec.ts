@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureSink, type ByteSink } from '../src/mime/byte-sink.js';
-import { HeaderThenBody } from '../src/mime/header-then-body.js';
-import { MultipartSplitter } from '../src/mime/multipart-splitter.js';
-import { parseMediaType } from '../src/mime/content-type.js';
-import { parseJournalMessage } from '../src/index.js';
-import { buildReport, chunked, envelopeText } from './support/report-builder.js';
+import { CaptureSink, type ByteSink } from './byte-sink.js';
+import { HeaderThenBody } from './header-then-body.js';
+import { MultipartSplitter } from './multipart-splitter.js';
+import { parseMediaType } from './content-type.js';
+import { parseJournalMessage } from '../index.js';
+import { buildReport, chunked, envelopeText } from '../../../../test/support/journal/report-builder.js';
 
 interface SplitPart {
   start: number;
