@@ -5,3 +5,4 @@ export * from './codec.js';
 export * from './keys.js';
 export * from './proto-path.js';
 export * from './conservation.js';
+export * from './api-error.js';

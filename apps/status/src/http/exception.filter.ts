@@ -1,5 +1,6 @@
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import { Catch, HttpException, HttpStatus, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { ApiErrorBody } from '#contracts';
 import { isJournalwireError, type ErrorCode } from '#errors';
 import type { Logger } from '#logger';
 import { LOGGER } from '#platform';
@@ -30,12 +31,8 @@ const CODE_OF_HTTP_STATUS: Record<number, ErrorCode> = {
   429: 'rate-limited',
 };
 
-/** The error body of every REST response: `{ error, message, fields? }`. */
-export interface ErrorBody {
-  error: ErrorCode;
-  message: string;
-  fields?: FieldProblem[];
-}
+/** The error body of every REST response (apiErrorBodySchema, libs/contracts), with a known code. */
+export type ErrorBody = ApiErrorBody & { error: ErrorCode; fields?: FieldProblem[] };
 
 /** Renders every error as `{ error, message, fields? }` with the status its code maps to. */
 @Catch()
