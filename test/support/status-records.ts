@@ -22,13 +22,17 @@ import { testKafka } from './env.js';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const now = () => new Date().toISOString();
 
-export function statusRecord(connectorId: string, fields: Partial<ConnectorStatusRecord> = {}): OutgoingRecord {
-  const value = connectorStatusRecordSchema.parse({
+/** A journal.status.v1 value of an idle connector in state ok, with `fields` over it (not validated). */
+export function statusRecordValue(
+  connectorId: string,
+  fields: Partial<ConnectorStatusRecord> = {},
+): ConnectorStatusRecord {
+  return {
     schema: 'journal.status.v1',
     connectorId,
     state: 'ok',
-    sessionStartedAt: now(),
-    sessionEndedAt: now(),
+    sessionStartedAt: null,
+    sessionEndedAt: null,
     lastSuccessfulExtractAt: null,
     mailboxQueue: null,
     extractedTotal: 0,
@@ -37,7 +41,14 @@ export function statusRecord(connectorId: string, fields: Partial<ConnectorStatu
     lastError: null,
     updatedAt: now(),
     ...fields,
-  });
+  };
+}
+
+/** A status record of a session that just ended, validated against the contract. */
+export function statusRecord(connectorId: string, fields: Partial<ConnectorStatusRecord> = {}): OutgoingRecord {
+  const value = connectorStatusRecordSchema.parse(
+    statusRecordValue(connectorId, { sessionStartedAt: now(), sessionEndedAt: now(), ...fields }),
+  );
   return { topic: TOPICS.status, key: connectorId, value: encodeRecord(connectorStatusRecordSchema, value) };
 }
 

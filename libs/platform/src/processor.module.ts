@@ -1,52 +1,25 @@
-import {
-  Inject,
-  Injectable,
-  Module,
-  type DynamicModule,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-  type Provider,
-  type Type,
-} from '@nestjs/common';
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { blobDirectoryCheck, FileSystemBlobStore } from '#blob-store';
+import { FileSystemBlobStore } from '#blob-store';
 import { kafkaConnection, type ProcessorServiceConfig } from '#config';
-import {
-  consumerLag,
-  KafkaGateway,
-  ProcessorState,
-  TransactionalProcessor,
-  type IncomingRecord,
-  type OutgoingRecord,
-  type RecordResult,
-} from '#kafka';
+import { consumerLag, KafkaGateway, ProcessorState } from '#kafka';
 import type { Logger } from '#logger';
 import { ConnectorSettingsCache } from '#persistence';
 import { HealthModule } from './health.module.js';
-import { DATA_SOURCE, InfrastructureModule, KAFKA, readinessProviderWith } from './infrastructure.module.js';
+import { DATA_SOURCE, InfrastructureModule, readinessProviderWith } from './infrastructure.module.js';
 import { MetricsModule, PipelineMetrics } from './metrics.js';
-import { CONFIG, LOGGER } from './tokens.js';
+import {
+  PROCESSOR_HANDLER,
+  PROCESSOR_SOURCE,
+  PROCESSOR_STATE,
+  ProcessorLifecycle,
+  type ProcessorHandler,
+  type ProcessorSource,
+} from './processor-lifecycle.js';
+import { CONFIG } from './tokens.js';
 
-export const PROCESSOR_STATE = Symbol('journalwire.processor-state');
 export const BLOB_STORE = Symbol('journalwire.blob-store');
 export const CONNECTOR_SETTINGS = Symbol('journalwire.connector-settings');
-const PROCESSOR_HANDLER = Symbol('journalwire.processor-handler');
-const PROCESSOR_SOURCE = Symbol('journalwire.processor-source');
-
-/** What a processor service does with its records; the ProcessorModule runs everything else. */
-export interface ProcessorHandler {
-  /** One result per record, in order (see ProcessorOptions.handleChunk). */
-  handleChunk(records: IncomingRecord[]): Promise<RecordResult[]>;
-  /** The outputs of a record that failed: its dead letter. */
-  deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord>;
-  /** After each committed transaction: metrics. */
-  committed(outputs: OutgoingRecord[]): void;
-}
-
-interface ProcessorSource {
-  groupId: string;
-  topics: string[];
-}
 
 export interface ProcessorModuleOptions extends ProcessorSource {
   /** The app's name: client ids (`<KAFKA_CLIENT_ID>-<service>`), the shutdown line. */
@@ -57,50 +30,6 @@ export interface ProcessorModuleOptions extends ProcessorSource {
   handler: Type<ProcessorHandler>;
   /** The app's other providers (caches, stores, timers). */
   providers?: Provider[];
-}
-
-/**
- * Runs a TransactionalProcessor for the app's handler: starts it once the app is up, stops it
- * before the connections close, and waits for PostgreSQL and the blob store during an outage.
- */
-@Injectable()
-class ProcessorLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  private processor: TransactionalProcessor | undefined;
-
-  constructor(
-    @Inject(KAFKA) private readonly kafka: KafkaGateway,
-    @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(CONFIG) private readonly config: ProcessorServiceConfig,
-    @Inject(PROCESSOR_SOURCE) private readonly source: ProcessorSource,
-    @Inject(PROCESSOR_STATE) private readonly state: ProcessorState,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(PROCESSOR_HANDLER) private readonly handler: ProcessorHandler,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.processor = new TransactionalProcessor(this.kafka, this.logger, {
-      groupId: this.source.groupId,
-      topics: this.source.topics,
-      transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
-      chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
-      maxAttempts: this.config.PROCESSOR_MAX_ATTEMPTS,
-      retryBackoffMs: this.config.PROCESSOR_RETRY_BACKOFF_MS,
-      attemptTimeoutMs: this.config.PROCESSOR_ATTEMPT_TIMEOUT_MS,
-      state: this.state,
-      dependencies: [
-        { name: 'postgresql', check: async () => void (await this.dataSource.query('SELECT 1')) },
-        { name: 'blob-store', check: () => blobDirectoryCheck(this.config.BLOB_DIR) },
-      ],
-      handleChunk: (records) => this.handler.handleChunk(records),
-      onError: async (record, error, attempts) => [await this.handler.deadLetter(record, error, attempts)],
-      onCommitted: (_records, outputs) => this.handler.committed(outputs),
-    });
-    this.processor.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.processor?.stop();
-  }
 }
 
 /**
