@@ -3,6 +3,7 @@ import { formatTime, request, type ConnectorListItem, type Page, type ServiceSta
 import { STATUS_LABEL, StatusBadge } from './StatusBadge.js';
 import { usePolling } from './usePolling.js';
 import { TableHead } from './TableHead.js';
+import { Pager } from './Pager.js';
 
 const SORTS: Array<[string, string]> = [
   ['createdAt', 'Oldest first'],
@@ -123,18 +124,7 @@ export function ServicesList() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 0} onClick={restart}>
-          First page
-        </button>
-        <button
-          type="button"
-          disabled={!data?.nextCursor}
-          onClick={() => data?.nextCursor && setCursors([...cursors, data.nextCursor])}
-        >
-          Next page
-        </button>
-      </nav>
+      <Pager label="Pages" cursors={cursors} setCursors={setCursors} nextCursor={data?.nextCursor} />
     </section>
   );
 }
