@@ -1,31 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classifiedRecordSchema } from '#contracts';
-import {
-  buildClassifiedRecord,
-  buildClassifiedRecordFromStream,
-  classifiedRecordId,
-  type ClassifyInput,
-} from './index.js';
-import { SAMPLE_FILES, contosoDirectory, sample } from '../../../test/support/journal/fixtures.js';
+import { buildClassifiedRecord, buildClassifiedRecordFromStream, classifiedRecordId } from './index.js';
+import { SAMPLE_FILES, classifyInputFor as inputFor, sample } from '../../../test/support/journal/fixtures.js';
 import { asAsync, chunked } from '../../../test/support/journal/report-builder.js';
-
-function inputFor(raw: Buffer, overrides: Partial<ClassifyInput> = {}): ClassifyInput & { raw: Buffer } {
-  return {
-    raw,
-    message: { inline: raw.toString('base64') },
-    rawRecord: { partition: 3, offset: '42' },
-    connectorId: 'conn-1',
-    uidl: 'UID-1',
-    sha256: createHash('sha256').update(raw).digest('hex'),
-    size: raw.length,
-    journalType: 'envelope',
-    extractedAt: '2026-01-02T03:04:05.000Z',
-    directory: contosoDirectory(),
-    now: () => new Date('2026-01-02T03:04:06.000Z'),
-    ...overrides,
-  };
-}
 
 describe('buildClassifiedRecord', () => {
   it.each(SAMPLE_FILES)('%s: gives a valid journal.classified.v1 record', (file) => {

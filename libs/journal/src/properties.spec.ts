@@ -1,16 +1,9 @@
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifiedRecordSchema } from '#contracts';
-import {
-  buildClassifiedRecord,
-  dedupKey,
-  parseJournalMessage,
-  parseJournalStream,
-  type EnvelopeRecipient,
-} from './index.js';
-import { SAMPLE_FILES, contosoDirectory, sample } from '../../../test/support/journal/fixtures.js';
-import { asAsync, buildReport, chunked, type ReportSpec } from '../../../test/support/journal/report-builder.js';
+import { buildClassifiedRecord, dedupKey, parseJournalMessage, type EnvelopeRecipient } from './index.js';
+import { SAMPLE_FILES, classifyInputFor, contosoDirectory, sample } from '../../../test/support/journal/fixtures.js';
+import { buildReport, parseWholeAndStreamed, type ReportSpec } from '../../../test/support/journal/report-builder.js';
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?$/);
 const domain = fc.oneof(
@@ -145,15 +138,9 @@ describe('properties', () => {
         fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 4 }),
         async (spec, sizes) => {
           const raw = buildReport(spec);
-          const expected = parseJournalMessage(raw, { journalType: 'envelope' });
-          const {
-            dedupKey: key,
-            sha256: _sha,
-            size: _size,
-            ...streamed
-          } = await parseJournalStream(asAsync(chunked(raw, sizes)), { journalType: 'envelope' });
-          expect(streamed).toEqual(expected);
-          expect(key).toEqual(dedupKey(raw, expected));
+          const { parsed, streamed, key } = await parseWholeAndStreamed(raw, 'envelope', sizes);
+          expect(streamed).toEqual(parsed);
+          expect(key).toEqual(dedupKey(raw, parsed));
         },
       ),
       { numRuns: 100 },
@@ -166,15 +153,8 @@ describe('properties', () => {
         fc.uint8Array({ maxLength: 2000 }),
         fc.constantFrom('envelope', 'eml') as fc.Arbitrary<'envelope' | 'eml'>,
         async (data, journalType) => {
-          const raw = Buffer.from(data);
-          const parsed = parseJournalMessage(raw, { journalType });
+          const { parsed, streamed } = await parseWholeAndStreamed(Buffer.from(data), journalType, [13]);
           expect(KINDS).toContain(parsed.kind);
-          const {
-            dedupKey: _key,
-            sha256: _sha,
-            size: _size,
-            ...streamed
-          } = await parseJournalStream(asAsync(chunked(raw, [13])), { journalType });
           expect(streamed).toEqual(parsed);
         },
       ),
@@ -191,28 +171,11 @@ describe('properties', () => {
         fc.integer({ min: 1, max: 300 }),
         async (file, mutations, chunkSize) => {
           const raw = mutate(sample(file.slice(0, 2)), mutations);
-          const parsed = parseJournalMessage(raw, { journalType: 'envelope' });
+          const { parsed, streamed, key } = await parseWholeAndStreamed(raw, 'envelope', [chunkSize]);
           expect(KINDS).toContain(parsed.kind);
-          const {
-            dedupKey: key,
-            sha256: _sha,
-            size: _size,
-            ...streamed
-          } = await parseJournalStream(asAsync(chunked(raw, [chunkSize])), { journalType: 'envelope' });
           expect(streamed).toEqual(parsed);
           expect(key).toEqual(dedupKey(raw, parsed));
-          const record = buildClassifiedRecord({
-            raw,
-            message: { inline: raw.toString('base64') },
-            rawRecord: { partition: 0, offset: '0' },
-            connectorId: 'c',
-            uidl: 'u',
-            sha256: createHash('sha256').update(raw).digest('hex'),
-            size: raw.length,
-            journalType: 'envelope',
-            extractedAt: '2026-01-01T00:00:00.000Z',
-            directory,
-          });
+          const record = buildClassifiedRecord(classifyInputFor(raw, { directory }));
           expect(classifiedRecordSchema.safeParse(record).success).toBe(true);
         },
       ),

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DirectoryIndex } from '#journal';
+import { createHash } from 'node:crypto';
+import { DirectoryIndex, type ClassifyInput } from '#journal';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/journal/', import.meta.url));
 
@@ -26,4 +27,22 @@ export function contosoDirectory(): DirectoryIndex {
       { address: 'legal@contoso.com' },
     ],
   });
+}
+
+/** What buildClassifiedRecord needs for `raw`, with fixed ids and times and the contoso directory. */
+export function classifyInputFor(raw: Buffer, overrides: Partial<ClassifyInput> = {}): ClassifyInput & { raw: Buffer } {
+  return {
+    raw,
+    message: { inline: raw.toString('base64') },
+    rawRecord: { partition: 3, offset: '42' },
+    connectorId: 'conn-1',
+    uidl: 'UID-1',
+    sha256: createHash('sha256').update(raw).digest('hex'),
+    size: raw.length,
+    journalType: 'envelope',
+    extractedAt: '2026-01-02T03:04:05.000Z',
+    directory: contosoDirectory(),
+    now: () => new Date('2026-01-02T03:04:06.000Z'),
+    ...overrides,
+  };
 }

@@ -1,4 +1,4 @@
-import { type EnvelopeRecipient } from '#journal';
+import { parseJournalMessage, parseJournalStream, type EnvelopeRecipient, type JournalType } from '#journal';
 
 export type EnvelopeEncoding = '7bit' | '8bit' | 'quoted-printable' | 'base64';
 
@@ -156,4 +156,19 @@ export function* chunked(bytes: Buffer, sizes: readonly number[]): Generator<Buf
 
 export async function* asAsync(chunks: Iterable<Buffer>): AsyncGenerator<Buffer> {
   for (const chunk of chunks) yield chunk;
+}
+
+/**
+ * `raw` parsed whole and as a stream cut into `chunkSizes`: `streamed` is the stream's result
+ * without what only the stream gives (its dedup key, sha256 and size), to compare with `parsed`.
+ */
+export async function parseWholeAndStreamed(raw: Buffer, journalType: JournalType, chunkSizes: number[]) {
+  const parsed = parseJournalMessage(raw, { journalType });
+  const {
+    dedupKey: key,
+    sha256: _sha,
+    size,
+    ...streamed
+  } = await parseJournalStream(asAsync(chunked(raw, chunkSizes)), { journalType });
+  return { parsed, streamed, key, size };
 }
