@@ -72,16 +72,19 @@ export function rawRecord(connectorId: string): OutgoingRecord {
 
 const rawRef = { partition: 0, offset: '0' };
 
-export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord {
+/** How every outcome record names its raw record, for a fresh message of `connectorId`. */
+function rawIdentity(connectorId: string) {
   const digest = sha(randomUUID());
+  return { rawId: rawId(connectorId, digest), rawRecord: rawRef, connectorId, uidl: randomUUID(), sha256: digest };
+}
+
+export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord {
+  const { sha256: digest, ...identity } = rawIdentity(connectorId);
   const value = {
     schema: 'journal.archived.v1' as const,
     event,
     archiveId: randomUUID(),
-    rawId: rawId(connectorId, digest),
-    rawRecord: rawRef,
-    connectorId,
-    uidl: randomUUID(),
+    ...identity,
     message: null,
     sha256Before: digest,
     sha256After: digest,
@@ -103,14 +106,9 @@ export function archivedRecord(connectorId: string, event: 'archive' | 'merge' =
 }
 
 export function rejectedRecord(connectorId: string): OutgoingRecord {
-  const digest = sha(randomUUID());
   const value = {
     schema: 'journal.rejected.v1' as const,
-    rawId: rawId(connectorId, digest),
-    rawRecord: rawRef,
-    connectorId,
-    uidl: randomUUID(),
-    sha256: digest,
+    ...rawIdentity(connectorId),
     reason: 'external-not-journaled' as const,
     classification: 'external' as const,
     messageId: null,
@@ -121,14 +119,9 @@ export function rejectedRecord(connectorId: string): OutgoingRecord {
 }
 
 export function deadLetterRecord(connectorId: string): OutgoingRecord {
-  const digest = sha(randomUUID());
   const value = {
     schema: 'journal.dlq.v1' as const,
-    rawId: rawId(connectorId, digest),
-    rawRecord: rawRef,
-    connectorId,
-    uidl: randomUUID(),
-    sha256: digest,
+    ...rawIdentity(connectorId),
     stage: 'envelope' as const,
     error: { code: 'message-unparseable', message: 'test' },
     source: { topic: TOPICS.raw, partition: 0, offset: '0' },
