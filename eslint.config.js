@@ -8,6 +8,9 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
+      // Nest injects classes by their constructor parameter types (decorator metadata, which tsc and
+      // vitest's transformer emit): told so, consistent-type-imports leaves those imports as values.
+      parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true },
       globals: {
         process: 'readonly',
         Buffer: 'readonly',

@@ -9,7 +9,7 @@ import {
   parseJournalStream,
   type ParseLimits,
 } from '#journal';
-import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../libs/journal/test/support/adversarial-inputs.js';
+import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../test/support/journal/adversarial-inputs.js';
 
 // npm run bench:adversarial [-- --size BYTES --kind NAME --min-ms MS --default-limits --json]
 // Each hostile input kind at sizes N, 2N, 4N, 8N through the envelope service's parse path

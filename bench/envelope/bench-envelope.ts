@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildClassifiedRecord, DirectoryIndex, type EnvelopeRecipient } from '#journal';
-import { buildReport, type ReportSpec } from '../../libs/journal/test/support/report-builder.js';
+import { buildReport, type ReportSpec } from '../../test/support/journal/report-builder.js';
 
 // npm run bench:envelope [-- --seconds 5 --json]: generated ~28 KB journal reports through
 // buildClassifiedRecord (parse + classify + dedup key + record, inline message) on one core.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll } from 'vitest';
 import { connectorStatusRecordSchema, decodeRecord, TOPICS, type ConnectorStatusRecord } from '#contracts';
 import { KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
@@ -105,4 +106,19 @@ export function countBy(records: CollectedRecord[], header: 'jw-sha256' | 'jw-ui
     counts.set(value, (counts.get(value) ?? 0) + 1);
   }
   return counts;
+}
+
+/**
+ * A suite's PollerTestContext: opened before its tests and closed after them (call inside
+ * describe(); tests read `suite.ctx`).
+ */
+export function pollerSuite(): { ctx: PollerTestContext } {
+  const suite = {} as { ctx: PollerTestContext };
+  beforeAll(async () => {
+    suite.ctx = await PollerTestContext.open();
+  });
+  afterAll(async () => {
+    await suite.ctx?.close();
+  });
+  return suite;
 }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { apiErrorBodySchema } from '#contracts';
 import { ApiTokenEntity, createDataSource, migrate, type TokenScope } from '#persistence';
 import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 import { freePort, startService, type RunningService } from './service-process.js';
@@ -142,6 +143,9 @@ export function apiClient(baseUrl: string, token?: string) {
     } catch {
       // not JSON (e.g. the Swagger UI)
     }
+    // Every JSON error the API gives must have the one documented shape (libs/contracts).
+    if (response.status >= 400 && response.headers.get('content-type')?.includes('application/json'))
+      apiErrorBodySchema.parse(parsed);
     return { status: response.status, body: parsed as T, headers: response.headers };
   };
 }

@@ -23,13 +23,17 @@ import { testKafka } from './env.js';
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const now = () => new Date().toISOString();
 
-export function statusRecord(connectorId: string, fields: Partial<ConnectorStatusRecord> = {}): OutgoingRecord {
-  const value = connectorStatusRecordSchema.parse({
+/** A journal.status.v1 value of an idle connector in state ok, with `fields` over it (not validated). */
+export function statusRecordValue(
+  connectorId: string,
+  fields: Partial<ConnectorStatusRecord> = {},
+): ConnectorStatusRecord {
+  return {
     schema: 'journal.status.v1',
     connectorId,
     state: 'ok',
-    sessionStartedAt: now(),
-    sessionEndedAt: now(),
+    sessionStartedAt: null,
+    sessionEndedAt: null,
     lastSuccessfulExtractAt: null,
     mailboxQueue: null,
     extractedTotal: 0,
@@ -38,7 +42,14 @@ export function statusRecord(connectorId: string, fields: Partial<ConnectorStatu
     lastError: null,
     updatedAt: now(),
     ...fields,
-  });
+  };
+}
+
+/** A status record of a session that just ended, validated against the contract. */
+export function statusRecord(connectorId: string, fields: Partial<ConnectorStatusRecord> = {}): OutgoingRecord {
+  const value = connectorStatusRecordSchema.parse(
+    statusRecordValue(connectorId, { sessionStartedAt: now(), sessionEndedAt: now(), ...fields }),
+  );
   return { topic: TOPICS.status, key: connectorId, value: encodeRecord(connectorStatusRecordSchema, value) };
 }
 
@@ -62,16 +73,19 @@ export function rawRecord(connectorId: string): OutgoingRecord {
 
 const rawRef = { partition: 0, offset: '0' };
 
-export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord {
+/** How every outcome record names its raw record, for a fresh message of `connectorId`. */
+function rawIdentity(connectorId: string) {
   const digest = sha(randomUUID());
+  return { rawId: rawId(connectorId, digest), rawRecord: rawRef, connectorId, uidl: randomUUID(), sha256: digest };
+}
+
+export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord {
+  const { sha256: digest, ...identity } = rawIdentity(connectorId);
   const value = {
     schema: 'journal.archived.v2' as const,
     event,
     archiveId: randomUUID(),
-    rawId: rawId(connectorId, digest),
-    rawRecord: rawRef,
-    connectorId,
-    uidl: randomUUID(),
+    ...identity,
     sha256Before: digest,
     sha256After: digest,
     removedHeaders: [],
@@ -93,14 +107,9 @@ export function archivedRecord(connectorId: string, event: 'archive' | 'merge' =
 }
 
 export function rejectedRecord(connectorId: string): OutgoingRecord {
-  const digest = sha(randomUUID());
   const value = {
     schema: 'journal.rejected.v2' as const,
-    rawId: rawId(connectorId, digest),
-    rawRecord: rawRef,
-    connectorId,
-    uidl: randomUUID(),
-    sha256: digest,
+    ...rawIdentity(connectorId),
     reason: 'external-not-journaled' as const,
     classification: 'external' as const,
     messageId: null,
@@ -115,14 +124,9 @@ export function rejectedRecord(connectorId: string): OutgoingRecord {
 }
 
 export function deadLetterRecord(connectorId: string): OutgoingRecord {
-  const digest = sha(randomUUID());
   const value = {
     schema: 'journal.dlq.v2' as const,
-    rawId: rawId(connectorId, digest),
-    rawRecord: rawRef,
-    connectorId,
-    uidl: randomUUID(),
-    sha256: digest,
+    ...rawIdentity(connectorId),
     stage: 'envelope' as const,
     error: { code: 'message-unparseable', message: 'test' },
     source: { topic: TOPICS.raw, partition: 0, offset: '0' },

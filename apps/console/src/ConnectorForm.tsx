@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, request, type Connector } from './api.js';
 import { go } from './router.js';
+import { FieldNote } from './FieldNote.js';
 
 type Values = {
   description: string;
@@ -122,20 +123,18 @@ export function ConnectorForm({ id }: { id?: string }) {
     }
   };
 
+  /** A field's hint and its problem, referenced by the input's aria-describedby. */
+  const notes = (key: keyof Values, hint?: string) => (
+    <>
+      <FieldNote id={`f-${key}-hint`} kind="hint" text={hint} />
+      <FieldNote id={`f-${key}-error`} kind="error" text={problems[key]} />
+    </>
+  );
   const field = (key: keyof Values, label: string, input: ReactNode, hint?: string) => (
     <div className="field" key={key}>
       <label htmlFor={`f-${key}`}>{label}</label>
       {input}
-      {hint && (
-        <p className="hint" id={`f-${key}-hint`}>
-          {hint}
-        </p>
-      )}
-      {problems[key] && (
-        <p className="error" id={`f-${key}-error`}>
-          {problems[key]}
-        </p>
-      )}
+      {notes(key, hint)}
     </div>
   );
   const a11y = (key: keyof Values, hint = false) => ({
@@ -166,16 +165,7 @@ export function ConnectorForm({ id }: { id?: string }) {
         onChange={(event) => set(key, event.target.checked as never)}
       />
       <label htmlFor={`f-${key}`}>{label}</label>
-      {hint && (
-        <p className="hint" id={`f-${key}-hint`}>
-          {hint}
-        </p>
-      )}
-      {problems[key] && (
-        <p className="error" id={`f-${key}-error`}>
-          {problems[key]}
-        </p>
-      )}
+      {notes(key, hint)}
     </div>
   );
   const select = (key: keyof Values, label: string, options: Array<[string, string]>) =>

@@ -11,6 +11,7 @@ import {
 } from './api.js';
 import { StatusBadge } from './StatusBadge.js';
 import { usePolling } from './usePolling.js';
+import { TableHead } from './TableHead.js';
 
 const STEP_LABEL: Record<string, string> = {
   'name-resolution': 'Resolve the host name',
@@ -218,15 +219,7 @@ function EventLog({ id, version }: { id: string; version: number }) {
     <section aria-labelledby="events-title" className="card">
       <h2 id="events-title">Event log</h2>
       <table>
-        <caption className="sr-only">Changes to this definition, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead caption="Changes to this definition, newest first" columns={['When', 'Who', 'What', 'Details']} />
         <tbody>
           {events.map((event) => (
             <tr key={event.id}>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, request, type Page } from './api.js';
 import { usePolling } from './usePolling.js';
+import { Pager } from './Pager.js';
 
 interface Domain {
   domain: string;
@@ -96,18 +97,7 @@ function List<T>(props: {
         ))}
         {data && data.items.length === 0 && <li className="hint">None.</li>}
       </ul>
-      <nav className="pager" aria-label={`${props.title} pages`}>
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors([])}>
-          First page
-        </button>
-        <button
-          type="button"
-          disabled={!data?.nextCursor}
-          onClick={() => data?.nextCursor && setCursors([...cursors, data.nextCursor])}
-        >
-          Next page
-        </button>
-      </nav>
+      <Pager label={`${props.title} pages`} cursors={cursors} setCursors={setCursors} nextCursor={data?.nextCursor} />
     </section>
   );
 }

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { formatTime, request, type ConnectorListItem, type Page, type ServiceState } from './api.js';
 import { STATUS_LABEL, StatusBadge } from './StatusBadge.js';
 import { usePolling } from './usePolling.js';
+import { TableHead } from './TableHead.js';
+import { Pager } from './Pager.js';
 
 const SORTS: Array<[string, string]> = [
   ['createdAt', 'Oldest first'],
@@ -83,21 +85,17 @@ export function ServicesList() {
       {data && data.items.length === 0 && <p>No journal service definitions match.</p>}
       {data && data.items.length > 0 && (
         <table className="services">
-          <caption className="sr-only">Journal service definitions, updated every few seconds</caption>
-          <thead>
-            <tr>
-              <th scope="col">Service Status</th>
-              <th scope="col">Description</th>
-              <th scope="col">Mailbox</th>
-              <th scope="col">Last successful extract</th>
-              <th scope="col" className="number">
-                Processing queue
-              </th>
-              <th scope="col" className="number">
-                POP3 mailbox queue
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            caption="Journal service definitions, updated every few seconds"
+            columns={[
+              'Service Status',
+              'Description',
+              'Mailbox',
+              'Last successful extract',
+              { number: 'Processing queue' },
+              { number: 'POP3 mailbox queue' },
+            ]}
+          />
           <tbody>
             {data.items.map((item) => (
               <tr key={item.id} data-connector={item.id}>
@@ -126,18 +124,7 @@ export function ServicesList() {
           </tbody>
         </table>
       )}
-      <nav className="pager" aria-label="Pages">
-        <button type="button" disabled={cursors.length === 0} onClick={restart}>
-          First page
-        </button>
-        <button
-          type="button"
-          disabled={!data?.nextCursor}
-          onClick={() => data?.nextCursor && setCursors([...cursors, data.nextCursor])}
-        >
-          Next page
-        </button>
-      </nav>
+      <Pager label="Pages" cursors={cursors} setCursors={setCursors} nextCursor={data?.nextCursor} />
     </section>
   );
 }

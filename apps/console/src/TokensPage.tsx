@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, formatTime, request } from './api.js';
 import { usePolling } from './usePolling.js';
+import { TableHead } from './TableHead.js';
+import { FieldNote } from './FieldNote.js';
 
 interface Token {
   id: string;
@@ -69,11 +71,7 @@ export function TokensPage() {
             aria-describedby={problems['name'] ? 't-name-error' : undefined}
             onChange={(event) => setName(event.target.value)}
           />
-          {problems['name'] && (
-            <p className="error" id="t-name-error">
-              {problems['name']}
-            </p>
-          )}
+          <FieldNote id="t-name-error" kind="error" text={problems['name']} />
         </div>
         <div className="field">
           <label htmlFor="t-scope">Scope</label>
@@ -93,11 +91,7 @@ export function TokensPage() {
             aria-describedby={problems['expiresInDays'] ? 't-days-error' : undefined}
             onChange={(event) => setDays(event.target.value)}
           />
-          {problems['expiresInDays'] && (
-            <p className="error" id="t-days-error">
-              {problems['expiresInDays']}
-            </p>
-          )}
+          <FieldNote id="t-days-error" kind="error" text={problems['expiresInDays']} />
         </div>
         <button type="submit">Create token</button>
       </form>
@@ -109,17 +103,7 @@ export function TokensPage() {
         </div>
       )}
       <table>
-        <caption className="sr-only">API tokens</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Scope</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <TableHead caption="API tokens" columns={['Name', 'Scope', 'Created', 'Expires', 'Last used', 'State']} />
         <tbody>
           {data?.items.map((token) => (
             <tr key={token.id}>

@@ -1,9 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { blobDirectoryCheck, deadLetterMessageOf, encodeDeadLetter, encodeFitting, type BlobStore } from '#blob-store';
+import { Inject, Injectable } from '@nestjs/common';
+import { deadLetterMessageOf, encodeDeadLetter, encodeFitting, type BlobStore } from '#blob-store';
 import {
   boundedKey,
-  CONSUMER_GROUPS,
   classifiedRecordSchema,
   parseRawHeaders,
   TOPICS,
@@ -12,22 +10,20 @@ import {
 } from '#contracts';
 import { toJournalwireError } from '#errors';
 import { buildClassifiedRecord, buildClassifiedRecordFromStream } from '#journal';
-import {
-  eachRecord,
-  headersToStrings,
-  type ProcessorState,
-  TransactionalProcessor,
-  type IncomingRecord,
-  type KafkaGateway,
-  type OutgoingRecord,
-} from '#kafka';
-import type { Logger } from '#logger';
+import { eachRecord, headersToStrings, type IncomingRecord, type OutgoingRecord, type RecordResult } from '#kafka';
 import type { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
+import {
+  BLOB_STORE,
+  CONFIG,
+  CONNECTOR_SETTINGS,
+  METRICS,
+  withMessageSpan,
+  type PipelineMetrics,
+  type ProcessorHandler,
+} from '#platform';
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
 import { rawMessageOf } from './message-source.js';
-import { BLOB_STORE, CONNECTOR_SETTINGS, PROCESSOR_STATE } from './tokens.js';
 
 /** What a classified record keeps when its metadata moves to the claim-check store. */
 const CLASSIFIED_PLACEHOLDERS: Partial<ClassifiedRecord> = {
@@ -46,44 +42,17 @@ const CLASSIFIED_PLACEHOLDERS: Partial<ClassifiedRecord> = {
 
 /** journal.raw.v2 → parse the envelope, classify → journal.classified.v2 (or journal.dlq.v2). */
 @Injectable()
-export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private processor: TransactionalProcessor | undefined;
-
+export class ClassifyProcessor implements ProcessorHandler {
   constructor(
-    @Inject(KAFKA) private readonly kafka: KafkaGateway,
     @Inject(CONFIG) private readonly config: EnvelopeConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
     @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
     @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
-    @Inject(DirectoryCache) private readonly directory: DirectoryCache,
+    private readonly directory: DirectoryCache,
     @Inject(METRICS) private readonly metrics: PipelineMetrics,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(PROCESSOR_STATE) private readonly state: ProcessorState,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.processor = new TransactionalProcessor(this.kafka, this.logger, {
-      groupId: CONSUMER_GROUPS.envelope,
-      topics: [TOPICS.raw],
-      transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
-      chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
-      maxAttempts: this.config.PROCESSOR_MAX_ATTEMPTS,
-      retryBackoffMs: this.config.PROCESSOR_RETRY_BACKOFF_MS,
-      attemptTimeoutMs: this.config.PROCESSOR_ATTEMPT_TIMEOUT_MS,
-      state: this.state,
-      dependencies: [
-        { name: 'postgresql', check: async () => void (await this.dataSource.query('SELECT 1')) },
-        { name: 'blob-store', check: () => blobDirectoryCheck(this.config.BLOB_DIR) },
-      ],
-      handleChunk: eachRecord((record) => this.classify(record)),
-      onError: async (record, error, attempts) => [await this.deadLetter(record, error, attempts)],
-      onCommitted: (_records, outputs) => this.count(outputs),
-    });
-    this.processor.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.processor?.stop();
+  handleChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
+    return eachRecord((record) => this.classify(record))(records);
   }
 
   async classify(record: IncomingRecord): Promise<OutgoingRecord[]> {
@@ -145,7 +114,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
     ];
   }
 
-  private count(outputs: OutgoingRecord[]): void {
+  committed(outputs: OutgoingRecord[]): void {
     for (const output of outputs) {
       const facts = output.facts ?? {};
       if (output.topic === TOPICS.classified) {
@@ -162,7 +131,7 @@ export class ClassifyProcessor implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** The dead letter of a raw record: the error, where the record sits, and the message itself. */
-  private async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
+  async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
     const failure = toJournalwireError(error, 'message-unparseable');
     const raw = headersToStrings(record.headers);
     const connectorId = raw['jw-connector-id'] ?? record.key?.toString('utf8') ?? 'unknown';

@@ -26,44 +26,41 @@ interface ClaimRow {
 export class OutcomeStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async findOutcomes(rawIds: string[]): Promise<Map<string, PriorOutcome>> {
-    if (rawIds.length === 0) return new Map();
-    const rows = await this.guard<OutcomeRow[]>(() =>
-      this.dataSource.query(
-        `SELECT raw_id, outcome, archive_id, raw_partition, raw_offset FROM raw_outcomes WHERE raw_id = ANY($1::text[])`,
-        [unique(rawIds)],
-      ),
-    );
-    return new Map(
-      rows.map((row) => [
+  findOutcomes(rawIds: string[]): Promise<Map<string, PriorOutcome>> {
+    return this.byKeys<OutcomeRow, PriorOutcome>(
+      `SELECT raw_id, outcome, archive_id, raw_partition, raw_offset FROM raw_outcomes WHERE raw_id = ANY($1::text[])`,
+      rawIds,
+      (row) => [
         row.raw_id,
         {
           outcome: row.outcome,
           archiveId: row.archive_id,
           source: { partition: row.raw_partition, offset: row.raw_offset },
         },
-      ]),
+      ],
     );
   }
 
-  async findClaims(dedupKeys: string[]): Promise<Map<string, ArchiveClaim>> {
-    if (dedupKeys.length === 0) return new Map();
-    const rows = await this.guard<ClaimRow[]>(() =>
-      this.dataSource.query(
-        `SELECT dedup_key, archive_id, first_raw_id, first_raw_partition, first_raw_offset FROM archive_keys WHERE dedup_key = ANY($1::text[])`,
-        [unique(dedupKeys)],
-      ),
-    );
-    return new Map(
-      rows.map((row) => [
+  findClaims(dedupKeys: string[]): Promise<Map<string, ArchiveClaim>> {
+    return this.byKeys<ClaimRow, ArchiveClaim>(
+      `SELECT dedup_key, archive_id, first_raw_id, first_raw_partition, first_raw_offset FROM archive_keys WHERE dedup_key = ANY($1::text[])`,
+      dedupKeys,
+      (row) => [
         row.dedup_key,
         {
           archiveId: row.archive_id,
           firstRawId: row.first_raw_id,
           source: { partition: row.first_raw_partition, offset: row.first_raw_offset },
         },
-      ]),
+      ],
     );
+  }
+
+  /** The rows `sql` selects for the distinct `keys` (its `$1`), as a map of `entry(row)`. */
+  private async byKeys<R, V>(sql: string, keys: string[], entry: (row: R) => [string, V]): Promise<Map<string, V>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.guard<R[]>(() => this.dataSource.query(sql, [unique(keys)]));
+    return new Map(rows.map(entry));
   }
 
   /**

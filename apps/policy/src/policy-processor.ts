@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import {
-  blobDirectoryCheck,
-  deadLetterMessageOf,
-  encodeDeadLetter,
-  encodeFitting,
-  resolveOverflow,
-  type BlobStore,
-} from '#blob-store';
+import { Inject, Injectable } from '@nestjs/common';
+import { deadLetterMessageOf, encodeDeadLetter, encodeFitting, resolveOverflow, type BlobStore } from '#blob-store';
 import {
   archivedRecordSchema,
   boundedKey,
   classifiedRecordSchema,
-  CONSUMER_GROUPS,
   decodeMessageRecord,
   RAW_CONTENT_TYPES,
   RECORD_HEADERS,
@@ -28,18 +19,24 @@ import {
 } from '#contracts';
 import { isJournalwireError, JournalwireError, toJournalwireError } from '#errors';
 import {
-  type ProcessorState,
-  TransactionalProcessor,
   headersToStrings,
   type IncomingRecord,
-  type KafkaGateway,
   type OutgoingRecord,
   type RecordResult,
   yieldToEventLoop,
 } from '#kafka';
 import type { Logger } from '#logger';
 import type { ConnectorSettingsCache } from '#persistence';
-import { CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, withMessageSpan, type PipelineMetrics } from '#platform';
+import {
+  BLOB_STORE,
+  CONFIG,
+  CONNECTOR_SETTINGS,
+  LOGGER,
+  METRICS,
+  withMessageSpan,
+  type PipelineMetrics,
+  type ProcessorHandler,
+} from '#platform';
 import {
   archiveIdOf,
   dedupKeyOf,
@@ -55,7 +52,7 @@ import {
 } from '#policy';
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
-import { BLOB_STORE, CONNECTOR_SETTINGS, OUTCOME_STORE, PROCESSOR_STATE } from './tokens.js';
+import { OUTCOME_STORE } from './tokens.js';
 
 /** What an archived record keeps when its metadata moves to the claim-check store. */
 const ARCHIVED_PLACEHOLDERS: Partial<ArchivedRecord> = {
@@ -83,52 +80,22 @@ interface Classified {
  * (event "merge"), rejected (journal.rejected.v2) or dead-lettered (journal.dlq.v2).
  */
 @Injectable()
-export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private processor: TransactionalProcessor | undefined;
-
+export class PolicyProcessor implements ProcessorHandler {
   constructor(
-    @Inject(KAFKA) private readonly kafka: KafkaGateway,
     @Inject(CONFIG) private readonly config: PolicyConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
     @Inject(CONNECTOR_SETTINGS) private readonly connectors: ConnectorSettingsCache,
     @Inject(OUTCOME_STORE) private readonly outcomes: OutcomeStore,
     @Inject(METRICS) private readonly metrics: PipelineMetrics,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(PROCESSOR_STATE) private readonly state: ProcessorState,
   ) {}
-
-  onApplicationBootstrap(): void {
-    this.processor = new TransactionalProcessor(this.kafka, this.logger, {
-      groupId: CONSUMER_GROUPS.policy,
-      topics: [TOPICS.classified],
-      transactionalId: `journalwire-${this.config.INSTANCE_ID}`,
-      chunkSize: this.config.PROCESSOR_CHUNK_SIZE,
-      maxAttempts: this.config.PROCESSOR_MAX_ATTEMPTS,
-      retryBackoffMs: this.config.PROCESSOR_RETRY_BACKOFF_MS,
-      attemptTimeoutMs: this.config.PROCESSOR_ATTEMPT_TIMEOUT_MS,
-      state: this.state,
-      dependencies: [
-        { name: 'postgresql', check: async () => void (await this.dataSource.query('SELECT 1')) },
-        { name: 'blob-store', check: () => blobDirectoryCheck(this.config.BLOB_DIR) },
-      ],
-      handleChunk: (records) => this.applyChunk(records),
-      onError: async (record, error, attempts) => [await this.deadLetter(record, error, attempts)],
-      onCommitted: (_records, outputs) => this.count(outputs),
-    });
-    this.processor.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.processor?.stop();
-  }
 
   /**
    * Decides a chunk: two PostgreSQL reads, one transaction, then each record's outputs. When
    * PostgreSQL refuses the chunk's data, each record is decided alone, so only the record it
    * refuses becomes a dead letter.
    */
-  async applyChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
+  async handleChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
     try {
       return await this.decideChunk(records);
     } catch (error) {
@@ -139,7 +106,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
         'PostgreSQL refused a chunk; deciding its records one by one',
       );
       const results: RecordResult[] = [];
-      for (const record of records) results.push(...(await this.applyChunk([record])));
+      for (const record of records) results.push(...(await this.handleChunk([record])));
       return results;
     }
   }
@@ -261,7 +228,7 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
-  private count(outputs: OutgoingRecord[]): void {
+  committed(outputs: OutgoingRecord[]): void {
     for (const output of outputs) {
       const facts = output.facts ?? {};
       if (output.topic === TOPICS.archived) {
@@ -437,8 +404,8 @@ export class PolicyProcessor implements OnApplicationBootstrap, OnApplicationShu
       : { message: { claimCheck }, sha256: claimCheck.sha256, removed: remover.removed, ranges: remover.ranges };
   }
 
-  /** The dead letter of a classified record: the error, where it sits, and its message as it came. */
-  private async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
+  /** The dead letter of a classified record: the error, where it sits, and the message when known. */
+  async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
     const failure = toJournalwireError(error, 'message-unparseable');
     const headers = headersToStrings(record.headers);
     let classified: Partial<ClassifiedRecord> = {};

@@ -1,4 +1,2 @@
-export const BLOB_STORE = Symbol('policy.blob-store');
-export const CONNECTOR_SETTINGS = Symbol('policy.connector-settings');
+/** Injection tokens of the policy app (the processor's own come from #platform). */
 export const OUTCOME_STORE = Symbol('policy.outcome-store');
-export const PROCESSOR_STATE = Symbol('policy.processor-state');

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import {
   blobSection,
+  commaList,
   credentialKeySection,
   databaseSection,
   httpSection,
@@ -54,19 +55,10 @@ export const pollerConfigSchema = z
     /** On SIGTERM, how long an in-flight RETR/publish may finish before it is abandoned. */
     SHUTDOWN_GRACE_MS: positiveInt(10_000),
     /** Only these connector ids (comma-separated); empty: every connector. For canaries and pinning. */
-    POLLER_CONNECTOR_IDS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((id) => id.trim())
-          .filter(Boolean),
-      )
-      .refine(
-        (ids) => ids.every((id) => /^[0-9a-f-]{36}$/i.test(id)),
-        'expected connector ids (UUIDs), comma-separated',
-      ),
+    POLLER_CONNECTOR_IDS: commaList().refine(
+      (ids) => ids.every((id) => /^[0-9a-f-]{36}$/i.test(id)),
+      'expected connector ids (UUIDs), comma-separated',
+    ),
     /** Absolute deadline of one POP3 response (RETR included), however steadily the server trickles. */
     POP3_COMMAND_DEADLINE_MS: positiveInt(10 * 60_000),
     /** Absolute deadline of one POP3 session; then the connection is dropped and the lease released. */

@@ -1,32 +1,17 @@
-import { JournalwireError } from '#errors';
+import { JournalwireError, withDeadline as waitAtMost } from '#errors';
 
 /**
  * Waits for `promise` at most `timeoutMs` (rejecting with `onTimeout()`) and only while `signal`
- * has not fired (rejecting as abandoned). The operation itself may still complete later.
+ * has not fired (rejecting as abandoned): the shared withDeadline (libs/errors) with the poller's
+ * "abandoned" error. The operation itself may still complete later.
  */
-export async function withDeadline<T>(
+export function withDeadline<T>(
   promise: Promise<T>,
   timeoutMs: number,
   onTimeout: () => Error,
   signal?: AbortSignal,
 ): Promise<T> {
-  promise.catch(() => undefined);
-  if (signal?.aborted) throw abandoned(signal);
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), timeoutMs);
-    if (signal) {
-      onAbort = () => reject(abandoned(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
-  }
+  return waitAtMost(promise, timeoutMs, onTimeout, signal ? { signal, onAbort: abandoned } : undefined);
 }
 
 function abandoned(signal: AbortSignal): JournalwireError {

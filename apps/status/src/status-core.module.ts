@@ -1,7 +1,10 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import type { Logger } from '#logger';
-import { CONFIG, LOGGER, ProtocolLogStore } from '#platform';
 import type { Redis } from 'ioredis';
+import { kafkaConnection } from '#config';
+import type { Logger } from '#logger';
+import { CredentialCipher } from '#persistence';
+import { CONFIG, InfrastructureModule, ProtocolLogStore, REDIS } from '#platform';
+import { probeMailbox } from '#pop3';
 import { AuditService } from './audit/audit.service.js';
 import { ApiTokenService } from './auth/api-token.service.js';
 import { AuthFailures } from './auth/auth-failures.js';
@@ -12,8 +15,7 @@ import { TestExtractionService } from './connectors/test-extraction.service.js';
 import { DirectoryImportService } from './directory/directory-import.service.js';
 import { DirectoryService } from './directory/directory.service.js';
 import { OutcomesService } from './outcomes/outcomes.service.js';
-import { infrastructureProviders, InfrastructureShutdown } from './platform/infrastructure.js';
-import { CIPHER, DATA_SOURCE, KAFKA, PROBE_MAILBOX, REDIS } from './platform/tokens.js';
+import { CIPHER, PROBE_MAILBOX } from './injection-tokens.js';
 import { StatusAggregator } from './status/status-aggregator.js';
 import { StatusChanges } from './status/status-changes.js';
 import { StatusStore } from './status/status-store.js';
@@ -33,17 +35,19 @@ const SERVICES = [
   StatusChanges,
   OutcomesService,
   StatusAggregator,
-  InfrastructureShutdown,
 ];
 
-/** Connections and services, global so the health checks and every controller can use them. */
+/**
+ * Connections (the shared InfrastructureModule), the credential cipher and the services, global so
+ * the health checks and every controller can use them.
+ */
 @Module({})
 export class StatusCoreModule {
   static register(config: StatusConfig, logger: Logger): DynamicModule {
     const providers: Provider[] = [
       { provide: CONFIG, useValue: config },
-      { provide: LOGGER, useValue: logger },
-      ...infrastructureProviders,
+      { provide: CIPHER, useValue: new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS) },
+      { provide: PROBE_MAILBOX, useValue: probeMailbox },
       ...SERVICES,
       // Detailed logging's protocol log (#18.3).
       { provide: ProtocolLogStore, inject: [REDIS], useFactory: (redis: Redis) => new ProtocolLogStore(redis) },
@@ -51,8 +55,17 @@ export class StatusCoreModule {
     return {
       module: StatusCoreModule,
       global: true,
+      imports: [
+        InfrastructureModule.register({
+          service: 'status',
+          logger,
+          databaseUrl: config.DATABASE_URL,
+          redisUrl: config.REDIS_URL,
+          kafka: kafkaConnection(config, `${config.KAFKA_CLIENT_ID}-status`),
+        }),
+      ],
       providers,
-      exports: [CONFIG, LOGGER, DATA_SOURCE, REDIS, KAFKA, CIPHER, PROBE_MAILBOX, ProtocolLogStore, ...SERVICES],
+      exports: [CONFIG, CIPHER, PROBE_MAILBOX, ProtocolLogStore, ...SERVICES],
     };
   }
 }

@@ -1,10 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import type { Redis } from 'ioredis';
-import type { DataSource } from 'typeorm';
-import type { KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
-import { HealthModule, MetricsModule, PipelineMetrics, READINESS_CHECKS, type ReadinessCheck } from '#platform';
+import { HealthModule, MetricsModule, PipelineMetrics, readinessProviderFor } from '#platform';
 import { AuditController } from './audit/audit.controller.js';
 import { ApiTokenGuard } from './auth/api-token.guard.js';
 import type { StatusConfig } from './config.js';
@@ -13,9 +10,7 @@ import { ProtocolLogController } from './connectors/protocol-log.controller.js';
 import { DirectoryController } from './directory/directory.controller.js';
 import { StatusGrpcController } from './grpc/status-grpc.controller.js';
 import { OutcomesController } from './outcomes/outcomes.controller.js';
-import { HttpErrorFilter } from './platform/exception.filter.js';
-import { readinessChecks } from './platform/infrastructure.js';
-import { DATA_SOURCE, KAFKA, REDIS } from './platform/tokens.js';
+import { HttpErrorFilter } from './http/exception.filter.js';
 import { StatusAggregator } from './status/status-aggregator.js';
 import { StatusController } from './status/status.controller.js';
 import { StatusCoreModule } from './status-core.module.js';
@@ -30,24 +25,16 @@ export class StatusModule {
       imports: [
         StatusCoreModule.register(config, logger),
         MetricsModule.register(new PipelineMetrics()),
-        HealthModule.register({
-          provide: READINESS_CHECKS,
-          inject: [DATA_SOURCE, REDIS, KAFKA, StatusAggregator],
-          useFactory: (
-            dataSource: DataSource,
-            redis: Redis,
-            kafka: KafkaGateway,
-            aggregator: StatusAggregator,
-          ): ReadinessCheck[] => [
-            ...readinessChecks(dataSource, redis, kafka),
+        HealthModule.register(
+          readinessProviderFor([StatusAggregator], (aggregator: StatusAggregator) => [
             {
               name: 'status-aggregator',
               check: async () => {
                 if (!aggregator.ready) throw new Error('the status consumer has not joined its group yet');
               },
             },
-          ],
-        }),
+          ]),
+        ),
       ],
       controllers: [
         ConnectorsController,

@@ -1,23 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { JournalwireError } from '#errors';
-import { bool } from './sections.js';
+import { bool, commaList } from './sections.js';
 
 /** Environment variables of every Kafka client: brokers, TLS and SASL. */
 export const kafkaSection = {
-  KAFKA_BROKERS: z
-    .string()
-    .default('127.0.0.1:19092')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)),
-      'expected host:port[,host:port...]',
-    ),
+  KAFKA_BROKERS: commaList('127.0.0.1:19092').refine(
+    (brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d+$/.test(b)),
+    'expected host:port[,host:port...]',
+  ),
   KAFKA_CLIENT_ID: z.string().default('journalwire'),
   /** TLS to the brokers (a SASL_SSL or SSL listener). */
   KAFKA_SSL: bool(false),

@@ -20,6 +20,18 @@ export const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+/** A comma-separated variable as a list: items trimmed, empty ones dropped (`''` is the empty list). */
+export const commaList = (fallback = '') =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
 const url = (protocols: string[]) =>
   z.string().refine(
     (value) => {
@@ -95,16 +107,7 @@ export const credentialKeySection = {
   /** 32 bytes, base64: the AES-256-GCM key for connector passwords at rest. */
   CREDENTIAL_KEY: credentialKey,
   /** Older keys still accepted for decryption during a rotation: comma-separated base64, parsed into a list. */
-  CREDENTIAL_KEYS_PREVIOUS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(credentialKey)),
+  CREDENTIAL_KEYS_PREVIOUS: commaList().pipe(z.array(credentialKey)),
 };
 
 const readableFile = z.string().refine((path) => existsSync(path), 'expected a readable file');

@@ -7,3 +7,4 @@ export * from './proto-path.js';
 export * from './conservation.js';
 export * from './message-record.js';
 export * from './json-schemas.js';
+export * from './api-error.js';

@@ -1,1 +1,2 @@
 export * from './journalwire-error.js';
+export * from './deadline.js';

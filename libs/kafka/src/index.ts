@@ -1,4 +1,7 @@
 export * from './kafka-gateway.js';
+export * from './records.js';
+export * from './reliable-producer.js';
+export { describeConnectFailure } from './connection-security.js';
 export * from './processor.js';
 export * from './processor-state.js';
 export * from './headers.js';

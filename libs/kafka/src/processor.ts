@@ -1,13 +1,9 @@
 import type { Consumer } from 'kafkajs';
-import { isJournalwireError, JournalwireError } from '#errors';
+import { isJournalwireError, JournalwireError, withDeadline } from '#errors';
 import type { Logger } from '#logger';
-import {
-  toProduceRequests,
-  type IncomingRecord,
-  type KafkaGateway,
-  type OutgoingRecord,
-  type ReliableProducer,
-} from './kafka-gateway.js';
+import type { KafkaGateway } from './kafka-gateway.js';
+import type { IncomingRecord, OutgoingRecord } from './records.js';
+import { toProduceRequests, type ReliableProducer } from './reliable-producer.js';
 import { ProcessorState, type Dependency, type Outage } from './processor-state.js';
 
 /** What became of one record of a chunk: its outputs, or the error that makes it a dead letter. */
@@ -386,7 +382,7 @@ export class TransactionalProcessor {
   /** Every output of a chunk: the handler's, and a dead letter for each record it failed on. */
   private async outputsOf(chunk: IncomingRecord[]): Promise<OutgoingRecord[]> {
     const timeoutMs = this.options.attemptTimeoutMs ?? 120_000;
-    const results = await withTimeout(this.options.handleChunk(chunk), timeoutMs, () => {
+    const results = await withDeadline(this.options.handleChunk(chunk), timeoutMs, () => {
       return new JournalwireError(
         'timeout',
         `${chunk.length} record(s) from ${positionOf(chunk[0]!)} took longer than ${timeoutMs} ms`,
@@ -464,7 +460,7 @@ export class TransactionalProcessor {
     ];
     for (const dependency of dependencies) {
       try {
-        await withTimeout(dependency.check(), 5000, () => new Error(`no answer within 5000 ms`));
+        await withDeadline(dependency.check(), 5000, () => new Error(`no answer within 5000 ms`));
       } catch (error) {
         return { dependency: dependency.name, message: errorMessage(error) };
       }
@@ -570,16 +566,4 @@ function errorMessage(error: unknown): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, failure: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(failure()), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { JournalwireError } from '#errors';
-import type { IncomingRecord, KafkaGateway } from './kafka-gateway.js';
+import type { KafkaGateway } from './kafka-gateway.js';
+import type { IncomingRecord } from './records.js';
 import { incomingRecord } from './topic-reader.js';
 
 export interface RecordPosition {

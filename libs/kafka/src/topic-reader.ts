@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Batch, KafkaMessage } from 'kafkajs';
-import type { IncomingRecord, KafkaGateway } from './kafka-gateway.js';
+import type { KafkaGateway } from './kafka-gateway.js';
+import type { IncomingRecord } from './records.js';
 
 export interface ReadOptions {
   /** Resolve after this long without a new record even if an end was not reached. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
-import { createLogger, type Logger } from '#logger';
+import { createLogger, type Logger, type LoggerOptions } from '#logger';
 import { NestLoggerAdapter } from './nest-logger.js';
 import { initTracing, shutdownTracing, type TraceExporterKind } from './tracing.js';
 
@@ -55,6 +55,40 @@ export async function startService(options: ServiceOptions): Promise<INestApplic
     `${options.service} listening`,
   );
   return app;
+}
+
+/** What every service's configuration has: its listener, log level and tracing. */
+export interface ServiceConfig {
+  HTTP_HOST: string;
+  HTTP_PORT: number;
+  LOG_LEVEL: LoggerOptions['level'];
+  OTEL_TRACES_EXPORTER: TraceExporterKind;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+}
+
+/**
+ * The main() of a service: loads its configuration, creates its logger and starts its module.
+ * `extra` adds what one service needs besides (HTTPS, gRPC, Swagger...).
+ */
+export function runService<C extends ServiceConfig>(
+  service: string,
+  loadConfig: () => C,
+  module: (config: C, logger: Logger) => DynamicModule,
+  extra: (config: C, logger: Logger) => Partial<ServiceOptions> = () => ({}),
+): void {
+  runMain(service, async () => {
+    const config = loadConfig();
+    const logger = createLogger({ service, level: config.LOG_LEVEL });
+    await startService({
+      service,
+      module: module(config, logger),
+      host: config.HTTP_HOST,
+      port: config.HTTP_PORT,
+      logger,
+      tracing: { exporter: config.OTEL_TRACES_EXPORTER, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT },
+      ...extra(config, logger),
+    });
+  });
 }
 
 /** Wraps a main(): a start-up failure is logged as one clear line and exits non-zero. */

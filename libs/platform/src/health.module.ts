@@ -6,6 +6,7 @@ import {
   TerminusModule,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
+import { withDeadline } from '#errors';
 import { READINESS_CHECKS } from './tokens.js';
 
 /** One dependency an app needs before it is ready (Kafka, Redis, PostgreSQL...). */
@@ -18,8 +19,8 @@ export interface ReadinessCheck {
 @Controller('health')
 class HealthController {
   constructor(
-    @Inject(HealthCheckService) private readonly health: HealthCheckService,
-    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
   ) {}
 
@@ -40,23 +41,11 @@ class HealthController {
   private async probe(dependency: ReadinessCheck): Promise<HealthIndicatorResult> {
     const session = this.indicators.check(dependency.name);
     try {
-      await withTimeout(dependency.check(), 3000);
+      await withDeadline(dependency.check(), 3000, () => new Error('no answer within 3000 ms'));
       return session.up();
     } catch (error) {
       return session.down({ message: error instanceof Error ? error.message : String(error) });
     }
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

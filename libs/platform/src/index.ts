@@ -6,3 +6,5 @@ export * from './infrastructure.module.js';
 export * from './metrics.js';
 export * from './tracing.js';
 export * from './protocol-log/index.js';
+export * from './processor.module.js';
+export { PROCESSOR_STATE, type ProcessorHandler } from './processor-lifecycle.js';

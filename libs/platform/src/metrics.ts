@@ -5,74 +5,65 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class PipelineMetrics {
   readonly registry = new Registry();
 
-  readonly extracted = new Counter({
-    name: 'journalwire_messages_extracted_total',
-    help: 'Messages published to journal.raw.v2',
-    labelNames: ['connector'],
-    registers: [this.registry],
-  });
-  readonly extractedBytes = new Counter({
-    name: 'journalwire_bytes_extracted_total',
-    help: 'Bytes of messages published to journal.raw.v2',
-    labelNames: ['connector'],
-    registers: [this.registry],
-  });
-  readonly classified = new Counter({
-    name: 'journalwire_messages_classified_total',
-    help: 'Messages classified',
-    labelNames: ['connector', 'classification', 'kind'],
-    registers: [this.registry],
-  });
-  readonly archived = new Counter({
-    name: 'journalwire_messages_archived_total',
-    help: 'Archive and merge events',
-    labelNames: ['connector', 'event'],
-    registers: [this.registry],
-  });
-  readonly archivedBytes = new Counter({
-    name: 'journalwire_bytes_archived_total',
-    help: 'Bytes of archived messages (inline)',
-    labelNames: ['connector'],
-    registers: [this.registry],
-  });
-  readonly rejected = new Counter({
-    name: 'journalwire_messages_rejected_total',
-    help: 'Messages rejected by the journaling filters',
-    labelNames: ['connector', 'reason'],
-    registers: [this.registry],
-  });
-  readonly deadLettered = new Counter({
-    name: 'journalwire_messages_dead_lettered_total',
-    help: 'Records sent to journal.dlq.v2',
-    labelNames: ['connector', 'stage'],
-    registers: [this.registry],
-  });
-  readonly pop3SessionSeconds = new Histogram({
-    name: 'journalwire_pop3_session_duration_seconds',
-    help: 'POP3 extraction session durations',
-    labelNames: ['connector', 'result'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-    registers: [this.registry],
-  });
-  readonly pop3Errors = new Counter({
-    name: 'journalwire_pop3_errors_total',
-    help: 'POP3 session errors by kind',
-    labelNames: ['connector', 'code'],
-    registers: [this.registry],
-  });
-  readonly latencySeconds = new Histogram({
-    name: 'journalwire_processing_latency_seconds',
-    help: 'Time from extraction to the end of each stage',
-    labelNames: ['stage'],
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [this.registry],
-  });
+  readonly extracted = this.counter('journalwire_messages_extracted_total', 'Messages published to journal.raw.v2', [
+    'connector',
+  ]);
+  readonly extractedBytes = this.counter(
+    'journalwire_bytes_extracted_total',
+    'Bytes of messages published to journal.raw.v2',
+    ['connector'],
+  );
+  readonly classified = this.counter('journalwire_messages_classified_total', 'Messages classified', [
+    'connector',
+    'classification',
+    'kind',
+  ]);
+  readonly archived = this.counter('journalwire_messages_archived_total', 'Archive and merge events', [
+    'connector',
+    'event',
+  ]);
+  readonly archivedBytes = this.counter('journalwire_bytes_archived_total', 'Bytes of archived messages (inline)', [
+    'connector',
+  ]);
+  readonly rejected = this.counter(
+    'journalwire_messages_rejected_total',
+    'Messages rejected by the journaling filters',
+    ['connector', 'reason'],
+  );
+  readonly deadLettered = this.counter('journalwire_messages_dead_lettered_total', 'Records sent to journal.dlq.v2', [
+    'connector',
+    'stage',
+  ]);
+  readonly pop3SessionSeconds = this.histogram(
+    'journalwire_pop3_session_duration_seconds',
+    'POP3 extraction session durations',
+    ['connector', 'result'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+  );
+  readonly pop3Errors = this.counter('journalwire_pop3_errors_total', 'POP3 session errors by kind', [
+    'connector',
+    'code',
+  ]);
+  readonly latencySeconds = this.histogram(
+    'journalwire_processing_latency_seconds',
+    'Time from extraction to the end of each stage',
+    ['stage'],
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
   readonly consumerLag = new Gauge({
     name: 'journalwire_consumer_lag',
     help: 'Records behind the end of each partition',
     labelNames: ['group', 'topic', 'partition'],
     registers: [this.registry],
   });
+
+  private counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'journalwire_process_' });

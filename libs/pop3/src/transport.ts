@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import { type JournalwireError } from '#errors';
+import { withDeadline, type JournalwireError } from '#errors';
 import { nameResolutionError, tcpConnectError, timeoutError, type Endpoint } from './errors.js';
 import { tlsConnectOptions, tlsHandshakeError, verifyPeer, type TlsSettings } from './tls.js';
 import type { TlsPeerInfo } from './types.js';
@@ -83,12 +83,4 @@ export function startTls(
     });
     secured.once('error', (error) => fail(tlsHandshakeError(endpoint, error, settings.minTlsVersion)));
   });
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimCheckSchema, RAW_CONTENT_TYPES } from '#contracts';
-import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
+import { countBy, pollerSuite } from '../../support/poller-fixture.js';
 import {
   generateMessages,
   mailbox,
@@ -21,20 +21,12 @@ async function fileSha256(path: string): Promise<string> {
 }
 
 describe('poller: draining a journal mailbox into journal.raw.v2', () => {
-  let ctx: PollerTestContext;
-
-  beforeAll(async () => {
-    ctx = await PollerTestContext.open();
-  });
-
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const suite = pollerSuite();
 
   it('publishes 200 varied messages byte for byte, deletes them, and reports ok', async () => {
-    const { connector, user } = await ctx.connectorWithMailbox({ maxMessagesPerSession: 120 });
-    const dir = await ctx.scratch('drain');
-    const blobDir = await ctx.scratch('drain-blobs');
+    const { connector, user } = await suite.ctx.connectorWithMailbox({ maxMessagesPerSession: 120 });
+    const dir = await suite.ctx.scratch('drain');
+    const blobDir = await suite.ctx.scratch('drain-blobs');
     // 1 KiB .. 700 KiB: most inline, a few above the 512 KiB inline limit (claim checks).
     const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 700 * 1024 });
     await mailbox.deliver(
@@ -44,12 +36,12 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
     expect(await mailbox.count(user)).toBe(200);
 
     const started = Date.now();
-    const poller = await ctx.startPoller({ BLOB_DIR: blobDir });
-    await waitFor('200 raw records', () => ctx.rawFor(connector.id).length >= 200, 90_000);
+    const poller = await suite.ctx.startPoller({ BLOB_DIR: blobDir });
+    await waitFor('200 raw records', () => suite.ctx.rawFor(connector.id).length >= 200, 90_000);
     await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
     const elapsed = Date.now() - started;
 
-    const records = ctx.rawFor(connector.id);
+    const records = suite.ctx.rawFor(connector.id);
     expect(records).toHaveLength(200);
     expect([...countBy(records, 'jw-uidl').values()].every((n) => n === 1)).toBe(true);
     const published = countBy(records, 'jw-sha256');
@@ -74,20 +66,20 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
     expect(claimChecks).toBeGreaterThan(0);
 
     // The ledger has every message, each confirmed deleted.
-    const rows = await ctx.ledgerRows(connector.id);
+    const rows = await suite.ctx.ledgerRows(connector.id);
     expect(rows).toHaveLength(200);
     expect(rows.every((r) => r.deleted_at !== null)).toBe(true);
 
     // maxMessagesPerSession=120: two sessions back to back, then an ok status with the totals.
     const status = await waitFor(
       'an ok status with extractedTotal 200',
-      () => ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 200),
+      () => suite.ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 200),
       30_000,
     );
     expect(status.lastError).toBeNull();
     expect(status.lastSuccessfulExtractAt).not.toBeNull();
     expect(status.skipped).toEqual([]);
-    const first = ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.sessionExtracted > 0);
+    const first = suite.ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.sessionExtracted > 0);
     expect(first?.mailboxQueue).toBe(200);
     expect(first?.sessionExtracted).toBe(120);
 
@@ -102,14 +94,14 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
   });
 
   it('streams a 50 MB message through the claim-check store with bounded memory', async () => {
-    const { connector, user } = await ctx.connectorWithMailbox();
-    const dir = await ctx.scratch('large');
-    const blobDir = await ctx.scratch('large-blobs');
+    const { connector, user } = await suite.ctx.connectorWithMailbox();
+    const dir = await suite.ctx.scratch('large');
+    const blobDir = await suite.ctx.scratch('large-blobs');
     const large = await writeLargeMessage(join(dir, 'large.eml'), 50 * 1024 * 1024);
 
     // The recommended runtime setting for the poller: a small young generation, so socket buffers
     // are reclaimed promptly instead of piling up between scavenges.
-    const poller = await ctx.startPoller({ BLOB_DIR: blobDir, NODE_OPTIONS: '--max-semi-space-size=2' });
+    const poller = await suite.ctx.startPoller({ BLOB_DIR: blobDir, NODE_OPTIONS: '--max-semi-space-size=2' });
     await waitFor(
       'an idle session',
       async () =>
@@ -120,7 +112,7 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
     await mailbox.deliver(user, [join(dir, 'large.eml')]);
     const [record] = await waitFor(
       'the large record',
-      () => (ctx.rawFor(connector.id).length > 0 ? ctx.rawFor(connector.id) : null),
+      () => (suite.ctx.rawFor(connector.id).length > 0 ? suite.ctx.rawFor(connector.id) : null),
       120_000,
     );
     await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);

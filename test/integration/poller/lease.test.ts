@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '#logger';
 import { testEnv } from '#test-support';
 import { LeaseManager, leaseKey } from '../../../apps/poller/src/lease.js';
-import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
+import { countBy, pollerSuite } from '../../support/poller-fixture.js';
 import { generateMessages, mailbox, readLogLines, waitFor, type LogLine } from '../../support/poller-harness.js';
 
 interface Session {
@@ -29,20 +29,12 @@ function sessionsOf(lines: LogLine[], connectorId: string): Session[] {
 }
 
 describe('poller: one poller at a time per mailbox', () => {
-  let ctx: PollerTestContext;
-
-  beforeAll(async () => {
-    ctx = await PollerTestContext.open();
-  });
-
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const suite = pollerSuite();
 
   it('two poller processes on one connector never interleave sessions, and publish each message once', async () => {
     // Short sessions (15 messages) back to back: the two instances keep contending for the lease.
-    const { connector, user } = await ctx.connectorWithMailbox({ maxMessagesPerSession: 15 });
-    const dir = await ctx.scratch('lease');
+    const { connector, user } = await suite.ctx.connectorWithMailbox({ maxMessagesPerSession: 15 });
+    const dir = await suite.ctx.scratch('lease');
     const messages = await generateMessages(dir, 240, { maxSize: 16 * 1024 });
     await mailbox.deliver(
       user,
@@ -50,14 +42,14 @@ describe('poller: one poller at a time per mailbox', () => {
     );
 
     const [one, two] = await Promise.all([
-      ctx.startPoller({ POLLER_INSTANCE_ID: 'poller-one', POLL_TICK_MS: '50' }),
-      ctx.startPoller({ POLLER_INSTANCE_ID: 'poller-two', POLL_TICK_MS: '50' }),
+      suite.ctx.startPoller({ POLLER_INSTANCE_ID: 'poller-one', POLL_TICK_MS: '50' }),
+      suite.ctx.startPoller({ POLLER_INSTANCE_ID: 'poller-two', POLL_TICK_MS: '50' }),
     ]);
-    await waitFor('all 240 records', () => ctx.rawFor(connector.id).length >= 240, 90_000);
+    await waitFor('all 240 records', () => suite.ctx.rawFor(connector.id).length >= 240, 90_000);
     await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
     await new Promise((r) => setTimeout(r, 1000));
 
-    const records = ctx.rawFor(connector.id);
+    const records = suite.ctx.rawFor(connector.id);
     expect(records).toHaveLength(240);
     expect([...countBy(records, 'jw-uidl').values()].every((n) => n === 1)).toBe(true);
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testCipher, testEnv, updateConnector } from '#test-support';
-import { PollerTestContext } from '../../support/poller-fixture.js';
+import { pollerSuite } from '../../support/poller-fixture.js';
 import {
   generateMessages,
   journalMessage,
@@ -13,36 +13,28 @@ import {
 import { FakePop3Mailbox } from '../../support/poller-pop3-server.js';
 
 describe('poller: connector status on journal.status.v1', () => {
-  let ctx: PollerTestContext;
-
-  beforeAll(async () => {
-    ctx = await PollerTestContext.open();
-  });
-
-  afterAll(async () => {
-    await ctx?.close();
-  });
+  const suite = pollerSuite();
 
   it('reports authentication and TLS trust failures, extracting nothing; suspension and resumption', async () => {
     const ca = readFileSync(testEnv.pop3CaFile, 'utf8');
     // Trusts the test CA through its own setting, but logs in with the wrong password.
-    const wrongPassword = await ctx.connectorWithMailbox({ caCertificate: ca });
-    await updateConnector(ctx.dataSource, wrongPassword.connector.id, {
+    const wrongPassword = await suite.ctx.connectorWithMailbox({ caCertificate: ca });
+    await updateConnector(suite.ctx.dataSource, wrongPassword.connector.id, {
       passwordCiphertext: testCipher().encrypt('not-the-password', wrongPassword.connector.id),
     });
     // Strict TLS with no CA for the test certificate: the poller runs without POP3_CA_FILE.
-    const untrusted = await ctx.connectorWithMailbox({ encryptionMode: 'strict' });
+    const untrusted = await suite.ctx.connectorWithMailbox({ encryptionMode: 'strict' });
     // Relaxed TLS accepts the same certificate; this one also gets suspended and resumed.
-    const relaxed = await ctx.connectorWithMailbox({ encryptionMode: 'relaxed', detailedLogging: true });
-    const dir = await ctx.scratch('status');
+    const relaxed = await suite.ctx.connectorWithMailbox({ encryptionMode: 'relaxed', detailedLogging: true });
+    const dir = await suite.ctx.scratch('status');
     const files = (await generateMessages(dir, 3, { maxSize: 4096 })).map((m) => m.file);
     for (const user of [wrongPassword.user, untrusted.user]) await mailbox.deliver(user, files);
 
-    const poller = await ctx.startPoller({ POP3_CA_FILE: '' });
+    const poller = await suite.ctx.startPoller({ POP3_CA_FILE: '' });
 
     const auth = await waitFor(
       'an authentication error status',
-      () => ctx.statusFor(wrongPassword.connector.id).find((s) => s.state === 'error'),
+      () => suite.ctx.statusFor(wrongPassword.connector.id).find((s) => s.state === 'error'),
       30_000,
     );
     expect(auth.lastError?.code).toBe('authentication');
@@ -53,21 +45,21 @@ describe('poller: connector status on journal.status.v1', () => {
 
     const tls = await waitFor(
       'a TLS trust error status',
-      () => ctx.statusFor(untrusted.connector.id).find((s) => s.state === 'error'),
+      () => suite.ctx.statusFor(untrusted.connector.id).find((s) => s.state === 'error'),
       30_000,
     );
     expect(tls.lastError?.code).toBe('tls-untrusted');
     expect(tls.extractedTotal).toBe(0);
 
-    expect(ctx.rawFor(wrongPassword.connector.id)).toHaveLength(0);
-    expect(ctx.rawFor(untrusted.connector.id)).toHaveLength(0);
+    expect(suite.ctx.rawFor(wrongPassword.connector.id)).toHaveLength(0);
+    expect(suite.ctx.rawFor(untrusted.connector.id)).toHaveLength(0);
     expect(await mailbox.count(wrongPassword.user)).toBe(3);
     expect(await mailbox.count(untrusted.user)).toBe(3);
 
     // Relaxed mode: an ok session; detailed logging traces the protocol without credentials.
     await waitFor(
       'an ok status for the relaxed connector',
-      () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok'),
+      () => suite.ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok'),
       30_000,
     );
     const trace = (await readLogLines(poller.logFile)).filter(
@@ -80,21 +72,21 @@ describe('poller: connector status on journal.status.v1', () => {
     expect(plain.some((l) => l.trace === 'pop3')).toBe(false);
 
     // Suspension: reported once; resuming clears the state and the next session reports afresh.
-    await updateConnector(ctx.dataSource, relaxed.connector.id, { suspended: true });
+    await updateConnector(suite.ctx.dataSource, relaxed.connector.id, { suspended: true });
     await waitFor(
       'a suspended status',
-      () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'suspended'),
+      () => suite.ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'suspended'),
       30_000,
     );
     await mailbox.deliver(relaxed.user, files);
     await new Promise((r) => setTimeout(r, 2000));
-    expect(ctx.statusFor(relaxed.connector.id).filter((s) => s.state === 'suspended')).toHaveLength(1);
+    expect(suite.ctx.statusFor(relaxed.connector.id).filter((s) => s.state === 'suspended')).toHaveLength(1);
     expect(await mailbox.count(relaxed.user)).toBe(3); // nothing extracted while suspended
-    await updateConnector(ctx.dataSource, relaxed.connector.id, { suspended: false });
+    await updateConnector(suite.ctx.dataSource, relaxed.connector.id, { suspended: false });
     await waitFor('extraction after resuming', async () => (await mailbox.count(relaxed.user)) === 0, 30_000);
     const after = await waitFor(
       'an ok status after resuming',
-      () => ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 3),
+      () => suite.ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 3),
       30_000,
     );
     expect(after.lastError).toBeNull();
@@ -109,11 +101,15 @@ describe('poller: connector status on journal.status.v1', () => {
     server.refuse.add('fake-5');
     await server.start();
     try {
-      const { connector } = await ctx.connectorWithMailbox({ host: '127.0.0.1', port: server.port, encrypted: false });
-      await ctx.startPoller({ MAX_RETRIEVAL_ATTEMPTS: '3', RETRIEVE_WINDOW: '8' });
+      const { connector } = await suite.ctx.connectorWithMailbox({
+        host: '127.0.0.1',
+        port: server.port,
+        encrypted: false,
+      });
+      await suite.ctx.startPoller({ MAX_RETRIEVAL_ATTEMPTS: '3', RETRIEVE_WINDOW: '8' });
       const status = await waitFor(
         'a status listing the skipped message',
-        () => ctx.statusFor(connector.id).find((s) => s.skipped.length > 0),
+        () => suite.ctx.statusFor(connector.id).find((s) => s.skipped.length > 0),
         30_000,
       );
       expect(status.state).toBe('ok'); // one bad item does not fail the connector
@@ -123,7 +119,7 @@ describe('poller: connector status on journal.status.v1', () => {
       expect(server.messages.map((m) => m.uid)).toEqual(['fake-5']); // left in the mailbox
       await new Promise((r) => setTimeout(r, 1500));
       expect(server.retrievals.get('fake-5')).toBe(3); // and no longer tried
-      const records = ctx.rawFor(connector.id);
+      const records = suite.ctx.rawFor(connector.id);
       expect(records.map((r) => r.headers['jw-uidl']).sort()).toEqual(
         messages
           .filter((m) => m.uid !== 'fake-5')

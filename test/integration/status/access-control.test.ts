@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReliableProducer } from '#kafka';
 import { bearer, call, statusGrpcClient, type GrpcConnectorStatus } from '../../support/status-grpc.js';
@@ -26,10 +27,6 @@ import { rawRecord, testProducer } from '../../support/status-records.js';
 
 const run = promisify(execFile);
 
-interface ErrorBody {
-  error: string;
-  message: string;
-}
 interface TokenView {
   id: string;
   name: string;
@@ -115,7 +112,7 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
     for (const route of routes) {
       for (const scope of order) {
         const allowed = order.indexOf(scope) >= order.indexOf(route.needs);
-        const response = await as(scope)<ErrorBody>(route.method, route.path, route.body);
+        const response = await as(scope)<ApiErrorBody>(route.method, route.path, route.body);
         const label = `${route.method} ${route.path} as ${scope}`;
         if (allowed) expect(response.status, label).toBeLessThan(400);
         else {
@@ -163,11 +160,11 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
     for (const secret of Object.values(tokens)) expect(text).not.toContain(secret);
     expect(listed.body.items.find((t) => t.name === 'read-token')!.lastUsedAt).not.toBeNull();
 
-    const invalid = await admin<ErrorBody>('POST', '/v1/tokens', { name: 'x', scope: 'root', extra: 1 });
+    const invalid = await admin<ApiErrorBody>('POST', '/v1/tokens', { name: 'x', scope: 'root', extra: 1 });
     expect(invalid.status).toBe(400);
 
     const shortLived = await createApiToken(db.dataSource, 'expired', { expiresAt: new Date(Date.now() - 1000) });
-    const expired = await admin<ErrorBody>('GET', '/v1/status', undefined, { token: shortLived });
+    const expired = await admin<ApiErrorBody>('GET', '/v1/status', undefined, { token: shortLived });
     expect(expired.status).toBe(401);
     expect(expired.body.message).toMatch(/expired/);
 
@@ -267,7 +264,7 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
       async () => (await admin<{ processingQueue: number }>('GET', `/v1/connectors/${id}/status`)).body.processingQueue,
       (queue) => queue === 1,
     );
-    const refused = await admin<ErrorBody>('DELETE', `/v1/connectors/${id}`);
+    const refused = await admin<ApiErrorBody>('DELETE', `/v1/connectors/${id}`);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/1 message\(s\) in its processing queue.*force=true/);
     expect((await admin('GET', `/v1/connectors/${id}`)).status).toBe(200);
@@ -289,7 +286,7 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
       const api = apiClient(limited.service.baseUrl, tokens.read);
       for (let i = 0; i < 3; i++)
         expect((await api('GET', '/v1/status', undefined, { token: `jw_guess-${i}` })).status).toBe(401);
-      const blocked = await api<ErrorBody>('GET', '/v1/status', undefined, { token: 'jw_guess-4' });
+      const blocked = await api<ApiErrorBody>('GET', '/v1/status', undefined, { token: 'jw_guess-4' });
       expect(blocked.status).toBe(429);
       expect(blocked.body.error).toBe('rate-limited');
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { TEST_CREDENTIAL_KEY } from '#test-support';
@@ -10,12 +11,6 @@ import {
   type PrivateDatabase,
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
-
-interface ErrorBody {
-  error: string;
-  message: string;
-  fields?: Array<{ field: string; message: string }>;
-}
 
 const uniq = () => randomUUID().slice(0, 8);
 
@@ -51,7 +46,7 @@ describe('status API: journal service definitions', () => {
 
   describe('authentication', () => {
     it('refuses requests without a token, with an unknown one and with a revoked one', async () => {
-      const missing = await api<ErrorBody>('GET', '/v1/connectors', undefined, { token: null });
+      const missing = await api<ApiErrorBody>('GET', '/v1/connectors', undefined, { token: null });
       expect(missing.status).toBe(401);
       expect(missing.body).toMatchObject({
         error: 'unauthorized',
@@ -59,12 +54,12 @@ describe('status API: journal service definitions', () => {
       });
       expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
 
-      const unknown = await api<ErrorBody>('GET', '/v1/connectors', undefined, { token: 'jw_not-a-real-token' });
+      const unknown = await api<ApiErrorBody>('GET', '/v1/connectors', undefined, { token: 'jw_not-a-real-token' });
       expect(unknown.status).toBe(401);
       expect(unknown.body.message).toMatch(/invalid or revoked/i);
 
       const revoked = await createApiToken(db.dataSource, `revoked-${uniq()}`, { revoked: true });
-      const refused = await api<ErrorBody>('GET', '/v1/status', undefined, { token: revoked });
+      const refused = await api<ApiErrorBody>('GET', '/v1/status', undefined, { token: revoked });
       expect(refused.status).toBe(401);
       expect(refused.body.error).toBe('unauthorized');
 
@@ -151,7 +146,7 @@ describe('status API: journal service definitions', () => {
       expect(patched.body['version']).toBeGreaterThan(created.body['version'] as number);
 
       expect((await api('DELETE', `/v1/connectors/${id}`)).status).toBe(204);
-      const gone = await api<ErrorBody>('GET', `/v1/connectors/${id}`);
+      const gone = await api<ApiErrorBody>('GET', `/v1/connectors/${id}`);
       expect(gone.status).toBe(404);
       expect(gone.body).toEqual({
         error: 'not-found',
@@ -197,7 +192,7 @@ describe('status API: journal service definitions', () => {
         ['GET', `/v1/connectors/${id}/status`],
         ['GET', '/v1/connectors/not-a-uuid'],
       ] as const) {
-        const response = await api<ErrorBody>(method, path, method === 'PATCH' ? { description: 'x' } : undefined);
+        const response = await api<ApiErrorBody>(method, path, method === 'PATCH' ? { description: 'x' } : undefined);
         expect(response.status, `${method} ${path}`).toBe(404);
         expect(response.body.error).toBe('not-found');
         expect(response.body.message).toMatch(/No journal service definition/);
@@ -234,7 +229,7 @@ describe('status API: journal service definitions', () => {
 
     for (const [name, overrides, field, message] of cases) {
       it(`rejects ${name} (400, names ${field})`, async () => {
-        const response = await api<ErrorBody>('POST', '/v1/connectors', connectorInput(overrides));
+        const response = await api<ApiErrorBody>('POST', '/v1/connectors', connectorInput(overrides));
         expect(response.status).toBe(400);
         expect(response.body.error).toBe('validation');
         expect(response.body.fields).toEqual([{ field, message: expect.stringMatching(message) }]);
@@ -242,7 +237,7 @@ describe('status API: journal service definitions', () => {
     }
 
     it('names every bad field at once, missing ones included', async () => {
-      const response = await api<ErrorBody>('POST', '/v1/connectors', {
+      const response = await api<ApiErrorBody>('POST', '/v1/connectors', {
         host: 'bad host',
         port: 123456,
         extra: 1,
@@ -266,10 +261,14 @@ describe('status API: journal service definitions', () => {
     it('validates patches the same way and refuses an empty one', async () => {
       const created = await api('POST', '/v1/connectors', connectorInput());
       const id = created.body['id'] as string;
-      const bad = await api<ErrorBody>('PATCH', `/v1/connectors/${id}`, { port: -5, encryptionMode: 'none', id: 'x' });
+      const bad = await api<ApiErrorBody>('PATCH', `/v1/connectors/${id}`, {
+        port: -5,
+        encryptionMode: 'none',
+        id: 'x',
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.fields?.map((f) => f.field).sort()).toEqual(['encryptionMode', 'id', 'port']);
-      const empty = await api<ErrorBody>('PATCH', `/v1/connectors/${id}`, {});
+      const empty = await api<ApiErrorBody>('PATCH', `/v1/connectors/${id}`, {});
       expect(empty.status).toBe(400);
       expect(empty.body.message).toMatch(/at least one field/);
     });
@@ -284,7 +283,7 @@ describe('status API: journal service definitions', () => {
       expect(await response.json()).toMatchObject({ error: 'validation', message: expect.stringMatching(/JSON/) });
 
       const created = await api('POST', '/v1/connectors', connectorInput());
-      const paging = await api<ErrorBody>('GET', `/v1/connectors/${created.body['id']}/events?page=0&pageSize=1000`);
+      const paging = await api<ApiErrorBody>('GET', `/v1/connectors/${created.body['id']}/events?page=0&pageSize=1000`);
       expect(paging.status).toBe(400);
       expect(paging.body.fields?.map((f) => f.field).sort()).toEqual(['page', 'pageSize']);
     });

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { startService, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
@@ -18,12 +19,6 @@ import {
   type PrivateDatabase,
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
-
-interface ErrorBody {
-  error: string;
-  message: string;
-  fields?: Array<{ field: string; message: string }>;
-}
 
 const RULE = 'password-required-for-destination-change';
 
@@ -70,7 +65,7 @@ describe('status API: the stored password never travels to a new destination', (
   });
 
   it('refuses the issue scenario at the PATCH: 400 naming the rule, nothing changed', async () => {
-    const patched = await api<ErrorBody>('PATCH', `/v1/connectors/${id}`, {
+    const patched = await api<ApiErrorBody>('PATCH', `/v1/connectors/${id}`, {
       host: attacker.host,
       port: attacker.port,
       encrypted: false,
@@ -97,7 +92,7 @@ describe('status API: the stored password never travels to a new destination', (
       { caCertificate: ca },
       { mailboxName: 'someone-else' },
     ]) {
-      const response = await api<ErrorBody>('PATCH', `/v1/connectors/${id}`, change);
+      const response = await api<ApiErrorBody>('PATCH', `/v1/connectors/${id}`, change);
       expect(response.status, JSON.stringify(change).slice(0, 60)).toBe(400);
       expect(response.body.message).toContain(RULE);
     }
@@ -110,14 +105,14 @@ describe('status API: the stored password never travels to a new destination', (
       { password: '[redacted]' },
       { password: '[redacted]', host: attacker.host, port: attacker.port },
     ]) {
-      const response = await api<ErrorBody>('PATCH', `/v1/connectors/${id}`, body);
+      const response = await api<ApiErrorBody>('PATCH', `/v1/connectors/${id}`, body);
       expect(response.status).toBe(400);
       expect(response.body.fields?.[0]).toMatchObject({
         field: 'password',
         message: expect.stringMatching(/placeholder/),
       });
     }
-    const refusedTry = await api<ErrorBody>('POST', `/v1/connectors/${id}/test-extraction`, {
+    const refusedTry = await api<ApiErrorBody>('POST', `/v1/connectors/${id}/test-extraction`, {
       host: attacker.host,
       port: attacker.port,
       password: '[redacted]',
@@ -128,7 +123,7 @@ describe('status API: the stored password never travels to a new destination', (
   });
 
   it('test extraction of unsaved settings needs the password; the stored one is never used elsewhere', async () => {
-    const refused = await api<ErrorBody>('POST', `/v1/connectors/${id}/test-extraction`, {
+    const refused = await api<ApiErrorBody>('POST', `/v1/connectors/${id}/test-extraction`, {
       host: attacker.host,
       port: attacker.port,
     });

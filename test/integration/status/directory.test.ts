@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -9,11 +10,6 @@ import {
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
 
-interface ErrorBody {
-  error: string;
-  message: string;
-  fields?: Array<{ field: string; message: string }>;
-}
 interface Directory {
   revision: string;
   domains: Array<{ domain: string; includeSubdomains: boolean }>;
@@ -68,11 +64,11 @@ describe('status API: the internal-address directory', () => {
     expect(await revision()).toBe(start + 1);
     await expectAnnounced(start + 1);
 
-    const duplicate = await api<ErrorBody>('POST', '/v1/directory/domains', { domain: 'contoso.test' });
+    const duplicate = await api<ApiErrorBody>('POST', '/v1/directory/domains', { domain: 'contoso.test' });
     expect(duplicate.status).toBe(409);
     expect(duplicate.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('contoso.test') });
 
-    const invalid = await api<ErrorBody>('POST', '/v1/directory/domains', {
+    const invalid = await api<ApiErrorBody>('POST', '/v1/directory/domains', {
       domain: 'not a domain',
       includeSubdomains: 'yes',
       extra: 1,
@@ -95,7 +91,7 @@ describe('status API: the internal-address directory', () => {
 
     expect((await api('DELETE', '/v1/directory/domains/contoso.test')).status).toBe(204);
     expect(await revision()).toBe(start + 3);
-    const gone = await api<ErrorBody>('GET', '/v1/directory/domains/contoso.test');
+    const gone = await api<ApiErrorBody>('GET', '/v1/directory/domains/contoso.test');
     expect(gone.status).toBe(404);
     expect(gone.body.error).toBe('not-found');
     await expectAnnounced(start + 3);
@@ -114,20 +110,20 @@ describe('status API: the internal-address directory', () => {
       aliases: ['a.smith@contoso.test', 'al@contoso.test'],
     });
 
-    const takenAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', {
+    const takenAlias = await api<ApiErrorBody>('POST', '/v1/directory/addresses', {
       address: 'bob@contoso.test',
       aliases: ['al@contoso.test'],
     });
     expect(takenAlias.status).toBe(409);
     expect(takenAlias.body.message).toMatch(/al@contoso.test is already an alias of alice@contoso.test/);
-    const addressIsAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', { address: 'al@contoso.test' });
+    const addressIsAlias = await api<ApiErrorBody>('POST', '/v1/directory/addresses', { address: 'al@contoso.test' });
     expect(addressIsAlias.status).toBe(409);
-    const aliasIsAddress = await api<ErrorBody>('POST', '/v1/directory/addresses', {
+    const aliasIsAddress = await api<ApiErrorBody>('POST', '/v1/directory/addresses', {
       address: 'bob@contoso.test',
       aliases: ['alice@contoso.test'],
     });
     expect(aliasIsAddress.status).toBe(409);
-    const badAlias = await api<ErrorBody>('POST', '/v1/directory/addresses', {
+    const badAlias = await api<ApiErrorBody>('POST', '/v1/directory/addresses', {
       address: 'bob@contoso.test',
       aliases: ['bob-at-contoso'],
     });
@@ -261,7 +257,7 @@ describe('status API: the internal-address directory', () => {
 
   it('replace mode makes the directory exactly the import, all or nothing', async () => {
     const before = (await api<Directory>('GET', '/v1/directory')).body;
-    const refused = await api<ErrorBody>('POST', '/v1/directory/import?mode=replace', {
+    const refused = await api<ApiErrorBody>('POST', '/v1/directory/import?mode=replace', {
       domains: ['only.test', 'bad domain'],
       addresses: [],
     });
@@ -289,11 +285,11 @@ describe('status API: the internal-address directory', () => {
   });
 
   it('refuses an empty import, an unknown mode and an unsupported content type', async () => {
-    expect((await api<ErrorBody>('POST', '/v1/directory/import', {})).body.message).toMatch(/no rows/);
+    expect((await api<ApiErrorBody>('POST', '/v1/directory/import', {})).body.message).toMatch(/no rows/);
     expect(
-      (await api<ErrorBody>('POST', '/v1/directory/import?mode=sync', { domains: ['a.test'] })).body.fields,
+      (await api<ApiErrorBody>('POST', '/v1/directory/import?mode=sync', { domains: ['a.test'] })).body.fields,
     ).toEqual([{ field: 'mode', message: expect.stringMatching(/merge or replace/) }]);
-    const xml = await api<ErrorBody>('POST', '/v1/directory/import', '<directory/>', {
+    const xml = await api<ApiErrorBody>('POST', '/v1/directory/import', '<directory/>', {
       contentType: 'application/xml',
     });
     expect(xml.status).toBe(400);

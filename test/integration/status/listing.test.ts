@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReliableProducer } from '#kafka';
 import {
@@ -24,11 +25,6 @@ interface Page<T> {
   pageSize?: number;
   total?: number;
 }
-interface ErrorBody {
-  error: string;
-  fields?: Array<{ field: string; message: string }>;
-}
-
 /** Follows nextCursor from the first page to the last. */
 async function walk<T>(api: ApiClient, path: string): Promise<{ items: T[]; pages: number }> {
   const items: T[] = [];
@@ -162,7 +158,7 @@ describe('status API: list-first connectors, cursor paging of directory and logs
       `cursor=${first.body.nextCursor}`, // a cursor of another sort
       'colour=red',
     ]) {
-      const response = await api<ErrorBody>('GET', `/v1/connectors?${query}`);
+      const response = await api<ApiErrorBody>('GET', `/v1/connectors?${query}`);
       expect(response.status, query).toBe(400);
       expect(response.body.error).toBe('validation');
       expect(response.body.fields?.length, query).toBeGreaterThan(0);
@@ -187,10 +183,10 @@ describe('status API: list-first connectors, cursor paging of directory and logs
     expect(continued.body.items.map((event) => event.id)).toEqual([items[4]!.id]);
     expect(continued.body.nextCursor).toBeNull();
 
-    const both = await api<ErrorBody>('GET', `/v1/connectors/${id}/events?page=1&limit=2`);
+    const both = await api<ApiErrorBody>('GET', `/v1/connectors/${id}/events?page=1&limit=2`);
     expect(both.status).toBe(400);
     const auditCursor = (await api<Page<unknown>>('GET', `/v1/audit?connectorId=${id}&limit=1`)).body.nextCursor;
-    const foreign = await api<ErrorBody>('GET', `/v1/connectors/${id}/events?cursor=${auditCursor}`);
+    const foreign = await api<ApiErrorBody>('GET', `/v1/connectors/${id}/events?cursor=${auditCursor}`);
     expect(foreign.status).toBe(400);
 
     const audit = await walk<{ action: string }>(api, `/v1/audit?connectorId=${id}&limit=3`);
@@ -222,7 +218,7 @@ describe('status API: list-first connectors, cursor paging of directory and logs
       expect.objectContaining({ address: 'bob@b.example', aliases: ['x-bob@b.example'] }),
       expect.objectContaining({ address: 'carol@a.example', aliases: ['x-carol@a.example'] }),
     ]);
-    const wrongList = await api<ErrorBody>(
+    const wrongList = await api<ApiErrorBody>(
       'GET',
       `/v1/directory/addresses?cursor=${(await api<Page<unknown>>('GET', '/v1/directory/domains?limit=1')).body.nextCursor}`,
     );

@@ -1,8 +1,8 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/scopes.js';
-import { ApiErrors, ApiLogPaging, schemaRef } from '../platform/openapi.js';
-import { parseInput } from '../platform/validation.js';
+import { ApiErrors, ApiLogPaging, schemaRef } from '../openapi/decorators.js';
+import { parseInput } from '../http/validation.js';
 import { auditQuerySchema } from './audit.schemas.js';
 import { AuditService, type AuditPage } from './audit.service.js';
 
@@ -10,7 +10,7 @@ import { AuditService, type AuditPage } from './audit.service.js';
 @ApiBearerAuth()
 @Controller('v1/audit')
 export class AuditController {
-  constructor(@Inject(AuditService) private readonly audit: AuditService) {}
+  constructor(private readonly audit: AuditService) {}
 
   @Get()
   @RequireScope('read')

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorParam, limitParam } from '../paging/cursor.js';
-import { expected } from '../platform/formats.js';
+import { expected } from '../http/formats.js';
 
 const paging = {
   page: z.coerce

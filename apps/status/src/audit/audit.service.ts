@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { appendAudit, AuditLogEntity, type AuditActor, type AuditEntry } from '#persistence';
+import { DATA_SOURCE } from '#platform';
 import { newestFirst, type LogPage, type LogPaging } from '../paging/newest-first.js';
-import { DATA_SOURCE } from '../platform/tokens.js';
 
 export interface AuditEventView {
   id: string;

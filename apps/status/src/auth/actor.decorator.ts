@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { AuditActor } from '#persistence';
-import type { HttpRequest } from '../platform/http-types.js';
+import type { HttpRequest } from '../http/http-types.js';
 
 /** The API token that authenticated the request, as the event and audit logs record it. */
 export const Actor = createParamDecorator((_data: unknown, context: ExecutionContext): AuditActor => {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { TokenScope } from '#persistence';
-import type { HttpRequest } from '../platform/http-types.js';
+import type { HttpRequest } from '../http/http-types.js';
 import { ApiTokenService } from './api-token.service.js';
 import { assertScope, defaultScopeOf, REQUIRED_SCOPE } from './scopes.js';
 
@@ -27,8 +27,8 @@ export function clientAddressOf(request: HttpRequest): string {
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
   constructor(
-    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
-    @Inject(Reflector) private readonly reflector: Reflector,
+    private readonly tokens: ApiTokenService,
+    private readonly reflector: Reflector,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

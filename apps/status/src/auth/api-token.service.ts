@@ -3,8 +3,7 @@ import { IsNull, type DataSource } from 'typeorm';
 import { isJournalwireError, JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ApiTokenEntity, tokenDigest, type TokenScope } from '#persistence';
-import { LOGGER } from '#platform';
-import { DATA_SOURCE } from '../platform/tokens.js';
+import { DATA_SOURCE, LOGGER } from '#platform';
 import { AuthFailures } from './auth-failures.js';
 
 export const MISSING_TOKEN_MESSAGE =
@@ -29,7 +28,7 @@ export interface Principal {
 export class ApiTokenService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(AuthFailures) private readonly failures: AuthFailures,
+    private readonly failures: AuthFailures,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 

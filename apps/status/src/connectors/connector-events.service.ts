@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ConnectorEventEntity } from '#persistence';
+import { DATA_SOURCE } from '#platform';
 import { newestFirst, type LogPage, type LogPaging } from '../paging/newest-first.js';
-import { DATA_SOURCE } from '../platform/tokens.js';
 
 export type ConnectorAction = 'created' | 'updated' | 'suspended' | 'resumed' | 'deleted' | 'test-extraction';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SERVICE_STATES, type ServiceState } from '#contracts';
 import { cursorParams, decodeCursor, pageOf, type CursorKey, type CursorPage } from '../paging/cursor.js';
-import { expected } from '../platform/formats.js';
+import { expected } from '../http/formats.js';
 import type { ConnectorStatusView } from '../status/status-view.js';
 import type { ConnectorView } from './connector.view.js';
 

@@ -6,7 +6,7 @@ import {
   TLS_TRANSPORTS,
   TRANSPORT_TYPES,
 } from '#persistence';
-import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../platform/formats.js';
+import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../http/formats.js';
 import { REDACTED } from './connector.view.js';
 
 /** Longest accepted CA certificate bundle (PEM): a few dozen certificates. */

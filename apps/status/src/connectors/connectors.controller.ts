@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -14,8 +14,8 @@ import { AuditService, type AuditPage } from '../audit/audit.service.js';
 import { pageQuerySchema } from '../audit/audit.schemas.js';
 import { Actor } from '../auth/actor.decorator.js';
 import { RequireScope } from '../auth/scopes.js';
-import { ApiErrors, ApiLogPaging, schemaRef } from '../platform/openapi.js';
-import { parseInput } from '../platform/validation.js';
+import { ApiErrors, ApiLogPaging, schemaRef } from '../openapi/decorators.js';
+import { parseInput } from '../http/validation.js';
 import { ConnectorEventsService, type EventsPage } from './connector-events.service.js';
 import {
   createConnectorSchema,
@@ -40,10 +40,10 @@ import { isUuid } from '../status/status.service.js';
 @Controller('v1/connectors')
 export class ConnectorsController {
   constructor(
-    @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
-    @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
-    @Inject(TestExtractionService) private readonly testExtraction: TestExtractionService,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly connectors: ConnectorsService,
+    private readonly events: ConnectorEventsService,
+    private readonly testExtraction: TestExtractionService,
+    private readonly audit: AuditService,
   ) {}
 
   @Post()

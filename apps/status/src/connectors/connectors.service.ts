@@ -4,9 +4,9 @@ import { ILike, type DataSource, type EntityManager } from 'typeorm';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ConnectorEntity, defaultPortOf, type AuditActor, type CredentialCipher } from '#persistence';
-import { LOGGER, ProtocolLogStore } from '#platform';
+import { DATA_SOURCE, LOGGER, ProtocolLogStore } from '#platform';
 import { AuditService } from '../audit/audit.service.js';
-import { CIPHER, DATA_SOURCE } from '../platform/tokens.js';
+import { CIPHER } from '../injection-tokens.js';
 import { StatusStore } from '../status/status-store.js';
 import { connectorNotFound, isUuid, StatusService } from '../status/status.service.js';
 import { ConnectorEventsService, type ConnectorAction, type FieldChange } from './connector-events.service.js';
@@ -25,11 +25,11 @@ export class ConnectorsService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CIPHER) private readonly cipher: CredentialCipher,
-    @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
-    @Inject(StatusStore) private readonly statusStore: StatusStore,
-    @Inject(StatusService) private readonly status: StatusService,
-    @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly events: ConnectorEventsService,
+    private readonly statusStore: StatusStore,
+    private readonly status: StatusService,
+    private readonly protocolLog: ProtocolLogStore,
+    private readonly audit: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 

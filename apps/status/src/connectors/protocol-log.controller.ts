@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { PROTOCOL_LOG_LIMITS, ProtocolLogStore, type ProtocolLogEntry } from '#platform';
-import { ApiErrors } from '../platform/openapi.js';
-import { parseInput } from '../platform/validation.js';
+import { ApiErrors } from '../openapi/decorators.js';
+import { parseInput } from '../http/validation.js';
 import { ConnectorsService } from './connectors.service.js';
 
 export interface ProtocolLogView {
@@ -37,8 +37,8 @@ const lineSchema = {
 @Controller('v1/connectors')
 export class ProtocolLogController {
   constructor(
-    @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
-    @Inject(ProtocolLogStore) private readonly store: ProtocolLogStore,
+    private readonly connectors: ConnectorsService,
+    private readonly store: ProtocolLogStore,
   ) {}
 
   @Get(':id/protocol-log')

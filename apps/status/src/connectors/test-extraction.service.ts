@@ -12,7 +12,7 @@ import { CONFIG, LOGGER, ProtocolLogStore, ProtocolTraceRecorder } from '#platfo
 import type { probeMailbox, ProbeReport } from '#pop3';
 import { AuditService } from '../audit/audit.service.js';
 import type { StatusConfig } from '../config.js';
-import { CIPHER, PROBE_MAILBOX } from '../platform/tokens.js';
+import { CIPHER, PROBE_MAILBOX } from '../injection-tokens.js';
 import { ConnectorEventsService } from './connector-events.service.js';
 import type { TestExtractionInput } from './connector.schemas.js';
 import { ConnectorsService } from './connectors.service.js';
@@ -36,10 +36,10 @@ export class TestExtractionService {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CIPHER) private readonly cipher: CredentialCipher,
     @Inject(PROBE_MAILBOX) private readonly probe: typeof probeMailbox,
-    @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
-    @Inject(ConnectorEventsService) private readonly events: ConnectorEventsService,
-    @Inject(ProtocolLogStore) private readonly protocolLog: ProtocolLogStore,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly connectors: ConnectorsService,
+    private readonly events: ConnectorEventsService,
+    private readonly protocolLog: ProtocolLogStore,
+    private readonly audit: AuditService,
   ) {}
 
   async run(connectorId: string, actor: AuditActor, unsaved: TestExtractionInput = {}): Promise<TestExtractionReport> {

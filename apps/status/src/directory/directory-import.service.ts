@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import { JournalwireError } from '#errors';
 import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, type AuditActor } from '#persistence';
 import { AuditService } from '../audit/audit.service.js';
-import { fieldProblems } from '../platform/validation.js';
+import { fieldProblems } from '../http/validation.js';
 import {
   addressInputSchema,
   domainInputSchema,
@@ -41,8 +41,8 @@ const counts = (): ImportCounts => ({ created: 0, updated: 0, unchanged: 0, dele
 @Injectable()
 export class DirectoryImportService {
   constructor(
-    @Inject(DirectoryService) private readonly directory: DirectoryService,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly directory: DirectoryService,
+    private readonly audit: AuditService,
   ) {}
 
   async run(rows: ImportRow[], mode: ImportMode, parseErrors: RowError[], actor: AuditActor): Promise<ImportResult> {

@@ -6,7 +6,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  Inject,
   Param,
   Patch,
   Post,
@@ -26,8 +25,8 @@ import {
 import { JournalwireError } from '#errors';
 import type { AuditActor } from '#persistence';
 import { Actor } from '../auth/actor.decorator.js';
-import { ApiErrors, schemaRef } from '../platform/openapi.js';
-import { parseInput } from '../platform/validation.js';
+import { ApiErrors, schemaRef } from '../openapi/decorators.js';
+import { parseInput } from '../http/validation.js';
 import { DirectoryImportService, type ImportResult } from './directory-import.service.js';
 import {
   addressInputSchema,
@@ -47,8 +46,8 @@ import { noRows, rowsFromCsv, rowsFromJson } from './import-rows.js';
 @Controller('v1/directory')
 export class DirectoryController {
   constructor(
-    @Inject(DirectoryService) private readonly directory: DirectoryService,
-    @Inject(DirectoryImportService) private readonly importer: DirectoryImportService,
+    private readonly directory: DirectoryService,
+    private readonly importer: DirectoryImportService,
   ) {}
 
   @Get()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorParams } from '../paging/cursor.js';
-import { domainName, emailAddress, expected, flag } from '../platform/formats.js';
+import { domainName, emailAddress, expected, flag } from '../http/formats.js';
 
 /** Directory addresses are matched case-insensitively: stored lower-case. */
 export const mailAddress = emailAddress.transform((value) => value.toLowerCase());

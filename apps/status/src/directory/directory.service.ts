@@ -4,9 +4,8 @@ import { And, In, Like, MoreThan, type DataSource, type EntityManager, type Find
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, type AuditActor } from '#persistence';
-import { LOGGER } from '#platform';
+import { DATA_SOURCE, LOGGER, REDIS } from '#platform';
 import { AuditService } from '../audit/audit.service.js';
-import { DATA_SOURCE, REDIS } from '../platform/tokens.js';
 import { DIRECTORY_CHANGED_CHANNEL } from '../status/status.keys.js';
 import { decodeCursor, pageOf, type CursorPage } from '../paging/cursor.js';
 import type { AddressInput, AddressPatch, DirectoryListQuery, DomainInput } from './directory.schemas.js';
@@ -46,7 +45,7 @@ export class DirectoryService {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(AuditService) private readonly audit: AuditService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Audits a directory change in the transaction that makes it. */

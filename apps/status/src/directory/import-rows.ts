@@ -1,5 +1,5 @@
 import { JournalwireError } from '#errors';
-import { parseInput } from '../platform/validation.js';
+import { parseInput } from '../http/validation.js';
 import { parseCsv } from './csv.js';
 import { addressRow, domainRow, importEnvelopeSchema } from './directory.schemas.js';
 

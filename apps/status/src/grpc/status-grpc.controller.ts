@@ -45,9 +45,9 @@ export function peerAddress(peer: string): string {
 @Controller()
 export class StatusGrpcController {
   constructor(
-    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
-    @Inject(StatusService) private readonly status: StatusService,
-    @Inject(StatusChanges) private readonly changes: StatusChanges,
+    private readonly tokens: ApiTokenService,
+    private readonly status: StatusService,
+    private readonly changes: StatusChanges,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CONFIG) private readonly config: StatusConfig,
   ) {}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SERVICE_STATES } from '#contracts';
+import { apiErrorBodySchema, SERVICE_STATES } from '#contracts';
 import {
   CONNECTOR_JOURNAL_TYPES,
   ENCRYPTION_MODES,
@@ -186,17 +186,9 @@ const outcome = z.object({
   replay: replay.nullable(),
 });
 
-const errorBody = z.object({
-  error: z
-    .string()
-    .describe('validation | unauthorized | forbidden | not-found | conflict | rate-limited | internal …'),
-  message: z.string(),
-  fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
-
 /** Named schemas of the OpenAPI document (inputs from the validation schemas themselves). */
 export const COMPONENTS: Array<[name: string, schema: z.ZodType, io: 'input' | 'output']> = [
-  ['Error', errorBody, 'output'],
+  ['Error', apiErrorBodySchema, 'output'],
   ['Connector', connector, 'output'],
   [
     'ConnectorList',

@@ -1,11 +1,11 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { AuditActor } from '#persistence';
 import { Actor } from '../auth/actor.decorator.js';
 import { RequireScope } from '../auth/scopes.js';
 import type { CursorPage } from '../paging/cursor.js';
-import { ApiErrors, schemaRef } from '../platform/openapi.js';
-import { parseInput } from '../platform/validation.js';
+import { ApiErrors, schemaRef } from '../openapi/decorators.js';
+import { parseInput } from '../http/validation.js';
 import { LISTED_OUTCOME_TYPES, MAX_OUTCOME_LIMIT, outcomeIdSchema, outcomesQuerySchema } from './outcomes.schemas.js';
 import { OutcomesService, type OutcomeView, type ReplayResult } from './outcomes.service.js';
 
@@ -13,7 +13,7 @@ import { OutcomesService, type OutcomeView, type ReplayResult } from './outcomes
 @ApiBearerAuth()
 @Controller('v1/connectors/:id/outcomes')
 export class OutcomesController {
-  constructor(@Inject(OutcomesService) private readonly outcomes: OutcomesService) {}
+  constructor(private readonly outcomes: OutcomesService) {}
 
   @Get()
   @ApiOperation({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorParams } from '../paging/cursor.js';
-import { expected } from '../platform/formats.js';
+import { expected } from '../http/formats.js';
 
 export const LISTED_OUTCOME_TYPES = ['rejected', 'dead-lettered', 'skipped'] as const;
 export type ListedOutcomeType = (typeof LISTED_OUTCOME_TYPES)[number];

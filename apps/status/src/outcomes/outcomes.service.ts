@@ -14,11 +14,10 @@ import { JournalwireError } from '#errors';
 import { headersToStrings, readRecordAt, type KafkaGateway, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
 import type { AuditActor } from '#persistence';
-import { LOGGER } from '#platform';
+import { DATA_SOURCE, KAFKA, LOGGER } from '#platform';
 import { AuditService } from '../audit/audit.service.js';
 import { ConnectorsService } from '../connectors/connectors.service.js';
 import { decodeCursor, pageOf, type CursorKey, type CursorPage } from '../paging/cursor.js';
-import { DATA_SOURCE, KAFKA } from '../platform/tokens.js';
 import { StatusStore } from '../status/status-store.js';
 import type { OutcomeRow, OutcomeType, StoredMessage } from './outcome-rows.js';
 import type { ListedOutcomeType, OutcomesQuery } from './outcomes.schemas.js';
@@ -97,9 +96,9 @@ export class OutcomesService implements OnModuleDestroy {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(KAFKA) private readonly kafka: KafkaGateway,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(AuditService) private readonly audit: AuditService,
-    @Inject(ConnectorsService) private readonly connectors: ConnectorsService,
-    @Inject(StatusStore) private readonly store: StatusStore,
+    private readonly audit: AuditService,
+    private readonly connectors: ConnectorsService,
+    private readonly store: StatusStore,
   ) {}
 
   async onModuleDestroy(): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { JournalwireError } from '#errors';
-import { expected } from '../platform/formats.js';
+import { expected } from '../http/formats.js';
 
 /**
  * Opaque keyset cursors: base64url of a small JSON position ({ k: the list, p: the last item's

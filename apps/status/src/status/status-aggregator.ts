@@ -4,11 +4,10 @@ import type { DataSource } from 'typeorm';
 import { TOPICS } from '#contracts';
 import { headersToStrings, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
-import { CONFIG, LOGGER } from '#platform';
+import { CONFIG, DATA_SOURCE, KAFKA, LOGGER } from '#platform';
 import type { StatusConfig } from '../config.js';
 import { outcomeRowOf, type OutcomeRow } from '../outcomes/outcome-rows.js';
 import { OutcomesService } from '../outcomes/outcomes.service.js';
-import { DATA_SOURCE, KAFKA } from '../platform/tokens.js';
 import { opsForRecord, STATUS_SOURCE_TOPICS, type StatusOp } from './record-ops.js';
 import { StatusStore } from './status-store.js';
 import { StatusService } from './status.service.js';
@@ -41,9 +40,9 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(KAFKA) private readonly kafka: KafkaGateway,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(StatusStore) private readonly store: StatusStore,
-    @Inject(StatusService) private readonly status: StatusService,
-    @Inject(OutcomesService) private readonly outcomes: OutcomesService,
+    private readonly store: StatusStore,
+    private readonly status: StatusService,
+    private readonly outcomes: OutcomesService,
   ) {}
 
   /** True once the consumer has joined its group with its positions restored. */

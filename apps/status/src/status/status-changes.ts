@@ -2,8 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '#logger';
-import { LOGGER } from '#platform';
-import { REDIS } from '../platform/tokens.js';
+import { LOGGER, REDIS } from '#platform';
 import { STATUS_KEYS } from './status.keys.js';
 import type { ConnectorStatusView } from './status-view.js';
 

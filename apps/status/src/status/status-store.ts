@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { REDIS } from '#platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { REDIS } from '../platform/tokens.js';
 import { APPLY_SCRIPT } from './apply-script.js';
 import type { StatusOp } from './record-ops.js';
 import { STATUS_KEYS } from './status.keys.js';

@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectorStatusRecord } from '#contracts';
+import { statusRecordValue } from '../../../../test/support/status-records.js';
 import { deriveStatus, parseStoredState } from './status-view.js';
 
 const connector = { id: 'c1', suspended: false, updatedAt: new Date('2025-01-01T00:00:00.000Z') };
 
 function snapshot(fields: Partial<ConnectorStatusRecord>): string {
-  return JSON.stringify({
-    schema: 'journal.status.v1',
-    connectorId: 'c1',
-    state: 'ok',
-    sessionStartedAt: null,
-    sessionEndedAt: null,
-    lastSuccessfulExtractAt: null,
-    mailboxQueue: null,
-    extractedTotal: 0,
-    sessionExtracted: 0,
-    skipped: [],
-    lastError: null,
-    updatedAt: '2025-01-02T00:00:00Z',
-    ...fields,
-  });
+  return JSON.stringify(statusRecordValue('c1', { updatedAt: '2025-01-02T00:00:00Z', ...fields }));
 }
 
 describe('deriveStatus', () => {

@@ -1,6 +1,6 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, schemaRef } from '../platform/openapi.js';
+import { ApiErrors, schemaRef } from '../openapi/decorators.js';
 import { StatusService } from './status.service.js';
 import type { ConnectorStatusView } from './status-view.js';
 
@@ -8,7 +8,7 @@ import type { ConnectorStatusView } from './status-view.js';
 @ApiBearerAuth()
 @Controller('v1')
 export class StatusController {
-  constructor(@Inject(StatusService) private readonly status: StatusService) {}
+  constructor(private readonly status: StatusService) {}
 
   @Get('status')
   @ApiOperation({ summary: 'Service Status of every journal service definition' })

@@ -3,8 +3,7 @@ import { In, type DataSource } from 'typeorm';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ConnectorEntity } from '#persistence';
-import { LOGGER } from '#platform';
-import { DATA_SOURCE } from '../platform/tokens.js';
+import { DATA_SOURCE, LOGGER } from '#platform';
 import { StatusStore } from './status-store.js';
 import { deriveStatus, type ConnectorStatusView } from './status-view.js';
 
@@ -28,7 +27,7 @@ const REF_COLUMNS = { id: true, suspended: true, updatedAt: true, minTlsVersion:
 export class StatusService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(StatusStore) private readonly store: StatusStore,
+    private readonly store: StatusStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 

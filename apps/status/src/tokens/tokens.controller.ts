@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
 import { JournalwireError } from '#errors';
+import { DATA_SOURCE } from '#platform';
 import {
   ApiTokenEntity,
   createApiToken,
@@ -12,9 +13,8 @@ import {
 } from '#persistence';
 import { Actor } from '../auth/actor.decorator.js';
 import { RequireScope } from '../auth/scopes.js';
-import { ApiErrors, schemaRef } from '../platform/openapi.js';
-import { DATA_SOURCE } from '../platform/tokens.js';
-import { parseInput } from '../platform/validation.js';
+import { ApiErrors, schemaRef } from '../openapi/decorators.js';
+import { parseInput } from '../http/validation.js';
 import { createTokenSchema, expiryOf } from './tokens.schemas.js';
 
 function tokenNotFound(id: string): JournalwireError {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TOKEN_SCOPES } from '#persistence';
-import { expected } from '../platform/formats.js';
+import { expected } from '../http/formats.js';
 
 /** POST /v1/tokens. */
 export const createTokenSchema = z

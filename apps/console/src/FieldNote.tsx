@@ -1,0 +1,8 @@
+/** A form field's hint or problem: a paragraph the input names in aria-describedby; nothing when empty. */
+export function FieldNote({ id, kind, text }: { id: string; kind: 'hint' | 'error'; text: string | undefined }) {
+  return text ? (
+    <p className={kind} id={id}>
+      {text}
+    </p>
+  ) : null;
+}
