@@ -4,7 +4,7 @@ import { dedupKey, mergeRecipients, parseJournalMessage, parseJournalStream, typ
 import { SAMPLE_FILES, sample } from '../../../test/support/journal/fixtures.js';
 import { asAsync, chunked } from '../../../test/support/journal/report-builder.js';
 
-/** sha256 of each sample as shipped in ../shared/samples/journal. */
+/** sha256 of each sample journal report as shipped (test/fixtures/journal), before any change. */
 const SAMPLE_SHA256: Record<string, string> = {
   '01': 'c1dcb9b6d0a2ad4265720c9be72d2a74450b98e133ebd12ba3cdcc6e28888d1d',
   '02': '30d87e6ad7cc842c754adf8fdd7f5b453eab6625633780737fde4714228e6388',
