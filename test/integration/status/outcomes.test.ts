@@ -16,6 +16,7 @@ import {
   TOPICS,
   type DeadLetterRecord,
 } from '#contracts';
+import { partitionFor } from '#kafka';
 import { createDataSource } from '#persistence';
 import {
   deleteConnectors,
@@ -327,6 +328,36 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
       () => api<{ counters: { deadLettered: number } }>('GET', `/v1/connectors/${id}/status`),
       (r) => r.body.counters.deadLettered === 2,
     );
+  });
+
+  it('lists a new record at a position the database still holds for a record of recreated topics', async () => {
+    const id = await connector();
+    const { kafka, producer } = await testProducer();
+    const record = deadLetterRecord(id);
+    const [metadata] = (await kafka.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [TOPICS.dlq] }))).topics;
+    const partition = partitionFor(TOPICS.dlq, record.key, metadata!.partitions);
+    const end = (await kafka.withAdmin((admin) => admin.fetchTopicOffsets(TOPICS.dlq))).find(
+      (p) => p.partition === partition,
+    )!.high;
+    // What a rebuilt cluster leaves: the database's row for the old log's record at that position.
+    await dataSource.query(
+      `INSERT INTO message_outcomes (connector_id, type, topic, partition, "offset", raw_id, reason, error, at)
+       VALUES ($1, 'dead-lettered', $2, $3, $4, $5, 'message-unparseable', 'from the old log', now() - interval '1 day')`,
+      [id, TOPICS.dlq, partition, end, `${id}/old`],
+    );
+    await producer.send([record]);
+    await producer.disconnect();
+    await kafka.closeAdmin();
+    const page = await eventually(
+      'the new record listed in place of the old row',
+      () => list(id, 'type=dead-lettered'),
+      (r) => r.status === 200 && r.body.items.some((o) => o.error === 'test'),
+      90_000,
+      500,
+    );
+    expect(page.body.items.map((o) => [o.error, o.source])).toEqual([
+      ['test', { topic: TOPICS.dlq, partition, offset: end }],
+    ]);
   });
 
   it('answers bad input with a clear error naming the field', async () => {

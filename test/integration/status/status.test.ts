@@ -274,4 +274,24 @@ describe('status: Service Status aggregated from the topics', () => {
     expect(rebuilt.counters).toEqual(before.counters);
     expect(await redis.hget('jw:status:offsets', 'journal.raw.v2:0')).not.toBe('999999999');
   });
+
+  it('drops and rebuilds counters counted on another Kafka cluster, even where its offsets fit these topics', async () => {
+    const before = await statusOf(connectorId);
+    const cluster = await redis.get('jw:status:cluster');
+    expect(cluster).toEqual(expect.any(String));
+    await status.service.stop();
+    // A rebuilt cluster whose topics already hold more records than the old ones did: offsets alone cannot tell.
+    await redis.set('jw:status:cluster', 'another-cluster');
+    await redis.hset(`jw:status:connector:${connectorId}`, 'extracted', '1000');
+    status = await startStatusService(db.url);
+    api = apiClient(status.service.baseUrl, token);
+    const rebuilt = await until(
+      connectorId,
+      'rebuilt counters',
+      (s) => JSON.stringify(s.counters) === JSON.stringify(before.counters),
+      90_000,
+    );
+    expect(rebuilt.counters).toEqual(before.counters);
+    expect(await redis.get('jw:status:cluster')).toBe(cluster);
+  });
 });

@@ -109,6 +109,8 @@ export class OutcomesService implements OnModuleDestroy {
 
   /**
    * Stores the rows of a chunk of outcome records; a record seen before (a rebuild) is ignored.
+   * A row stored for another record at the same position is replaced: the topics were recreated
+   * (a rebuilt cluster) while the database kept its rows, and the new record must be listed.
    * A row PostgreSQL refuses as data (SQLSTATE classes 22 and 23) would be refused forever: the
    * chunk is then stored row by row and that row left out (logged), so the aggregator never stalls.
    */
@@ -132,34 +134,55 @@ export class OutcomesService implements OnModuleDestroy {
 
   private async insert(rows: OutcomeRow[]): Promise<void> {
     const column = <K extends keyof OutcomeRow>(key: K) => rows.map((row) => row[key]);
-    await this.dataSource.query(
-      `INSERT INTO message_outcomes (connector_id, type, topic, partition, "offset", raw_id, raw_partition, raw_offset,
+    await this.dataSource.transaction(async (manager) => {
+      const [replaced, count]: [Array<{ id: string }>, number] = await manager.query(
+        `DELETE FROM message_outcomes m
+          USING unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[])
+            AS n(topic, partition, "offset", raw_id, type, at)
+          WHERE m.topic = n.topic AND m.partition = n.partition AND m."offset" = n."offset"
+            AND (m.raw_id, m.type, m.at) IS DISTINCT FROM (n.raw_id, n.type, n.at)
+          RETURNING m.id`,
+        [column('topic'), column('partition'), column('offset'), column('rawId'), column('type'), column('at')],
+      );
+      if (count > 0)
+        this.logger.warn(
+          {
+            count,
+            ids: replaced.slice(0, 10).map((row) => row.id),
+            topic: rows[0]!.topic,
+            partition: rows[0]!.partition,
+          },
+          `the outcome list held ${count} row(s) for other records at these positions (topics recreated?): replaced`,
+        );
+      await manager.query(
+        `INSERT INTO message_outcomes (connector_id, type, topic, partition, "offset", raw_id, raw_partition, raw_offset,
          uidl, sha256, reason, error, stage, message_id, sender, subject, message, at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], $7::int[],
          $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
          $16::text[], $17::jsonb[], $18::timestamptz[])
        ON CONFLICT (topic, partition, "offset") DO NOTHING`,
-      [
-        column('connectorId'),
-        column('type'),
-        column('topic'),
-        column('partition'),
-        column('offset'),
-        column('rawId'),
-        rows.map((row) => row.rawRecord?.partition ?? null),
-        rows.map((row) => row.rawRecord?.offset ?? null),
-        column('uidl'),
-        column('sha256'),
-        column('reason'),
-        column('error'),
-        column('stage'),
-        column('messageId'),
-        column('sender'),
-        column('subject'),
-        rows.map((row) => (row.message ? JSON.stringify(row.message) : null)),
-        column('at'),
-      ],
-    );
+        [
+          column('connectorId'),
+          column('type'),
+          column('topic'),
+          column('partition'),
+          column('offset'),
+          column('rawId'),
+          rows.map((row) => row.rawRecord?.partition ?? null),
+          rows.map((row) => row.rawRecord?.offset ?? null),
+          column('uidl'),
+          column('sha256'),
+          column('reason'),
+          column('error'),
+          column('stage'),
+          column('messageId'),
+          column('sender'),
+          column('subject'),
+          rows.map((row) => (row.message ? JSON.stringify(row.message) : null)),
+          column('at'),
+        ],
+      );
+    });
   }
 
   /** Newest first; keyset paging on (time, id). */

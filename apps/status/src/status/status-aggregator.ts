@@ -100,16 +100,18 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * Counters built from a log that no longer exists (the topics were deleted and created again, or
-   * the cluster replaced) are dropped, so they are rebuilt from the topics as they are. The sign:
-   * an applied offset at or past its partition's end.
+   * the cluster replaced) are dropped, so they are rebuilt from the topics as they are. The signs:
+   * another cluster id than the one the counters were built from, or an applied offset at or past
+   * its partition's end.
    */
   private async discardIfTopicsRecreated(): Promise<void> {
     const applied = await this.store.appliedOffsets();
-    if (applied.size === 0) return;
     const ends = new Map<string, bigint>();
     const admin = this.kafka.kafka.admin();
     await admin.connect();
+    let clusterId: string;
     try {
+      ({ clusterId } = await admin.describeCluster());
       for (const topic of STATUS_SOURCE_TOPICS) {
         for (const { partition, high } of await admin.fetchTopicOffsets(topic))
           ends.set(`${topic}:${partition}`, BigInt(high));
@@ -117,13 +119,22 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     } finally {
       await admin.disconnect();
     }
+    const builtFrom = await this.store.clusterId();
     const gone = [...applied].filter(([key, offset]) => offset >= (ends.get(key) ?? 0n)).map(([key]) => key);
-    if (gone.length === 0) return;
-    this.logger.warn(
-      { partitions: gone },
-      'status state counts records the topics no longer hold (recreated?): rebuilding from the topics',
-    );
-    await this.store.discard();
+    if (builtFrom !== null && builtFrom !== clusterId) {
+      this.logger.warn(
+        { builtFrom, clusterId },
+        'status state was counted on another Kafka cluster: rebuilding from the topics',
+      );
+      await this.store.discard();
+    } else if (gone.length > 0) {
+      this.logger.warn(
+        { partitions: gone },
+        'status state counts records the topics no longer hold (recreated?): rebuilding from the topics',
+      );
+      await this.store.discard();
+    }
+    await this.store.setClusterId(clusterId);
   }
 
   /** Where each partition resumes: after its applied offset, else the start of the log. */

@@ -58,6 +58,15 @@ export class StatusStore {
     return this.redis.get(STATUS_KEYS.epoch);
   }
 
+  /** The Kafka cluster the counters were built from (null before the first start). */
+  async clusterId(): Promise<string | null> {
+    return this.redis.get(STATUS_KEYS.cluster);
+  }
+
+  async setClusterId(clusterId: string): Promise<void> {
+    await this.redis.set(STATUS_KEYS.cluster, clusterId);
+  }
+
   /** Last applied offset per `<topic>:<partition>`. */
   async appliedOffsets(): Promise<Map<string, bigint>> {
     const hash = await this.redis.hgetall(STATUS_KEYS.offsets);
@@ -100,7 +109,7 @@ export class StatusStore {
 
   /** Drops the whole aggregate (epoch, offsets, every connector's counters): the next start rebuilds. */
   async discard(): Promise<void> {
-    const keys: string[] = [STATUS_KEYS.epoch, STATUS_KEYS.offsets];
+    const keys: string[] = [STATUS_KEYS.epoch, STATUS_KEYS.offsets, STATUS_KEYS.cluster];
     let cursor = '0';
     do {
       const [next, found] = await this.redis.scan(cursor, 'MATCH', `${STATUS_KEYS.connectorPrefix}*`, 'COUNT', 1000);

@@ -5,6 +5,8 @@
  *   one an instance adopted means Redis lost its state: the instance rebuilds from the topics.
  * - `jw:status:offsets` (hash): `<topic>:<partition>` → last applied offset. Written by the same
  *   Lua script, atomically, as the counter increments: replays are never counted twice.
+ * - `jw:status:cluster` (string): id of the Kafka cluster the state was counted from; another
+ *   cluster's id at start-up means the topics are not the ones counted: the instance rebuilds.
  * - `jw:status:connector:<id>` (hash): `snapshot` (latest journal.status.v1 record, JSON),
  *   `extracted`, `archived`, `rejected`, `deadLettered`, `merged` (counters), `updatedAt` (ISO,
  *   latest record time), `errorsResetAt` (ISO, last suspension: older errors are hidden).
@@ -13,6 +15,7 @@
 export const STATUS_KEYS = {
   epoch: 'jw:status:epoch',
   offsets: 'jw:status:offsets',
+  cluster: 'jw:status:cluster',
   connectorPrefix: 'jw:status:connector:',
   connector: (connectorId: string) => `jw:status:connector:${connectorId}`,
   changesChannel: 'jw:status:changes',
