@@ -1,31 +1,39 @@
-import { archivedRecordSchema, decodeRecord, RECORD_HEADERS, rejectedRecordSchema, TOPICS } from '#contracts';
-import { headerString } from '#kafka';
-import { mailboxCount, type ServiceName } from '#test-support';
 import {
   benchConnector,
   benchOptions,
   benchReports,
-  CpuMeter,
-  dovecotPid,
   execFileAsync as run,
-  kafkaPid,
   measureCeiling,
-  peakRssMb,
   percentile,
   printResult,
   runBench,
   withBenchPipeline,
 } from '../support/measure.js';
+import {
+  conservation,
+  decidedMessages,
+  pipelineCpuMeter,
+  servicesPeakRss,
+  waitForOutcomes,
+} from '../support/pipeline-measures.js';
+import { steadyLoad } from './steady-load.js';
 
 // npm run bench [-- --messages 20000 --json]
 // Drains a generated mailbox (journal reports of 2-120 KB, about 28 KB mean) through the whole
 // pipeline, and in the same run measures the raw POP3 ceiling on an identical mailbox.
+// npm run bench -- --rate 100 --seconds 60 [--json]
+// Steady load instead: delivers that many reports per second and reports latencies (steady-load.ts).
 
 const options = benchOptions(20_000);
 const MESSAGES = options.messages;
 const { log } = options;
 
-async function main(): Promise<void> {
+const DIRECTORY = {
+  domains: ['contoso.com'],
+  addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'],
+};
+
+async function drain(): Promise<void> {
   const { files, totalBytes } = benchReports(options);
 
   await withBenchPipeline('journalwire_bench', { BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' }, async (pipeline) => {
@@ -34,58 +42,23 @@ async function main(): Promise<void> {
     const ceilingRate = ceiling.msgsPerSecond;
 
     await pipeline.start();
-    await pipeline.api('POST', '/v1/directory/import', {
-      domains: ['contoso.com'],
-      addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'],
-    });
-    const meter = new CpuMeter({
-      ...Object.fromEntries(
-        (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [
-          name,
-          pipeline.services.get(name)?.process.pid,
-        ]),
-      ),
-      kafka: kafkaPid(),
-      dovecot: dovecotPid(),
-    });
+    await pipeline.api('POST', '/v1/directory/import', DIRECTORY);
+    const meter = pipelineCpuMeter(pipeline);
     let started = 0;
     const { id, mailbox } = await benchConnector(pipeline, files, 'bench', () => {
       meter.start();
       started = performance.now();
     });
     files.length = 0;
-    for (;;) {
-      const status = await pipeline.status(id).catch(() => undefined);
-      if (status && status.counters.extracted >= MESSAGES && status.processingQueue === 0) break;
-      if (performance.now() - started > 30 * 60_000) throw new Error('the pipeline did not drain within 30 minutes');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForOutcomes(pipeline, id, MESSAGES, 30 * 60_000);
     const seconds = (performance.now() - started) / 1000;
     // Where the cores went during the drain; "machine_busy" is the share of all cores that was busy.
-    const { cpu, busySeconds, machineBusy } = meter.stop();
-    const rss = Object.fromEntries(
-      (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [
-        name,
-        peakRssMb(pipeline.services.get(name)?.process.pid),
-      ]),
-    );
+    const { cpu, busySeconds, namedSeconds, machineBusy } = meter.stop();
+    const rss = servicesPeakRss(pipeline);
 
-    const latencies: number[] = [];
-    await pipeline.readTopics([TOPICS.archived, TOPICS.rejected], (record) => {
-      const meta = headerString(record.headers, RECORD_HEADERS.meta);
-      if (record.topic === TOPICS.archived) {
-        const r = decodeRecord(archivedRecordSchema, meta);
-        if (r.connectorId === id) latencies.push(Date.parse(r.archivedAt) - Date.parse(r.extractedAt));
-      } else {
-        const r = decodeRecord(rejectedRecordSchema, meta);
-        if (r.connectorId === id) latencies.push(Date.parse(r.rejectedAt) - Date.parse(r.extractedAt));
-      }
-    });
+    const latencies = (await decidedMessages(pipeline, id)).map((m) => m.decidedAt - m.extractedAt);
     latencies.sort((a, b) => a - b);
-    const report = await pipeline.reconcile(id);
-    const leftInMailbox = await mailboxCount(mailbox);
-    const lost = report.missing.length + Math.max(0, MESSAGES - report.raw) + leftInMailbox;
-    const duplicated = report.duplicated.length + report.archivedTwice.length + Math.max(0, report.raw - MESSAGES);
+    const { lost, duplicated } = await conservation(pipeline, id, mailbox, MESSAGES);
     const rate = MESSAGES / seconds;
     const result = {
       messages: MESSAGES,
@@ -103,10 +76,11 @@ async function main(): Promise<void> {
       cpu_seconds: cpu,
       machine_busy: machineBusy,
       cpu_ms_per_msg: Number(((busySeconds * 1000) / MESSAGES).toFixed(2)),
+      pipeline_cpu_ms_per_msg: Number(((namedSeconds * 1000) / MESSAGES).toFixed(2)),
     };
     printResult(result, options.json);
     await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
   });
 }
 
-runBench('bench', main);
+runBench('bench', () => (options.rate === null ? drain() : steadyLoad(options, DIRECTORY)));

@@ -14,24 +14,35 @@ export interface BenchOptions {
   messages: number;
   seed: number;
   json: boolean;
+  /** Steady load: messages delivered per second (with `seconds`), instead of one mailbox drained. */
+  rate: number | null;
+  seconds: number;
   /** Prints a progress line (nothing with --json). */
   log: (line: string) => void;
 }
 
-/** `--messages N --seed S --json`, as every pipeline benchmark takes them. */
+/** `--messages N --seed S --json [--rate R --seconds S]`, as every pipeline benchmark takes them. */
 export function benchOptions(defaultMessages: number): BenchOptions {
   const { values } = parseArgs({
     options: {
       messages: { type: 'string', default: String(defaultMessages) },
       seed: { type: 'string', default: '42' },
       json: { type: 'boolean', default: false },
+      rate: { type: 'string' },
+      seconds: { type: 'string', default: '60' },
     },
   });
   const json = values.json;
+  const rate = values.rate === undefined ? null : Number(values.rate);
+  const seconds = Number(values.seconds);
+  if (rate !== null && !(rate > 0)) throw new Error(`--rate must be a positive number of messages per second`);
+  if (!(seconds > 0)) throw new Error(`--seconds must be a positive number`);
   return {
-    messages: Number(values.messages),
+    messages: rate === null ? Number(values.messages) : Math.round(rate * seconds),
     seed: Number(values.seed),
     json,
+    rate,
+    seconds,
     log: (line) => {
       if (!json) process.stdout.write(`${line}\n`);
     },
@@ -64,6 +75,7 @@ export async function benchConnector(
   files: Buffer[],
   name: string,
   beforeConnector: () => void,
+  settings: Record<string, unknown> = {},
 ): Promise<{ id: string; mailbox: string }> {
   const mailbox = `${name}-${Date.now()}@contoso.test`;
   await execFileAsync('deploy/local/mailbox.sh', ['create', mailbox, 'bench-pass']);
@@ -83,6 +95,7 @@ export async function benchConnector(
     journalUnknownInternalAddresses: true,
     pollIntervalSeconds: 5,
     maxMessagesPerSession: 100000,
+    ...settings,
   });
   return { id: String(connector.id), mailbox };
 }
@@ -202,8 +215,11 @@ export class CpuMeter {
     );
   }
 
-  /** Per process; `other` is PostgreSQL, Redis, this script and the kernel. */
-  stop(): { cpu: Record<string, number>; busySeconds: number; machineBusy: number } {
+  /**
+   * Per process; `other` is PostgreSQL, Redis, this script, the kernel and whatever else shares the
+   * machine. `namedSeconds` sums the named processes only: the figure to compare on a busy machine.
+   */
+  stop(): { cpu: Record<string, number>; busySeconds: number; namedSeconds: number; machineBusy: number } {
     const machineAfter = machineCpu();
     const cpu = Object.fromEntries(
       Object.entries(this.pids).map(([name, pid]) => [
@@ -213,11 +229,12 @@ export class CpuMeter {
     );
     // /proc/stat counts in clock ticks too.
     const busySeconds = (machineAfter.busy - this.machineBefore.busy) / 100;
-    cpu.other = Number((busySeconds - Object.values(cpu).reduce((sum, v) => sum + v, 0)).toFixed(1));
+    const namedSeconds = Object.values(cpu).reduce((sum, v) => sum + v, 0);
+    cpu.other = Number((busySeconds - namedSeconds).toFixed(1));
     const machineBusy = Number(
       ((machineAfter.busy - this.machineBefore.busy) / (machineAfter.total - this.machineBefore.total)).toFixed(2),
     );
-    return { cpu, busySeconds, machineBusy };
+    return { cpu, busySeconds, namedSeconds, machineBusy };
   }
 }
 
