@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source deploy/local/node.sh
 source deploy/local/env.sh
+# Every run starts from an empty test database: rows an earlier run left, perhaps against another
+# Kafka, would only make the result depend on the machine's history.
+deploy/local/stack.sh start postgres
+test_db="${TEST_DATABASE_URL##*/}"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS \"${test_db%%\?*}\" WITH (FORCE)"
 deploy/local/prepare.sh
 npx eslint .
 npx prettier --check . --log-level warn
