@@ -4,18 +4,11 @@ import {
   benchReports,
   execFileAsync as run,
   measureCeiling,
-  percentile,
   printResult,
   runBench,
   withBenchPipeline,
 } from '../support/measure.js';
-import {
-  conservation,
-  decidedMessages,
-  pipelineCpuMeter,
-  servicesPeakRss,
-  waitForOutcomes,
-} from '../support/pipeline-measures.js';
+import { finishPipelineRun, percentiles, pipelineCpuMeter } from '../support/pipeline-measures.js';
 import { steadyLoad } from './steady-load.js';
 
 // npm run bench [-- --messages 20000 --json]
@@ -50,15 +43,15 @@ async function drain(): Promise<void> {
       started = performance.now();
     });
     files.length = 0;
-    await waitForOutcomes(pipeline, id, MESSAGES, 30 * 60_000);
-    const seconds = (performance.now() - started) / 1000;
     // Where the cores went during the drain; "machine_busy" is the share of all cores that was busy.
-    const { cpu, busySeconds, namedSeconds, machineBusy } = meter.stop();
-    const rss = servicesPeakRss(pipeline);
-
-    const latencies = (await decidedMessages(pipeline, id)).map((m) => m.decidedAt - m.extractedAt);
-    latencies.sort((a, b) => a - b);
-    const { lost, duplicated } = await conservation(pipeline, id, mailbox, MESSAGES);
+    const { finishedAt, decided, figures } = await finishPipelineRun(pipeline, meter, {
+      connectorId: id,
+      mailbox,
+      expected: MESSAGES,
+      timeoutMs: 30 * 60_000,
+    });
+    const seconds = (finishedAt - started) / 1000;
+    const latency = percentiles(decided.map((m) => m.decidedAt - m.extractedAt));
     const rate = MESSAGES / seconds;
     const result = {
       messages: MESSAGES,
@@ -68,15 +61,9 @@ async function drain(): Promise<void> {
       ceiling_msgs_per_s: Number(ceilingRate.toFixed(1)),
       ceiling_cpu_seconds: ceiling.cpuSeconds,
       ratio: Number((rate / ceilingRate).toFixed(3)),
-      p50_ms: percentile(latencies, 50),
-      p99_ms: percentile(latencies, 99),
-      lost,
-      duplicated,
-      peak_rss_mb: rss,
-      cpu_seconds: cpu,
-      machine_busy: machineBusy,
-      cpu_ms_per_msg: Number(((busySeconds * 1000) / MESSAGES).toFixed(2)),
-      pipeline_cpu_ms_per_msg: Number(((namedSeconds * 1000) / MESSAGES).toFixed(2)),
+      p50_ms: latency.p50,
+      p99_ms: latency.p99,
+      ...figures,
     };
     printResult(result, options.json);
     await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);

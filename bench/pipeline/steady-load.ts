@@ -6,18 +6,11 @@ import {
   benchConnector,
   benchReports,
   execFileAsync as run,
-  percentile,
   printResult,
   withBenchPipeline,
   type BenchOptions,
 } from '../support/measure.js';
-import {
-  conservation,
-  decidedMessages,
-  pipelineCpuMeter,
-  servicesPeakRss,
-  waitForOutcomes,
-} from '../support/pipeline-measures.js';
+import { finishPipelineRun, percentiles, pipelineCpuMeter } from '../support/pipeline-measures.js';
 
 /** The shortest poll interval a connector accepts: the wait a message sees before its session starts. */
 const POLL_INTERVAL_SECONDS = 5;
@@ -84,20 +77,19 @@ export async function steadyLoad(
       sent = upTo;
     }
     const deliverySeconds = (performance.now() - started) / 1000;
-    await waitForOutcomes(pipeline, id, files.length, 10 * 60_000);
-    const { cpu, busySeconds, namedSeconds, machineBusy } = meter.stop();
-    const rss = servicesPeakRss(pipeline);
-
-    const decided = await decidedMessages(pipeline, id);
-    const sorted = (values: number[]) => values.sort((a, b) => a - b);
-    const fromExtraction = sorted(decided.map((m) => m.decidedAt - m.extractedAt));
-    const fromDelivery = sorted(
+    const { decided, figures } = await finishPipelineRun(pipeline, meter, {
+      connectorId: id,
+      mailbox,
+      expected: files.length,
+      timeoutMs: 10 * 60_000,
+    });
+    const fromExtraction = percentiles(decided.map((m) => m.decidedAt - m.extractedAt));
+    const fromDelivery = percentiles(
       decided.flatMap((m) => {
         const at = deliveredAt.get(m.sha256);
         return at === undefined ? [] : [m.decidedAt - at];
       }),
     );
-    const { lost, duplicated } = await conservation(pipeline, id, mailbox, files.length);
     const result = {
       mode: 'steady',
       rate,
@@ -107,18 +99,12 @@ export async function steadyLoad(
       delivered_msgs_per_s: Number((files.length / deliverySeconds).toFixed(1)),
       late_deliveries: late,
       poll_interval_ms: POLL_INTERVAL_SECONDS * 1000,
-      p50_ms: percentile(fromDelivery, 50),
-      p99_ms: percentile(fromDelivery, 99),
-      p99_over_poll_interval_ms: percentile(fromDelivery, 99) - POLL_INTERVAL_SECONDS * 1000,
-      extract_to_outcome_p50_ms: percentile(fromExtraction, 50),
-      extract_to_outcome_p99_ms: percentile(fromExtraction, 99),
-      lost,
-      duplicated,
-      peak_rss_mb: rss,
-      cpu_seconds: cpu,
-      machine_busy: machineBusy,
-      cpu_ms_per_msg: Number(((busySeconds * 1000) / files.length).toFixed(2)),
-      pipeline_cpu_ms_per_msg: Number(((namedSeconds * 1000) / files.length).toFixed(2)),
+      p50_ms: fromDelivery.p50,
+      p99_ms: fromDelivery.p99,
+      p99_over_poll_interval_ms: fromDelivery.p99 - POLL_INTERVAL_SECONDS * 1000,
+      extract_to_outcome_p50_ms: fromExtraction.p50,
+      extract_to_outcome_p99_ms: fromExtraction.p99,
+      ...figures,
     };
     printResult(result, options.json);
     await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
