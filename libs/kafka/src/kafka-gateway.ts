@@ -158,7 +158,9 @@ export class KafkaGateway {
     // A refused SASL login reaches the caller as one `authentication` error naming what to fix.
     const refusedLogin = /authentication failed/i.test(`${message} ${String(rest.error ?? '')}`);
     // An instance joining or leaving its group (scaling out, a restart) moves partitions: expected.
-    const rebalance = /The group is rebalancing, re-joining/.test(message);
+    // kafkajs reports it from the runner (re-joining) and, for each heartbeat the rebalance
+    // refuses, from the connection; the processor abandons the batch and rejoins.
+    const rebalance = /The group is rebalancing/.test(`${message} ${String(rest.error ?? '')}`);
     if (routine || refusedLogin) this.logger.debug(fields, `kafka: ${message}`);
     else if (rebalance) this.logger.info(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
