@@ -128,7 +128,7 @@ export class ClassifyProcessor implements ProcessorHandler {
         });
         if (facts.extractedAt) this.metrics.observeLatency('classified', facts.extractedAt);
       } else if (output.topic === TOPICS.dlq) {
-        this.metrics.deadLettered.inc({ connector: output.facts?.connector ?? 'unknown', stage: 'envelope' });
+        this.metrics.deadLettered.inc({ connector: facts.connector ?? 'unknown', stage: 'envelope' });
       }
     }
   }
