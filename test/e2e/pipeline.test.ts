@@ -65,13 +65,13 @@ describe('the whole pipeline, as a user runs it', () => {
     expect(status.counters.rejected).toBe(rejected.length);
 
     const bySha = (name: string) => archived.find((r) => r.sha256Before === sha(sampleBytes.get(name)!));
-    // 12 is a second report of 03's original: one archive, one merge into it.
+    // 12 is a second report of 03's original: one archive, one merge into it. The two may sit on
+    // different partitions (keyed by raw id), so either can be the one decided first.
     const first = bySha('03-exch2013-dl-expanded-and-forwarded.eml');
     const second = bySha('12-duplicate-report-second-server-same-original.eml');
-    expect(first?.event).toBe('archive');
-    expect(second?.event).toBe('merge');
+    expect([first?.event, second?.event].sort()).toEqual(['archive', 'merge']);
     expect(second?.archiveId).toBe(first?.archiveId);
-    expect(first?.mailboxes).toEqual(
+    expect([...(first?.mailboxes ?? []), ...(second?.mailboxes ?? [])]).toEqual(
       expect.arrayContaining([
         'alice@contoso.com',
         'erin@contoso.com',

@@ -22,6 +22,8 @@ export const SERVICE_NAMES: ServiceName[] = ['status', 'envelope', 'policy', 'po
 /** The four services as separate processes, sharing one blob directory and the test database. */
 export class Pipeline {
   readonly services = new Map<ServiceName, RunningService>();
+  /** Instances started beside `services` (`startInstance`). */
+  readonly instances: RunningService[] = [];
   readonly blobDir: string;
   /** A little before this pipeline was made: topic readers skip what earlier runs left. */
   readonly since = new Date(Date.now() - 60_000);
@@ -72,6 +74,20 @@ export class Pipeline {
     return service;
   }
 
+  /**
+   * Another instance of `name` beside the one `start` runs (scaling out), with its own
+   * INSTANCE_ID, so its Kafka transactional id fences no one. Stopped with the rest.
+   */
+  async startInstance(name: ServiceName, instanceId: string): Promise<RunningService> {
+    const service = await startService(
+      name,
+      { ...this.env, INSTANCE_ID: instanceId, POLLER_INSTANCE_ID: instanceId },
+      { onLogFile: (file) => this.logFiles.push(file) },
+    );
+    this.instances.push(service);
+    return service;
+  }
+
   service(name: ServiceName): RunningService {
     const service = this.services.get(name);
     if (!service) throw new Error(`${name} is not running`);
@@ -79,8 +95,9 @@ export class Pipeline {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.services.values()].map((s) => s.stop()));
+    await Promise.all([...this.services.values(), ...this.instances].map((s) => s.stop()));
     this.services.clear();
+    this.instances.length = 0;
   }
 
   async api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {

@@ -3,7 +3,9 @@ import { deadLetterMessageOf, encodeDeadLetter, encodeFitting, type BlobStore } 
 import {
   boundedKey,
   classifiedRecordSchema,
+  connectorOfKey,
   parseRawHeaders,
+  rawRecordKey,
   TOPICS,
   type ClassifiedRecord,
   type RawHeaders,
@@ -90,7 +92,8 @@ export class ClassifyProcessor implements ProcessorHandler {
         ? buildClassifiedRecord({ ...input, raw: message.bytes })
         : await buildClassifiedRecordFromStream({ ...input, stream: message.open() });
     if (headers.replayOf) classified.replayOf = headers.replayOf;
-    const key = boundedKey(headers.connectorId);
+    // Keyed like the raw record: a connector's messages spread over the policy instances.
+    const key = rawRecordKey(headers.connectorId, headers.sha256);
     const encoded = await encodeFitting(classified, message.body, {
       schema: classifiedRecordSchema,
       key,
@@ -125,7 +128,7 @@ export class ClassifyProcessor implements ProcessorHandler {
         });
         if (facts.extractedAt) this.metrics.observeLatency('classified', facts.extractedAt);
       } else if (output.topic === TOPICS.dlq) {
-        this.metrics.deadLettered.inc({ connector: output.key, stage: 'envelope' });
+        this.metrics.deadLettered.inc({ connector: facts.connector ?? 'unknown', stage: 'envelope' });
       }
     }
   }
@@ -134,15 +137,17 @@ export class ClassifyProcessor implements ProcessorHandler {
   async deadLetter(record: IncomingRecord, error: unknown, attempts: number): Promise<OutgoingRecord> {
     const failure = toJournalwireError(error, 'message-unparseable');
     const raw = headersToStrings(record.headers);
-    const connectorId = raw['jw-connector-id'] ?? record.key?.toString('utf8') ?? 'unknown';
+    const connectorId = raw['jw-connector-id'] ?? connectorOfKey(record.key) ?? 'unknown';
     const sha256 = raw['jw-sha256'];
-    const key = boundedKey(connectorId);
+    const rawId = `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`;
+    const key = boundedKey(rawId);
     return {
       topic: TOPICS.dlq,
       key,
+      facts: { connector: connectorId },
       ...(await encodeDeadLetter(
         {
-          rawId: `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`,
+          rawId,
           rawRecord: { partition: record.partition, offset: record.offset },
           connectorId,
           uidl: raw['jw-uidl'] ?? null,

@@ -65,7 +65,10 @@ export class OutcomeStore {
 
   /**
    * Applies a chunk's writes in one transaction. Returns false, writing nothing, when another
-   * instance claimed one of the new dedup keys since `findClaims`: the caller plans again.
+   * instance claimed one of the new dedup keys since `findClaims`, or when PostgreSQL broke a
+   * deadlock with another instance's chunk (copies of one original decided on two partitions at
+   * once): the caller reads again and plans again. Keys are written in sorted order, so two
+   * chunks' inserts queue behind each other instead of crossing.
    */
   async apply(writes: PlanWrites): Promise<boolean> {
     if (
@@ -82,13 +85,14 @@ export class OutcomeStore {
         return true;
       }),
     ).catch((error: unknown) => {
-      if (error instanceof ClaimTaken) return false;
+      if (error instanceof ClaimTaken || crossedAnotherTransaction(error)) return false;
       throw error;
     });
   }
 
-  private async insertClaims(manager: EntityManager, claims: PlanWrites['newClaims']): Promise<void> {
-    if (claims.length === 0) return;
+  private async insertClaims(manager: EntityManager, unsorted: PlanWrites['newClaims']): Promise<void> {
+    if (unsorted.length === 0) return;
+    const claims = byKey(unsorted, (c) => c.dedupKey);
     const inserted = await manager.query<Array<{ dedup_key: string }>>(
       `INSERT INTO archive_keys (dedup_key, archive_id, first_raw_id, mailboxes, created_at, first_raw_partition, first_raw_offset)
        SELECT k, a, r, m::jsonb, now(), p, o FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS t(k, a, r, m, p, o)
@@ -106,8 +110,9 @@ export class OutcomeStore {
     if (inserted.length !== claims.length) throw new ClaimTaken();
   }
 
-  private async addMailboxes(manager: EntityManager, added: PlanWrites['addedMailboxes']): Promise<void> {
-    if (added.length === 0) return;
+  private async addMailboxes(manager: EntityManager, unsorted: PlanWrites['addedMailboxes']): Promise<void> {
+    if (unsorted.length === 0) return;
+    const added = byKey(unsorted, (a) => a.dedupKey);
     await manager.query(
       `UPDATE archive_keys AS a SET mailboxes = (SELECT coalesce(jsonb_agg(DISTINCT value), '[]'::jsonb) FROM jsonb_array_elements(a.mailboxes || t.m::jsonb))
        FROM unnest($1::text[], $2::text[]) AS t(k, m) WHERE a.dedup_key = t.k`,
@@ -115,8 +120,9 @@ export class OutcomeStore {
     );
   }
 
-  private async moveClaims(manager: EntityManager, moved: PlanWrites['movedClaims']): Promise<void> {
-    if (moved.length === 0) return;
+  private async moveClaims(manager: EntityManager, unsorted: PlanWrites['movedClaims']): Promise<void> {
+    if (unsorted.length === 0) return;
+    const moved = byKey(unsorted, (m) => m.dedupKey);
     await manager.query(
       `UPDATE archive_keys AS a SET first_raw_partition = t.p, first_raw_offset = t.o
        FROM unnest($1::text[], $2::int[], $3::text[]) AS t(k, p, o) WHERE a.dedup_key = t.k`,
@@ -163,6 +169,21 @@ export class OutcomeStore {
 
 /** Another instance claimed a dedup key this chunk meant to claim. */
 class ClaimTaken extends Error {}
+
+/** SQLSTATEs of a transaction PostgreSQL rolled back because it crossed another one. */
+const CROSSED = new Set(['40P01', '40001']);
+
+/** A deadlock or serialization failure with another instance: nothing was written, plan again. */
+function crossedAnotherTransaction(error: unknown): boolean {
+  const cause = error instanceof JournalwireError ? error.cause : error;
+  const sqlState = (cause as { code?: unknown } | undefined)?.code;
+  return typeof sqlState === 'string' && CROSSED.has(sqlState);
+}
+
+/** The list sorted by key: every instance takes its row locks in the same order. */
+function byKey<T>(list: T[], key: (item: T) => string): T[] {
+  return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];

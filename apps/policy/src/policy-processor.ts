@@ -5,6 +5,7 @@ import {
   archivedRecordSchema,
   boundedKey,
   classifiedRecordSchema,
+  connectorOfKey,
   decodeMessageRecord,
   RAW_CONTENT_TYPES,
   RECORD_HEADERS,
@@ -237,7 +238,7 @@ export class PolicyProcessor implements ProcessorHandler {
       } else if (output.topic === TOPICS.rejected) {
         this.metrics.rejected.inc({ connector: facts.connector, reason: facts.reason });
       } else if (output.topic === TOPICS.dlq) {
-        this.metrics.deadLettered.inc({ connector: output.key, stage: 'policy' });
+        this.metrics.deadLettered.inc({ connector: facts.connector ?? 'unknown', stage: 'policy' });
       }
       if (facts.extractedAt) this.metrics.observeLatency('outcome', facts.extractedAt);
     }
@@ -418,17 +419,19 @@ export class PolicyProcessor implements ProcessorHandler {
     const connectorId =
       typeof classified.connectorId === 'string'
         ? classified.connectorId
-        : (headers[RECORD_HEADERS.connectorId] ?? record.key?.toString('utf8') ?? 'unknown');
-    const key = boundedKey(connectorId);
+        : (headers[RECORD_HEADERS.connectorId] ?? connectorOfKey(record.key) ?? 'unknown');
+    const rawId =
+      typeof classified.rawId === 'string'
+        ? classified.rawId
+        : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`;
+    const key = boundedKey(rawId);
     return {
       topic: TOPICS.dlq,
       key,
+      facts: { connector: connectorId },
       ...(await encodeDeadLetter(
         {
-          rawId:
-            typeof classified.rawId === 'string'
-              ? classified.rawId
-              : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`,
+          rawId,
           rawRecord: isRawRecordRef(classified.rawRecord) ? classified.rawRecord : null,
           connectorId,
           uidl: typeof classified.uidl === 'string' ? classified.uidl : null,

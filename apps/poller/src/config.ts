@@ -37,8 +37,8 @@ export const pollerConfigSchema = z
     BATCH_MAX_MESSAGES: positiveInt(100),
     BATCH_MAX_BYTES: positiveInt(8 * MIB),
     /**
-     * Largest produce request. All of a connector's records share one partition, so one request is
-     * one record batch, which must stay below the broker's and topic's message size limits.
+     * Largest produce request. A request holds at most one record batch per partition, and no
+     * batch may exceed the broker's and topic's message size limits: bounding the request bounds each.
      */
     PRODUCE_MAX_BYTES: positiveInt(900 * 1024),
     /**

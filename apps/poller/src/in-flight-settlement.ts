@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RAW_HEADERS, TOPICS } from '#contracts';
+import { RAW_HEADERS, rawRecordKey, TOPICS } from '#contracts';
 import { JournalwireError } from '#errors';
 import { headerString, partitionFor, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
@@ -21,8 +21,9 @@ const SCAN_AFTER_MS = 10 * 60_000;
 const SCAN_TIMEOUT_MS = 60_000;
 
 /**
- * Reads the connector's partition of journal.raw.v2 (all its records share one key, so one
- * partition) from the marker's time to the current end, looking for the marker's UIDLs.
+ * Reads the partitions of journal.raw.v2 the marker's records were written to (each record is
+ * keyed by its raw id, so a batch spreads over several) from the marker's time to their current
+ * end, looking for the marker's UIDLs.
  */
 export class KafkaInFlightScanner implements InFlightScanner {
   constructor(
@@ -46,32 +47,50 @@ export class KafkaInFlightScanner implements InFlightScanner {
     }
   }
 
-  private async scan(connectorId: string, marker: InFlightMarker): Promise<LedgerEntry[]> {
-    const wanted = new Map(marker.entries.map((e) => [e.uidl, e]));
+  /** Per partition to read: the first offset at the marker's time and the end when the scan began. */
+  private async ranges(
+    connectorId: string,
+    marker: InFlightMarker,
+  ): Promise<Map<number, { from: bigint; end: bigint }>> {
     const admin = this.kafka.kafka.admin();
     await admin.connect();
-    let partition: number;
-    let from: bigint;
-    let end: bigint;
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.raw] });
       const partitions = metadata.topics[0]?.partitions ?? [];
       if (partitions.length === 0)
         throw new JournalwireError('kafka-unavailable', `Topic ${TOPICS.raw} has no partitions`, { retryable: true });
-      partition = partitionFor(TOPICS.raw, connectorId, partitions);
+      const keys = marker.entries.map((entry) => rawRecordKey(connectorId, entry.sha256));
+      // A marker written before raw records were keyed by raw id: they all went under the connector id.
+      if (marker.keys !== 'raw-id') keys.push(connectorId);
+      const targets = new Set(keys.map((key) => partitionFor(TOPICS.raw, key, partitions)));
       const starts = await admin.fetchTopicOffsetsByTimestamp(TOPICS.raw, marker.at - SCAN_BEFORE_MS);
       const ends = await admin.fetchTopicOffsets(TOPICS.raw);
-      const endOffset = ends.find((p) => p.partition === partition);
-      const startOffset = starts.find((p) => p.partition === partition);
-      end = BigInt(endOffset?.high ?? '0');
-      from = startOffset && BigInt(startOffset.offset) >= 0n ? BigInt(startOffset.offset) : end;
+      const ranges = new Map<number, { from: bigint; end: bigint }>();
+      for (const partition of targets) {
+        const end = BigInt(ends.find((p) => p.partition === partition)?.high ?? '0');
+        const start = starts.find((p) => p.partition === partition);
+        const from = start && BigInt(start.offset) >= 0n ? BigInt(start.offset) : end;
+        if (from < end) ranges.set(partition, { from, end });
+      }
+      return ranges;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    if (from >= end) return [];
+  }
+
+  private async scan(connectorId: string, marker: InFlightMarker): Promise<LedgerEntry[]> {
+    const wanted = new Map(marker.entries.map((e) => [e.uidl, e]));
+    const ranges = await this.ranges(connectorId, marker);
+    const scanned = [...ranges].map(([partition, { from, end }]) => ({
+      partition,
+      from: from.toString(),
+      end: end.toString(),
+    }));
+    if (ranges.size === 0) return [];
 
     const found: LedgerEntry[] = [];
     const until = marker.at + SCAN_AFTER_MS;
+    const pending = new Set(ranges.keys());
     const groupId = `journalwire-poller-settle-${randomUUID()}`;
     // Read committed: records of aborted or fenced transactions were never published.
     const consumer = this.kafka.createConsumer(groupId, { readCommitted: true });
@@ -90,22 +109,28 @@ export class KafkaInFlightScanner implements InFlightScanner {
             ),
           SCAN_TIMEOUT_MS,
         );
-        const finish = () => {
-          clearTimeout(timer);
-          resolve();
+        const done = (partition: number) => {
+          pending.delete(partition);
+          if (pending.size === 0 || wanted.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
         };
         // Progress includes batches left empty by filtering (transaction markers, aborted records),
-        // which never reach eachBatch; the scan ends at the end offset seen when it started.
+        // which never reach eachBatch; each partition's scan ends at the end offset seen when it started.
         consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          if (payload.partition === partition && BigInt(payload.lastOffset) + 1n >= end) finish();
+          const range = ranges.get(payload.partition);
+          if (range && BigInt(payload.lastOffset) + 1n >= range.end) done(payload.partition);
         });
         consumer
           .run({
             autoCommit: false,
             eachBatch: async ({ batch }) => {
-              if (batch.partition !== partition) return;
+              const range = ranges.get(batch.partition);
+              if (!range || !pending.has(batch.partition)) return;
               for (const message of batch.messages) {
-                if (BigInt(message.offset) >= end || Number(message.timestamp) > until) return finish();
+                if (BigInt(message.offset) >= range.end || Number(message.timestamp) > until)
+                  return done(batch.partition);
                 if (headerString(message.headers, RAW_HEADERS.connectorId) !== connectorId) continue;
                 const uidl = headerString(message.headers, RAW_HEADERS.uidl);
                 const entry = uidl === undefined ? undefined : wanted.get(uidl);
@@ -114,11 +139,12 @@ export class KafkaInFlightScanner implements InFlightScanner {
                   wanted.delete(entry.uidl);
                 }
               }
-              if (wanted.size === 0) finish();
+              if (wanted.size === 0) done(batch.partition);
             },
           })
           .catch(reject);
-        consumer.seek({ topic: TOPICS.raw, partition, offset: from.toString() });
+        for (const [partition, { from }] of ranges)
+          consumer.seek({ topic: TOPICS.raw, partition, offset: from.toString() });
       });
     } finally {
       await consumer.disconnect().catch(() => undefined);
@@ -130,14 +156,7 @@ export class KafkaInFlightScanner implements InFlightScanner {
         .finally(() => admin2.disconnect().catch(() => undefined));
     }
     this.logger.info(
-      {
-        connectorId,
-        partition,
-        from: from.toString(),
-        end: end.toString(),
-        inFlight: marker.entries.length,
-        found: found.length,
-      },
+      { connectorId, partitions: scanned, inFlight: marker.entries.length, found: found.length },
       'settled in-flight records against Kafka',
     );
     return found;

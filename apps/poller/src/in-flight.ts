@@ -17,6 +17,11 @@ export interface InFlightMarker {
   at: number;
   /** The ledger scope the batch was published under (absent in markers of older versions). */
   scope?: string;
+  /**
+   * How the batch's records were keyed: `raw-id` (each by its raw id, spread over partitions).
+   * Absent in markers of older versions, whose records were all keyed by the connector id.
+   */
+  keys?: 'raw-id';
   entries: LedgerEntry[];
 }
 

@@ -5,7 +5,7 @@ import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type Reliabl
 import type { Logger } from '#logger';
 import { startTrace } from '#platform';
 import { withDeadline } from './deadline.js';
-import type { InFlightPort } from './in-flight.js';
+import type { InFlightMarker, InFlightPort } from './in-flight.js';
 import { settleInFlight, type InFlightScanner } from './in-flight-settlement.js';
 import type { LedgerEntry, LedgerPort } from './ledger.js';
 
@@ -143,7 +143,14 @@ class ConnectorBatchPublisher implements BatchPublisher {
     if (this.failed) throw this.failed;
     const { timeoutMs, maxRequestBytes, instanceId } = this.settings;
     const entries = messages.map(ledgerEntry);
-    const marker = { token: randomUUID(), instanceId, at: Date.now(), scope: this.scope, entries };
+    const marker: InFlightMarker = {
+      token: randomUUID(),
+      instanceId,
+      at: Date.now(),
+      scope: this.scope,
+      keys: 'raw-id',
+      entries,
+    };
     let started = performance.now();
     await this.inFlight.set(this.connectorId, marker);
     this.timings.marker += performance.now() - started;
@@ -151,7 +158,7 @@ class ConnectorBatchPublisher implements BatchPublisher {
     const attempt = (async () => {
       const transaction = await this.producer.producer.transaction();
       try {
-        // All of a connector's records share one partition: each request is one record batch.
+        // Records are keyed by raw id: a request holds one record batch per partition it touches.
         for (const request of toProduceRequests(
           messages.map((m) => rawRecord(this.connectorId, m)),
           maxRequestBytes,

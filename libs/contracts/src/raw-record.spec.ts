@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { claimCheckRawBody, encodeRawRecord, parseRawHeaders, RAW_CONTENT_TYPES, rawBodyOf } from './raw-record.js';
+import {
+  claimCheckRawBody,
+  connectorOfKey,
+  encodeRawRecord,
+  parseRawHeaders,
+  RAW_CONTENT_TYPES,
+  rawBodyOf,
+  rawRecordKey,
+} from './raw-record.js';
 import { TOPICS } from './topics.js';
 
 const bytes = Buffer.from([0x53, 0x75, 0x62, 0x6a, 0x3a, 0x20, 0xe9, 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0xff]);
@@ -20,7 +28,8 @@ describe('encodeRawRecord', () => {
       replayOf,
     });
     expect(record.topic).toBe(TOPICS.raw);
-    expect(record.key).toBe('c1');
+    // Keyed by raw id, as the original extraction was: the replay lands on the original's partition.
+    expect(record.key).toBe(`c1/${sha}`);
     expect(record.value.equals(bytes)).toBe(true);
     const headers = parseRawHeaders(record.headers);
     expect(headers).toMatchObject({ sha256: sha, size: bytes.length, contentType: RAW_CONTENT_TYPES.inline, replayOf });
@@ -43,5 +52,24 @@ describe('encodeRawRecord', () => {
     });
     expect(Object.keys(record.headers)).not.toContain('jw-replay-of');
     expect(() => parseRawHeaders({ ...record.headers, 'jw-replay-of': '{not json' })).toThrow(/replayOf/);
+  });
+});
+
+describe('rawRecordKey', () => {
+  it('keys a message by its raw id, so one connector spreads over partitions and a copy does not', () => {
+    const other = createHash('sha256').update('another message').digest('hex');
+    expect(rawRecordKey('c1', sha)).toBe(`c1/${sha}`);
+    expect(rawRecordKey('c1', other)).not.toBe(rawRecordKey('c1', sha));
+    expect(rawRecordKey('c2', sha)).not.toBe(rawRecordKey('c1', sha));
+  });
+
+  it('bounds the key of a connector id too long for a key, and names the connector back when it can', () => {
+    const long = 'c'.repeat(300);
+    expect(rawRecordKey(long, sha)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(connectorOfKey(rawRecordKey('c1', sha))).toBe('c1');
+    expect(connectorOfKey(Buffer.from(`tenant/c1/${sha}`))).toBe('tenant/c1');
+    expect(connectorOfKey('c1')).toBe('c1');
+    expect(connectorOfKey(rawRecordKey(long, sha))).toBeNull();
+    expect(connectorOfKey(null)).toBeNull();
   });
 });

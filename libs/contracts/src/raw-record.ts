@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { JournalwireError } from '#errors';
+import { boundedKey } from './keys.js';
 import type { MessageBody } from './message-record.js';
 import { TOPICS } from './topics.js';
 
@@ -97,6 +98,28 @@ export const rawHeaderMapSchema = z.object({
 /** Identifies one raw record for reconciliation: the connector and the message's sha256. */
 export function rawId(connectorId: string, sha256: string): string {
   return `${connectorId}/${sha256}`;
+}
+
+/**
+ * The Kafka key of every record about one raw message on journal.raw.v2, journal.classified.v2,
+ * journal.rejected.v2 and journal.dlq.v2: its raw id (bounded). One connector's messages spread
+ * over the partitions, so a busy connector uses several envelope and policy instances, while the
+ * same bytes extracted again (a redelivery, a replay) land on the same partition as before.
+ */
+export function rawRecordKey(connectorId: string, sha256: string): string {
+  return boundedKey(rawId(connectorId, sha256));
+}
+
+/**
+ * The connector a record key names, for a record whose headers do not say (a raw id key, or a
+ * bare connector id as keys were before raw id keys); null when the key was hashed or is absent.
+ */
+export function connectorOfKey(key: Buffer | string | null | undefined): string | null {
+  if (key === null || key === undefined) return null;
+  const text = typeof key === 'string' ? key : key.toString('utf8');
+  if (text.length === 0 || text.startsWith('sha256:')) return null;
+  const raw = /^(.+)\/[0-9a-f]{64}$/.exec(text);
+  return raw ? raw[1]! : text;
 }
 
 /** Validates the headers of a raw record (given as a name → string map). */
@@ -204,5 +227,10 @@ export function encodeRawRecord(input: RawRecordInput): EncodedRawRecord {
     traceparent: input.traceparent,
     replayOf: input.replayOf,
   });
-  return { topic: TOPICS.raw, key: input.connectorId, value: input.body.value, headers };
+  return {
+    topic: TOPICS.raw,
+    key: rawRecordKey(input.connectorId, input.body.sha256),
+    value: input.body.value,
+    headers,
+  };
 }

@@ -157,7 +157,12 @@ export class KafkaGateway {
       );
     // A refused SASL login reaches the caller as one `authentication` error naming what to fix.
     const refusedLogin = /authentication failed/i.test(`${message} ${String(rest.error ?? '')}`);
+    // An instance joining or leaving its group (scaling out, a restart) moves partitions: expected.
+    // kafkajs reports it from the runner (re-joining) and, for each heartbeat the rebalance
+    // refuses, from the connection; the processor abandons the batch and rejoins.
+    const rebalance = /The group is rebalancing/.test(`${message} ${String(rest.error ?? '')}`);
     if (routine || refusedLogin) this.logger.debug(fields, `kafka: ${message}`);
+    else if (rebalance) this.logger.info(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
     else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
     else this.logger.debug(fields, `kafka: ${message}`);

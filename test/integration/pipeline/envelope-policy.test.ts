@@ -11,6 +11,7 @@ import {
   encodeMessageRecord,
   formatRawHeaders,
   RAW_CONTENT_TYPES,
+  rawRecordKey,
   RECORD_HEADERS,
   TOPICS,
 } from '#contracts';
@@ -86,7 +87,7 @@ describe('envelope and policy services', () => {
       const contentType = options.claimCheck ? RAW_CONTENT_TYPES.claimCheck : RAW_CONTENT_TYPES.inline;
       records.push({
         topic: TOPICS.raw,
-        key: connectorId,
+        key: rawRecordKey(connectorId, sha(bytes)),
         value: options.claimCheck ? Buffer.from(JSON.stringify(await blobStore.put(bytes))) : bytes,
         headers: formatRawHeaders({
           connectorId,

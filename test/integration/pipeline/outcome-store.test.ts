@@ -104,4 +104,57 @@ describe('OutcomeStore', () => {
     ]);
     expect(await store.apply(again.writes)).toBe(true);
   });
+
+  it('archives each original once when two instances decide its copies at the same time', async () => {
+    // Copies of one original sit on different partitions (keyed by raw id), so two policy
+    // instances, each with its own pool, decide them concurrently, in opposite orders.
+    const other = await createDataSource(testEnv.databaseUrl, { poolSize: 2 }).initialize();
+    try {
+      const stores = [store, new OutcomeStore(other)];
+      const keys = Array.from({ length: 20 }, (_, i) => `both-${i}`);
+      const chunks = [
+        keys.map((key, i) => input(`x-${key}`, 100 + i, key, 'alice@contoso.com')),
+        [...keys].reverse().map((key, i) => input(`y-${key}`, 200 + i, key, 'bob@contoso.com')),
+      ];
+      // Both plan before either writes: each plan archives every key, so every key is contended.
+      let planned = 0;
+      let release = () => {};
+      const bothPlanned = new Promise<void>((resolve) => (release = resolve));
+      const decide = async (instance: number): Promise<Array<{ kind: string }>> => {
+        const own = stores[instance]!;
+        for (let attempt = 1; attempt <= 10; attempt++) {
+          const inputs = chunks[instance]!;
+          const priors = await own.findOutcomes(inputs.map((i) => i.rawId));
+          const claims = await own.findClaims(inputs.map((i) => i.dedupKey));
+          const chunk = planChunk(inputs, priors, claims);
+          if (attempt === 1) {
+            if (++planned === 2) release();
+            await bothPlanned;
+          }
+          if (await own.apply(chunk.writes)) return chunk.outcomes;
+        }
+        throw new Error(`instance ${instance} never applied its chunk`);
+      };
+      const [x, y] = await Promise.all([decide(0), decide(1)]);
+
+      const kinds = [...x!.map((o) => o.kind), ...y!.map((o) => o.kind)];
+      expect(kinds.filter((k) => k === 'archive')).toHaveLength(keys.length);
+      expect(kinds.filter((k) => k === 'merge')).toHaveLength(keys.length);
+      const rows = await dataSource.query<Array<{ dedup_key: string; archive_id: string; mailboxes: string[] }>>(
+        `SELECT dedup_key, archive_id, mailboxes FROM archive_keys WHERE dedup_key LIKE $1`,
+        [`${run}/both-%`],
+      );
+      expect(rows).toHaveLength(keys.length);
+      for (const row of rows) expect([...row.mailboxes].sort()).toEqual(['alice@contoso.com', 'bob@contoso.com']);
+      const outcomes = await store.findOutcomes(chunks.flat().map((i) => i.rawId));
+      expect(outcomes.size).toBe(2 * keys.length);
+      for (const key of keys) {
+        const pair = [outcomes.get(`${run}/x-${key}`)!, outcomes.get(`${run}/y-${key}`)!];
+        expect(pair.map((o) => o.outcome).sort()).toEqual(['archived', 'merged']);
+        expect(pair.map((o) => o.archiveId)).toEqual([`ar-${run}-${key}`, `ar-${run}-${key}`]);
+      }
+    } finally {
+      await other.destroy();
+    }
+  });
 });

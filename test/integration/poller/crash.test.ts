@@ -93,8 +93,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
   it('settles an interrupted publish: committed before the crash → only DELEted; uncommitted → fenced and published once', async () => {
     // A: the poller died after Kafka committed the batch, before the ledger insert.
     // B: the poller stalled mid-transaction and is still alive (a zombie that may try to commit).
+    // C: as A, left by an older version that keyed every record by the connector id.
     const a = await mailboxWithBodies(6);
     const b = await mailboxWithBodies(6);
+    const c = await mailboxWithBodies(6);
     const at = Date.now();
     const entries = (bodies: Body[]) =>
       bodies.map((x) => ({ uidl: x.uidl, sha256: sha256(x.data), size: x.data.length }));
@@ -111,45 +113,36 @@ describe('poller: crashes never lose or duplicate a message', () => {
           extractedAt: new Date(at).toISOString(),
         }),
       );
-    const toKafka = (list: ReturnType<typeof records>) =>
-      list.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
+    type Mailbox = typeof a;
+    /**
+     * Leaves the in-flight marker of 4 of the mailbox's messages and, in the connector's
+     * transactional producer, sends their records: keyed as now, or (`byConnector`) as before.
+     */
+    const interrupted = async (x: Mailbox, token: string, keys: InFlightMarker['keys'], byConnector = false) => {
+      const marker: InFlightMarker = { token, instanceId: token, at, entries: entries(x.bodies.slice(0, 4)) };
+      if (keys) marker.keys = keys;
+      await redis.set(inFlightKey(x.connector.id), JSON.stringify(marker));
+      const producer = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(x.connector.id) });
+      const transaction = await producer.producer.transaction();
+      const messages = records(x.connector.id, x.bodies.slice(0, 4)).map((r) => ({
+        key: byConnector ? x.connector.id : r.key,
+        value: r.value,
+        headers: r.headers,
+      }));
+      await transaction.sendBatch({ acks: -1, topicMessages: [{ topic: TOPICS.raw, messages }] });
+      return { producer, transaction };
+    };
 
-    await redis.set(
-      inFlightKey(a.connector.id),
-      JSON.stringify({
-        token: 'crashed-1',
-        instanceId: 'crashed',
-        at,
-        entries: entries(a.bodies.slice(0, 4)),
-      } satisfies InFlightMarker),
-    );
-    const committed = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(a.connector.id) });
-    const txnA = await committed.producer.transaction();
-    await txnA.sendBatch({
-      acks: -1,
-      topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(a.connector.id, a.bodies.slice(0, 4))) }],
-    });
-    await txnA.commit();
-    await committed.disconnect();
+    const crashed = await interrupted(a, 'crashed-1', 'raw-id');
+    await crashed.transaction.commit();
+    await crashed.producer.disconnect();
+    const crashedOlder = await interrupted(c, 'crashed-old', undefined, true);
+    await crashedOlder.transaction.commit();
+    await crashedOlder.producer.disconnect();
+    const { producer: zombie, transaction: txnB } = await interrupted(b, 'stalled-1', 'raw-id');
 
-    await redis.set(
-      inFlightKey(b.connector.id),
-      JSON.stringify({
-        token: 'stalled-1',
-        instanceId: 'stalled',
-        at,
-        entries: entries(b.bodies.slice(0, 4)),
-      } satisfies InFlightMarker),
-    );
-    const zombie = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(b.connector.id) });
-    const txnB = await zombie.producer.transaction();
-    await txnB.sendBatch({
-      acks: -1,
-      topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(b.connector.id, b.bodies.slice(0, 4))) }],
-    });
-
-    await ctx.startPoller({}, [a.connector.id, b.connector.id]);
-    for (const x of [a, b]) {
+    await ctx.startPoller({}, [a.connector.id, b.connector.id, c.connector.id]);
+    for (const x of [a, b, c]) {
       await waitFor('an empty mailbox', async () => (await mailbox.count(x.user)) === 0, 60_000);
       await waitFor('6 records', () => ctx.rawFor(x.connector.id).length >= 6, 30_000);
     }
@@ -158,7 +151,7 @@ describe('poller: crashes never lose or duplicate a message', () => {
     await zombie.disconnect();
     await new Promise((r) => setTimeout(r, 1000));
 
-    for (const x of [a, b]) {
+    for (const x of [a, b, c]) {
       const published = ctx.rawFor(x.connector.id);
       expect(published).toHaveLength(6);
       expect([...countBy(published, 'jw-uidl').values()]).toEqual(Array(6).fill(1));

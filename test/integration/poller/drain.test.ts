@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimCheckSchema, RAW_CONTENT_TYPES } from '#contracts';
+import { claimCheckSchema, RAW_CONTENT_TYPES, rawRecordKey } from '#contracts';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
 import {
   generateMessages,
@@ -47,9 +47,11 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
     const published = countBy(records, 'jw-sha256');
     for (const message of messages) expect(published.get(message.sha256), `message ${message.file}`).toBe(1);
 
+    expect(new Set(records.map((record) => record.partition)).size).toBeGreaterThan(1);
     let claimChecks = 0;
     for (const record of records) {
-      expect(record.key).toBe(connector.id);
+      // Keyed by raw id: the connector's records spread over the partitions.
+      expect(record.key).toBe(rawRecordKey(connector.id, record.headers['jw-sha256']!));
       expect(record.headers['jw-connector-id']).toBe(connector.id);
       expect(Number.isNaN(Date.parse(record.headers['jw-extracted-at'] ?? ''))).toBe(false);
       if (record.headers['content-type'] === RAW_CONTENT_TYPES.inline) {
