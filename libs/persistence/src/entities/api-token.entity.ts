@@ -1,8 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-/** What a token may do; each scope includes the ones before it (admin ⊃ operate ⊃ read). */
-export const TOKEN_SCOPES = ['read', 'operate', 'admin'] as const;
-export type TokenScope = (typeof TOKEN_SCOPES)[number];
+import type { TokenScope } from '#contracts';
 
 /** A bearer token for the REST and gRPC APIs; only its sha256 is stored. */
 @Entity({ name: 'api_tokens' })

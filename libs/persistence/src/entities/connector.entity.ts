@@ -1,11 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
-
-export const TRANSPORT_TYPES = ['pop3'] as const;
-export const TLS_TRANSPORTS = ['implicit', 'starttls'] as const;
-export const ENCRYPTION_MODES = ['strict', 'relaxed'] as const;
-/** The oldest TLS version a connector accepts (as #pop3's TLS_VERSIONS); below 1.2 only by opt-in. */
-export const MIN_TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const;
-export const CONNECTOR_JOURNAL_TYPES = ['envelope', 'eml'] as const;
+import type {
+  CONNECTOR_JOURNAL_TYPES,
+  ENCRYPTION_MODES,
+  MIN_TLS_VERSIONS,
+  TLS_TRANSPORTS,
+  TRANSPORT_TYPES,
+} from '#contracts';
 
 /** A journal service definition (the seed's "New Journal Service Definition"). */
 @Entity({ name: 'connectors' })
