@@ -1,36 +1,21 @@
 import { archivedRecordSchema, decodeRecord, RECORD_HEADERS, rejectedRecordSchema, TOPICS } from '#contracts';
 import { headerString } from '#kafka';
 import { mailboxCount, type ServiceName } from '#test-support';
-import {
-  benchConnector,
-  benchOptions,
-  benchReports,
-  CpuMeter,
-  dovecotPid,
-  execFileAsync as run,
-  kafkaPid,
-  measureCeiling,
-  peakRssMb,
-  percentile,
-  printResult,
-  runBench,
-  withBenchPipeline,
-} from '../support/measure.js';
+import { drainMailbox, finishBench, percentile, pipelineBench } from '../support/measure.js';
 
 // npm run bench [-- --messages 20000 --json]
 // Drains a generated mailbox (journal reports of 2-120 KB, about 28 KB mean) through the whole
 // pipeline, and in the same run measures the raw POP3 ceiling on an identical mailbox.
 
-const options = benchOptions(20_000);
-const MESSAGES = options.messages;
-const { log } = options;
+const SERVICES: ServiceName[] = ['poller', 'envelope', 'policy', 'status'];
 
-async function main(): Promise<void> {
-  const { files, totalBytes } = benchReports(options);
-
-  await withBenchPipeline('journalwire_bench', { BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' }, async (pipeline) => {
+pipelineBench(
+  'bench',
+  { messages: 20_000, database: 'journalwire_bench', env: { BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' } },
+  async (run) => {
+    const { pipeline, options, totalBytes, ceiling } = run;
+    const MESSAGES = options.messages;
     // The ceiling: the same messages in a second mailbox, read by a minimal pipelined reader.
-    const ceiling = await measureCeiling(files, log);
     const ceilingRate = ceiling.msgsPerSecond;
 
     await pipeline.start();
@@ -38,37 +23,14 @@ async function main(): Promise<void> {
       domains: ['contoso.com'],
       addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'],
     });
-    const meter = new CpuMeter({
-      ...Object.fromEntries(
-        (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [
-          name,
-          pipeline.services.get(name)?.process.pid,
-        ]),
-      ),
-      kafka: kafkaPid(),
-      dovecot: dovecotPid(),
-    });
-    let started = 0;
-    const { id, mailbox } = await benchConnector(pipeline, files, 'bench', () => {
-      meter.start();
-      started = performance.now();
-    });
-    files.length = 0;
-    for (;;) {
-      const status = await pipeline.status(id).catch(() => undefined);
-      if (status && status.counters.extracted >= MESSAGES && status.processingQueue === 0) break;
-      if (performance.now() - started > 30 * 60_000) throw new Error('the pipeline did not drain within 30 minutes');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    // Where the cores went during the drain; "machine_busy" is the share of all cores that was busy.
-    const { cpu, busySeconds, machineBusy } = meter.stop();
-    const rss = Object.fromEntries(
-      (['poller', 'envelope', 'policy', 'status'] as ServiceName[]).map((name) => [
-        name,
-        peakRssMb(pipeline.services.get(name)?.process.pid),
-      ]),
+    const drain = await drainMailbox(
+      pipeline,
+      run.files,
+      'bench',
+      SERVICES,
+      (status) => status.counters.extracted >= MESSAGES && status.processingQueue === 0,
     );
+    const { id, seconds } = drain;
 
     const latencies: number[] = [];
     await pipeline.readTopics([TOPICS.archived, TOPICS.rejected], (record) => {
@@ -83,7 +45,7 @@ async function main(): Promise<void> {
     });
     latencies.sort((a, b) => a - b);
     const report = await pipeline.reconcile(id);
-    const leftInMailbox = await mailboxCount(mailbox);
+    const leftInMailbox = await mailboxCount(drain.mailbox);
     const lost = report.missing.length + Math.max(0, MESSAGES - report.raw) + leftInMailbox;
     const duplicated = report.duplicated.length + report.archivedTwice.length + Math.max(0, report.raw - MESSAGES);
     const rate = MESSAGES / seconds;
@@ -99,14 +61,12 @@ async function main(): Promise<void> {
       p99_ms: percentile(latencies, 99),
       lost,
       duplicated,
-      peak_rss_mb: rss,
-      cpu_seconds: cpu,
-      machine_busy: machineBusy,
-      cpu_ms_per_msg: Number(((busySeconds * 1000) / MESSAGES).toFixed(2)),
+      peak_rss_mb: drain.peakRssMb,
+      // Where the cores went during the drain; "machine_busy" is the share of all cores that was busy.
+      cpu_seconds: drain.cpu,
+      machine_busy: drain.machineBusy,
+      cpu_ms_per_msg: Number(((drain.busySeconds * 1000) / MESSAGES).toFixed(2)),
     };
-    printResult(result, options.json);
-    await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
-  });
-}
-
-runBench('bench', main);
+    await finishBench(result, options, drain);
+  },
+);
