@@ -19,6 +19,11 @@ import { apiErrorBodySchema } from './api-error.js';
 
 const iso = z.string().describe('ISO 8601 time');
 
+/** An object of whole numbers (counters, counts, limits), one per key. */
+function wholeNumbers<K extends string>(...keys: K[]) {
+  return z.object(Object.fromEntries(keys.map((key) => [key, z.number().int()])) as Record<K, z.ZodNumber>);
+}
+
 const nextCursor = z
   .string()
   .nullable()
@@ -75,13 +80,7 @@ export const connectorViewSchema = z.object({
 export type ConnectorView = z.infer<typeof connectorViewSchema>;
 
 /** The counters of one connector, as the REST status and the gRPC message carry them. */
-export const statusCountersSchema = z.object({
-  extracted: z.number().int(),
-  archived: z.number().int(),
-  rejected: z.number().int(),
-  deadLettered: z.number().int(),
-  merged: z.number().int(),
-});
+export const statusCountersSchema = wholeNumbers('extracted', 'archived', 'rejected', 'deadLettered', 'merged');
 export type StatusCounters = z.infer<typeof statusCountersSchema>;
 
 /** The Service Status section of a journal service definition, as GET …/status returns it. */
@@ -255,12 +254,7 @@ export const directoryViewSchema = z.object({
 });
 export type DirectoryView = z.infer<typeof directoryViewSchema>;
 
-const importCountsSchema = z.object({
-  created: z.number().int(),
-  updated: z.number().int(),
-  unchanged: z.number().int(),
-  deleted: z.number().int(),
-});
+const importCountsSchema = wholeNumbers('created', 'updated', 'unchanged', 'deleted');
 export type ImportCounts = z.infer<typeof importCountsSchema>;
 
 export const directoryImportResultSchema = z.object({
@@ -299,14 +293,9 @@ export type ProtocolLogKind = ProtocolLogEntry['kind'];
 export const protocolLogViewSchema = z.object({
   connectorId: z.uuid(),
   detailedLogging: z.boolean(),
-  limits: z
-    .object({
-      sessions: z.number().int(),
-      bytesPerSession: z.number().int(),
-      lineChars: z.number().int(),
-      ttlSeconds: z.number().int(),
-    })
-    .describe('The bounds of the stored log'),
+  limits: wholeNumbers('sessions', 'bytesPerSession', 'lineChars', 'ttlSeconds').describe(
+    'The bounds of the stored log',
+  ),
   items: z.array(protocolLogEntrySchema),
 });
 export type ProtocolLogView = z.infer<typeof protocolLogViewSchema>;
