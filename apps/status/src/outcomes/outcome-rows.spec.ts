@@ -14,15 +14,20 @@ const at = '2026-12-02T04:00:00.000Z';
 const position = { partition: 2, offset: '7' };
 type Body = Parameters<typeof encodeMessageRecord>[2];
 
+/** What a rejection and a dead letter both say of the raw record they are about. */
+const rawRecord = (offset: string, uidl: string) => ({
+  rawId: `c/${sha}`,
+  rawRecord: { partition: 1, offset },
+  connectorId: 'c',
+  uidl,
+  sha256: sha,
+});
+
 /** A journal.dlq.v2 record at `position`: a valid dead letter, with `fields` changed. */
 function deadLetter(fields: Partial<DeadLetterRecord>, body: Body): OutcomeSource {
   const record: DeadLetterRecord = {
     schema: 'journal.dlq.v2',
-    rawId: `c/${sha}`,
-    rawRecord: { partition: 1, offset: '3' },
-    connectorId: 'c',
-    uidl: 'u1',
-    sha256: sha,
+    ...rawRecord('3', 'u1'),
     stage: 'envelope',
     error: { code: 'message-unparseable', message: 'no envelope' },
     source: { topic: TOPICS.raw, partition: 1, offset: '3' },
@@ -37,11 +42,7 @@ function deadLetter(fields: Partial<DeadLetterRecord>, body: Body): OutcomeSourc
 function rejection(fields: Partial<RejectedRecord>, body: Body): OutcomeSource {
   const record: RejectedRecord = {
     schema: 'journal.rejected.v2',
-    rawId: `c/${sha}`,
-    rawRecord: { partition: 1, offset: '4' },
-    connectorId: 'c',
-    uidl: 'u2',
-    sha256: sha,
+    ...rawRecord('4', 'u2'),
     reason: 'external-not-journaled',
     classification: 'external',
     messageId: '<r@x>',
