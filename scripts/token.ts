@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { TOKEN_SCOPES, type TokenScope } from '#contracts';
 import { databaseSection, loadConfig } from '#config';
 import {
   ApiTokenEntity,
@@ -7,9 +8,7 @@ import {
   createDataSource,
   revokeApiToken,
   toApiTokenView,
-  TOKEN_SCOPES,
   type AuditActor,
-  type TokenScope,
 } from '#persistence';
 import { runCli } from './cli.js';
 

@@ -1,14 +1,6 @@
-import {
-  benchConnector,
-  benchOptions,
-  benchReports,
-  execFileAsync as run,
-  measureCeiling,
-  printResult,
-  runBench,
-  withBenchPipeline,
-} from '../support/measure.js';
-import { finishPipelineRun, percentiles, pipelineCpuMeter } from '../support/pipeline-measures.js';
+import type { ServiceName } from '#test-support';
+import { benchOptions, drainMailbox, finishBench, pipelineBench, runBench } from '../support/measure.js';
+import { conservation, cpuPerMessage, decidedMessages, percentiles } from '../support/pipeline-measures.js';
 import { steadyLoad } from './steady-load.js';
 
 // npm run bench [-- --messages 20000 --json]
@@ -17,57 +9,53 @@ import { steadyLoad } from './steady-load.js';
 // npm run bench -- --rate 100 --seconds 60 [--json]
 // Steady load instead: delivers that many reports per second and reports latencies (steady-load.ts).
 
-const options = benchOptions(20_000);
-const MESSAGES = options.messages;
-const { log } = options;
-
+const SERVICES: ServiceName[] = ['poller', 'envelope', 'policy', 'status'];
 const DIRECTORY = {
   domains: ['contoso.com'],
   addresses: ['alice@contoso.com', 'bob@contoso.com', 'carol@contoso.com', 'dave@contoso.com'],
 };
 
-async function drain(): Promise<void> {
-  const { files, totalBytes } = benchReports(options);
+const options = benchOptions(20_000);
+if (options.rate !== null) runBench('bench', () => steadyLoad(options, SERVICES, DIRECTORY));
+else
+  pipelineBench(
+    'bench',
+    { messages: 20_000, database: 'journalwire_bench', env: { BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' } },
+    async (run) => {
+      const { pipeline, totalBytes, ceiling } = run;
+      const MESSAGES = run.options.messages;
+      // The ceiling: the same messages in a second mailbox, read by a minimal pipelined reader.
+      const ceilingRate = ceiling.msgsPerSecond;
 
-  await withBenchPipeline('journalwire_bench', { BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' }, async (pipeline) => {
-    // The ceiling: the same messages in a second mailbox, read by a minimal pipelined reader.
-    const ceiling = await measureCeiling(files, log);
-    const ceilingRate = ceiling.msgsPerSecond;
-
-    await pipeline.start();
-    await pipeline.api('POST', '/v1/directory/import', DIRECTORY);
-    const meter = pipelineCpuMeter(pipeline);
-    let started = 0;
-    const { id, mailbox } = await benchConnector(pipeline, files, 'bench', () => {
-      meter.start();
-      started = performance.now();
-    });
-    files.length = 0;
-    // Where the cores went during the drain; "machine_busy" is the share of all cores that was busy.
-    const { finishedAt, decided, figures } = await finishPipelineRun(pipeline, meter, {
-      connectorId: id,
-      mailbox,
-      expected: MESSAGES,
-      timeoutMs: 30 * 60_000,
-    });
-    const seconds = (finishedAt - started) / 1000;
-    const latency = percentiles(decided.map((m) => m.decidedAt - m.extractedAt));
-    const rate = MESSAGES / seconds;
-    const result = {
-      messages: MESSAGES,
-      mean_kb: Number((totalBytes / MESSAGES / 1024).toFixed(1)),
-      e2e_msgs_per_s: Number(rate.toFixed(1)),
-      e2e_mb_per_s: Number((totalBytes / seconds / 1024 / 1024).toFixed(2)),
-      ceiling_msgs_per_s: Number(ceilingRate.toFixed(1)),
-      ceiling_cpu_seconds: ceiling.cpuSeconds,
-      ratio: Number((rate / ceilingRate).toFixed(3)),
-      p50_ms: latency.p50,
-      p99_ms: latency.p99,
-      ...figures,
-    };
-    printResult(result, options.json);
-    await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);
-  });
-}
-
-runBench('bench', () => (options.rate === null ? drain() : steadyLoad(options, DIRECTORY)));
+      await pipeline.start();
+      await pipeline.api('POST', '/v1/directory/import', DIRECTORY);
+      const drain = await drainMailbox(
+        pipeline,
+        run.files,
+        'bench',
+        SERVICES,
+        (status) => status.counters.extracted >= MESSAGES && status.processingQueue === 0,
+      );
+      const { id, seconds } = drain;
+      const latency = percentiles((await decidedMessages(pipeline, id)).map((m) => m.decidedAt - m.extractedAt));
+      const rate = MESSAGES / seconds;
+      const result = {
+        messages: MESSAGES,
+        mean_kb: Number((totalBytes / MESSAGES / 1024).toFixed(1)),
+        e2e_msgs_per_s: Number(rate.toFixed(1)),
+        e2e_mb_per_s: Number((totalBytes / seconds / 1024 / 1024).toFixed(2)),
+        ceiling_msgs_per_s: Number(ceilingRate.toFixed(1)),
+        ceiling_cpu_seconds: ceiling.cpuSeconds,
+        ratio: Number((rate / ceilingRate).toFixed(3)),
+        p50_ms: latency.p50,
+        p99_ms: latency.p99,
+        ...(await conservation(pipeline, id, drain.mailbox, MESSAGES)),
+        peak_rss_mb: drain.peakRssMb,
+        // Where the cores went during the drain; "machine_busy" is the share of all cores that was busy.
+        cpu_seconds: drain.cpu,
+        machine_busy: drain.machineBusy,
+        ...cpuPerMessage(drain, MESSAGES),
+      };
+      await finishBench(result, run.options, drain);
+    },
+  );

@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import { chownSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testEnv } from '#test-support';
+import { testEnv, type ServiceName } from '#test-support';
 import {
-  benchConnector,
+  benchConnectorSettings,
   benchReports,
   execFileAsync as run,
   printResult,
+  servicesCpuMeter,
+  servicesPeakRss,
+  waitForStatus,
   withBenchPipeline,
   type BenchOptions,
 } from '../support/measure.js';
-import { finishPipelineRun, percentiles, pipelineCpuMeter } from '../support/pipeline-measures.js';
+import { conservation, cpuPerMessage, decidedMessages, percentiles } from '../support/pipeline-measures.js';
 
 /** The shortest poll interval a connector accepts: the wait a message sees before its session starts. */
 const POLL_INTERVAL_SECONDS = 5;
@@ -44,6 +47,7 @@ function maildirDelivery(mailbox: string): (files: Buffer[]) => void {
  */
 export async function steadyLoad(
   options: BenchOptions,
+  services: ServiceName[],
   directory: { domains: string[]; addresses: string[] },
 ): Promise<void> {
   const rate = options.rate!;
@@ -53,8 +57,9 @@ export async function steadyLoad(
   await withBenchPipeline('journalwire_bench', { LOG_LEVEL: 'warn' }, async (pipeline) => {
     await pipeline.start();
     await pipeline.api('POST', '/v1/directory/import', directory);
-    const meter = pipelineCpuMeter(pipeline);
-    const { id, mailbox } = await benchConnector(pipeline, [], 'bench-steady', () => undefined, {
+    const meter = servicesCpuMeter(pipeline, services);
+    const { id, mailbox } = await pipeline.connectorWithMailbox([], {
+      ...benchConnectorSettings('bench-steady'),
       pollIntervalSeconds: POLL_INTERVAL_SECONDS,
     });
     const deliver = maildirDelivery(mailbox);
@@ -77,12 +82,15 @@ export async function steadyLoad(
       sent = upTo;
     }
     const deliverySeconds = (performance.now() - started) / 1000;
-    const { decided, figures } = await finishPipelineRun(pipeline, meter, {
-      connectorId: id,
-      mailbox,
-      expected: files.length,
-      timeoutMs: 10 * 60_000,
-    });
+    await waitForStatus(
+      pipeline,
+      id,
+      (status) => status.counters.extracted >= files.length && status.processingQueue === 0,
+      `bench: ${files.length} messages were not decided`,
+    );
+    const cpu = meter.stop();
+    const peakRss = servicesPeakRss(pipeline, services);
+    const decided = await decidedMessages(pipeline, id);
     const fromExtraction = percentiles(decided.map((m) => m.decidedAt - m.extractedAt));
     const fromDelivery = percentiles(
       decided.flatMap((m) => {
@@ -104,7 +112,11 @@ export async function steadyLoad(
       p99_over_poll_interval_ms: fromDelivery.p99 - POLL_INTERVAL_SECONDS * 1000,
       extract_to_outcome_p50_ms: fromExtraction.p50,
       extract_to_outcome_p99_ms: fromExtraction.p99,
-      ...figures,
+      ...(await conservation(pipeline, id, mailbox, files.length)),
+      peak_rss_mb: peakRss,
+      cpu_seconds: cpu.cpu,
+      machine_busy: cpu.machineBusy,
+      ...cpuPerMessage(cpu, files.length),
     };
     printResult(result, options.json);
     await run('deploy/local/mailbox.sh', ['delete', mailbox]).catch(() => undefined);

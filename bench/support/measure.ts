@@ -2,7 +2,16 @@ import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
-import { deliver, generateJournalReport, journalSize, Pipeline, seededRandom, testEnv } from '#test-support';
+import type { ConnectorStatusView } from '#contracts';
+import {
+  deliver,
+  generateJournalReport,
+  journalSize,
+  Pipeline,
+  seededRandom,
+  testEnv,
+  type ServiceName,
+} from '#test-support';
 import { rawPipelinedReader } from '../pop3/raw-reader.js';
 
 // What the pipeline benchmarks share: the generated mailbox, a private database, the raw POP3
@@ -66,38 +75,119 @@ export function benchReports(options: BenchOptions): { files: Buffer[]; totalByt
   return reports;
 }
 
+/** What a pipeline benchmark's body gets: its options, the reports, the raw ceiling, a pipeline not yet started. */
+export interface PipelineBenchRun {
+  options: BenchOptions;
+  pipeline: Pipeline;
+  files: Buffer[];
+  totalBytes: number;
+  ceiling: CeilingMeasurement;
+}
+
 /**
- * Creates a Dovecot mailbox holding `files` and, once `beforeConnector` has run (start the
- * clock there), a connector for it through the REST API; returns the connector id and mailbox.
+ * A pipeline benchmark (`npm run bench`, `bench:extract`): parses the options, generates the
+ * reports, measures the raw POP3 ceiling on the same messages, then runs `body` with a pipeline
+ * on a fresh database of its own.
  */
-export async function benchConnector(
+export function pipelineBench(
+  name: string,
+  setup: { messages: number; database: string; env?: Record<string, string> },
+  body: (run: PipelineBenchRun) => Promise<void>,
+): void {
+  const options = benchOptions(setup.messages);
+  runBench(name, async () => {
+    const { files, totalBytes } = benchReports(options);
+    await withBenchPipeline(setup.database, setup.env ?? {}, async (pipeline) => {
+      const ceiling = await measureCeiling(files, options.log);
+      await body({ options, pipeline, files, totalBytes, ceiling });
+    });
+  });
+}
+
+/** A drained bench connector: its id and mailbox, how long the drain took, where the CPU went, peak memory. */
+export interface Drain {
+  id: string;
+  mailbox: string;
+  seconds: number;
+  cpu: Record<string, number>;
+  busySeconds: number;
+  /** CPU seconds of the metered processes only: what other work on the machine does not inflate. */
+  namedSeconds: number;
+  machineBusy: number;
+  peakRssMb: Record<string, number>;
+}
+
+/**
+ * Delivers the reports to a new mailbox, creates a connector for it and waits (at most 30
+ * minutes) until `drained` holds for its Service Status, metering time and the CPU of
+ * `services`, Kafka and Dovecot from the connector's creation. The reports are released
+ * (`files` emptied) once delivered.
+ */
+export async function drainMailbox(
   pipeline: Pipeline,
   files: Buffer[],
   name: string,
-  beforeConnector: () => void,
-  settings: Record<string, unknown> = {},
-): Promise<{ id: string; mailbox: string }> {
-  const mailbox = `${name}-${Date.now()}@contoso.test`;
-  await execFileAsync('deploy/local/mailbox.sh', ['create', mailbox, 'bench-pass']);
-  await deliver(mailbox, files);
-  beforeConnector();
-  const connector = await pipeline.api('POST', '/v1/connectors', {
+  services: ServiceName[],
+  drained: (status: ConnectorStatusView, mailbox: string) => boolean | Promise<boolean>,
+): Promise<Drain> {
+  const meter = servicesCpuMeter(pipeline, services);
+  let started = 0;
+  const { id, mailbox } = await pipeline.connectorWithMailbox(files, benchConnectorSettings(name), () => {
+    files.length = 0;
+    meter.start();
+    started = performance.now();
+  });
+  await waitForStatus(pipeline, id, (status) => drained(status, mailbox), `${name}: the mailbox did not drain`);
+  const seconds = (performance.now() - started) / 1000;
+  return { id, mailbox, seconds, ...meter.stop(), peakRssMb: servicesPeakRss(pipeline, services) };
+}
+
+/** Polls the connector's Service Status until `done` holds; gives up after 30 minutes with `failure`. */
+export async function waitForStatus(
+  pipeline: Pipeline,
+  connectorId: string,
+  done: (status: ConnectorStatusView) => boolean | Promise<boolean>,
+  failure: string,
+): Promise<void> {
+  const deadline = performance.now() + 30 * 60_000;
+  for (;;) {
+    const status = await pipeline.status(connectorId).catch(() => undefined);
+    if (status && (await done(status))) return;
+    if (performance.now() > deadline) throw new Error(`${failure} within 30 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A bench connector journals every message, so that each one ends archived. */
+export function benchConnectorSettings(name: string): Record<string, unknown> {
+  return {
     description: name,
-    transportType: 'pop3',
-    serviceEmailAddress: 'journal@contoso.com',
-    mailboxName: mailbox,
-    password: 'bench-pass',
-    host: testEnv.pop3Host,
-    port: testEnv.pop3sPort,
-    encrypted: true,
-    encryptionMode: 'strict',
     journalNonInternalAddresses: true,
     journalUnknownInternalAddresses: true,
-    pollIntervalSeconds: 5,
     maxMessagesPerSession: 100000,
-    ...settings,
+  };
+}
+
+/** A CPU meter over the pipeline's `services`, the broker and Dovecot. */
+export function servicesCpuMeter(pipeline: Pipeline, services: ServiceName[]): CpuMeter {
+  return new CpuMeter({
+    ...Object.fromEntries(services.map((service) => [service, pipeline.services.get(service)?.process.pid])),
+    kafka: kafkaPid(),
+    dovecot: dovecotPid(),
   });
-  return { id: String(connector.id), mailbox };
+}
+
+/** Peak resident memory of each of `services` so far, in MB. */
+export function servicesPeakRss(pipeline: Pipeline, services: ServiceName[]): Record<string, number> {
+  return Object.fromEntries(
+    services.map((service) => [service, peakRssMb(pipeline.services.get(service)?.process.pid)]),
+  );
+}
+
+/** Prints the result and deletes the drained mailbox. */
+export async function finishBench(result: Record<string, unknown>, options: BenchOptions, drain: Drain): Promise<void> {
+  printResult(result, options.json);
+  await execFileAsync('deploy/local/mailbox.sh', ['delete', drain.mailbox]).catch(() => undefined);
 }
 
 /**
@@ -215,10 +305,7 @@ export class CpuMeter {
     );
   }
 
-  /**
-   * Per process; `other` is PostgreSQL, Redis, this script, the kernel and whatever else shares the
-   * machine. `namedSeconds` sums the named processes only: the figure to compare on a busy machine.
-   */
+  /** Per process; `other` is PostgreSQL, Redis, this script and the kernel. */
   stop(): { cpu: Record<string, number>; busySeconds: number; namedSeconds: number; machineBusy: number } {
     const machineAfter = machineCpu();
     const cpu = Object.fromEntries(

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { reportFrame, REPORT_DATE } from './journal/report-frame.js';
 import { seededRandom } from './journal-generator.js';
 
 /** One hostile mailbox item: what it is, its bytes, and the outcome it must reach. */
@@ -28,40 +29,30 @@ interface ReportParts {
 export function envelopeReport(parts: ReportParts): Buffer {
   const boundary = `_${parts.tag}-hostile_`;
   const messageId = `<${parts.tag}@contoso.com>`;
+  const frame = reportFrame({
+    boundary,
+    from: 'alice@contoso.com',
+    to: 'bob@contoso.com',
+    subject: `hostile item ${parts.tag}`,
+    messageId: `<report-${parts.tag}@journal.report.generator>`,
+    extra: parts.topHeaders ?? [],
+  });
   const lines = [
-    `Content-Type: multipart/mixed; boundary="${boundary}"`,
-    'From: alice@contoso.com',
-    'To: bob@contoso.com',
-    `Subject: hostile item ${parts.tag}`,
-    'Sender: MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com',
-    `Message-ID: <report-${parts.tag}@journal.report.generator>`,
-    'Date: Thu, 1 Jan 2026 10:00:00 +0000',
-    'X-MS-Journal-Report:',
-    ...(parts.topHeaders ?? []),
-    'MIME-Version: 1.0',
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset="us-ascii"',
-    'Content-Transfer-Encoding: 7bit',
-    '',
+    ...frame.head,
     ...parts.envelope,
-    '',
-    `--${boundary}`,
-    'Content-Type: message/rfc822',
-    'Content-Disposition: attachment',
-    '',
+    ...frame.original,
     ...(parts.originalHeaders ?? [
       'From: alice@contoso.com',
       'To: bob@contoso.com',
       `Subject: hostile item ${parts.tag}`,
       `Message-ID: ${messageId}`,
-      'Date: Thu, 1 Jan 2026 10:00:00 +0000',
+      `Date: ${REPORT_DATE}`,
       'MIME-Version: 1.0',
       'Content-Type: text/plain; charset="us-ascii"',
     ]),
     '',
     parts.originalBody ?? `Body of ${parts.tag}.`,
-    `--${boundary}--`,
+    frame.end,
     '',
   ];
   return Buffer.from(lines.join(CRLF), 'utf8');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { reportFrame, REPORT_DATE } from './journal/report-frame.js';
 
 export interface GeneratedReport {
   bytes: Buffer;
@@ -37,44 +38,34 @@ export function generateJournalReport(index: number, size: number, random: () =>
   if (kind >= 0.7 && kind < 0.85 && random() < 0.5) recipients[0] = pick(EXTERNAL);
   const messageId = `<gen-${index}-${Math.floor(random() * 1e9)}${salt}@contoso.com>`;
   const boundary = `_${index.toString(16).padStart(8, '0')}-journal_`;
+  const frame = reportFrame({
+    boundary,
+    from: sender,
+    to: recipients[0]!,
+    subject: `Generated report ${index}`,
+    messageId: `<${index}-${Math.floor(random() * 1e9)}@journal.report.generator>`,
+    leading: [`Received: from EXHUB01.contoso.com (10.0.0.1) by mx.archive.example with ESMTPS; ${REPORT_DATE}`],
+  });
   const head = [
-    'Received: from EXHUB01.contoso.com (10.0.0.1) by mx.archive.example with ESMTPS; Thu, 1 Jan 2026 10:00:00 +0000',
-    `Content-Type: multipart/mixed; boundary="${boundary}"`,
-    `From: ${sender}`,
-    `To: ${recipients[0]}`,
-    `Subject: Generated report ${index}`,
-    'Sender: MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com',
-    `Message-ID: <${index}-${Math.floor(random() * 1e9)}@journal.report.generator>`,
-    'Date: Thu, 1 Jan 2026 10:00:00 +0000',
-    'X-MS-Journal-Report:',
-    'MIME-Version: 1.0',
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset="us-ascii"',
-    'Content-Transfer-Encoding: 7bit',
-    '',
+    ...frame.head,
     `Sender: ${sender}`,
     `Subject: Generated report ${index}`,
     `Message-Id: ${messageId}`,
     ...recipients.map((r, i) => `${i === 0 ? 'To' : 'Cc'}: ${r}`),
-    '',
-    `--${boundary}`,
-    'Content-Type: message/rfc822',
-    'Content-Disposition: attachment',
-    '',
-    'Received: from EXMBX01.contoso.com by EXHUB01.contoso.com with mapi; Thu, 1 Jan 2026 10:00:00 +0000',
+    ...frame.original,
+    `Received: from EXMBX01.contoso.com by EXHUB01.contoso.com with mapi; ${REPORT_DATE}`,
     `From: ${sender}`,
     `To: ${recipients[0]}`,
     `Subject: Generated report ${index}`,
     `Message-ID: ${messageId}`,
-    'Date: Thu, 1 Jan 2026 10:00:00 +0000',
+    `Date: ${REPORT_DATE}`,
     'X-MS-Exchange-Organization-BCC: audit@contoso.com',
     'MIME-Version: 1.0',
     'Content-Type: text/plain; charset="iso-8859-1"',
     'Content-Transfer-Encoding: 8bit',
     '',
   ].join('\r\n');
-  const tail = `\r\n--${boundary}--\r\n`;
+  const tail = `\r\n${frame.end}\r\n`;
   const lines: Buffer[] = [];
   let length = Buffer.byteLength(head) + 2 + tail.length;
   let line = 0;

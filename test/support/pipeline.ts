@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ConservationReport } from '#contracts';
+import type { ConnectorStatusView, ConservationReport } from '#contracts';
 import {
   KafkaGateway,
   readConnectorRecords,
@@ -12,6 +12,7 @@ import {
   type IncomingRecord,
 } from '#kafka';
 import { createLogger } from '#logger';
+import { checkResponse } from './api-responses.js';
 import { TEST_BLOB_DIR, testEnv, testKafka, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
 
@@ -108,19 +109,25 @@ export class Pipeline {
     });
     const json: unknown = await response.json().catch(() => null);
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`);
+    if (json !== null) checkResponse(method, path, json);
     return json as T;
   }
 
-  /** Creates a Dovecot mailbox, fills it, and registers a connector for it through the REST API. */
+  /**
+   * Creates a Dovecot mailbox, fills it, and registers a connector for it through the REST API
+   * (`onDelivered` runs in between: a benchmark starts its clock there).
+   */
   async connectorWithMailbox(
     files: Buffer[],
     settings: Record<string, unknown> = {},
+    onDelivered: () => void = () => undefined,
   ): Promise<{ id: string; mailbox: string; password: string }> {
     const mailbox = `e2e-${Date.now()}-${Math.floor(Math.random() * 1e6)}@contoso.test`;
     const password = `pw-${Math.random().toString(36).slice(2)}`;
     await run('deploy/local/mailbox.sh', ['create', mailbox, password]);
     this.credentials.push({ user: mailbox, password });
     await deliver(mailbox, files);
+    onDelivered();
     const connector = await this.api('POST', '/v1/connectors', {
       description: `e2e ${mailbox}`,
       transportType: 'pop3',
@@ -188,15 +195,6 @@ export class Pipeline {
   async readTopics(topics: string[], onRecord: (record: IncomingRecord) => void): Promise<void> {
     await readTopicsToEnd(this.kafka, topics, onRecord, { since: this.since });
   }
-}
-
-export interface ConnectorStatusView {
-  serviceStatus: string;
-  lastSuccessfulExtract: string | null;
-  processingQueue: number;
-  pop3MailboxQueue: number | null;
-  lastError: { code: string; message: string } | null;
-  counters: { extracted: number; archived: number; rejected: number; deadLettered: number; merged: number };
 }
 
 export async function deliver(mailbox: string, files: Buffer[]): Promise<void> {

@@ -9,8 +9,9 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { apiErrorBodySchema } from '#contracts';
-import { ApiTokenEntity, createDataSource, migrate, type TokenScope } from '#persistence';
+import { apiErrorBodySchema, type TokenScope } from '#contracts';
+import { ApiTokenEntity, createDataSource, migrate } from '#persistence';
+import { checkResponse } from './api-responses.js';
 import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 import { freePort, startService, type RunningService } from './service-process.js';
 
@@ -143,9 +144,12 @@ export function apiClient(baseUrl: string, token?: string) {
     } catch {
       // not JSON (e.g. the Swagger UI)
     }
-    // Every JSON error the API gives must have the one documented shape (libs/contracts).
-    if (response.status >= 400 && response.headers.get('content-type')?.includes('application/json'))
-      apiErrorBodySchema.parse(parsed);
+    // Every JSON response must have its documented shape (libs/contracts): errors the one error
+    // body, successes their route's view.
+    if (response.headers.get('content-type')?.includes('application/json')) {
+      if (response.status >= 400) apiErrorBodySchema.parse(parsed);
+      else if (response.status >= 200 && response.status < 300) checkResponse(method, path, parsed);
+    }
     return { status: response.status, body: parsed as T, headers: response.headers };
   };
 }

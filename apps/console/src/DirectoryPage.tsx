@@ -1,23 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, request, type Page } from './api.js';
+import { ApiError, request, type Address, type Domain, type ImportResult, type Page } from './api.js';
 import { usePolling } from './usePolling.js';
 import { Pager } from './Pager.js';
-
-interface Domain {
-  domain: string;
-  includeSubdomains: boolean;
-}
-interface Address {
-  address: string;
-  displayName: string | null;
-  aliases: string[];
-}
-interface ImportResult {
-  mode: string;
-  domains: Record<string, number>;
-  addresses: Record<string, number>;
-  errors: Array<{ row: string; value: string; message: string }>;
-}
 
 /** The internal-address directory: domains, addresses with aliases, CSV import. */
 export function DirectoryPage() {

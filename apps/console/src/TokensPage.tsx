@@ -1,18 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, formatTime, request } from './api.js';
+import { ApiError, formatTime, request, type Token } from './api.js';
 import { usePolling } from './usePolling.js';
 import { TableHead } from './TableHead.js';
 import { FieldNote } from './FieldNote.js';
-
-interface Token {
-  id: string;
-  name: string;
-  scope: 'read' | 'operate' | 'admin';
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 /** API tokens (scope admin): list, create (the secret is shown once), revoke. */
 export function TokensPage() {

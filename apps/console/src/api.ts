@@ -1,3 +1,5 @@
+import type { ApiErrorBody } from '../../../libs/contracts/src/api-error.js';
+
 /** The status API, same origin, with the operator's bearer token (kept in sessionStorage). */
 const TOKEN_KEY = 'journalwire.token';
 
@@ -7,10 +9,7 @@ export const tokenStore = {
   clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
 };
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type FieldProblem = NonNullable<ApiErrorBody['fields']>[number];
 
 /** An API error: its code, message and, for a 400, one problem per bad field. */
 export class ApiError extends Error {
@@ -43,7 +42,7 @@ export async function request<T>(method: string, path: string, body?: unknown, c
     parsed = null;
   }
   if (!response.ok) {
-    const error = (parsed ?? {}) as { error?: string; message?: string; fields?: FieldProblem[] };
+    const error = (parsed ?? {}) as Partial<ApiErrorBody>;
     throw new ApiError(
       response.status,
       error.error ?? 'http',
@@ -54,102 +53,26 @@ export async function request<T>(method: string, path: string, body?: unknown, c
   return parsed as T;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export type ServiceState = 'awaiting-initial-run' | 'ok' | 'error' | 'suspended';
-
-export interface ConnectorStatus {
-  connectorId: string;
-  serviceStatus: ServiceState;
-  lastSuccessfulExtract: string | null;
-  processingQueue: number;
-  pop3MailboxQueue: number | null;
-  lastError: { code: string; message: string; at: string } | null;
-  counters: { extracted: number; archived: number; rejected: number; deadLettered: number; merged: number };
-  display: { serviceStatus: string; lastSuccessfulExtract: string };
-}
-
-export interface Connector {
-  id: string;
-  description: string;
-  transportType: 'pop3';
-  serviceEmailAddress: string;
-  mailboxName: string;
-  password: string;
-  host: string;
-  port: number;
-  encrypted: boolean;
-  tlsTransport: 'implicit' | 'starttls';
-  encryptionMode: 'strict' | 'relaxed';
-  caCertificate: string | null;
-  journalType: 'envelope' | 'eml';
-  removeJournalHeaders: boolean;
-  detailedLogging: boolean;
-  journalNonInternalAddresses: boolean;
-  journalUnknownInternalAddresses: boolean;
-  suspended: boolean;
-  pollIntervalSeconds: number;
-  maxMessagesPerSession: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type ConnectorListItem = Connector & { status: ConnectorStatus };
-
-export interface ProbeStep {
-  step: string;
-  ok: boolean;
-  ms: number;
-  detail?: string;
-}
-
-export interface TestReport {
-  ok: boolean;
-  testedAt: string;
-  steps: ProbeStep[];
-  error?: { code: string; message: string };
-}
-
-export interface EventEntry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  details: Record<string, unknown>;
-}
-
-export type OutcomeType = 'rejected' | 'dead-lettered' | 'skipped';
-
-export interface RecordPosition {
-  partition: number;
-  offset: string;
-}
-
-export interface Outcome {
-  id: string;
-  type: OutcomeType;
-  at: string;
-  reason: string;
-  error: string | null;
-  stage: string | null;
-  messageId: string | null;
-  sender: string | null;
-  subject: string | null;
-  uidl: string | null;
-  attempts: number | null;
-  rawRecord: RecordPosition | null;
-  source: { topic: string; partition: number; offset: string } | null;
-  message: { inline: { size: number } } | { claimCheck: { key: string; sha256: string; size: number } } | null;
-  replayable: boolean;
-  replay: { at: string; by: string; rawRecord: RecordPosition } | null;
-}
-
-export interface ReplayResult {
-  outcome: Outcome;
-  replay: { at: string; by: string; rawRecord: RecordPosition };
-}
+/**
+ * The response bodies, typed from the schemas the status service documents and is tested
+ * against (libs/contracts/src/api-views.ts: zod and plain constants only, so type-only imports
+ * add nothing to the bundle).
+ */
+export type {
+  AddressView as Address,
+  ApiTokenView as Token,
+  ConnectorEventView as EventEntry,
+  ConnectorListItem,
+  ConnectorStatusView as ConnectorStatus,
+  ConnectorView as Connector,
+  DirectoryImportResult as ImportResult,
+  DomainView as Domain,
+  ListedOutcomeType as OutcomeType,
+  ListPage as Page,
+  OutcomeReplay as ReplayResult,
+  OutcomeView as Outcome,
+  TestExtractionReport as TestReport,
+} from '../../../libs/contracts/src/api-views.js';
+export type { ServiceState } from '../../../libs/contracts/src/vocabulary.js';
 
 export const formatTime = (iso: string | null): string => (iso ? new Date(iso).toLocaleString() : '—');

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { JournalwireError } from '#errors';
 import { createLogger } from '#logger';
-import type { ProtocolLogEntry } from '#platform';
+import type { ProtocolLogEntry } from '#contracts';
 import type { Pop3ConnectOptions } from '#pop3';
 import type { SessionResult } from './extraction-session.js';
 import { SessionTraces } from './session-traces.js';

@@ -8,3 +8,5 @@ export * from './conservation.js';
 export * from './message-record.js';
 export * from './json-schemas.js';
 export * from './api-error.js';
+export * from './vocabulary.js';
+export * from './api-views.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_VIEWS } from './api-views.js';
 import { claimCheckSchema, rawHeaderMapSchema } from './raw-record.js';
 import {
   archivedRecordSchema,
@@ -60,6 +61,18 @@ const DOCUMENTS: Array<{ file: string; title: string; description: string; schem
   },
 ];
 
+/** The status REST API's response bodies, by component name (`openapi-3.0` for the service's OpenAPI document). */
+export function apiViewJsonSchemas(target: 'openapi-3.0' | 'draft-2020-12'): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(API_VIEWS).map(([name, schema]) => [
+      name,
+      z.toJSONSchema(schema, { target, io: 'output', unrepresentable: 'any' }),
+    ]),
+  );
+}
+
+const API_VIEWS_FILE = 'status-api.responses.json';
+
 /** docs/schemas/<file> → its JSON text (with a final newline), in a stable order. */
 export function contractJsonSchemas(): Map<string, string> {
   const files = new Map<string, string>();
@@ -67,5 +80,15 @@ export function contractJsonSchemas(): Map<string, string> {
     const json = { ...z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }), title, description };
     files.set(file, `${JSON.stringify(json, null, 2)}\n`);
   }
+  const views = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Status REST API responses',
+    description:
+      'The response bodies of the status REST API (the OpenAPI document at /docs-json has the same), by name under $defs.',
+    $defs: Object.fromEntries(
+      Object.entries(apiViewJsonSchemas('draft-2020-12')).map(([name, { $schema: _, ...schema }]) => [name, schema]),
+    ),
+  };
+  files.set(API_VIEWS_FILE, `${JSON.stringify(views, null, 2)}\n`);
   return files;
 }

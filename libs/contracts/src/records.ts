@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { claimCheckSchema, replayReferenceSchema, sha256Hex } from './raw-record.js';
+import { SERVICE_STATES } from './vocabulary.js';
 
 export const JOURNAL_TYPES = ['envelope', 'eml'] as const;
 export const CLASSIFICATIONS = ['internal', 'unknown-internal', 'external'] as const;
@@ -176,9 +177,6 @@ export const deadLetterRecordSchema = z.object({
   overflow: overflowSchema.optional(),
 });
 export type DeadLetterRecord = z.infer<typeof deadLetterRecordSchema>;
-
-export const SERVICE_STATES = ['awaiting-initial-run', 'ok', 'error', 'suspended'] as const;
-export type ServiceState = (typeof SERVICE_STATES)[number];
 
 /** journal.status.v1 — compacted, key: connector id. The latest state the poller reports. */
 export const connectorStatusRecordSchema = z.object({

@@ -1,22 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ApiTokenEntity, type TokenScope } from './entities/api-token.entity.js';
+import type { ApiTokenView, TokenScope } from '#contracts';
+import { ApiTokenEntity } from './entities/api-token.entity.js';
 import { AuditLogEntity } from './entities/audit-log.entity.js';
 
 /** The sha256 under which a token is stored and looked up. */
 export function tokenDigest(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
-}
-
-/** A token as listed (never its secret). */
-export interface ApiTokenView {
-  id: string;
-  name: string;
-  scope: TokenScope;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
 }
 
 export function toApiTokenView(token: ApiTokenEntity): ApiTokenView {

@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ConnectorStatusView } from '#contracts';
 import { createLogger } from '#logger';
 import { freePort } from '#test-support';
 import { StatusChanges } from '../../../apps/status/src/status/status-changes.js';
 import { STATUS_KEYS } from '../../../apps/status/src/status/status.keys.js';
-import type { ConnectorStatusView } from '../../../apps/status/src/status/status-view.js';
 
 /** A Redis of this test's own, on a free port, so that stopping it disturbs nothing else. */
 class PrivateRedis {

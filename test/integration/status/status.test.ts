@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectorStatusView } from '#contracts';
 import type { KafkaGateway, OutgoingRecord, ReliableProducer } from '#kafka';
 import {
   apiClient,
@@ -21,18 +22,6 @@ import {
   statusRecord,
   testProducer,
 } from '../../support/status-records.js';
-
-interface Status {
-  connectorId: string;
-  serviceStatus: string;
-  lastSuccessfulExtract: string | null;
-  processingQueue: number;
-  pop3MailboxQueue: number | null;
-  lastError: { code: string; message: string; at: string } | null;
-  counters: { extracted: number; archived: number; rejected: number; deadLettered: number; merged: number };
-  updatedAt: string;
-  display: { serviceStatus: string; lastSuccessfulExtract: string };
-}
 
 const times = (n: number, make: () => OutgoingRecord) => Array.from({ length: n }, make);
 
@@ -56,8 +45,8 @@ describe('status: Service Status aggregated from the topics', () => {
     expect(response.status).toBe(201);
     return response.body['id'] as string;
   };
-  const statusOf = async (id: string) => (await api<Status>('GET', `/v1/connectors/${id}/status`)).body;
-  const until = (id: string, what: string, accept: (s: Status) => boolean, timeoutMs = 30_000) =>
+  const statusOf = async (id: string) => (await api<ConnectorStatusView>('GET', `/v1/connectors/${id}/status`)).body;
+  const until = (id: string, what: string, accept: (s: ConnectorStatusView) => boolean, timeoutMs = 30_000) =>
     eventually(what, () => statusOf(id), accept, timeoutMs);
 
   beforeAll(async () => {
@@ -73,7 +62,7 @@ describe('status: Service Status aggregated from the topics', () => {
     await db?.drop();
   });
 
-  const snapshots: Record<string, Status> = {};
+  const snapshots: Record<string, ConnectorStatusView> = {};
   let connectorId = '';
   let resetConnectorId = '';
 
@@ -198,7 +187,7 @@ describe('status: Service Status aggregated from the topics', () => {
       processingQueue: 1,
     });
 
-    const list = await api<{ items: Status[] }>('GET', '/v1/status');
+    const list = await api<{ items: ConnectorStatusView[] }>('GET', '/v1/status');
     expect(list.body.items.find((s) => s.connectorId === connectorId)).toEqual(await statusOf(connectorId));
     snapshots['before-restart'] = back;
   });

@@ -1,18 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
 import { appendAudit, AuditLogEntity, type AuditActor, type AuditEntry } from '#persistence';
+import type { AuditEventView } from '#contracts';
 import { DATA_SOURCE } from '#platform';
 import { newestFirst, type LogPage, type LogPaging } from '../paging/newest-first.js';
-
-export interface AuditEventView {
-  id: string;
-  at: string;
-  actor: { tokenId: string | null; name: string; address: string | null };
-  action: string;
-  target: { type: string; id: string | null };
-  connectorId: string | null;
-  details: Record<string, unknown>;
-}
 
 export type AuditPage = LogPage<AuditEventView>;
 

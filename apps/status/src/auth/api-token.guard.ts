@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { TokenScope } from '#persistence';
+import type { TokenScope } from '#contracts';
 import type { HttpRequest } from '../http/http-types.js';
 import { ApiTokenService } from './api-token.service.js';
 import { assertScope, defaultScopeOf, REQUIRED_SCOPE } from './scopes.js';

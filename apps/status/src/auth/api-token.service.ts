@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IsNull, type DataSource } from 'typeorm';
+import type { TokenScope } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import type { Logger } from '#logger';
-import { ApiTokenEntity, tokenDigest, type TokenScope } from '#persistence';
+import { ApiTokenEntity, tokenDigest } from '#persistence';
 import { DATA_SOURCE, LOGGER } from '#platform';
 import { AuthFailures } from './auth-failures.js';
 

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
+import { TOKEN_SCOPES, type TokenScope } from '#contracts';
 import { JournalwireError } from '#errors';
-import { TOKEN_SCOPES, type TokenScope } from '#persistence';
 
 export const REQUIRED_SCOPE = 'journalwire:required-scope';
 

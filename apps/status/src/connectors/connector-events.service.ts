@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { ConnectorEventView } from '#contracts';
 import { ConnectorEventEntity } from '#persistence';
 import { DATA_SOURCE } from '#platform';
 import { newestFirst, type LogPage, type LogPaging } from '../paging/newest-first.js';
@@ -8,14 +9,6 @@ export type ConnectorAction = 'created' | 'updated' | 'suspended' | 'resumed' | 
 
 /** One changed field. Secret (password) and bulky (CA certificate) values are never recorded. */
 export type FieldChange = { field: string; from: unknown; to: unknown } | { field: string; changed: true };
-
-export interface ConnectorEventView {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  details: Record<string, unknown>;
-}
 
 export type EventsPage = LogPage<ConnectorEventView>;
 

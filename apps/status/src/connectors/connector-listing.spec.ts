@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JournalwireError } from '#errors';
-import { connectorListQuerySchema, listPage, type ConnectorListItem } from './connector-listing.js';
+import type { ConnectorListItem } from '#contracts';
+import { connectorListQuerySchema, listPage } from './connector-listing.js';
 
 function item(id: string, description: string, serviceStatus: string, processingQueue = 0): ConnectorListItem {
   return {

@@ -1,12 +1,7 @@
 import { z } from 'zod';
-import { SERVICE_STATES, type ServiceState } from '#contracts';
+import { SERVICE_STATES, type ConnectorListItem, type ServiceState } from '#contracts';
 import { cursorParams, decodeCursor, pageOf, type CursorKey, type CursorPage } from '../paging/cursor.js';
 import { expected } from '../http/formats.js';
-import type { ConnectorStatusView } from '../status/status-view.js';
-import type { ConnectorView } from './connector.view.js';
-
-/** A definition with its Service Status, as GET /v1/connectors lists it. */
-export type ConnectorListItem = ConnectorView & { status: ConnectorStatusView };
 
 const SORT_KEYS = {
   createdAt: (item) => item.createdAt,

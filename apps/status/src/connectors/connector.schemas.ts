@@ -3,11 +3,11 @@ import {
   CONNECTOR_JOURNAL_TYPES,
   ENCRYPTION_MODES,
   MIN_TLS_VERSIONS,
+  REDACTED,
   TLS_TRANSPORTS,
   TRANSPORT_TYPES,
-} from '#persistence';
+} from '#contracts';
 import { emailAddress, expected, flag, isHost, isPemCertificateBundle } from '../http/formats.js';
-import { REDACTED } from './connector.view.js';
 
 /** Longest accepted CA certificate bundle (PEM): a few dozen certificates. */
 export const MAX_CA_CERTIFICATE = 65_536;

@@ -1,35 +1,5 @@
+import { REDACTED, type ConnectorView } from '#contracts';
 import type { ConnectorEntity } from '#persistence';
-
-export const REDACTED = '[redacted]';
-
-/** A journal service definition as the API shows it: the password is never returned. */
-export interface ConnectorView {
-  id: string;
-  description: string;
-  transportType: ConnectorEntity['transportType'];
-  serviceEmailAddress: string;
-  mailboxName: string;
-  password: typeof REDACTED;
-  host: string;
-  port: number;
-  encrypted: boolean;
-  tlsTransport: ConnectorEntity['tlsTransport'];
-  encryptionMode: ConnectorEntity['encryptionMode'];
-  minTlsVersion: ConnectorEntity['minTlsVersion'];
-  caCertificate: string | null;
-  journalType: ConnectorEntity['journalType'];
-  removeJournalHeaders: boolean;
-  detailedLogging: boolean;
-  journalNonInternalAddresses: boolean;
-  journalUnknownInternalAddresses: boolean;
-  suspended: boolean;
-  allowEmptyDirectory: boolean;
-  pollIntervalSeconds: number;
-  maxMessagesPerSession: number;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
 
 /** API field name → entity property, for every writable field except the password. */
 export const ENTITY_PROPERTY = {

@@ -9,6 +9,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import type { ConnectorListItem, ConnectorView, TestExtractionReport } from '#contracts';
 import type { AuditActor } from '#persistence';
 import { AuditService, type AuditPage } from '../audit/audit.service.js';
 import { pageQuerySchema } from '../audit/audit.schemas.js';
@@ -23,16 +24,10 @@ import {
   testExtractionSchema,
   updateConnectorSchema,
 } from './connector.schemas.js';
-import type { ConnectorView } from './connector.view.js';
 import type { CursorPage } from '../paging/cursor.js';
-import {
-  CONNECTOR_SORT_FIELDS,
-  connectorListQuerySchema,
-  MAX_CONNECTOR_LIMIT,
-  type ConnectorListItem,
-} from './connector-listing.js';
+import { CONNECTOR_SORT_FIELDS, connectorListQuerySchema, MAX_CONNECTOR_LIMIT } from './connector-listing.js';
 import { ConnectorsService } from './connectors.service.js';
-import { TestExtractionService, type TestExtractionReport } from './test-extraction.service.js';
+import { TestExtractionService } from './test-extraction.service.js';
 import { isUuid } from '../status/status.service.js';
 
 @ApiTags('connectors')

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ILike, type DataSource, type EntityManager } from 'typeorm';
+import type { ConnectorListItem, ConnectorView } from '#contracts';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ConnectorEntity, defaultPortOf, type AuditActor, type CredentialCipher } from '#persistence';
@@ -11,9 +12,9 @@ import { StatusStore } from '../status/status-store.js';
 import { connectorNotFound, isUuid, StatusService } from '../status/status.service.js';
 import { ConnectorEventsService, type ConnectorAction, type FieldChange } from './connector-events.service.js';
 import type { CursorPage } from '../paging/cursor.js';
-import { listPage, type ConnectorListItem, type ConnectorListQuery } from './connector-listing.js';
+import { listPage, type ConnectorListQuery } from './connector-listing.js';
 import type { CreateConnectorInput, UpdateConnectorInput } from './connector.schemas.js';
-import { ENTITY_PROPERTY, toConnectorView, type ApiField, type ConnectorView } from './connector.view.js';
+import { ENTITY_PROPERTY, toConnectorView, type ApiField } from './connector.view.js';
 import { assertPasswordForDestinationChange, changedDestinationFields } from './credential-rule.js';
 
 /** Fields whose values the event log does not keep (only that they changed). */

@@ -1,17 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { PROTOCOL_LOG_LIMITS, ProtocolLogStore, type ProtocolLogEntry } from '#platform';
-import { ApiErrors } from '../openapi/decorators.js';
+import type { ProtocolLogView } from '#contracts';
+import { PROTOCOL_LOG_LIMITS, ProtocolLogStore } from '#platform';
+import { ApiErrors, schemaRef } from '../openapi/decorators.js';
 import { parseInput } from '../http/validation.js';
 import { ConnectorsService } from './connectors.service.js';
-
-export interface ProtocolLogView {
-  connectorId: string;
-  detailedLogging: boolean;
-  limits: typeof PROTOCOL_LOG_LIMITS;
-  items: ProtocolLogEntry[];
-}
 
 const protocolLogQuerySchema = z.strictObject({
   sessions: z.coerce
@@ -21,15 +15,6 @@ const protocolLogQuerySchema = z.strictObject({
     .max(PROTOCOL_LOG_LIMITS.sessions, `expected 1-${PROTOCOL_LOG_LIMITS.sessions} sessions`)
     .default(PROTOCOL_LOG_LIMITS.sessions),
 });
-
-const lineSchema = {
-  type: 'object',
-  properties: {
-    ms: { type: 'number', description: 'milliseconds since the session started' },
-    direction: { type: 'string', enum: ['client', 'server'] },
-    line: { type: 'string' },
-  },
-};
 
 /** Detailed logging, readable by the operator: the redacted POP3 trace of recent sessions. */
 @ApiTags('connectors')
@@ -55,31 +40,7 @@ export class ProtocolLogController {
     required: false,
     schema: { type: 'integer', minimum: 1, maximum: PROTOCOL_LOG_LIMITS.sessions },
   })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        connectorId: { type: 'string' },
-        detailedLogging: { type: 'boolean' },
-        limits: { type: 'object' },
-        items: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              kind: { type: 'string', enum: ['session', 'test-extraction'] },
-              startedAt: { type: 'string', format: 'date-time' },
-              endedAt: { type: 'string', format: 'date-time' },
-              outcome: { type: 'string' },
-              error: { type: 'object', nullable: true, properties: { code: {}, message: {} } },
-              lines: { type: 'array', items: lineSchema },
-              omittedLines: { type: 'integer' },
-            },
-          },
-        },
-      },
-    },
-  })
+  @ApiOkResponse({ schema: schemaRef('ProtocolLog') })
   @ApiErrors(400, 401, 404)
   async read(@Param('id') id: string, @Query() query: unknown): Promise<ProtocolLogView> {
     const { sessions } = parseInput(protocolLogQuerySchema, query, 'query');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import type { TestExtractionReport } from '#contracts';
 import type { Logger } from '#logger';
 import {
   defaultPortOf,
@@ -9,7 +10,7 @@ import {
   type CredentialCipher,
 } from '#persistence';
 import { CONFIG, LOGGER, ProtocolLogStore, ProtocolTraceRecorder } from '#platform';
-import type { probeMailbox, ProbeReport } from '#pop3';
+import type { probeMailbox } from '#pop3';
 import { AuditService } from '../audit/audit.service.js';
 import type { StatusConfig } from '../config.js';
 import { CIPHER, PROBE_MAILBOX } from '../injection-tokens.js';
@@ -17,11 +18,6 @@ import { ConnectorEventsService } from './connector-events.service.js';
 import type { TestExtractionInput } from './connector.schemas.js';
 import { ConnectorsService } from './connectors.service.js';
 import { assertPasswordForDestinationChange, changedDestinationFields } from './credential-rule.js';
-
-export interface TestExtractionReport extends ProbeReport {
-  connectorId: string;
-  testedAt: string;
-}
 
 /**
  * Test Journal Extraction: connects with the definition's settings, authenticates and reads

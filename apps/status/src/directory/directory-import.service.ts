@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
+import type { DirectoryImportResult, ImportCounts } from '#contracts';
 import { JournalwireError } from '#errors';
 import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, type AuditActor } from '#persistence';
 import { AuditService } from '../audit/audit.service.js';
@@ -13,21 +14,6 @@ import {
 } from './directory.schemas.js';
 import { DirectoryService } from './directory.service.js';
 import type { ImportRow, RowError } from './import-rows.js';
-
-export interface ImportCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-}
-
-export interface ImportResult {
-  revision: string;
-  mode: ImportMode;
-  domains: ImportCounts;
-  addresses: ImportCounts;
-  errors: RowError[];
-}
 
 const CHUNK = 500;
 const counts = (): ImportCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0 });
@@ -45,7 +31,12 @@ export class DirectoryImportService {
     private readonly audit: AuditService,
   ) {}
 
-  async run(rows: ImportRow[], mode: ImportMode, parseErrors: RowError[], actor: AuditActor): Promise<ImportResult> {
+  async run(
+    rows: ImportRow[],
+    mode: ImportMode,
+    parseErrors: RowError[],
+    actor: AuditActor,
+  ): Promise<DirectoryImportResult> {
     const errors = [...parseErrors];
     const domains = new Map<string, { row: string; input: DomainInput }>();
     const addresses = new Map<string, { row: string; input: AddressInput }>();

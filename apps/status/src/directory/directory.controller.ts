@@ -22,12 +22,13 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import type { AddressView, DirectoryImportResult, DirectoryView, DomainView } from '#contracts';
 import { JournalwireError } from '#errors';
 import type { AuditActor } from '#persistence';
 import { Actor } from '../auth/actor.decorator.js';
 import { ApiErrors, schemaRef } from '../openapi/decorators.js';
 import { parseInput } from '../http/validation.js';
-import { DirectoryImportService, type ImportResult } from './directory-import.service.js';
+import { DirectoryImportService } from './directory-import.service.js';
 import {
   addressInputSchema,
   addressPatchSchema,
@@ -38,7 +39,7 @@ import {
   MAX_DIRECTORY_LIMIT,
 } from './directory.schemas.js';
 import type { CursorPage } from '../paging/cursor.js';
-import { DirectoryService, type AddressView, type DirectoryView, type DomainView } from './directory.service.js';
+import { DirectoryService } from './directory.service.js';
 import { noRows, rowsFromCsv, rowsFromJson } from './import-rows.js';
 
 @ApiTags('directory')
@@ -175,7 +176,7 @@ export class DirectoryController {
     @Query() query: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Actor() actor: AuditActor,
-  ): Promise<ImportResult> {
+  ): Promise<DirectoryImportResult> {
     const { mode } = parseInput(importQuerySchema, query, 'query');
     const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
     let parsed;

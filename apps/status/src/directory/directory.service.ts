@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { And, In, Like, MoreThan, type DataSource, type EntityManager, type FindOperator } from 'typeorm';
+import type { AddressView, DirectoryView, DomainView } from '#contracts';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { DirectoryAddressEntity, DirectoryAliasEntity, DirectoryDomainEntity, type AuditActor } from '#persistence';
@@ -9,25 +10,6 @@ import { AuditService } from '../audit/audit.service.js';
 import { DIRECTORY_CHANGED_CHANNEL } from '../status/status.keys.js';
 import { decodeCursor, pageOf, type CursorPage } from '../paging/cursor.js';
 import type { AddressInput, AddressPatch, DirectoryListQuery, DomainInput } from './directory.schemas.js';
-
-export interface DomainView {
-  domain: string;
-  includeSubdomains: boolean;
-  createdAt: string;
-}
-
-export interface AddressView {
-  address: string;
-  displayName: string | null;
-  aliases: string[];
-  createdAt: string;
-}
-
-export interface DirectoryView {
-  revision: string;
-  domains: DomainView[];
-  addresses: AddressView[];
-}
 
 /** Runs inside the directory lock; `changed` tells whether the revision must move. */
 export type DirectoryWork<T> = (manager: EntityManager) => Promise<{ result: T; changed: boolean }>;

@@ -1,13 +1,14 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { LISTED_OUTCOME_TYPES, type OutcomeReplay, type OutcomeView } from '#contracts';
 import type { AuditActor } from '#persistence';
 import { Actor } from '../auth/actor.decorator.js';
 import { RequireScope } from '../auth/scopes.js';
 import type { CursorPage } from '../paging/cursor.js';
 import { ApiErrors, schemaRef } from '../openapi/decorators.js';
 import { parseInput } from '../http/validation.js';
-import { LISTED_OUTCOME_TYPES, MAX_OUTCOME_LIMIT, outcomeIdSchema, outcomesQuerySchema } from './outcomes.schemas.js';
-import { OutcomesService, type OutcomeView, type ReplayResult } from './outcomes.service.js';
+import { MAX_OUTCOME_LIMIT, outcomeIdSchema, outcomesQuerySchema } from './outcomes.schemas.js';
+import { OutcomesService } from './outcomes.service.js';
 
 @ApiTags('connectors')
 @ApiBearerAuth()
@@ -49,7 +50,7 @@ export class OutcomesController {
     @Param('id') id: string,
     @Param('outcomeId') outcomeId: string,
     @Actor() actor: AuditActor,
-  ): Promise<ReplayResult> {
+  ): Promise<OutcomeReplay> {
     return this.outcomes.replay(id, parseInput(outcomeIdSchema, outcomeId, 'outcome id'), actor);
   }
 }

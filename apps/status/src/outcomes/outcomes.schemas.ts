@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { LISTED_OUTCOME_TYPES } from '#contracts';
 import { cursorParams } from '../paging/cursor.js';
 import { expected } from '../http/formats.js';
-
-export const LISTED_OUTCOME_TYPES = ['rejected', 'dead-lettered', 'skipped'] as const;
-export type ListedOutcomeType = (typeof LISTED_OUTCOME_TYPES)[number];
 
 export const MAX_OUTCOME_LIMIT = 200;
 

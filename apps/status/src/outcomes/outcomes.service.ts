@@ -8,7 +8,9 @@ import {
   rejectedRecordSchema,
   TOPICS,
   type MessageBody,
-  type RawRecordRef,
+  type OutcomeReplay,
+  type OutcomeView,
+  type ReplayView,
 } from '#contracts';
 import { JournalwireError } from '#errors';
 import { headersToStrings, readRecordAt, type KafkaGateway, type ReliableProducer } from '#kafka';
@@ -20,41 +22,7 @@ import { ConnectorsService } from '../connectors/connectors.service.js';
 import { decodeCursor, pageOf, type CursorKey, type CursorPage } from '../paging/cursor.js';
 import { StatusStore } from '../status/status-store.js';
 import type { OutcomeRow, OutcomeType, StoredMessage } from './outcome-rows.js';
-import type { ListedOutcomeType, OutcomesQuery } from './outcomes.schemas.js';
-
-/** One replay: when, by whom, and the raw record it produced. */
-export interface ReplayView {
-  at: string;
-  by: string;
-  rawRecord: RawRecordRef;
-}
-
-/**
- * A rejected, dead-lettered or skipped message, as GET /v1/connectors/:id/outcomes lists it: the
- * row's fields (reason: rejection reason, error code, or `retrieval-failed` for a skipped message).
- */
-export interface OutcomeView extends Pick<
-  OutcomeRow,
-  'connectorId' | 'at' | 'reason' | 'error' | 'stage' | 'messageId' | 'sender' | 'subject' | 'uidl' | 'sha256'
-> {
-  id: string;
-  type: ListedOutcomeType;
-  /** Skipped messages: how often the server refused to return it. */
-  attempts: number | null;
-  /** The raw record the outcome is about (journal.raw.v2), when known. */
-  rawRecord: RawRecordRef | null;
-  /** The outcome record itself (journal.rejected.v2 / journal.dlq.v2). */
-  source: { topic: string; partition: number; offset: string } | null;
-  /** Where the bytes are: inline in the outcome record (size), or the claim check; null if none. */
-  message: StoredMessage | null;
-  replayable: boolean;
-  replay: ReplayView | null;
-}
-
-export interface ReplayResult {
-  outcome: OutcomeView;
-  replay: ReplayView;
-}
+import type { OutcomesQuery } from './outcomes.schemas.js';
 
 interface OutcomeDbRow {
   id: string;
@@ -206,7 +174,7 @@ export class OutcomesService implements OnModuleDestroy {
    * message's bytes, or the same claim check), as a new raw record whose `jw-replay-of` header
    * names the outcome and its original raw record. Once per outcome: a second replay is a 409.
    */
-  async replay(connectorId: string, outcomeId: string, actor: AuditActor): Promise<ReplayResult> {
+  async replay(connectorId: string, outcomeId: string, actor: AuditActor): Promise<OutcomeReplay> {
     await this.connectors.entity(connectorId);
     return this.dataSource.transaction(async (manager) => {
       // The row lock makes concurrent replays of one outcome wait for each other: one wins.
@@ -365,7 +333,7 @@ function positionOf(key: CursorKey, cursor: string): { at: string; id: string } 
   return { at, id };
 }
 
-function rawRecordOf(row: OutcomeDbRow): RawRecordRef | null {
+function rawRecordOf(row: OutcomeDbRow): ReplayView['rawRecord'] | null {
   return row.raw_partition === null || row.raw_offset === null
     ? null
     : { partition: row.raw_partition, offset: String(row.raw_offset) };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ListPage } from '#contracts';
 import { JournalwireError } from '#errors';
 import { expected } from '../http/formats.js';
 
@@ -55,11 +56,8 @@ export const cursorParam = z
   .min(1, 'expected a cursor returned as nextCursor')
   .optional();
 
-/** One page of a list; nextCursor is null on the last page. */
-export interface CursorPage<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+/** One page of a list; nextCursor is null on the last page (the shape libs/contracts gives every list). */
+export type CursorPage<T> = ListPage<T>;
 
 /**
  * Pages rows fetched with `limit + 1`: the extra row only tells that another page exists; the

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Subject, type Observable } from 'rxjs';
+import type { ConnectorStatusView } from '#contracts';
 import type { Logger } from '#logger';
 import { LOGGER, REDIS } from '#platform';
 import { STATUS_KEYS } from './status.keys.js';
-import type { ConnectorStatusView } from './status-view.js';
 
 /** Status changes from the Redis channel, shared by every watcher of this instance. */
 @Injectable()

@@ -1,25 +1,11 @@
-import { connectorStatusRecordSchema, type ConnectorStatusRecord, type ServiceState } from '#contracts';
+import {
+  connectorStatusRecordSchema,
+  type ConnectorStatusRecord,
+  type ConnectorStatusView,
+  type ServiceState,
+} from '#contracts';
 import { legacyTlsWarning, type MinTlsVersion } from '#pop3';
 import { COUNTER_FIELDS, type CounterField } from './status.keys.js';
-
-/** The Service Status section of a journal service definition, as GET …/status returns it. */
-export interface ConnectorStatusView {
-  connectorId: string;
-  serviceStatus: ServiceState;
-  /** ISO 8601; null until the poller reports its first successful extract. */
-  lastSuccessfulExtract: string | null;
-  /** Messages extracted but not yet archived, rejected, merged or dead-lettered. */
-  processingQueue: number;
-  /** Messages in the POP3 mailbox at the last connection; null if never reached. */
-  pop3MailboxQueue: number | null;
-  lastError: { code: string; message: string; at: string } | null;
-  counters: Record<CounterField, number>;
-  updatedAt: string;
-  /** The labels an operator console shows. */
-  display: { serviceStatus: string; lastSuccessfulExtract: string };
-  /** Settings that work but weaken the connection (e.g. TLS older than 1.2 allowed). */
-  warnings: string[];
-}
 
 /** What Redis holds for one connector, parsed. */
 export interface StoredState {

@@ -2,7 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, schemaRef } from '../openapi/decorators.js';
 import { StatusService } from './status.service.js';
-import type { ConnectorStatusView } from './status-view.js';
+import type { ConnectorStatusView } from '#contracts';
 
 @ApiTags('status')
 @ApiBearerAuth()
@@ -12,9 +12,7 @@ export class StatusController {
 
   @Get('status')
   @ApiOperation({ summary: 'Service Status of every journal service definition' })
-  @ApiOkResponse({
-    schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('ConnectorStatus') } } },
-  })
+  @ApiOkResponse({ schema: schemaRef('ConnectorStatusList') })
   @ApiErrors(401)
   async list(): Promise<{ items: ConnectorStatusView[] }> {
     return { items: await this.status.list() };

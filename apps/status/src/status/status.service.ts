@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type DataSource } from 'typeorm';
+import type { ConnectorStatusView } from '#contracts';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ConnectorEntity } from '#persistence';
 import { DATA_SOURCE, LOGGER } from '#platform';
 import { StatusStore } from './status-store.js';
-import { deriveStatus, type ConnectorStatusView } from './status-view.js';
+import { deriveStatus } from './status-view.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,16 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
+import type { ApiTokenView } from '#contracts';
 import { JournalwireError } from '#errors';
 import { DATA_SOURCE } from '#platform';
-import {
-  ApiTokenEntity,
-  createApiToken,
-  revokeApiToken,
-  toApiTokenView,
-  type ApiTokenView,
-  type AuditActor,
-} from '#persistence';
+import { ApiTokenEntity, createApiToken, revokeApiToken, toApiTokenView, type AuditActor } from '#persistence';
 import { Actor } from '../auth/actor.decorator.js';
 import { RequireScope } from '../auth/scopes.js';
 import { ApiErrors, schemaRef } from '../openapi/decorators.js';
@@ -31,7 +25,7 @@ export class TokensController {
 
   @Get()
   @ApiOperation({ summary: 'List API tokens (never their secrets), revoked ones included' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { items: { type: 'array', items: schemaRef('ApiToken') } } } })
+  @ApiOkResponse({ schema: schemaRef('ApiTokenList') })
   @ApiErrors(401, 403)
   async list(): Promise<{ items: ApiTokenView[] }> {
     const rows = await this.dataSource.getRepository(ApiTokenEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOKEN_SCOPES } from '#persistence';
+import { TOKEN_SCOPES } from '#contracts';
 import { expected } from '../http/formats.js';
 
 /** POST /v1/tokens. */

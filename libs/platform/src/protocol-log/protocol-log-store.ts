@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { PROTOCOL_LOG_LIMITS, type ProtocolLogEntry } from './protocol-trace-recorder.js';
+import type { ProtocolLogEntry } from '#contracts';
+import { PROTOCOL_LOG_LIMITS } from './protocol-trace-recorder.js';
 
 /** `jw:protocol-log:<connector id>`: a Redis list of JSON entries, newest first, capped. */
 export function protocolLogKey(connectorId: string): string {

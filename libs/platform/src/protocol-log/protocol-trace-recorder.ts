@@ -1,3 +1,4 @@
+import type { ProtocolLogEntry, ProtocolLogKind, ProtocolLogLine } from '#contracts';
 import { redactProtocolLine } from '#logger';
 
 /** The bounds of the stored protocol log (the API documents them). */
@@ -11,28 +12,6 @@ export const PROTOCOL_LOG_LIMITS = {
   /** A connector's log expires this long after its latest entry (a deleted connector's log too). */
   ttlSeconds: 7 * 24 * 3600,
 } as const;
-
-export type ProtocolLogKind = 'session' | 'test-extraction';
-
-export interface ProtocolLogLine {
-  /** Milliseconds since the entry started. */
-  ms: number;
-  direction: 'client' | 'server';
-  line: string;
-}
-
-/** One recorded session or test extraction, as stored and as the API returns it. */
-export interface ProtocolLogEntry {
-  kind: ProtocolLogKind;
-  startedAt: string;
-  endedAt: string;
-  /** Session outcome (`completed`, `failed`, …) or `ok` / `failed` for a test extraction. */
-  outcome: string;
-  error: { code: string; message: string } | null;
-  lines: ProtocolLogLine[];
-  /** Lines left out in the middle of a long session to stay within the byte bound. */
-  omittedLines: number;
-}
 
 export interface TraceSecrets {
   username: string;
