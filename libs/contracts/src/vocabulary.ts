@@ -4,16 +4,11 @@
  * Plain constants without Node.js imports, so the browser console can type-check against them.
  */
 export const TRANSPORT_TYPES = ['pop3'] as const;
-export type TransportType = (typeof TRANSPORT_TYPES)[number];
 export const TLS_TRANSPORTS = ['implicit', 'starttls'] as const;
-export type TlsTransport = (typeof TLS_TRANSPORTS)[number];
 export const ENCRYPTION_MODES = ['strict', 'relaxed'] as const;
-export type EncryptionMode = (typeof ENCRYPTION_MODES)[number];
 /** The oldest TLS version a connector accepts (as #pop3's TLS_VERSIONS); below 1.2 only by opt-in. */
 export const MIN_TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2'] as const;
-export type ConnectorMinTlsVersion = (typeof MIN_TLS_VERSIONS)[number];
 export const CONNECTOR_JOURNAL_TYPES = ['envelope', 'eml'] as const;
-export type ConnectorJournalType = (typeof CONNECTOR_JOURNAL_TYPES)[number];
 
 /** What a token may do; each scope includes the ones before it (admin ⊃ operate ⊃ read). */
 export const TOKEN_SCOPES = ['read', 'operate', 'admin'] as const;
