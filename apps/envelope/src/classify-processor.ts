@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { deadLetterMessageOf, encodeDeadLetter, encodeFitting, type BlobStore } from '#blob-store';
+import { deadLetterOf, encodeFitting, type BlobStore } from '#blob-store';
 import {
-  boundedKey,
   classifiedRecordSchema,
   connectorOfKey,
   parseRawHeaders,
@@ -139,24 +138,18 @@ export class ClassifyProcessor implements ProcessorHandler {
     const raw = headersToStrings(record.headers);
     const connectorId = raw['jw-connector-id'] ?? connectorOfKey(record.key) ?? 'unknown';
     const sha256 = raw['jw-sha256'];
-    const rawId = `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`;
-    const key = boundedKey(rawId);
-    return {
-      topic: TOPICS.dlq,
-      key,
-      facts: { connector: connectorId },
-      ...(await encodeDeadLetter(
-        {
-          rawId,
-          rawRecord: { partition: record.partition, offset: record.offset },
-          connectorId,
-          uidl: raw['jw-uidl'] ?? null,
-          sha256: sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : null,
-          message: deadLetterMessageOf(raw['content-type'], record.value),
-        },
-        { stage: 'envelope', failure, record, attempts },
-        { key, maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
-      )),
-    };
+    return deadLetterOf(
+      {
+        rawId: `${connectorId}/${sha256 ?? `${record.partition}-${record.offset}`}`,
+        rawRecord: { partition: record.partition, offset: record.offset },
+        connectorId,
+        uidl: raw['jw-uidl'] ?? null,
+        sha256,
+        contentType: raw['content-type'],
+        value: record.value,
+      },
+      { stage: 'envelope', failure, record, attempts },
+      { maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
+    );
   }
 }

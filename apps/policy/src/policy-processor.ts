@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { deadLetterMessageOf, encodeDeadLetter, encodeFitting, resolveOverflow, type BlobStore } from '#blob-store';
+import { deadLetterOf, encodeFitting, resolveOverflow, type BlobStore } from '#blob-store';
 import {
   archivedRecordSchema,
   boundedKey,
@@ -420,31 +420,22 @@ export class PolicyProcessor implements ProcessorHandler {
       typeof classified.connectorId === 'string'
         ? classified.connectorId
         : (headers[RECORD_HEADERS.connectorId] ?? connectorOfKey(record.key) ?? 'unknown');
-    const rawId =
-      typeof classified.rawId === 'string'
-        ? classified.rawId
-        : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`;
-    const key = boundedKey(rawId);
-    return {
-      topic: TOPICS.dlq,
-      key,
-      facts: { connector: connectorId },
-      ...(await encodeDeadLetter(
-        {
-          rawId,
-          rawRecord: isRawRecordRef(classified.rawRecord) ? classified.rawRecord : null,
-          connectorId,
-          uidl: typeof classified.uidl === 'string' ? classified.uidl : null,
-          sha256:
-            typeof classified.sha256 === 'string' && /^[0-9a-f]{64}$/.test(classified.sha256)
-              ? classified.sha256
-              : null,
-          message: deadLetterMessageOf(headers[RECORD_HEADERS.contentType], record.value),
-        },
-        { stage: 'policy', failure, record, attempts },
-        { key, maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
-      )),
-    };
+    return deadLetterOf(
+      {
+        rawId:
+          typeof classified.rawId === 'string'
+            ? classified.rawId
+            : `${connectorId}/${record.topic}-${record.partition}-${record.offset}`,
+        rawRecord: isRawRecordRef(classified.rawRecord) ? classified.rawRecord : null,
+        connectorId,
+        uidl: typeof classified.uidl === 'string' ? classified.uidl : null,
+        sha256: typeof classified.sha256 === 'string' ? classified.sha256 : null,
+        contentType: headers[RECORD_HEADERS.contentType],
+        value: record.value,
+      },
+      { stage: 'policy', failure, record, attempts },
+      { maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
+    );
   }
 }
 

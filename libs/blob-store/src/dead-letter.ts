@@ -1,7 +1,9 @@
 import {
+  boundedKey,
   deadLetterRecordSchema,
   messageOf,
   RAW_CONTENT_TYPES,
+  TOPICS,
   type DeadLetterRecord,
   type EncodedRecord,
   type MessageBody,
@@ -18,6 +20,9 @@ export type DeadLetterSubject = Pick<DeadLetterRecord, 'rawId' | 'rawRecord' | '
   /** The failed record's message as it came (its bytes or claim check); null when it had none. */
   message: MessageBody | null;
 };
+
+/** A dead letter ready to produce: keyed by its raw id (bounded), with the connector for metrics. */
+export type DeadLetterOutput = EncodedRecord & { topic: string; key: string; facts: Record<string, string> };
 
 export interface DeadLetterFailure {
   stage: DeadLetterRecord['stage'];
@@ -77,4 +82,35 @@ export function deadLetterMessageOf(contentType: string | undefined, value: Buff
     }
   }
   return { inline: value };
+}
+
+/**
+ * The dead letter of a record that failed at `failure.stage`, as read off the record: `sha256` is
+ * kept only when it is one, and the message is what the record's value carries (deadLetterMessageOf).
+ */
+export async function deadLetterOf(
+  subject: Omit<DeadLetterSubject, 'sha256' | 'message'> & {
+    sha256: string | null | undefined;
+    contentType: string | undefined;
+    value: Buffer | null;
+  },
+  failure: DeadLetterFailure,
+  fit: { maxMessageBytes: number; blobStore: BlobStore },
+): Promise<DeadLetterOutput> {
+  const key = boundedKey(subject.rawId);
+  const { contentType, value, sha256, ...identity } = subject;
+  return {
+    topic: TOPICS.dlq,
+    key,
+    facts: { connector: subject.connectorId },
+    ...(await encodeDeadLetter(
+      {
+        ...identity,
+        sha256: sha256 && /^[0-9a-f]{64}$/.test(sha256) ? sha256 : null,
+        message: deadLetterMessageOf(contentType, value),
+      },
+      failure,
+      { key, ...fit },
+    )),
+  };
 }
