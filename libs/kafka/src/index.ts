@@ -10,3 +10,4 @@ export * from './conservation-reader.js';
 export * from './consumer-lag.js';
 export * from './retention-reader.js';
 export * from './record-reader.js';
+export * from './group-consumer.js';

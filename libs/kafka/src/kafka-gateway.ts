@@ -4,6 +4,7 @@ import type { KafkaConnectionSettings } from '#config';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 import { describeConnectFailure, securityOptions } from './connection-security.js';
+import { GroupConsumer, type GroupConsumerOptions, type PartitionOffset } from './group-consumer.js';
 import { ReliableProducer } from './reliable-producer.js';
 
 /** Brokers, client id, TLS and SASL: `kafkaConnection()` of libs/config builds them from the environment. */
@@ -58,9 +59,13 @@ export class KafkaGateway {
    * `batching` makes fetches wait up to 100 ms for about 1 MiB: under load each transaction then
    * carries more records, at the price of that wait when traffic is light.
    */
-  createConsumer(groupId: string, options: { readCommitted?: boolean; batching?: boolean } = {}): Consumer {
+  createConsumer(
+    groupId: string,
+    options: { readCommitted?: boolean; batching?: boolean; fetchMaxWaitMs?: number } = {},
+  ): Consumer {
     return this.kafka.consumer({
       ...(options.batching ? { minBytes: 1024 * 1024, maxWaitTimeInMs: 100 } : {}),
+      ...(options.fetchMaxWaitMs !== undefined ? { maxWaitTimeInMs: options.fetchMaxWaitMs } : {}),
       groupId,
       allowAutoTopicCreation: false,
       readUncommitted: options.readCommitted === false,
@@ -70,6 +75,58 @@ export class KafkaGateway {
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
     });
+  }
+
+  /** A group member handing per-partition batches of `IncomingRecord`s to the caller (see GroupConsumer). */
+  createGroupConsumer(options: GroupConsumerOptions): GroupConsumer {
+    const consumer = this.createConsumer(options.groupId, {
+      readCommitted: options.readCommitted ?? true,
+      ...(options.fetchMaxWaitMs !== undefined ? { fetchMaxWaitMs: options.fetchMaxWaitMs } : {}),
+    });
+    return new GroupConsumer(consumer, options);
+  }
+
+  /** Each partition's first and next offset (`low`, `high`: the end a reader reaches). */
+  async topicOffsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchTopicOffsets(topic)).map(({ partition, low, high }) => ({ partition, low, high })),
+    );
+  }
+
+  /** Each partition's first offset written at or after `timestampMs` ('-1' when none is). */
+  async topicOffsetsAt(topic: string, timestampMs: number): Promise<PartitionOffset[]> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map(({ partition, offset }) => ({
+        topic,
+        partition,
+        offset,
+      })),
+    );
+  }
+
+  /** A group's committed offsets on `topics` ('-1' for a partition it never committed). */
+  async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffset[]> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchOffsets({ groupId, topics })).flatMap(({ topic, partitions }) =>
+        partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
+      ),
+    );
+  }
+
+  /** The Kafka cluster's id: it changes when the cluster is replaced (a new log, offsets from zero). */
+  async clusterId(): Promise<string> {
+    return this.withAdmin(async (admin) => (await admin.describeCluster()).clusterId);
+  }
+
+  /** The ids of the consumer groups the cluster knows. */
+  async listGroupIds(): Promise<string[]> {
+    return this.withAdmin(async (admin) => (await admin.listGroups()).groups.map((group) => group.groupId));
+  }
+
+  /** Deletes consumer groups (empty ones: a group with live members is refused). */
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    if (groupIds.length === 0) return;
+    await this.withAdmin((admin) => admin.deleteGroups(groupIds));
   }
 
   /** Creates the topics that are missing; never changes existing ones. Idempotent. */
