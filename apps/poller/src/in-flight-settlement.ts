@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RAW_HEADERS, TOPICS } from '#contracts';
 import { JournalwireError } from '#errors';
-import { headerString, partitionFor, type KafkaGateway } from '#kafka';
+import { headerString, type GroupConsumer, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { withDeadline } from './deadline.js';
 import type { InFlightMarker, InFlightPort } from './in-flight.js';
@@ -48,36 +48,20 @@ export class KafkaInFlightScanner implements InFlightScanner {
 
   private async scan(connectorId: string, marker: InFlightMarker): Promise<LedgerEntry[]> {
     const wanted = new Map(marker.entries.map((e) => [e.uidl, e]));
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    let partition: number;
-    let from: bigint;
-    let end: bigint;
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.raw] });
-      const partitions = metadata.topics[0]?.partitions ?? [];
-      if (partitions.length === 0)
-        throw new JournalwireError('kafka-unavailable', `Topic ${TOPICS.raw} has no partitions`, { retryable: true });
-      partition = partitionFor(TOPICS.raw, connectorId, partitions);
-      const starts = await admin.fetchTopicOffsetsByTimestamp(TOPICS.raw, marker.at - SCAN_BEFORE_MS);
-      const ends = await admin.fetchTopicOffsets(TOPICS.raw);
-      const endOffset = ends.find((p) => p.partition === partition);
-      const startOffset = starts.find((p) => p.partition === partition);
-      end = BigInt(endOffset?.high ?? '0');
-      from = startOffset && BigInt(startOffset.offset) >= 0n ? BigInt(startOffset.offset) : end;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    const partition = await this.kafka.partitionForKey(TOPICS.raw, connectorId);
+    const starts = await this.kafka.topicOffsetsAt(TOPICS.raw, marker.at - SCAN_BEFORE_MS);
+    const ends = await this.kafka.topicOffsets(TOPICS.raw);
+    const endOffset = ends.find((p) => p.partition === partition);
+    const startOffset = starts.find((p) => p.partition === partition);
+    const end = BigInt(endOffset?.high ?? '0');
+    const from = startOffset && BigInt(startOffset.offset) >= 0n ? BigInt(startOffset.offset) : end;
     if (from >= end) return [];
 
     const found: LedgerEntry[] = [];
     const until = marker.at + SCAN_AFTER_MS;
     const groupId = `journalwire-poller-settle-${randomUUID()}`;
-    // Read committed: records of aborted or fenced transactions were never published.
-    const consumer = this.kafka.createConsumer(groupId, { readCommitted: true });
-    await consumer.connect();
+    let consumer: GroupConsumer | undefined;
     try {
-      await consumer.subscribe({ topic: TOPICS.raw, fromBeginning: false });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () =>
@@ -94,40 +78,38 @@ export class KafkaInFlightScanner implements InFlightScanner {
           clearTimeout(timer);
           resolve();
         };
-        // Progress includes batches left empty by filtering (transaction markers, aborted records),
-        // which never reach eachBatch; the scan ends at the end offset seen when it started.
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          if (payload.partition === partition && BigInt(payload.lastOffset) + 1n >= end) finish();
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              if (batch.partition !== partition) return;
-              for (const message of batch.messages) {
-                if (BigInt(message.offset) >= end || Number(message.timestamp) > until) return finish();
-                if (headerString(message.headers, RAW_HEADERS.connectorId) !== connectorId) continue;
-                const uidl = headerString(message.headers, RAW_HEADERS.uidl);
-                const entry = uidl === undefined ? undefined : wanted.get(uidl);
-                if (entry && headerString(message.headers, RAW_HEADERS.sha256) === entry.sha256) {
-                  found.push(entry);
-                  wanted.delete(entry.uidl);
-                }
+        // Read committed: records of aborted or fenced transactions were never published.
+        consumer = this.kafka.createGroupConsumer({
+          groupId,
+          topics: [TOPICS.raw],
+          readCommitted: true,
+          fromBeginning: false,
+          onAssigned: (_assignment, seek) => seek({ topic: TOPICS.raw, partition, offset: from.toString() }),
+          // Progress includes batches left empty by filtering (transaction markers, aborted records),
+          // which never reach eachBatch; the scan ends at the end offset seen when it started.
+          onBatchEnd: (position) => {
+            if (position.partition === partition && BigInt(position.offset) >= end) finish();
+          },
+          eachBatch: async (batch) => {
+            if (batch.partition !== partition) return;
+            for (const record of batch.records) {
+              if (BigInt(record.offset) >= end || Number(record.timestamp) > until) return finish();
+              if (headerString(record.headers, RAW_HEADERS.connectorId) !== connectorId) continue;
+              const uidl = headerString(record.headers, RAW_HEADERS.uidl);
+              const entry = uidl === undefined ? undefined : wanted.get(uidl);
+              if (entry && headerString(record.headers, RAW_HEADERS.sha256) === entry.sha256) {
+                found.push(entry);
+                wanted.delete(entry.uidl);
               }
-              if (wanted.size === 0) finish();
-            },
-          })
-          .catch(reject);
-        consumer.seek({ topic: TOPICS.raw, partition, offset: from.toString() });
+            }
+            if (wanted.size === 0) finish();
+          },
+        });
+        consumer.start().catch(reject);
       });
     } finally {
-      await consumer.disconnect().catch(() => undefined);
-      const admin2 = this.kafka.kafka.admin();
-      await admin2
-        .connect()
-        .then(() => admin2.deleteGroups([groupId]))
-        .catch(() => undefined)
-        .finally(() => admin2.disconnect().catch(() => undefined));
+      await consumer?.stop().catch(() => undefined);
+      await this.kafka.deleteGroups([groupId]).catch(() => undefined);
     }
     this.logger.info(
       {

@@ -42,6 +42,12 @@ export interface GroupConsumerOptions {
    * the first fetch of the generation: seeks made here apply to it.
    */
   onAssigned?: (assignment: TopicPartition[], seek: (position: PartitionOffset) => void) => void;
+  /**
+   * Called after each fetched batch with the offset after its last record, also for a batch that
+   * read-committed filtering left empty (transaction markers, aborted records) and that
+   * `eachBatch` therefore never saw: how a reader knows it reached an offset.
+   */
+  onBatchEnd?: (position: PartitionOffset) => void;
   /** Called when the consumer stopped on an error it will not recover from by itself. */
   onCrash?: (error: Error) => void;
   /** Handles one partition's batch; resolve what is done, heartbeat during long work. */
@@ -63,6 +69,15 @@ export class GroupConsumer {
       );
       options.onAssigned?.(assignment, (position) => consumer.seek(position));
     });
+    const onBatchEnd = options.onBatchEnd;
+    if (onBatchEnd)
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+        onBatchEnd({
+          topic: payload.topic,
+          partition: payload.partition,
+          offset: (BigInt(payload.lastOffset) + 1n).toString(),
+        }),
+      );
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs restarts by itself after a retriable crash; only a final one is the caller's to handle.
       if (!payload.restart) options.onCrash?.(payload.error);

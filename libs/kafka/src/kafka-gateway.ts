@@ -1,11 +1,12 @@
 import './kafkajs-patches.js';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry } from 'kafkajs';
 import type { KafkaConnectionSettings } from '#config';
+import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 import { describeConnectFailure, securityOptions } from './connection-security.js';
 import { GroupConsumer, type GroupConsumerOptions, type PartitionOffset } from './group-consumer.js';
-import { ReliableProducer } from './reliable-producer.js';
+import { partitionFor, ReliableProducer } from './reliable-producer.js';
 
 /** Brokers, client id, TLS and SASL: `kafkaConnection()` of libs/config builds them from the environment. */
 export type KafkaSettings = KafkaConnectionSettings;
@@ -113,9 +114,39 @@ export class KafkaGateway {
     );
   }
 
+  /** The partition the producers give a record with this key (the topic's current partition count). */
+  async partitionForKey(topic: string, key: string): Promise<number> {
+    const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    if (partitions.length === 0)
+      throw new JournalwireError('kafka-unavailable', `Topic ${topic} has no partitions`, { retryable: true });
+    return partitionFor(topic, key, partitions);
+  }
+
   /** The Kafka cluster's id: it changes when the cluster is replaced (a new log, offsets from zero). */
   async clusterId(): Promise<string> {
     return this.withAdmin(async (admin) => (await admin.describeCluster()).clusterId);
+  }
+
+  /** The names of the cluster's topics. */
+  async listTopics(): Promise<string[]> {
+    return this.withAdmin((admin) => admin.listTopics());
+  }
+
+  /** One broker setting as each broker has it (undefined where a broker does not report it). */
+  async brokerSetting(name: string): Promise<Array<{ broker: number; value: string | undefined }>> {
+    return this.withAdmin(async (admin) => {
+      const { brokers } = await admin.describeCluster();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        // kafkajs's ConfigResourceTypes.BROKER
+        resources: brokers.map((broker) => ({ type: 4, name: String(broker.nodeId), configNames: [name] })),
+      });
+      return resources.map((resource) => ({
+        broker: Number(resource.resourceName),
+        value: resource.configEntries.find((entry) => entry.configName === name)?.configValue,
+      }));
+    });
   }
 
   /** The ids of the consumer groups the cluster knows. */
