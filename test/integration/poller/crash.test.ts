@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RAW_CONTENT_TYPES, TOPICS } from '#contracts';
+import { RAW_CONTENT_TYPES } from '#contracts';
 import { Pop3Client } from '#pop3';
 import { testEnv } from '#test-support';
 import { inFlightKey, type InFlightMarker } from '../../../apps/poller/src/in-flight.js';
@@ -111,8 +111,6 @@ describe('poller: crashes never lose or duplicate a message', () => {
           extractedAt: new Date(at).toISOString(),
         }),
       );
-    const toKafka = (list: ReturnType<typeof records>) =>
-      list.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
 
     await redis.set(
       inFlightKey(a.connector.id),
@@ -124,11 +122,8 @@ describe('poller: crashes never lose or duplicate a message', () => {
       } satisfies InFlightMarker),
     );
     const committed = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(a.connector.id) });
-    const txnA = await committed.producer.transaction();
-    await txnA.sendBatch({
-      acks: -1,
-      topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(a.connector.id, a.bodies.slice(0, 4))) }],
-    });
+    const txnA = await committed.transaction();
+    await txnA.send(records(a.connector.id, a.bodies.slice(0, 4)));
     await txnA.commit();
     await committed.disconnect();
 
@@ -142,11 +137,8 @@ describe('poller: crashes never lose or duplicate a message', () => {
       } satisfies InFlightMarker),
     );
     const zombie = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(b.connector.id) });
-    const txnB = await zombie.producer.transaction();
-    await txnB.sendBatch({
-      acks: -1,
-      topicMessages: [{ topic: TOPICS.raw, messages: toKafka(records(b.connector.id, b.bodies.slice(0, 4))) }],
-    });
+    const txnB = await zombie.transaction();
+    await txnB.send(records(b.connector.id, b.bodies.slice(0, 4)));
 
     await ctx.startPoller({}, [a.connector.id, b.connector.id]);
     for (const x of [a, b]) {
