@@ -32,7 +32,7 @@ const CONCURRENT_TRANSACTIONS_RETRY = { tries: 40, firstPauseMs: 10, maxPauseMs:
 
 /** A connected producer whose send resolves only once every record is acknowledged (acks=all). */
 export class ReliableProducer {
-  constructor(readonly producer: Producer) {}
+  constructor(private readonly producer: Producer) {}
 
   /** Begins a transaction (a producer created with a transactional id). */
   async transaction(): Promise<ProducerTransaction> {
