@@ -149,6 +149,13 @@ export class KafkaGateway {
     });
   }
 
+  /** Deletes topics (scratch topics of tests and benchmarks); missing ones are ignored. */
+  async deleteTopics(topics: string[]): Promise<void> {
+    const present = new Set(await this.listTopics());
+    const existing = topics.filter((topic) => present.has(topic));
+    if (existing.length > 0) await this.withAdmin((admin) => admin.deleteTopics({ topics: existing }));
+  }
+
   /** The ids of the consumer groups the cluster knows. */
   async listGroupIds(): Promise<string[]> {
     return this.withAdmin(async (admin) => (await admin.listGroups()).groups.map((group) => group.groupId));
