@@ -33,6 +33,11 @@ export interface GroupConsumerOptions {
   fromBeginning?: boolean;
   /** Commit resolved offsets to the group periodically (default false: the caller owns positions). */
   autoCommit?: boolean;
+  /**
+   * Default true: a batch whose `eachBatch` returns counts as handled up to its last record. False:
+   * only what `resolve` marked; the consumer fetches the rest again.
+   */
+  autoResolve?: boolean;
   /** Partitions handled at the same time (default 1). */
   concurrentPartitions?: number;
   /** How long a fetch waits for data on the broker; the gateway's default when omitted. */
@@ -90,7 +95,7 @@ export class GroupConsumer {
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
       autoCommit: this.options.autoCommit ?? false,
-      eachBatchAutoResolve: false,
+      eachBatchAutoResolve: this.options.autoResolve ?? true,
       partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
       eachBatch: (payload) => this.options.eachBatch(partitionBatch(payload)),
     });

@@ -149,6 +149,8 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
       readCommitted: true,
       fromBeginning: true,
       autoCommit: true,
+      // Only what Redis holds counts as handled: a chunk left undone is fetched again.
+      autoResolve: false,
       concurrentPartitions: 3,
       // Synchronous, before the first fetch of the generation: the seeks apply to it.
       onAssigned: (assignment, seek) => {
