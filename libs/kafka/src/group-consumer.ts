@@ -101,11 +101,6 @@ export class GroupConsumer {
     });
   }
 
-  /** Moves a partition's position (effective once the partition is assigned). */
-  seek(position: PartitionOffset): void {
-    this.consumer.seek(position);
-  }
-
   /** Leaves the group (committing resolved offsets first when auto-committing). */
   async stop(): Promise<void> {
     await this.consumer.disconnect();
