@@ -4,8 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Consumer } from 'kafkajs';
-import { headersToStrings, type KafkaGateway } from '#kafka';
+import { headersToStrings, type GroupConsumer, type IncomingRecord, type KafkaGateway } from '#kafka';
 import { testEnv } from './env.js';
 
 const run = promisify(execFile);
@@ -163,7 +162,7 @@ export interface CollectedRecord {
  */
 export class TopicCollector {
   readonly records: CollectedRecord[] = [];
-  private consumer: Consumer | null = null;
+  private consumer: GroupConsumer | null = null;
   private readonly groupId = `journalwire-test-${randomUUID()}`;
 
   constructor(
@@ -177,54 +176,48 @@ export class TopicCollector {
   private readonly seen = new Set<string>();
 
   async start(sinceMs: number): Promise<void> {
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    const offsets = await admin.fetchTopicOffsetsByTimestamp(this.topic, sinceMs);
-    await admin.disconnect();
-    for (const { partition, offset } of offsets) this.next.set(partition, offset);
+    for (const { partition, offset } of await this.kafka.topicOffsetsAt(this.topic, sinceMs))
+      this.next.set(partition, offset);
     await this.consume();
   }
 
   /** A fresh consumer continuing where this one stopped (faster than kafkajs's own restart back-off). */
   async restart(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.consumer?.stop().catch(() => undefined);
     await this.consume();
   }
 
   private async consume(): Promise<void> {
-    // A short fetch wait: records show up promptly and disconnect() does not sit out a long poll.
-    const consumer = this.kafka.kafka.consumer({
+    // A short fetch wait: records show up promptly and stop() does not sit out a long poll.
+    const consumer = this.kafka.createGroupConsumer({
       groupId: `${this.groupId}-${randomUUID().slice(0, 8)}`,
-      allowAutoTopicCreation: false,
+      topics: [this.topic],
       // As the services read journal.raw.v2: records of aborted (fenced) transactions do not exist.
-      readUncommitted: false,
-      maxWaitTimeInMs: 200,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      sessionTimeout: 15_000,
-      heartbeatInterval: 3000,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.topic, fromBeginning: false });
-    // Offsets are never committed: after every (re)join, continue exactly where reading stopped.
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      for (const [partition, offset] of this.next) consumer.seek({ topic: this.topic, partition, offset });
-    });
-    void consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        this.next.set(partition, (BigInt(message.offset) + 1n).toString());
-        const id = `${partition}:${message.offset}`;
-        if (this.seen.has(id)) return;
-        this.seen.add(id);
-        const headers = headersToStrings(message.headers);
-        const key = message.key?.toString('utf8') ?? null;
-        const owner = headers['jw-connector-id'] ?? key ?? '';
-        if (!this.connectorIds.has(owner)) return;
-        this.records.push({ topic, partition, offset: message.offset, key, value: message.value, headers });
+      readCommitted: true,
+      fromBeginning: false,
+      fetchMaxWaitMs: 200,
+      // Offsets are never committed: after every (re)join, continue exactly where reading stopped.
+      onAssigned: (_assignment, seek) => {
+        for (const [partition, offset] of this.next) seek({ topic: this.topic, partition, offset });
+      },
+      eachBatch: async ({ topic, partition, records }) => {
+        for (const record of records) this.collect(topic, partition, record.offset, record);
       },
     });
-    for (const [partition, offset] of this.next) consumer.seek({ topic: this.topic, partition, offset });
+    this.consumer = consumer;
+    await consumer.start();
+  }
+
+  private collect(topic: string, partition: number, offset: string, record: IncomingRecord): void {
+    this.next.set(partition, (BigInt(offset) + 1n).toString());
+    const id = `${partition}:${offset}`;
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    const headers = headersToStrings(record.headers);
+    const key = record.key?.toString('utf8') ?? null;
+    const owner = headers['jw-connector-id'] ?? key ?? '';
+    if (!this.connectorIds.has(owner)) return;
+    this.records.push({ topic, partition, offset, key, value: record.value, headers });
   }
 
   forConnector(connectorId: string): CollectedRecord[] {
@@ -232,17 +225,10 @@ export class TopicCollector {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    const admin = this.kafka.kafka.admin();
-    await admin
-      .connect()
-      .then(async () =>
-        admin.deleteGroups(
-          (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(this.groupId)),
-        ),
-      )
-      .catch(() => undefined)
-      .finally(() => admin.disconnect().catch(() => undefined));
+    await this.consumer?.stop().catch(() => undefined);
+    await this.kafka
+      .deleteGroups((await this.kafka.listGroupIds()).filter((id) => id.startsWith(this.groupId)))
+      .catch(() => undefined);
   }
 }
 

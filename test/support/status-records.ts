@@ -143,13 +143,10 @@ export async function testProducer(): Promise<{ kafka: KafkaGateway; producer: R
 
 /** Sends records in a transaction and aborts it: read-committed consumers never see them. */
 export async function produceAborted(kafka: KafkaGateway, records: OutgoingRecord[]): Promise<void> {
-  const { producer } = await kafka.createProducer({ transactionalId: `status-tests-${randomUUID()}` });
+  const producer = await kafka.createProducer({ transactionalId: `status-tests-${randomUUID()}` });
   try {
     const transaction = await producer.transaction();
-    await transaction.send({
-      topic: records[0]!.topic,
-      messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ?? {} })),
-    });
+    await transaction.send(records);
     await transaction.abort();
   } finally {
     await producer.disconnect();

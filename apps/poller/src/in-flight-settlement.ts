@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RAW_HEADERS, rawRecordKey, TOPICS } from '#contracts';
 import { JournalwireError } from '#errors';
-import { headerString, partitionFor, type KafkaGateway } from '#kafka';
+import { headerString, type GroupConsumer, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
 import { withDeadline } from './deadline.js';
 import type { InFlightMarker, InFlightPort } from './in-flight.js';
@@ -52,30 +52,20 @@ export class KafkaInFlightScanner implements InFlightScanner {
     connectorId: string,
     marker: InFlightMarker,
   ): Promise<Map<number, { from: bigint; end: bigint }>> {
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    try {
-      const metadata = await admin.fetchTopicMetadata({ topics: [TOPICS.raw] });
-      const partitions = metadata.topics[0]?.partitions ?? [];
-      if (partitions.length === 0)
-        throw new JournalwireError('kafka-unavailable', `Topic ${TOPICS.raw} has no partitions`, { retryable: true });
-      const keys = marker.entries.map((entry) => rawRecordKey(connectorId, entry.sha256));
-      // A marker written before raw records were keyed by raw id: they all went under the connector id.
-      if (marker.keys !== 'raw-id') keys.push(connectorId);
-      const targets = new Set(keys.map((key) => partitionFor(TOPICS.raw, key, partitions)));
-      const starts = await admin.fetchTopicOffsetsByTimestamp(TOPICS.raw, marker.at - SCAN_BEFORE_MS);
-      const ends = await admin.fetchTopicOffsets(TOPICS.raw);
-      const ranges = new Map<number, { from: bigint; end: bigint }>();
-      for (const partition of targets) {
-        const end = BigInt(ends.find((p) => p.partition === partition)?.high ?? '0');
-        const start = starts.find((p) => p.partition === partition);
-        const from = start && BigInt(start.offset) >= 0n ? BigInt(start.offset) : end;
-        if (from < end) ranges.set(partition, { from, end });
-      }
-      return ranges;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
+    const keys = marker.entries.map((entry) => rawRecordKey(connectorId, entry.sha256));
+    // A marker written before raw records were keyed by raw id: they all went under the connector id.
+    if (marker.keys !== 'raw-id') keys.push(connectorId);
+    const targets = new Set(await this.kafka.partitionsForKeys(TOPICS.raw, keys));
+    const starts = await this.kafka.topicOffsetsAt(TOPICS.raw, marker.at - SCAN_BEFORE_MS);
+    const ends = await this.kafka.topicOffsets(TOPICS.raw);
+    const ranges = new Map<number, { from: bigint; end: bigint }>();
+    for (const partition of targets) {
+      const end = BigInt(ends.find((p) => p.partition === partition)?.high ?? '0');
+      const start = starts.find((p) => p.partition === partition);
+      const from = start && BigInt(start.offset) >= 0n ? BigInt(start.offset) : end;
+      if (from < end) ranges.set(partition, { from, end });
     }
+    return ranges;
   }
 
   private async scan(connectorId: string, marker: InFlightMarker): Promise<LedgerEntry[]> {
@@ -92,11 +82,8 @@ export class KafkaInFlightScanner implements InFlightScanner {
     const until = marker.at + SCAN_AFTER_MS;
     const pending = new Set(ranges.keys());
     const groupId = `journalwire-poller-settle-${randomUUID()}`;
-    // Read committed: records of aborted or fenced transactions were never published.
-    const consumer = this.kafka.createConsumer(groupId, { readCommitted: true });
-    await consumer.connect();
+    let consumer: GroupConsumer | undefined;
     try {
-      await consumer.subscribe({ topic: TOPICS.raw, fromBeginning: false });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () =>
@@ -116,44 +103,42 @@ export class KafkaInFlightScanner implements InFlightScanner {
             resolve();
           }
         };
-        // Progress includes batches left empty by filtering (transaction markers, aborted records),
-        // which never reach eachBatch; each partition's scan ends at the end offset seen when it started.
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          const range = ranges.get(payload.partition);
-          if (range && BigInt(payload.lastOffset) + 1n >= range.end) done(payload.partition);
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              const range = ranges.get(batch.partition);
-              if (!range || !pending.has(batch.partition)) return;
-              for (const message of batch.messages) {
-                if (BigInt(message.offset) >= range.end || Number(message.timestamp) > until)
-                  return done(batch.partition);
-                if (headerString(message.headers, RAW_HEADERS.connectorId) !== connectorId) continue;
-                const uidl = headerString(message.headers, RAW_HEADERS.uidl);
-                const entry = uidl === undefined ? undefined : wanted.get(uidl);
-                if (entry && headerString(message.headers, RAW_HEADERS.sha256) === entry.sha256) {
-                  found.push(entry);
-                  wanted.delete(entry.uidl);
-                }
+        // Read committed: records of aborted or fenced transactions were never published.
+        consumer = this.kafka.createGroupConsumer({
+          groupId,
+          topics: [TOPICS.raw],
+          readCommitted: true,
+          fromBeginning: false,
+          onAssigned: (_assignment, seek) => {
+            for (const [partition, { from }] of ranges) seek({ topic: TOPICS.raw, partition, offset: from.toString() });
+          },
+          // Progress includes batches left empty by filtering (transaction markers, aborted records),
+          // which never reach eachBatch; each partition's scan ends at the end offset seen when it started.
+          onBatchEnd: (position) => {
+            const range = ranges.get(position.partition);
+            if (range && BigInt(position.offset) >= range.end) done(position.partition);
+          },
+          eachBatch: async (batch) => {
+            const range = ranges.get(batch.partition);
+            if (!range || !pending.has(batch.partition)) return;
+            for (const record of batch.records) {
+              if (BigInt(record.offset) >= range.end || Number(record.timestamp) > until) return done(batch.partition);
+              if (headerString(record.headers, RAW_HEADERS.connectorId) !== connectorId) continue;
+              const uidl = headerString(record.headers, RAW_HEADERS.uidl);
+              const entry = uidl === undefined ? undefined : wanted.get(uidl);
+              if (entry && headerString(record.headers, RAW_HEADERS.sha256) === entry.sha256) {
+                found.push(entry);
+                wanted.delete(entry.uidl);
               }
-              if (wanted.size === 0) done(batch.partition);
-            },
-          })
-          .catch(reject);
-        for (const [partition, { from }] of ranges)
-          consumer.seek({ topic: TOPICS.raw, partition, offset: from.toString() });
+            }
+            if (wanted.size === 0) done(batch.partition);
+          },
+        });
+        consumer.start().catch(reject);
       });
     } finally {
-      await consumer.disconnect().catch(() => undefined);
-      const admin2 = this.kafka.kafka.admin();
-      await admin2
-        .connect()
-        .then(() => admin2.deleteGroups([groupId]))
-        .catch(() => undefined)
-        .finally(() => admin2.disconnect().catch(() => undefined));
+      await consumer?.stop().catch(() => undefined);
+      await this.kafka.deleteGroups([groupId]).catch(() => undefined);
     }
     this.logger.info(
       { connectorId, partitions: scanned, inFlight: marker.entries.length, found: found.length },

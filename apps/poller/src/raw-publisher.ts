@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeRawRecord, type RawContentType } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
-import { toProduceRequests, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
+import { type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
 import { startTrace } from '#platform';
 import { withDeadline } from './deadline.js';
@@ -90,7 +90,7 @@ export class TransactionalRawPublisher implements RawPublisherPort {
         created.then(async (reliable) => {
           // The first transaction initialises the producer id: the coordinator bumps the epoch,
           // aborting whatever an earlier producer of this connector left open.
-          await (await reliable.producer.transaction()).abort();
+          await (await reliable.transaction()).abort();
           return reliable;
         }),
         timeoutMs,
@@ -156,15 +156,13 @@ class ConnectorBatchPublisher implements BatchPublisher {
     this.timings.marker += performance.now() - started;
     started = performance.now();
     const attempt = (async () => {
-      const transaction = await this.producer.producer.transaction();
+      const transaction = await this.producer.transaction();
       try {
         // Records are keyed by raw id: a request holds one record batch per partition it touches.
-        for (const request of toProduceRequests(
+        await transaction.send(
           messages.map((m) => rawRecord(this.connectorId, m)),
           maxRequestBytes,
-        )) {
-          await transaction.sendBatch(request);
-        }
+        );
       } catch (error) {
         await transaction.abort().catch(() => undefined);
         throw error;

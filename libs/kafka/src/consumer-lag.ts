@@ -6,17 +6,13 @@ export async function consumerLag(
   groupId: string,
   topics: string[],
 ): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>> {
-  return kafka.withAdmin(async (admin) => {
-    const committed = await admin.fetchOffsets({ groupId, topics });
-    const out: Array<{ group: string; topic: string; partition: number; lag: number }> = [];
-    for (const { topic, partitions } of committed) {
-      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
-      for (const { partition, offset } of partitions) {
-        const end = ends.get(partition) ?? 0n;
-        const position = BigInt(offset) < 0n ? 0n : BigInt(offset);
-        out.push({ group: groupId, topic, partition, lag: Number(end > position ? end - position : 0n) });
-      }
-    }
-    return out;
+  const committed = await kafka.committedOffsets(groupId, topics);
+  const ends = new Map<string, bigint>();
+  for (const topic of new Set(committed.map((c) => c.topic)))
+    for (const { partition, high } of await kafka.topicOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(high));
+  return committed.map(({ topic, partition, offset }) => {
+    const end = ends.get(`${topic}:${partition}`) ?? 0n;
+    const position = BigInt(offset) < 0n ? 0n : BigInt(offset);
+    return { group: groupId, topic, partition, lag: Number(end > position ? end - position : 0n) };
   });
 }

@@ -1,7 +1,7 @@
-import type { IHeaders } from 'kafkajs';
+import type { RecordHeaders } from './records.js';
 
-/** Reads a Kafka header as a UTF-8 string (kafkajs gives Buffers, arrays or undefined). */
-export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
+/** Reads a Kafka header as a UTF-8 string (a Buffer, a repeated header's first value, or undefined). */
+export function headerString(headers: RecordHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
   if (first === undefined) return undefined;
@@ -9,7 +9,7 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
 }
 
 /** Converts a headers record to the string map the contracts validate. */
-export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+export function headersToStrings(headers: RecordHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of Object.keys(headers ?? {})) {
     const value = headerString(headers, name);

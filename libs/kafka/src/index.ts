@@ -11,3 +11,4 @@ export * from './consumer-lag.js';
 export * from './group-members.js';
 export * from './retention-reader.js';
 export * from './record-reader.js';
+export * from './group-consumer.js';

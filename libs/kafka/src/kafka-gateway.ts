@@ -1,10 +1,12 @@
 import './kafkajs-patches.js';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry } from 'kafkajs';
 import type { KafkaConnectionSettings } from '#config';
+import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 import { describeConnectFailure, securityOptions } from './connection-security.js';
-import { ReliableProducer } from './reliable-producer.js';
+import { GroupConsumer, type GroupConsumerOptions, type PartitionOffset } from './group-consumer.js';
+import { partitionFor, ReliableProducer } from './reliable-producer.js';
 
 /** Brokers, client id, TLS and SASL: `kafkaConnection()` of libs/config builds them from the environment. */
 export type KafkaSettings = KafkaConnectionSettings;
@@ -58,9 +60,13 @@ export class KafkaGateway {
    * `batching` makes fetches wait up to 100 ms for about 1 MiB: under load each transaction then
    * carries more records, at the price of that wait when traffic is light.
    */
-  createConsumer(groupId: string, options: { readCommitted?: boolean; batching?: boolean } = {}): Consumer {
+  createConsumer(
+    groupId: string,
+    options: { readCommitted?: boolean; batching?: boolean; fetchMaxWaitMs?: number } = {},
+  ): Consumer {
     return this.kafka.consumer({
       ...(options.batching ? { minBytes: 1024 * 1024, maxWaitTimeInMs: 100 } : {}),
+      ...(options.fetchMaxWaitMs !== undefined ? { maxWaitTimeInMs: options.fetchMaxWaitMs } : {}),
       groupId,
       allowAutoTopicCreation: false,
       readUncommitted: options.readCommitted === false,
@@ -70,6 +76,101 @@ export class KafkaGateway {
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
     });
+  }
+
+  /** A group member handing per-partition batches of `IncomingRecord`s to the caller (see GroupConsumer). */
+  createGroupConsumer(options: GroupConsumerOptions): GroupConsumer {
+    const consumer = this.createConsumer(options.groupId, {
+      readCommitted: options.readCommitted ?? true,
+      ...(options.fetchMaxWaitMs !== undefined ? { fetchMaxWaitMs: options.fetchMaxWaitMs } : {}),
+    });
+    return new GroupConsumer(consumer, options);
+  }
+
+  /** Each partition's first and next offset (`low`, `high`: the end a reader reaches). */
+  async topicOffsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchTopicOffsets(topic)).map(({ partition, low, high }) => ({ partition, low, high })),
+    );
+  }
+
+  /** Each partition's first offset written at or after `timestampMs` ('-1' when none is). */
+  async topicOffsetsAt(topic: string, timestampMs: number): Promise<PartitionOffset[]> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map(({ partition, offset }) => ({
+        topic,
+        partition,
+        offset,
+      })),
+    );
+  }
+
+  /** A group's committed offsets on `topics` ('-1' for a partition it never committed). */
+  async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffset[]> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchOffsets({ groupId, topics })).flatMap(({ topic, partitions }) =>
+        partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
+      ),
+    );
+  }
+
+  /** The partition the producers give a record with this key (the topic's current partition count). */
+  async partitionForKey(topic: string, key: string): Promise<number> {
+    const [partition] = await this.partitionsForKeys(topic, [key]);
+    return partition!;
+  }
+
+  /** The partition of each key, in order, by the default partitioner (one metadata read). */
+  async partitionsForKeys(topic: string, keys: string[]): Promise<number[]> {
+    const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    if (partitions.length === 0)
+      throw new JournalwireError('kafka-unavailable', `Topic ${topic} has no partitions`, { retryable: true });
+    return keys.map((key) => partitionFor(topic, key, partitions));
+  }
+
+  /** The Kafka cluster's id: it changes when the cluster is replaced (a new log, offsets from zero). */
+  async clusterId(): Promise<string> {
+    return this.withAdmin(async (admin) => (await admin.describeCluster()).clusterId);
+  }
+
+  /** The names of the cluster's topics. */
+  async listTopics(): Promise<string[]> {
+    return this.withAdmin((admin) => admin.listTopics());
+  }
+
+  /** One broker setting as each broker has it (undefined where a broker does not report it). */
+  async brokerSetting(name: string): Promise<Array<{ broker: number; value: string | undefined }>> {
+    return this.withAdmin(async (admin) => {
+      const { brokers } = await admin.describeCluster();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        // kafkajs's ConfigResourceTypes.BROKER
+        resources: brokers.map((broker) => ({ type: 4, name: String(broker.nodeId), configNames: [name] })),
+      });
+      return resources.map((resource) => ({
+        broker: Number(resource.resourceName),
+        value: resource.configEntries.find((entry) => entry.configName === name)?.configValue,
+      }));
+    });
+  }
+
+  /** Deletes topics (scratch topics of tests and benchmarks); missing ones are ignored. */
+  async deleteTopics(topics: string[]): Promise<void> {
+    const present = new Set(await this.listTopics());
+    const existing = topics.filter((topic) => present.has(topic));
+    if (existing.length > 0) await this.withAdmin((admin) => admin.deleteTopics({ topics: existing }));
+  }
+
+  /** The ids of the consumer groups the cluster knows. */
+  async listGroupIds(): Promise<string[]> {
+    return this.withAdmin(async (admin) => (await admin.listGroups()).groups.map((group) => group.groupId));
+  }
+
+  /** Deletes consumer groups (empty ones: a group with live members is refused). */
+  async deleteGroups(groupIds: string[]): Promise<void> {
+    if (groupIds.length === 0) return;
+    await this.withAdmin((admin) => admin.deleteGroups(groupIds));
   }
 
   /** Creates the topics that are missing; never changes existing ones. Idempotent. */

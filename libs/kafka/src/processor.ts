@@ -3,7 +3,8 @@ import { isJournalwireError, JournalwireError, withDeadline } from '#errors';
 import type { Logger } from '#logger';
 import type { KafkaGateway } from './kafka-gateway.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
-import { toProduceRequests, type ReliableProducer } from './reliable-producer.js';
+import { kafkaErrorTypes } from './kafka-errors.js';
+import type { ReliableProducer } from './reliable-producer.js';
 import { ProcessorState, type Dependency, type Outage } from './processor-state.js';
 
 /** What became of one record of a chunk: its outputs, or the error that makes it a dead letter. */
@@ -93,13 +94,6 @@ const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', '
 const MAX_TRANSIENT_KAFKA_FAILURES = 10;
 
 const HEARTBEAT_MS = 2000;
-/**
- * The coordinator answers CONCURRENT_TRANSACTIONS while the markers of this producer's previous
- * transaction are still being written. kafkajs retries it when adding partitions but not when
- * adding offsets (a transaction whose chunk produced no outputs); like the Java client, we retry
- * it in place, briefly, instead of failing the chunk.
- */
-const CONCURRENT_TRANSACTIONS_RETRY = { tries: 40, firstPauseMs: 10, maxPauseMs: 500 };
 const MAX_PAUSE_MS = 30_000;
 
 /** The consumer's view of the batch being worked on. */
@@ -416,19 +410,15 @@ export class TransactionalProcessor {
     const last = chunk[chunk.length - 1];
     if (!last) return;
     const producer = await this.ensureProducer();
-    const transaction = await producer.producer.transaction();
+    const transaction = await producer.transaction();
     try {
-      for (const request of toProduceRequests(outputs)) await transaction.sendBatch(request);
-      const offsets = {
-        consumerGroupId: this.options.groupId,
-        topics: [
-          {
-            topic: last.topic,
-            partitions: [{ partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }],
-          },
-        ],
-      };
-      await retryConcurrentTransactions(() => transaction.sendOffsets(offsets));
+      await transaction.send(outputs);
+      await transaction.sendOffsets({
+        groupId: this.options.groupId,
+        topic: last.topic,
+        partition: last.partition,
+        lastOffset: last.offset,
+      });
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
@@ -515,18 +505,6 @@ function sourceOf(record: IncomingRecord): { topic: string; partition: number; o
   return { topic: record.topic, partition: record.partition, offset: record.offset };
 }
 
-/** The kafkajs error types in an error and its causes. */
-function kafkaErrorTypes(error: unknown): string[] {
-  const types: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
-    const { type, cause, originalError } = current as { type?: unknown; cause?: unknown; originalError?: unknown };
-    if (typeof type === 'string') types.push(type);
-    current = originalError ?? cause;
-  }
-  return types;
-}
-
 /** A kafkajs error it deems retriable, and not a refusal of the record itself. */
 function transientKafkaError(error: unknown): boolean {
   if (kafkaErrorTypes(error).some((type) => RECORD_REFUSALS.has(type))) return false;
@@ -542,18 +520,6 @@ function transientKafkaError(error: unknown): boolean {
     current = originalError ?? cause;
   }
   return false;
-}
-
-async function retryConcurrentTransactions(send: () => Promise<void>): Promise<void> {
-  const { tries, firstPauseMs, maxPauseMs } = CONCURRENT_TRANSACTIONS_RETRY;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      if (attempt >= tries || !kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS')) throw error;
-      await sleep(Math.min(maxPauseMs, firstPauseMs * 2 ** (attempt - 1)));
-    }
-  }
 }
 
 function coordinationError(error: unknown): boolean {

@@ -1,4 +1,5 @@
-import type { IHeaders } from 'kafkajs';
+/** Record headers as the broker returns them: bytes (or strings), a name possibly repeated. */
+export type RecordHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;
 
 /** One outgoing record. Values are Buffers end to end: never decoded to strings. */
 export interface OutgoingRecord {
@@ -17,6 +18,6 @@ export interface IncomingRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  headers: RecordHeaders;
   timestamp: string;
 }

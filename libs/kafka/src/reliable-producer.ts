@@ -1,10 +1,67 @@
 import { Partitioners, type PartitionMetadata, type Producer } from 'kafkajs';
 import { JournalwireError } from '#errors';
+import { kafkaErrorTypes } from './kafka-errors.js';
 import type { OutgoingRecord } from './records.js';
+
+/** Where a group's consumption of a partition resumes: the offset after the last record handled. */
+export interface GroupPosition {
+  groupId: string;
+  topic: string;
+  partition: number;
+  /** The last record handled; the group resumes after it. */
+  lastOffset: string;
+}
+
+/** One open transaction of a transactional producer. */
+export interface ProducerTransaction {
+  /** Sends records in the transaction, in requests of at most `maxRequestBytes`. */
+  send(records: OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
+  /** Adds a consumer group's position to the transaction: committed with it, or not at all. */
+  sendOffsets(position: GroupPosition): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * The coordinator answers CONCURRENT_TRANSACTIONS while the markers of this producer's previous
+ * transaction are still being written. kafkajs retries it when adding partitions but not when
+ * adding offsets (a transaction whose chunk produced no outputs); like the Java client, we retry
+ * it in place, briefly.
+ */
+const CONCURRENT_TRANSACTIONS_RETRY = { tries: 40, firstPauseMs: 10, maxPauseMs: 500 };
 
 /** A connected producer whose send resolves only once every record is acknowledged (acks=all). */
 export class ReliableProducer {
-  constructor(readonly producer: Producer) {}
+  constructor(private readonly producer: Producer) {}
+
+  /** Begins a transaction (a producer created with a transactional id). */
+  async transaction(): Promise<ProducerTransaction> {
+    const transaction = await this.producer.transaction();
+    return {
+      async send(records, maxRequestBytes) {
+        for (const request of toProduceRequests(records, maxRequestBytes)) await transaction.sendBatch(request);
+      },
+      async sendOffsets({ groupId, topic, partition, lastOffset }) {
+        const offsets = {
+          consumerGroupId: groupId,
+          topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+        };
+        const { tries, firstPauseMs, maxPauseMs } = CONCURRENT_TRANSACTIONS_RETRY;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await transaction.sendOffsets(offsets);
+          } catch (error) {
+            if (attempt >= tries || !kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS')) throw error;
+            await new Promise((resolve) =>
+              setTimeout(resolve, Math.min(maxPauseMs, firstPauseMs * 2 ** (attempt - 1))),
+            );
+          }
+        }
+      },
+      commit: () => transaction.commit(),
+      abort: () => transaction.abort(),
+    };
+  }
 
   /** Resolves only once every record is acknowledged by all in-sync replicas. */
   async send(records: OutgoingRecord[]): Promise<void> {

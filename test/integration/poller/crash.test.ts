@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RAW_CONTENT_TYPES, TOPICS } from '#contracts';
+import { RAW_CONTENT_TYPES } from '#contracts';
 import { Pop3Client } from '#pop3';
 import { testEnv } from '#test-support';
 import { inFlightKey, type InFlightMarker } from '../../../apps/poller/src/in-flight.js';
@@ -123,13 +123,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
       if (keys) marker.keys = keys;
       await redis.set(inFlightKey(x.connector.id), JSON.stringify(marker));
       const producer = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(x.connector.id) });
-      const transaction = await producer.producer.transaction();
-      const messages = records(x.connector.id, x.bodies.slice(0, 4)).map((r) => ({
-        key: byConnector ? x.connector.id : r.key,
-        value: r.value,
-        headers: r.headers,
-      }));
-      await transaction.sendBatch({ acks: -1, topicMessages: [{ topic: TOPICS.raw, messages }] });
+      const transaction = await producer.transaction();
+      await transaction.send(
+        records(x.connector.id, x.bodies.slice(0, 4)).map((r) => (byConnector ? { ...r, key: x.connector.id } : r)),
+      );
       return { producer, transaction };
     };
 

@@ -16,7 +16,6 @@ import {
   TOPICS,
   type DeadLetterRecord,
 } from '#contracts';
-import { partitionFor } from '#kafka';
 import { createDataSource } from '#persistence';
 import {
   deleteConnectors,
@@ -334,11 +333,8 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     const id = await connector();
     const { kafka, producer } = await testProducer();
     const record = deadLetterRecord(id);
-    const [metadata] = (await kafka.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [TOPICS.dlq] }))).topics;
-    const partition = partitionFor(TOPICS.dlq, record.key, metadata!.partitions);
-    const end = (await kafka.withAdmin((admin) => admin.fetchTopicOffsets(TOPICS.dlq))).find(
-      (p) => p.partition === partition,
-    )!.high;
+    const partition = await kafka.partitionForKey(TOPICS.dlq, record.key);
+    const end = (await kafka.topicOffsets(TOPICS.dlq)).find((p) => p.partition === partition)!.high;
     // What a rebuilt cluster leaves: the database's row for the old log's record at that position.
     await dataSource.query(
       `INSERT INTO message_outcomes (connector_id, type, topic, partition, "offset", raw_id, reason, error, at)

@@ -1,7 +1,6 @@
-import type { IHeaders } from 'kafkajs';
 import { z } from 'zod';
 import { connectorStatusRecordSchema, RECORD_HEADERS, TOPICS } from '#contracts';
-import { headerString } from '#kafka';
+import { headerString, type RecordHeaders } from '#kafka';
 import type { CounterField } from './status.keys.js';
 
 /**
@@ -21,7 +20,7 @@ export interface SourceRecord {
   topic: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers?: IHeaders;
+  headers?: RecordHeaders;
   timestamp: string;
 }
 

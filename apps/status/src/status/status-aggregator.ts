@@ -1,8 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { TOPICS } from '#contracts';
-import { headersToStrings, type KafkaGateway } from '#kafka';
+import {
+  headersToStrings,
+  type GroupConsumer,
+  type IncomingRecord,
+  type KafkaGateway,
+  type PartitionBatch,
+} from '#kafka';
 import type { Logger } from '#logger';
 import { CONFIG, DATA_SOURCE, KAFKA, LOGGER } from '#platform';
 import type { StatusConfig } from '../config.js';
@@ -26,7 +31,7 @@ const RETRY_MS = 5_000;
  */
 @Injectable()
 export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy {
-  private consumer: Consumer | undefined;
+  private consumer: GroupConsumer | undefined;
   private epoch: string | null = null;
   /** Next offset to read per `<topic>:<partition>`, never ahead of what Redis holds. */
   private next = new Map<string, string>();
@@ -60,7 +65,7 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     this.stopping = true;
     clearInterval(this.timer);
     await this.restarting?.catch(() => undefined);
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.consumer?.stop().catch(() => undefined);
     this.consumer = undefined;
     this.logger.info('status aggregator stopped');
   }
@@ -79,7 +84,7 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
         this.joined = false;
         const previous = this.consumer;
         this.consumer = undefined;
-        await previous?.disconnect();
+        await previous?.stop();
         await this.discardIfTopicsRecreated();
         const { epoch, created } = await this.store.ensureEpoch();
         if (created) this.logger.warn({ reason }, 'status state missing in Redis: rebuilding from the topics');
@@ -107,17 +112,10 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
   private async discardIfTopicsRecreated(): Promise<void> {
     const applied = await this.store.appliedOffsets();
     const ends = new Map<string, bigint>();
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    let clusterId: string;
-    try {
-      ({ clusterId } = await admin.describeCluster());
-      for (const topic of STATUS_SOURCE_TOPICS) {
-        for (const { partition, high } of await admin.fetchTopicOffsets(topic))
-          ends.set(`${topic}:${partition}`, BigInt(high));
-      }
-    } finally {
-      await admin.disconnect();
+    const clusterId = await this.kafka.clusterId();
+    for (const topic of STATUS_SOURCE_TOPICS) {
+      for (const { partition, high } of await this.kafka.topicOffsets(topic))
+        ends.set(`${topic}:${partition}`, BigInt(high));
     }
     const builtFrom = await this.store.clusterId();
     const gone = [...applied].filter(([key, offset]) => offset >= (ends.get(key) ?? 0n)).map(([key]) => key);
@@ -140,66 +138,54 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
   /** Where each partition resumes: after its applied offset, else the start of the log. */
   private async positions(): Promise<Map<string, string>> {
     const applied = await this.store.appliedOffsets();
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    try {
-      const positions = new Map<string, string>();
-      for (const topic of STATUS_SOURCE_TOPICS) {
-        for (const { partition, low } of await admin.fetchTopicOffsets(topic)) {
-          const after = applied.get(`${topic}:${partition}`);
-          const start = BigInt(low);
-          positions.set(
-            `${topic}:${partition}`,
-            (after !== undefined && after + 1n > start ? after + 1n : start).toString(),
-          );
-        }
+    const positions = new Map<string, string>();
+    for (const topic of STATUS_SOURCE_TOPICS) {
+      for (const { partition, low } of await this.kafka.topicOffsets(topic)) {
+        const after = applied.get(`${topic}:${partition}`);
+        const start = BigInt(low);
+        positions.set(
+          `${topic}:${partition}`,
+          (after !== undefined && after + 1n > start ? after + 1n : start).toString(),
+        );
       }
-      return positions;
-    } finally {
-      await admin.disconnect();
     }
+    return positions;
   }
 
   private async startConsumer(): Promise<void> {
-    const consumer = this.kafka.createConsumer(this.config.STATUS_CONSUMER_GROUP, { readCommitted: true });
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const consumer: GroupConsumer = this.kafka.createGroupConsumer({
+      groupId: this.config.STATUS_CONSUMER_GROUP,
+      topics: [...STATUS_SOURCE_TOPICS],
+      readCommitted: true,
+      fromBeginning: true,
+      autoCommit: true,
+      // Only what Redis holds counts as handled: a chunk left undone is fetched again.
+      autoResolve: false,
+      concurrentPartitions: 3,
       // Synchronous, before the first fetch of the generation: the seeks apply to it.
-      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        for (const partition of partitions) {
+      onAssigned: (assignment, seek) => {
+        for (const { topic, partition } of assignment) {
           const offset = this.next.get(`${topic}:${partition}`);
-          if (offset !== undefined) consumer.seek({ topic, partition, offset });
+          if (offset !== undefined) seek({ topic, partition, offset });
         }
-      }
-      this.joined = true;
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart && consumer === this.consumer)
-        void this.restart(`consumer crashed: ${payload.error.message}`);
+        this.joined = true;
+      },
+      onCrash: (error) => {
+        if (consumer === this.consumer) void this.restart(`consumer crashed: ${error.message}`);
+      },
+      eachBatch: (batch) => this.onBatch(consumer, batch),
     });
     this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...STATUS_SOURCE_TOPICS], fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.onBatch(consumer, payload),
-    });
+    await consumer.start();
   }
 
-  private async onBatch(
-    consumer: Consumer,
-    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
-  ): Promise<void> {
+  private async onBatch(consumer: GroupConsumer, batch: PartitionBatch): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`;
-    for (let i = 0; i < batch.messages.length; i += CHUNK) {
-      if (!isRunning() || isStale() || consumer !== this.consumer || !this.epoch) return;
-      const chunk = batch.messages.slice(i, i + CHUNK);
+    for (let i = 0; i < batch.records.length; i += CHUNK) {
+      if (!batch.live() || consumer !== this.consumer || !this.epoch) return;
+      const chunk = batch.records.slice(i, i + CHUNK);
       const skipped: Array<{ offset: string; reason: string }> = [];
-      const records = chunk.map((message): [string, StatusOp[]] => [
-        message.offset,
-        this.opsOf(batch.topic, message, skipped),
-      ]);
+      const records = chunk.map((message): [string, StatusOp[]] => [message.offset, this.opsOf(message, skipped)]);
       if (skipped.length > 0) {
         this.logger.warn(
           {
@@ -220,14 +206,14 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
         return;
       }
       this.next.set(key, (BigInt(result.lastApplied) + 1n).toString());
-      resolveOffset(chunk[chunk.length - 1]!.offset);
+      batch.resolve(chunk[chunk.length - 1]!.offset);
       if (result.touched.length > 0) await this.status.publishQuietly(result.touched);
-      await heartbeat();
+      await batch.heartbeat();
     }
   }
 
   /** Rows of the outcome list (rejections, dead letters); records that do not match their schema are left out. */
-  private outcomeRowsOf(topic: string, partition: number, chunk: KafkaMessage[]): OutcomeRow[] {
+  private outcomeRowsOf(topic: string, partition: number, chunk: IncomingRecord[]): OutcomeRow[] {
     if (topic !== TOPICS.rejected && topic !== TOPICS.dlq) return [];
     const rows: OutcomeRow[] = [];
     for (const message of chunk) {
@@ -248,15 +234,9 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** A record that cannot be read changes nothing (its offset still counts as applied). */
-  private opsOf(topic: string, message: KafkaMessage, skipped: Array<{ offset: string; reason: string }>): StatusOp[] {
+  private opsOf(message: IncomingRecord, skipped: Array<{ offset: string; reason: string }>): StatusOp[] {
     try {
-      return opsForRecord({
-        topic,
-        key: message.key,
-        value: message.value,
-        headers: message.headers ?? {},
-        timestamp: message.timestamp,
-      });
+      return opsForRecord(message);
     } catch (error) {
       skipped.push({
         offset: message.offset,
