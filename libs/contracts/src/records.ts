@@ -55,7 +55,7 @@ export const originalRangeSchema = z.object({
 export type OriginalRange = z.infer<typeof originalRangeSchema>;
 
 /**
- * journal.classified.v2 — metadata (the `jw-meta` header, JSON). Key: connector id. The value is
+ * journal.classified.v2 — metadata (the `jw-meta` header, JSON). Key: raw id (bounded). The value is
  * the message itself (or its claim check), exactly as on journal.raw.v2.
  */
 export const classifiedRecordSchema = z.object({
@@ -135,7 +135,7 @@ export const REJECTION_REASONS = [
 ] as const;
 
 /**
- * journal.rejected.v2 — metadata (the `jw-meta` header, JSON). Key: raw id. The value is the
+ * journal.rejected.v2 — metadata (the `jw-meta` header, JSON). Key: raw id (bounded). The value is the
  * message (or its claim check), so an operator can replay it.
  */
 export const rejectedRecordSchema = z.object({
@@ -158,7 +158,7 @@ export const rejectedRecordSchema = z.object({
 export type RejectedRecord = z.infer<typeof rejectedRecordSchema>;
 
 /**
- * journal.dlq.v2 — metadata (the `jw-meta` header, JSON). Key: connector id. The value is the
+ * journal.dlq.v2 — metadata (the `jw-meta` header, JSON). Key: raw id (bounded). The value is the
  * failed record's message as it came (its bytes, or its claim check); empty when it had none.
  */
 export const deadLetterRecordSchema = z.object({

@@ -114,13 +114,7 @@ export class KafkaGateway {
     );
   }
 
-  /** The partition the producers give a record with this key (the topic's current partition count). */
-  async partitionForKey(topic: string, key: string): Promise<number> {
-    const [partition] = await this.partitionsForKeys(topic, [key]);
-    return partition!;
-  }
-
-  /** The partition of each key, in order, by the default partitioner (one metadata read). */
+  /** The partition the producers give a record with each key, in order (the topic's current partition count). */
   async partitionsForKeys(topic: string, keys: string[]): Promise<number[]> {
     const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
     const partitions = metadata.topics[0]?.partitions ?? [];

@@ -333,7 +333,7 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     const id = await connector();
     const { kafka, producer } = await testProducer();
     const record = deadLetterRecord(id);
-    const partition = await kafka.partitionForKey(TOPICS.dlq, record.key);
+    const [partition] = await kafka.partitionsForKeys(TOPICS.dlq, [record.key]);
     const end = (await kafka.topicOffsets(TOPICS.dlq)).find((p) => p.partition === partition)!.high;
     // What a rebuilt cluster leaves: the database's row for the old log's record at that position.
     await dataSource.query(
