@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'forbidden',
   'rate-limited',
   'directory-empty',
+  'processing-crashed',
   'internal',
 ] as const;
 

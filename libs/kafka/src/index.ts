@@ -12,3 +12,4 @@ export * from './group-members.js';
 export * from './retention-reader.js';
 export * from './record-reader.js';
 export * from './group-consumer.js';
+export * from './crash-guard.js';

@@ -1,6 +1,7 @@
 import type { Consumer } from 'kafkajs';
 import { isJournalwireError, JournalwireError, withDeadline } from '#errors';
 import type { Logger } from '#logger';
+import { CrashGuard, type ChunkPlan, type ProcessingMarks } from './crash-guard.js';
 import type { KafkaGateway } from './kafka-gateway.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
 import { kafkaErrorTypes } from './kafka-errors.js';
@@ -65,6 +66,13 @@ export interface ProcessorOptions {
   state?: ProcessorState;
   /** Records per transaction. */
   chunkSize?: number;
+  /**
+   * Where chunks are marked as begun, so that a record that keeps ending its process (a crash, an
+   * out-of-memory kill) is dead-lettered after `maxCrashes` such ends instead of looping forever.
+   */
+  marks?: ProcessingMarks;
+  /** Ends of the process a record may cause before it is given up (default 3). */
+  maxCrashes?: number;
   /** Tries of a failing record before it is dead-lettered (default 5). */
   maxAttempts?: number;
   /** First pause between tries of a failing record, doubled each time (default 500 ms). */
@@ -125,6 +133,7 @@ export class TransactionalProcessor {
   private readonly failures = new Map<string, number>();
   private readonly transientFailures = new Map<string, number>();
   private readonly state: ProcessorState;
+  private readonly guard: CrashGuard | undefined;
   private stopping = false;
 
   constructor(
@@ -133,6 +142,7 @@ export class TransactionalProcessor {
     private readonly options: ProcessorOptions,
   ) {
     this.state = options.state ?? new ProcessorState();
+    this.guard = options.marks && new CrashGuard(options.marks, options.groupId, options.maxCrashes ?? 3);
   }
 
   private get maxAttempts(): number {
@@ -239,9 +249,9 @@ export class TransactionalProcessor {
         context.resolve(committed.chunk);
       } else await this.recover(committed.chunk, committed.error, context);
     };
-    for (let i = 0; i < messages.length; i += chunkSize) {
+    for (let i = 0; i < messages.length;) {
       if (!context.live()) break;
-      const chunk: IncomingRecord[] = messages.slice(i, i + chunkSize).map((m) => ({
+      const next: IncomingRecord[] = messages.slice(i, i + chunkSize).map((m) => ({
         topic,
         partition,
         offset: m.offset,
@@ -250,6 +260,15 @@ export class TransactionalProcessor {
         headers: m.headers ?? {},
         timestamp: m.timestamp,
       }));
+      const plan = await this.planChunk(next, context);
+      if (plan.kind === 'give-up') {
+        await settle();
+        await this.deadLetter(plan.record, crashedError(plan.crashes), plan.crashes, context);
+        i += 1;
+        continue;
+      }
+      const chunk = plan.chunk;
+      i += chunk.length;
       const outputs = await this.outputsOf(chunk).catch((error: unknown) => ({ error }));
       await settle();
       if ('error' in outputs) await this.recover(chunk, outputs.error, context);
@@ -260,6 +279,29 @@ export class TransactionalProcessor {
         );
     }
     await settle();
+  }
+
+  /**
+   * The next chunk, marked as begun (see CrashGuard). While the marks cannot be written the
+   * database is waited for; a failure that is not an outage leaves the chunk unguarded.
+   */
+  private async planChunk(records: IncomingRecord[], context: BatchContext): Promise<ChunkPlan> {
+    if (!this.guard) return { kind: 'handle', chunk: records };
+    for (let wait = 0; ; wait++) {
+      try {
+        return await this.guard.plan(records, records.length);
+      } catch (error) {
+        const outage = await this.findOutage(context);
+        if (!outage) {
+          this.logger.error(
+            { ...sourceOf(records[0]!), err: error },
+            'could not mark the chunk as begun; handling it unguarded',
+          );
+          return { kind: 'handle', chunk: records };
+        }
+        await this.waitOut(outage, wait, context);
+      }
+    }
   }
 
   /**
@@ -495,6 +537,14 @@ export class TransactionalProcessor {
     await this.consumer?.disconnect();
     await this.dropProducer();
   }
+}
+
+function crashedError(crashes: number): JournalwireError {
+  return new JournalwireError(
+    'processing-crashed',
+    `handling this record ended its process ${crashes} time(s) (a crash, an out-of-memory kill or a hang); it is dead-lettered without being handled again`,
+    { details: { crashes } },
+  );
 }
 
 function positionOf(record: IncomingRecord): string {

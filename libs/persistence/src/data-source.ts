@@ -20,6 +20,7 @@ import { RetrievalFailureScope1765200000002 } from './migrations/1765200000002-r
 import { TokenScopesAndAuditLog1765300000000 } from './migrations/1765300000000-token-scopes-and-audit-log.js';
 import { Retention1765400000000 } from './migrations/1765400000000-retention.js';
 import { MessageOutcomes1766100000000 } from './migrations/1766100000000-message-outcomes.js';
+import { ProcessingMarks1766900000000 } from './migrations/1766900000000-processing-marks.js';
 
 export const ENTITIES = [
   ConnectorEntity,
@@ -46,6 +47,7 @@ export const MIGRATIONS = [
   TokenScopesAndAuditLog1765300000000,
   Retention1765400000000,
   MessageOutcomes1766100000000,
+  ProcessingMarks1766900000000,
 ];
 
 /** The one way to reach PostgreSQL. The schema comes from migrations only (synchronize off). */

@@ -10,3 +10,4 @@ export * from './entities/outcome.entity.js';
 export * from './connector-pop3-options.js';
 export * from './connector-settings-cache.js';
 export * from './api-tokens.js';
+export * from './processing-marks.js';

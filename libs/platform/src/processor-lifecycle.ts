@@ -11,6 +11,7 @@ import {
   type RecordResult,
 } from '#kafka';
 import type { Logger } from '#logger';
+import { PostgresProcessingMarks } from '#persistence';
 import { DATA_SOURCE, KAFKA } from './infrastructure.module.js';
 import { CONFIG, LOGGER } from './tokens.js';
 
@@ -61,6 +62,7 @@ export class ProcessorLifecycle implements OnApplicationBootstrap, OnApplication
       retryBackoffMs: this.config.PROCESSOR_RETRY_BACKOFF_MS,
       attemptTimeoutMs: this.config.PROCESSOR_ATTEMPT_TIMEOUT_MS,
       state: this.state,
+      marks: new PostgresProcessingMarks(this.dataSource),
       dependencies: [
         { name: 'postgresql', check: async () => void (await this.dataSource.query('SELECT 1')) },
         { name: 'blob-store', check: () => blobDirectoryCheck(this.config.BLOB_DIR) },
