@@ -135,6 +135,19 @@ describe('Pop3Client against hostile servers', () => {
     await serverSideClosed(target);
   });
 
+  it('refuses a unique-id longer than RFC 1939 allows, naming the message', async () => {
+    const target = await serve({
+      override: async (verb, _args, connection) => {
+        if (verb !== 'UIDL') return false;
+        await connection.write(`+OK\r\n1 ${'u'.repeat(70)}\r\n2 ${'v'.repeat(30_000)}\r\n.\r\n`);
+        return true;
+      },
+    });
+    const client = await connect(target);
+    const error = await expectFailure(client.uidl(), 'protocol');
+    expect(error.message).toMatch(/message 2 a unique-id of 30000 characters \(RFC 1939 allows at most 70\)/);
+  });
+
   it('caps UIDL and LIST without a STAT at maxListingBytes', async () => {
     const target = await serve({
       override: async (verb, _args, connection) => {

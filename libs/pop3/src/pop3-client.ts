@@ -3,7 +3,7 @@ import { JournalwireError } from '#errors';
 import type { BodySink, CommandChannel, CommandResponse } from './command-channel.js';
 import { listingByteCap, messageByteCap, type ResolvedLimits } from './connect-options.js';
 import { errorForResponse, protocolError, type Endpoint } from './errors.js';
-import { parseListing, parseStat, parseUidListing } from './responses.js';
+import { MAX_UIDL_LENGTH, parseListing, parseStat, parseUidListing } from './responses.js';
 import { establishSession, runUnobserved, type EstablishedSession, type StepRunner } from './session-setup.js';
 import type {
   ListEntry,
@@ -84,6 +84,13 @@ export class Pop3Client {
     const { body } = await this.command('UIDL', true, listingByteCap(this.limits, this.statCount));
     const entries = body ? parseUidListing(body) : null;
     if (!entries) throw protocolError(this.endpoint, 'UIDL answered with a malformed listing');
+    // RFC 1939 caps a unique-id at 70 characters; a longer one would become an unbounded ledger key.
+    const overlong = entries.find((entry) => entry.uid.length > MAX_UIDL_LENGTH);
+    if (overlong)
+      throw protocolError(
+        this.endpoint,
+        `UIDL gave message ${overlong.msg} a unique-id of ${overlong.uid.length} characters (RFC 1939 allows at most ${MAX_UIDL_LENGTH})`,
+      );
     return entries;
   }
 

@@ -38,6 +38,9 @@ export function parseListing(body: Buffer): ListEntry[] | null {
   return entries;
 }
 
+/** RFC 1939: a unique-id is 1 to 70 characters. */
+export const MAX_UIDL_LENGTH = 70;
+
 export function parseUidListing(body: Buffer): UidlEntry[] | null {
   const entries: UidlEntry[] = [];
   for (const line of bodyLines(body)) {
