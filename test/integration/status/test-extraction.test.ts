@@ -13,7 +13,12 @@ import {
   type StatusServiceHandle,
   mailboxSh,
 } from '../../support/status-harness.js';
-import { pop3Mailbox, startScriptedServer, type ScriptedServer } from '../../support/pop3-scripted-server.js';
+import {
+  answering,
+  pop3Mailbox,
+  startScriptedServer,
+  type ScriptedServer,
+} from '../../support/pop3-scripted-server.js';
 
 interface Report {
   connectorId: string;
@@ -167,21 +172,13 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
     try {
       const endless = await startScriptedServer(
         pop3Mailbox({
-          override: async (verb, _args, connection) => {
-            if (verb !== 'CAPA') return false;
+          override: answering('CAPA', async (connection) => {
             await connection.write('+OK\r\n');
-            while (!connection.socket.destroyed && connection.socket.writable)
-              await connection.write(`X-${'C'.repeat(1000)}\r\n`);
-            return true;
-          },
+            await connection.flood(`X-${'C'.repeat(1000)}\r\n`);
+          }),
         }),
       );
-      const trickle = await startScriptedServer(async (connection) => {
-        for (let i = 0; !connection.socket.destroyed; i++) {
-          await connection.write('+OK'.charAt(i % 3));
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      });
+      const trickle = await startScriptedServer((connection) => connection.trickle('+OK', 100));
       servers.push(endless, trickle);
       const plain = { host: '127.0.0.1', encrypted: false };
       const capa = await probe(api, await connector(api, { ...plain, port: endless.port }));
