@@ -155,6 +155,27 @@ export function apiClient(baseUrl: string, token?: string) {
 }
 export type ApiClient = ReturnType<typeof apiClient>;
 
+/** Creates a connector through the API and returns its id (fails the test unless it is a 201). */
+export async function createConnector(api: ApiClient, input: Record<string, unknown>): Promise<string> {
+  const response = await api<{ id: string }>('POST', '/v1/connectors', input);
+  if (response.status !== 201)
+    throw new Error(`creating a connector answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body.id;
+}
+
+/** A connector's fields for `user`'s mailbox on the local Dovecot (POP3S), suspended so nothing polls it. */
+export function dovecotConnector(user: string, password: string, description: string): Record<string, unknown> {
+  return {
+    description: `${description} ${randomUUID().slice(0, 8)}`,
+    serviceEmailAddress: user,
+    mailboxName: user,
+    password,
+    host: testEnv.pop3Host,
+    port: testEnv.pop3sPort,
+    suspended: true,
+  };
+}
+
 /** Polls `probe` until `accept` holds; fails with the last value seen. */
 export async function eventually<T>(
   what: string,

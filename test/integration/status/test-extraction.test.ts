@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, testEnv } from '#test-support';
 import {
   apiClient,
+  createConnector,
+  dovecotConnector,
   startStatusHarness,
   startStatusService,
   type ApiClient,
@@ -45,20 +47,8 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
   const user = `jw-status-${randomBytes(4).toString('hex')}@journal.test`;
   const password = `pw-${randomUUID()}`;
 
-  const connector = async (client: ApiClient, overrides: Record<string, unknown>) => {
-    const response = await client('POST', '/v1/connectors', {
-      description: `extraction test ${randomUUID().slice(0, 8)}`,
-      serviceEmailAddress: user,
-      mailboxName: user,
-      password,
-      host: testEnv.pop3Host,
-      port: testEnv.pop3sPort,
-      suspended: true, // nothing else should poll it
-      ...overrides,
-    });
-    expect(response.status).toBe(201);
-    return response.body['id'] as string;
-  };
+  const connector = (client: ApiClient, overrides: Record<string, unknown>) =>
+    createConnector(client, { ...dovecotConnector(user, password, 'extraction test'), ...overrides });
   const probe = async (client: ApiClient, id: string) => {
     const response = await client<Report>('POST', `/v1/connectors/${id}/test-extraction`);
     expect(response.status).toBe(200);
