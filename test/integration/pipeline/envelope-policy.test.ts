@@ -112,16 +112,12 @@ describe('envelope and policy services', () => {
     await producer.disconnect();
   }
 
-  async function settle(connectorId: string, expected: number) {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const outcomes = await pipeline.outcomes(connectorId);
-      const total = outcomes.archived.length + outcomes.rejected.length + outcomes.dead.length;
-      if (total >= expected) return outcomes;
-      if (Date.now() > deadline) throw new Error(`only ${total} of ${expected} outcomes for ${connectorId}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  const settle = (connectorId: string, expected: number) =>
+    pipeline.outcomesWhen(
+      connectorId,
+      `${expected} outcomes`,
+      (o) => o.archived.length + o.rejected.length + o.dead.length >= expected,
+    );
 
   it('applies every combination of the journaling filters', async () => {
     // 02: internal; 01 rewritten to unknown contoso.com recipients (unknown-internal) and to fabrikam.com ones (external).
