@@ -164,6 +164,14 @@ export function answering(
   };
 }
 
+/** An `override` whose answer to `verb` never ends: `head`, then `line` again and again. */
+export function endlessAnswer(verb: string, line: string, head = '+OK\r\n'): NonNullable<MailboxScript['override']> {
+  return answering(verb, async (connection) => {
+    await connection.write(head);
+    await connection.flood(line);
+  });
+}
+
 export const DEFAULT_CAPABILITIES = ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'USER'];
 
 /** A well-behaved POP3 server (with the overrides a test needs). */

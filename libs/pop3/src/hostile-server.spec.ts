@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   answering,
+  endlessAnswer,
   dotStuff,
   startScriptedServer,
   type ScriptedServer,
@@ -79,10 +80,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('drops an endless CAPA at its byte cap', async () => {
     const target = await serve({
-      override: answering('CAPA', async (connection) => {
-        await connection.write('+OK\r\nUIDL\r\n');
-        await connection.flood('X-ENDLESS-CAPABILITY '.repeat(50) + '\r\n');
-      }),
+      override: endlessAnswer('CAPA', 'X-ENDLESS-CAPABILITY '.repeat(50) + '\r\n', '+OK\r\nUIDL\r\n'),
     });
     const error = await expectFailure(connect(target), 'response-too-large');
     expect(error.message).toMatch(/more than 65536 bytes in the response to CAPA/);
@@ -108,10 +106,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('caps UIDL and LIST without a STAT at maxListingBytes', async () => {
     const target = await serve({
-      override: answering('LIST', async (connection) => {
-        await connection.write('+OK\r\n');
-        await connection.flood('1 100\r\n'.repeat(1000));
-      }),
+      override: endlessAnswer('LIST', '1 100\r\n'.repeat(1000)),
     });
     const client = await connect(target, { limits: { maxListingBytes: 100_000 } });
     const error = await expectFailure(client.list(), 'response-too-large');
@@ -138,10 +133,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('fails a streamed RETR far larger than its LIST size', async () => {
     const target = await serve({
-      override: answering('RETR', async (connection) => {
-        await connection.write('+OK\r\n');
-        await connection.flood('x'.repeat(8190) + '\r\n');
-      }),
+      override: endlessAnswer('RETR', 'x'.repeat(8190) + '\r\n'),
     });
     const client = await connect(target, { limits: { retrSizeSlackBytes: 100_000 } });
     await client.list();
@@ -157,10 +149,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('a test extraction (probe) against an endless CAPA reports the error at the capabilities step', async () => {
     const target = await serve({
-      override: answering('CAPA', async (connection) => {
-        await connection.write('+OK\r\n');
-        await connection.flood('X'.repeat(1000) + '\r\n');
-      }),
+      override: endlessAnswer('CAPA', 'X'.repeat(1000) + '\r\n'),
     });
     const report = await probeMailbox(optionsFor(target));
     expect(report.ok).toBe(false);

@@ -5,6 +5,7 @@ import { journalMessage, sha256, waitFor } from '../../support/poller-harness.js
 import { FakePop3Mailbox } from '../../support/poller-pop3-server.js';
 import {
   answering,
+  endlessAnswer,
   pop3Mailbox,
   startScriptedServer,
   type ScriptedServer,
@@ -47,10 +48,7 @@ describe('poller against hostile and forgetful POP3 servers', () => {
     );
     const endless: ScriptedServer = await startScriptedServer(
       pop3Mailbox({
-        override: answering('CAPA', async (connection) => {
-          await connection.write('+OK\r\n');
-          await connection.flood(`X-${'C'.repeat(500)}\r\n`);
-        }),
+        override: endlessAnswer('CAPA', `X-${'C'.repeat(500)}\r\n`),
       }),
     );
     const good = new FakePop3Mailbox([{ uid: 'good-1', data: journalMessage('good-1', 3000) }]);

@@ -16,7 +16,7 @@ import {
   mailboxSh,
 } from '../../support/status-harness.js';
 import {
-  answering,
+  endlessAnswer,
   pop3Mailbox,
   startScriptedServer,
   type ScriptedServer,
@@ -162,10 +162,7 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
     try {
       const endless = await startScriptedServer(
         pop3Mailbox({
-          override: answering('CAPA', async (connection) => {
-            await connection.write('+OK\r\n');
-            await connection.flood(`X-${'C'.repeat(1000)}\r\n`);
-          }),
+          override: endlessAnswer('CAPA', `X-${'C'.repeat(1000)}\r\n`),
         }),
       );
       const trickle = await startScriptedServer((connection) => connection.trickle('+OK', 100));
