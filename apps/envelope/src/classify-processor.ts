@@ -7,7 +7,6 @@ import {
   parseRawHeaders,
   rawRecordKey,
   TOPICS,
-  type ClassifiedRecord,
   type RawHeaders,
 } from '#contracts';
 import { toJournalwireError } from '#errors';
