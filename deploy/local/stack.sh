@@ -36,6 +36,19 @@ cmdline_has() { # PID STRING
   mapfile -d '' a 2>/dev/null <"/proc/$1/cmdline" || return 1
   [[ "${a[*]}" == *"$2"* ]]
 }
+service_status() { # NAME WHERE PROBE...: NAME's `status` line; up (0) when PROBE passes, else down (1)
+  if "${@:3}"; then printf '%-9s up    %s\n' "$1" "$2"; else printf '%-9s down  %s\n' "$1" "$2"; return 1; fi
+}
+
+daemon_status() { # NAME PIDFILE PATTERN WHERE DETAILS PROBE...: service_status for a daemon of ours, with its pid
+  local pid
+  if pid=$(our_pid "$2" "$3") && "${@:6}"; then
+    service_status "$1" "$4 (pid $pid, $5)" true
+  else
+    service_status "$1" "$4" false
+  fi
+}
+
 our_pid() { # PIDFILE PATTERN: print the pid of our running process (pid file first, then /proc scan)
   local p d
   if [[ -s $1 ]]; then
@@ -307,12 +320,8 @@ kafka_stop() { # [keep]
 }
 
 kafka_status() {
-  local pid
-  if pid=$(our_pid "$KDIR/kafka.pid" "$KPAT") && tcp_open 127.0.0.1 "$KAFKA_PORT"; then
-    echo "kafka     up    $KAFKA_BROKERS, SASL_SSL $KAFKA_SASL_SSL_BROKERS (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, pid $pid, log $KDIR/server.log)"
-  else
-    echo "kafka     down  $KAFKA_BROKERS"; return 1
-  fi
+  daemon_status kafka "$KDIR/kafka.pid" "$KPAT" "$KAFKA_BROKERS, SASL_SSL $KAFKA_SASL_SSL_BROKERS" \
+    "controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, log $KDIR/server.log" tcp_open 127.0.0.1 "$KAFKA_PORT"
 }
 
 # ---------------------------------------------------------------- dovecot
@@ -449,12 +458,8 @@ dovecot_stop() {
 }
 
 dovecot_status() {
-  local pid
-  if pid=$(our_pid "$DDIR/run/master.pid" "$DPAT") && pop3_greets 127.0.0.1 "$POP3_PORT"; then
-    echo "dovecot   up    pop3://$POP3_HOST:$POP3_PORT (STLS) pop3s://$POP3_HOST:$POP3S_PORT (pid $pid, CA $POP3_CA_FILE, log $DDIR/dovecot.log)"
-  else
-    echo "dovecot   down  pop3://$POP3_HOST:$POP3_PORT pop3s://$POP3_HOST:$POP3S_PORT"; return 1
-  fi
+  daemon_status dovecot "$DDIR/run/master.pid" "$DPAT" "pop3://$POP3_HOST:$POP3_PORT (STLS) pop3s://$POP3_HOST:$POP3S_PORT" \
+    "CA $POP3_CA_FILE, log $DDIR/dovecot.log" pop3_greets 127.0.0.1 "$POP3_PORT"
 }
 
 # ---------------------------------------------------------------- redis
@@ -484,9 +489,7 @@ redis_stop() {
     log "redis: shared system instance on :6379 left running"
   fi
 }
-redis_status() {
-  if redis_up; then echo "redis     up    $REDIS_URL"; else echo "redis     down  $REDIS_URL"; return 1; fi
-}
+redis_status() { service_status redis "$REDIS_URL" redis_up; }
 
 # ---------------------------------------------------------------- postgres
 pg_up() { pg_isready -q -h "$PGHOST" -p "$PGPORT"; }
@@ -510,10 +513,7 @@ postgres_start() {
   done
 }
 postgres_stop() { log "postgres: shared system instance left running"; }
-postgres_status() {
-  local url="postgres://$PGUSER@$PGHOST:$PGPORT"
-  if pg_up; then echo "postgres  up    $url"; else echo "postgres  down  $url"; return 1; fi
-}
+postgres_status() { service_status postgres "postgres://$PGUSER@$PGHOST:$PGPORT" pg_up; }
 
 # ---------------------------------------------------------------- main
 # ---------------------------------------------------------------- chromium

@@ -89,6 +89,15 @@ function simpleEnvelope(tag: string): string[] {
   return ['Sender: alice@contoso.com', `Subject: ${tag}`, `Message-Id: <${tag}@contoso.com>`, 'To: bob@contoso.com'];
 }
 
+/** A report with the simple envelope of `tag`, whose original is alice's mail with `subject`. */
+function simpleReport(tag: string, subject: string): Buffer {
+  return envelopeReport({
+    tag,
+    envelope: simpleEnvelope(tag),
+    originalHeaders: ['From: alice@contoso.com', `Subject: ${subject}`, `Message-ID: <${tag}@contoso.com>`],
+  });
+}
+
 /**
  * The hostile items of the adversarial tier, each followed by an ordinary report. `scale`
  * multiplies the sizes (1 = the tier's sizes, already far beyond real mail).
@@ -105,30 +114,8 @@ export function hostileItems(run: string, scale = 1): HostileItem[] {
   add('distribution-list-100k', distributionListReport(tag('dl100k'), n(100_000)), 'archived');
   add('message-id-8kb', longMessageIdReport(tag('mid8k'), n(8_000)), 'archived');
   add('message-id-300kb', longMessageIdReport(tag('mid300k'), n(300_000)));
-  add(
-    'header-line-3mb',
-    envelopeReport({
-      tag: tag('longline'),
-      envelope: simpleEnvelope(tag('longline')),
-      originalHeaders: [
-        'From: alice@contoso.com',
-        `Subject: ${'S'.repeat(n(3_000_000))}`,
-        `Message-ID: <${tag('longline')}@contoso.com>`,
-      ],
-    }),
-  );
-  add(
-    'header-bomb-folded',
-    envelopeReport({
-      tag: tag('fold'),
-      envelope: simpleEnvelope(tag('fold')),
-      originalHeaders: [
-        'From: alice@contoso.com',
-        `Subject: start${' \r\n x'.repeat(n(200_000))}`,
-        `Message-ID: <${tag('fold')}@contoso.com>`,
-      ],
-    }),
-  );
+  add('header-line-3mb', simpleReport(tag('longline'), 'S'.repeat(n(3_000_000))));
+  add('header-bomb-folded', simpleReport(tag('fold'), `start${' \r\n x'.repeat(n(200_000))}`));
   add(
     'header-bomb-fields',
     envelopeReport({

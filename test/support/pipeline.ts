@@ -15,6 +15,7 @@ import { createLogger } from '#logger';
 import { checkResponse } from './api-responses.js';
 import { TEST_BLOB_DIR, testEnv, testKafka, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
+import { eventually } from './status-harness.js';
 
 const run = promisify(execFile);
 
@@ -184,6 +185,18 @@ export class Pipeline {
    */
   async outcomes(connectorId: string, options: { raw?: boolean } = {}): Promise<ConnectorRecords> {
     return readConnectorRecords(this.kafka, connectorId, { since: this.since, messages: true, ...options });
+  }
+
+  /** Polls the connector's outcomes every 500 ms until `accept` holds; fails after `timeoutMs` naming `what`. */
+  async outcomesWhen(
+    connectorId: string,
+    what: string,
+    accept: (outcomes: ConnectorRecords) => boolean,
+    timeoutMs = 90_000,
+  ): Promise<ConnectorRecords> {
+    const counts = (o: ConnectorRecords | undefined) =>
+      o ? `${o.archived.length} archived, ${o.rejected.length} rejected, ${o.dead.length} dead-lettered` : 'none';
+    return eventually(what, () => this.outcomes(connectorId), accept, timeoutMs, 500, counts);
   }
 
   /** Reconciles a connector created while this pipeline ran. */

@@ -7,7 +7,15 @@ import { createLogger } from '#logger';
 import { createDataSource, type ConnectorEntity } from '#persistence';
 import { deleteConnectors, insertConnector, type TestConnectorInput } from './connectors.js';
 import { testEnv, testKafka, TEST_CREDENTIAL_KEY } from './env.js';
-import { mailbox, removeDir, scratchDir, TopicCollector, type CollectedRecord } from './poller-harness.js';
+import {
+  generateMessages,
+  mailbox,
+  removeDir,
+  scratchDir,
+  TopicCollector,
+  type CollectedRecord,
+  type GeneratedMessage,
+} from './poller-harness.js';
 import { startService, type RunningService } from './service-process.js';
 
 /** Everything a poller integration test needs, torn down by `close()`. */
@@ -47,6 +55,22 @@ export class PollerTestContext {
     const connector = await insertConnector(this.dataSource, { mailboxName: user, password, ...overrides });
     this.connectorIds.add(connector.id);
     return { connector, user, password };
+  }
+
+  /** A connector whose new mailbox holds `count` generated messages (their files under scratch dir `name`). */
+  async connectorWithMessages(
+    name: string,
+    count: number,
+    options: Parameters<typeof generateMessages>[2],
+    overrides: Partial<TestConnectorInput> = {},
+  ): Promise<{ connector: ConnectorEntity; user: string; password: string; messages: GeneratedMessage[] }> {
+    const found = await this.connectorWithMailbox(overrides);
+    const messages = await generateMessages(await this.scratch(name), count, options);
+    await mailbox.deliver(
+      found.user,
+      messages.map((m) => m.file),
+    );
+    return { ...found, messages };
   }
 
   async scratch(name: string): Promise<string> {

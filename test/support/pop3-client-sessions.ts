@@ -2,6 +2,8 @@
  * For the POP3 client's specs: scripted servers and the clients connected to them, all closed by
  * `close()` (call it after each test).
  */
+import { expect } from 'vitest';
+import { isJournalwireError, type ErrorCode, type JournalwireError } from '#errors';
 import { Pop3Client, type Pop3ConnectOptions } from '#pop3';
 import { pop3Mailbox, startScriptedServer, type MailboxScript, type ScriptedServer } from './pop3-scripted-server.js';
 
@@ -47,4 +49,14 @@ export function pop3ClientSessions(mailbox: { messages: Buffer[]; password: stri
   }
 
   return { track, serve, optionsFor, connect, close };
+}
+
+/** The JournalwireError of `code` that `promise` rejects with (any other outcome fails the test). */
+export async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<JournalwireError> {
+  const error = await promise.then(
+    () => expect.unreachable(`expected a ${code} error`),
+    (failure: unknown) => failure,
+  );
+  if (!isJournalwireError(error, code)) throw error;
+  return error;
 }

@@ -80,6 +80,19 @@ export class ScriptedConnection {
     }
   }
 
+  /** Writes `chunk` again and again until the client goes away. */
+  async flood(chunk: string | Buffer): Promise<void> {
+    while (!this.socket.destroyed && this.socket.writable) await this.write(chunk);
+  }
+
+  /** Writes one character of `text` at a time, forever (cycling), until the client goes away. */
+  async trickle(text: string, pauseMs = 10): Promise<void> {
+    for (let i = 0; !this.socket.destroyed; i = (i + 1) % text.length) {
+      await this.write(text.charAt(i));
+      await delay(pauseMs);
+    }
+  }
+
   end(): void {
     this.socket.end();
   }
@@ -137,6 +150,26 @@ export interface MailboxScript {
    * `verb` is upper-case, `args` the rest of the line.
    */
   override?: (verb: string, args: string, connection: ScriptedConnection) => Promise<boolean> | boolean;
+}
+
+/** An `override` that answers `verb` with `answer` and leaves every other command to the mailbox. */
+export function answering(
+  verb: string,
+  answer: (connection: ScriptedConnection, args: string) => Promise<void>,
+): NonNullable<MailboxScript['override']> {
+  return async (command, args, connection) => {
+    if (command !== verb) return false;
+    await answer(connection, args);
+    return true;
+  };
+}
+
+/** An `override` whose answer to `verb` never ends: `head`, then `line` again and again. */
+export function endlessAnswer(verb: string, line: string, head = '+OK\r\n'): NonNullable<MailboxScript['override']> {
+  return answering(verb, async (connection) => {
+    await connection.write(head);
+    await connection.flood(line);
+  });
 }
 
 export const DEFAULT_CAPABILITIES = ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'USER'];

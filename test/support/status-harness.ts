@@ -155,20 +155,42 @@ export function apiClient(baseUrl: string, token?: string) {
 }
 export type ApiClient = ReturnType<typeof apiClient>;
 
-/** Polls `probe` until `accept` holds; fails with the last value seen. */
+/** Creates a connector through the API and returns its id (fails the test unless it is a 201). */
+export async function createConnector(api: ApiClient, input: Record<string, unknown>): Promise<string> {
+  const response = await api<{ id: string }>('POST', '/v1/connectors', input);
+  if (response.status !== 201)
+    throw new Error(`creating a connector answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return response.body.id;
+}
+
+/** A connector's fields for `user`'s mailbox on the local Dovecot (POP3S), suspended so nothing polls it. */
+export function dovecotConnector(user: string, password: string, description: string): Record<string, unknown> {
+  return {
+    description: `${description} ${randomUUID().slice(0, 8)}`,
+    serviceEmailAddress: user,
+    mailboxName: user,
+    password,
+    host: testEnv.pop3Host,
+    port: testEnv.pop3sPort,
+    suspended: true,
+  };
+}
+
+/** Polls `probe` until `accept` holds; fails with the last value seen (as `summary` puts it). */
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T>,
   accept: (value: T) => boolean,
   timeoutMs = 30_000,
   intervalMs = 200,
+  summary: (value: T | undefined) => string = (value) => JSON.stringify(value),
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await probe();
     if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${summary(last)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

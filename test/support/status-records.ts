@@ -4,6 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  ARCHIVED_PLACEHOLDERS,
   archivedRecordSchema,
   connectorStatusRecordSchema,
   deadLetterRecordSchema,
@@ -92,14 +93,8 @@ export function archivedRecord(connectorId: string, event: 'archive' | 'merge' =
     kind: 'journal' as const,
     journalType: 'envelope' as const,
     classification: 'internal' as const,
+    ...ARCHIVED_PLACEHOLDERS,
     sender: 'a@contoso.com',
-    recipients: [],
-    mailboxes: [],
-    unknownInternalAddresses: [],
-    messageId: null,
-    subject: null,
-    defects: [],
-    originals: [],
     extractedAt: now(),
     archivedAt: now(),
   };

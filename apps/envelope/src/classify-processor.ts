@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { deadLetterOf, encodeFitting, type BlobStore } from '#blob-store';
 import {
+  CLASSIFIED_PLACEHOLDERS,
   classifiedRecordSchema,
   connectorOfKey,
   parseRawHeaders,
   rawRecordKey,
   TOPICS,
-  type ClassifiedRecord,
   type RawHeaders,
 } from '#contracts';
 import { toJournalwireError } from '#errors';
@@ -25,21 +25,6 @@ import {
 import type { EnvelopeConfig } from './config.js';
 import { DirectoryCache } from './directory-cache.js';
 import { rawMessageOf } from './message-source.js';
-
-/** What a classified record keeps when its metadata moves to the claim-check store. */
-const CLASSIFIED_PLACEHOLDERS: Partial<ClassifiedRecord> = {
-  sender: null,
-  onBehalfOf: null,
-  recipients: [],
-  messageId: null,
-  subject: null,
-  date: null,
-  internalMailboxes: [],
-  unknownInternalAddresses: [],
-  defects: [],
-  originals: [],
-  dedupKey: { messageId: null, contentHash: null },
-};
 
 /** journal.raw.v2 → parse the envelope, classify → journal.classified.v2 (or journal.dlq.v2). */
 @Injectable()

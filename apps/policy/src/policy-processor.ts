@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { deadLetterOf, encodeFitting, resolveOverflow, type BlobStore } from '#blob-store';
 import {
+  ARCHIVED_PLACEHOLDERS,
   archivedRecordSchema,
   boundedKey,
   classifiedRecordSchema,
@@ -54,18 +55,6 @@ import {
 import type { PolicyConfig } from './config.js';
 import type { OutcomeStore } from './outcome-store.js';
 import { OUTCOME_STORE } from './tokens.js';
-
-/** What an archived record keeps when its metadata moves to the claim-check store. */
-const ARCHIVED_PLACEHOLDERS: Partial<ArchivedRecord> = {
-  sender: null,
-  recipients: [],
-  mailboxes: [],
-  unknownInternalAddresses: [],
-  messageId: null,
-  subject: null,
-  defects: [],
-  originals: [],
-};
 
 /** A classified record's metadata with the message its value carries. */
 interface Classified {

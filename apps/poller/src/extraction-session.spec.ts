@@ -181,6 +181,16 @@ function message(i: number, size = 100): { uid: string; data: Buffer } {
   return { uid: `uid-${i}`, data: Buffer.alloc(size, i) };
 }
 
+/** Runs `hook` before or after each publish of `t`'s publisher. */
+function onEachPublish(t: ReturnType<typeof setup>, when: 'before' | 'after', hook: () => void): void {
+  const original = t.publisher.publish.bind(t.publisher);
+  t.publisher.publish = async (...args) => {
+    if (when === 'before') hook();
+    await original(...args);
+    if (when === 'after') hook();
+  };
+}
+
 function setup(
   options: {
     count?: number;
@@ -400,11 +410,7 @@ describe('ExtractionSession', () => {
 
   it('honours suspension at the next safe point: the current batch finishes, then QUIT', async () => {
     const t = setup({ count: 9, batch: 3 });
-    const original = t.publisher.publish.bind(t.publisher);
-    t.publisher.publish = async (...args) => {
-      await original(...args);
-      t.suspend();
-    };
+    onEachPublish(t, 'after', () => t.suspend());
     const result = await t.session().run();
     expect(result.outcome).toBe('suspended');
     expect(result.extracted).toBe(3);
@@ -416,11 +422,7 @@ describe('ExtractionSession', () => {
 
   it('stops touching the mailbox once the lease is lost (no further RETR or DELE)', async () => {
     const t = setup({ count: 6, batch: 3 });
-    const original = t.publisher.publish.bind(t.publisher);
-    t.publisher.publish = async (...args) => {
-      t.loseLease();
-      await original(...args);
-    };
+    onEachPublish(t, 'before', () => t.loseLease());
     const result = await t.session().run();
     expect(result.outcome).toBe('lease-lost');
     expect(t.mailbox.log.filter((l) => l.startsWith('DELE') || l === 'RETR 4')).toEqual([]);
@@ -428,11 +430,7 @@ describe('ExtractionSession', () => {
 
   it('stops at the next safe point on shutdown and reports the rest as remaining', async () => {
     const t = setup({ count: 6, batch: 3 });
-    const original = t.publisher.publish.bind(t.publisher);
-    t.publisher.publish = async (...args) => {
-      await original(...args);
-      t.requestStop();
-    };
+    onEachPublish(t, 'after', () => t.requestStop());
     const result = await t.session().run();
     expect(result).toMatchObject({ outcome: 'stopped', extracted: 3, deleted: 3, moreRemaining: true });
   });

@@ -36,7 +36,7 @@ export class FileSystemBlobStore implements BlobStore {
     private readonly root: string,
     options: FileSystemBlobStoreOptions = {},
   ) {
-    this.syncDirectory = options.syncDirectory ?? fsyncDirectory;
+    this.syncDirectory = options.syncDirectory ?? ((path) => fsync(path, 'r'));
     this.orphansRemoved = this.removeOrphans(options.orphanAgeMs ?? DEFAULT_ORPHAN_AGE_MS).catch(() => 0);
   }
 
@@ -55,7 +55,7 @@ export class FileSystemBlobStore implements BlobStore {
     });
     try {
       await pipeline(source, measure, createWriteStream(tmpPath, { flags: 'wx' }));
-      await fsyncFile(tmpPath);
+      await fsync(tmpPath, 'r+');
       const sha256 = hash.digest('hex');
       const key = keyFor(sha256);
       const target = join(this.root, key);
@@ -177,17 +177,9 @@ function keyFor(sha256: string): string {
   return `${sha256.slice(0, 2)}/${sha256}`;
 }
 
-async function fsyncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
+/** Flushes a file (opened for writing, `r+`) or a directory (`r`) to the disk. */
+async function fsync(path: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await open(path, flags);
   try {
     await handle.sync();
   } finally {

@@ -94,6 +94,21 @@ export const classifiedRecordSchema = z.object({
 });
 export type ClassifiedRecord = z.infer<typeof classifiedRecordSchema>;
 
+/** What a classified record keeps of its bulky metadata when that moves to the claim-check store. */
+export const CLASSIFIED_PLACEHOLDERS = {
+  sender: null,
+  onBehalfOf: null,
+  recipients: [],
+  messageId: null,
+  subject: null,
+  date: null,
+  internalMailboxes: [],
+  unknownInternalAddresses: [],
+  defects: [],
+  originals: [],
+  dedupKey: { messageId: null, contentHash: null },
+} satisfies Partial<ClassifiedRecord>;
+
 /**
  * journal.archived.v2 — metadata (the `jw-meta` header, JSON). Key: archive id. `event` tells an
  * archive from a merge. The value of an archive is the whole journal report as kept (the evidence),
@@ -127,6 +142,18 @@ export const archivedRecordSchema = z.object({
   overflow: overflowSchema.optional(),
 });
 export type ArchivedRecord = z.infer<typeof archivedRecordSchema>;
+
+/** What an archived record keeps of its bulky metadata when that moves to the claim-check store. */
+export const ARCHIVED_PLACEHOLDERS = {
+  sender: null,
+  recipients: [],
+  mailboxes: [],
+  unknownInternalAddresses: [],
+  messageId: null,
+  subject: null,
+  defects: [],
+  originals: [],
+} satisfies Partial<ArchivedRecord>;
 
 export const REJECTION_REASONS = [
   'external-not-journaled',

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { DirectoryIndex, buildDirectoryIndex, classify, directoryConfigSchema, parseJournalMessage } from './index.js';
+import {
+  DirectoryIndex,
+  buildDirectoryIndex,
+  classify,
+  directoryConfigSchema,
+  parseJournalMessage,
+  type EnvelopeRecipient,
+} from './index.js';
 import { contosoDirectory, sample } from '../../../test/support/journal/fixtures.js';
 import { buildReport } from '../../../test/support/journal/report-builder.js';
 
 const classifySample = (number: string, journalType: 'envelope' | 'eml' = 'envelope') =>
   classify(parseJournalMessage(sample(number), { journalType }), contosoDirectory());
+const parse = (raw: Buffer) => parseJournalMessage(raw, { journalType: 'envelope' });
+/** A parsed envelope report from `sender` to `recipients` (subject and Message-ID do not matter here). */
+const report = (sender: string, recipients: EnvelopeRecipient[]) =>
+  parse(buildReport({ sender, subject: 's', messageId: '<m@f>', recipients }));
 
 describe('directory', () => {
   it('matches addresses and aliases case-insensitively, mapping aliases to the primary', () => {
@@ -90,39 +101,25 @@ describe('classification (docs §7) with a contoso.com directory', () => {
   });
 
   it('an alias resolves to its primary mailbox', () => {
-    const raw = buildReport({
-      sender: 'ext@fabrikam.com',
-      subject: 's',
-      messageId: '<m@f>',
-      recipients: [{ address: 'Robert@Contoso.com', type: 'cc' }],
-    });
-    expect(classify(parseJournalMessage(raw, { journalType: 'envelope' }), contosoDirectory())).toMatchObject({
+    const message = report('ext@fabrikam.com', [{ address: 'Robert@Contoso.com', type: 'cc' }]);
+    expect(classify(message, contosoDirectory())).toMatchObject({
       classification: 'internal',
       internalMailboxes: ['bob@contoso.com'],
     });
   });
 
   it('only external participants (or none) is external', () => {
-    const raw = buildReport({
-      sender: 'a@fabrikam.com',
-      subject: 's',
-      messageId: '<m@f>',
-      recipients: [{ address: 'b@eu.contoso.com', type: 'to' }],
-    });
-    expect(classify(parseJournalMessage(raw, { journalType: 'envelope' }), contosoDirectory())).toMatchObject({
+    const message = report('a@fabrikam.com', [{ address: 'b@eu.contoso.com', type: 'to' }]);
+    expect(classify(message, contosoDirectory())).toMatchObject({
       classification: 'external',
       internalMailboxes: [],
       unknownInternalAddresses: [],
     });
-    expect(
-      classify(parseJournalMessage(Buffer.alloc(0), { journalType: 'envelope' }), contosoDirectory()).classification,
-    ).toBe('external');
+    expect(classify(parse(Buffer.alloc(0)), contosoDirectory()).classification).toBe('external');
   });
 });
 
 describe("classification: the journal mailbox (the connector's service email address) is no participant", () => {
-  const parse = (raw: Buffer) => parseJournalMessage(raw, { journalType: 'envelope' });
-
   it('08 (mail sent to the journal mailbox) counts only the sender, and says the mailbox was addressed', () => {
     const result = classify(parse(sample('08')), contosoDirectory(), { journalMailbox: 'Journal@Contoso.com' });
     expect(result).toMatchObject({
@@ -134,14 +131,9 @@ describe("classification: the journal mailbox (the connector's service email add
   });
 
   it('an external message that only reached the journal mailbox is external, not unknown-internal', () => {
-    const raw = buildReport({
-      sender: 'spam@fabrikam.com',
-      subject: 's',
-      messageId: '<m@f>',
-      recipients: [{ address: 'journal@contoso.com', type: 'to' }],
-    });
-    expect(classify(parse(raw), contosoDirectory()).classification).toBe('unknown-internal');
-    expect(classify(parse(raw), contosoDirectory(), { journalMailbox: 'journal@contoso.com' })).toMatchObject({
+    const message = report('spam@fabrikam.com', [{ address: 'journal@contoso.com', type: 'to' }]);
+    expect(classify(message, contosoDirectory()).classification).toBe('unknown-internal');
+    expect(classify(message, contosoDirectory(), { journalMailbox: 'journal@contoso.com' })).toMatchObject({
       classification: 'external',
       unknownInternalAddresses: [],
       journalMailboxAddressed: true,
@@ -153,17 +145,12 @@ describe("classification: the journal mailbox (the connector's service email add
       domains: [{ domain: 'contoso.com' }],
       addresses: [{ address: 'journal@contoso.com', aliases: ['archive@contoso.com'] }, { address: 'bob@contoso.com' }],
     });
-    const raw = buildReport({
-      sender: 'ext@fabrikam.com',
-      subject: 's',
-      messageId: '<m@f>',
-      recipients: [
-        { address: 'ARCHIVE@contoso.com', type: 'bcc' },
-        { address: 'journal@contoso.com', type: 'to' },
-      ],
-    });
-    expect(classify(parse(raw), directory).internalMailboxes).toEqual(['journal@contoso.com']);
-    expect(classify(parse(raw), directory, { journalMailbox: 'journal@contoso.com' })).toMatchObject({
+    const message = report('ext@fabrikam.com', [
+      { address: 'ARCHIVE@contoso.com', type: 'bcc' },
+      { address: 'journal@contoso.com', type: 'to' },
+    ]);
+    expect(classify(message, directory).internalMailboxes).toEqual(['journal@contoso.com']);
+    expect(classify(message, directory, { journalMailbox: 'journal@contoso.com' })).toMatchObject({
       classification: 'external',
       internalMailboxes: [],
       journalMailboxAddressed: true,

@@ -1,13 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isJournalwireError, type ErrorCode, type JournalwireError } from '#errors';
 import {
+  answering,
+  endlessAnswer,
   dotStuff,
   startScriptedServer,
-  type ScriptedConnection,
   type ScriptedServer,
 } from '../../../test/support/pop3-scripted-server.js';
-import { pop3ClientSessions } from '../../../test/support/pop3-client-sessions.js';
+import { expectFailure, pop3ClientSessions } from '../../../test/support/pop3-client-sessions.js';
 import { probeMailbox } from './index.js';
 
 const MESSAGES = [Buffer.from('Subject: one\r\n\r\nbody\r\n'), Buffer.from('Subject: two\r\n\r\nbody\r\n')];
@@ -15,28 +15,6 @@ const pop3 = pop3ClientSessions({ messages: MESSAGES, password: 'secret' });
 const { serve, optionsFor, connect } = pop3;
 
 afterEach(() => pop3.close());
-
-async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<JournalwireError> {
-  const error = await promise.then(
-    () => expect.unreachable(`expected a ${code} error`),
-    (failure: unknown) => failure,
-  );
-  if (!isJournalwireError(error, code)) throw error;
-  return error;
-}
-
-/** Writes `chunk` again and again until the client goes away. */
-async function flood(connection: ScriptedConnection, chunk: string | Buffer): Promise<void> {
-  while (!connection.socket.destroyed && connection.socket.writable) await connection.write(chunk);
-}
-
-/** Writes one byte of `text` at a time, forever (cycling), until the client goes away. */
-async function trickle(connection: ScriptedConnection, text: string, pauseMs = 10): Promise<void> {
-  for (let i = 0; !connection.socket.destroyed; i = (i + 1) % text.length) {
-    await connection.write(text.charAt(i));
-    await delay(pauseMs);
-  }
-}
 
 /** The server side of the session is closed: the client freed the connection. */
 async function serverSideClosed(target: ScriptedServer): Promise<void> {
@@ -58,7 +36,7 @@ describe('Pop3Client against hostile servers', () => {
   });
 
   it('drops a greeting trickled a byte at a time (the idle timer never fires) at its deadline', async () => {
-    const server = pop3.track(await startScriptedServer((connection) => trickle(connection, '+OK slowly')));
+    const server = pop3.track(await startScriptedServer((connection) => connection.trickle('+OK slowly')));
     const error = await expectFailure(
       connect(server, { timeouts: { greetingMs: 150, commandMs: 60_000 } }),
       'deadline-exceeded',
@@ -69,11 +47,9 @@ describe('Pop3Client against hostile servers', () => {
 
   it('drops a server that trickles a response at the command deadline, failing everything pending', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'STAT') return false;
-        await trickle(connection, '+OK 2 48');
-        return true;
-      },
+      override: answering('STAT', async (connection) => {
+        await connection.trickle('+OK 2 48');
+      }),
     });
     const client = await connect(target, { timeouts: { commandMs: 60_000, commandDeadlineMs: 200 } });
     const [stat, noop] = [client.stat(), client.noop()];
@@ -104,12 +80,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('drops an endless CAPA at its byte cap', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'CAPA') return false;
-        await connection.write('+OK\r\nUIDL\r\n');
-        await flood(connection, 'X-ENDLESS-CAPABILITY '.repeat(50) + '\r\n');
-        return true;
-      },
+      override: endlessAnswer('CAPA', 'X-ENDLESS-CAPABILITY '.repeat(50) + '\r\n', '+OK\r\nUIDL\r\n'),
     });
     const error = await expectFailure(connect(target), 'response-too-large');
     expect(error.message).toMatch(/more than 65536 bytes in the response to CAPA/);
@@ -119,14 +90,12 @@ describe('Pop3Client against hostile servers', () => {
 
   it('drops an endless UIDL at a cap derived from the STAT count', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'UIDL') return false;
+      override: answering('UIDL', async (connection) => {
         await connection.write('+OK\r\n');
         let n = 0;
         const lines = (): string => Array.from({ length: 100 }, () => `${++n} ${'u'.repeat(60)}\r\n`).join('');
         while (!connection.socket.destroyed) await connection.write(lines());
-        return true;
-      },
+      }),
     });
     const client = await connect(target);
     expect((await client.stat()).count).toBe(2);
@@ -150,12 +119,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('caps UIDL and LIST without a STAT at maxListingBytes', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'LIST') return false;
-        await connection.write('+OK\r\n');
-        await flood(connection, '1 100\r\n'.repeat(1000));
-        return true;
-      },
+      override: endlessAnswer('LIST', '1 100\r\n'.repeat(1000)),
     });
     const client = await connect(target, { limits: { maxListingBytes: 100_000 } });
     const error = await expectFailure(client.list(), 'response-too-large');
@@ -165,13 +129,11 @@ describe('Pop3Client against hostile servers', () => {
   it('drops a RETR far larger than its LIST size, and accepts one within the tolerance', async () => {
     const huge = Buffer.alloc(3 * 1024 * 1024, 'a');
     const target = await serve({
-      override: async (verb, args, connection) => {
-        if (verb !== 'RETR') return false;
+      override: answering('RETR', async (connection, args) => {
         // LIST says 22 bytes for each; message 1 comes back slightly larger, message 2 enormous.
         const body = args === '1' ? Buffer.from(`${'b'.repeat(4094)}\r\n`) : huge;
         await connection.write(Buffer.concat([Buffer.from('+OK\r\n'), dotStuff(body)]));
-        return true;
-      },
+      }),
     });
     const client = await connect(target, { limits: { retrSizeFactor: 2, retrSizeSlackBytes: 64 * 1024 } });
     await client.list();
@@ -184,12 +146,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('fails a streamed RETR far larger than its LIST size', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'RETR') return false;
-        await connection.write('+OK\r\n');
-        await flood(connection, 'x'.repeat(8190) + '\r\n');
-        return true;
-      },
+      override: endlessAnswer('RETR', 'x'.repeat(8190) + '\r\n'),
     });
     const client = await connect(target, { limits: { retrSizeSlackBytes: 100_000 } });
     await client.list();
@@ -205,12 +162,7 @@ describe('Pop3Client against hostile servers', () => {
 
   it('a test extraction (probe) against an endless CAPA reports the error at the capabilities step', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'CAPA') return false;
-        await connection.write('+OK\r\n');
-        await flood(connection, 'X'.repeat(1000) + '\r\n');
-        return true;
-      },
+      override: endlessAnswer('CAPA', 'X'.repeat(1000) + '\r\n'),
     });
     const report = await probeMailbox(optionsFor(target));
     expect(report.ok).toBe(false);

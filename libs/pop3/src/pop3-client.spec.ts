@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isJournalwireError, type ErrorCode } from '#errors';
+import type { ErrorCode } from '#errors';
 import {
+  answering,
   DEFAULT_CAPABILITIES,
   dotStuff,
   startScriptedServer,
   type ScriptedServer,
 } from '../../../test/support/pop3-scripted-server.js';
-import { pop3ClientSessions } from '../../../test/support/pop3-client-sessions.js';
+import { expectFailure as expectFailureOf, pop3ClientSessions } from '../../../test/support/pop3-client-sessions.js';
 import { Pop3Client, type Pop3ConnectOptions } from './index.js';
 
 const PASSWORD = 'secret';
@@ -25,12 +26,9 @@ const { serve, optionsFor, connect } = pop3;
 
 afterEach(() => pop3.close());
 
+/** The expected failure, which names neither the password nor anything derived from it. */
 async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
-  const error = await promise.then(
-    () => expect.unreachable(`expected a ${code} error`),
-    (failure: unknown) => failure,
-  );
-  if (!isJournalwireError(error, code)) throw error;
+  const error = await expectFailureOf(promise, code);
   expect(error.message).not.toContain(PASSWORD);
   expect(JSON.stringify(error.details)).not.toContain(PASSWORD);
   return error;
@@ -71,12 +69,10 @@ describe('Pop3Client against a scripted server', () => {
     const message = latin1('Subject: split\r\n\r\n.dot\r\n.\r\n\xe9\r\n');
     const wire = Buffer.concat([latin1(`+OK ${message.length} octets\r\n`), dotStuff(message)]);
     const target = await serve({
-      override: async (verb, args, connection) => {
-        if (verb !== 'RETR') return false;
+      override: answering('RETR', async (connection, args) => {
         const offset = Number(args) - 1;
         await connection.writeApart([wire.subarray(0, offset), wire.subarray(offset)], 3);
-        return true;
-      },
+      }),
     });
     const client = await connect(target);
     for (let offset = 0; offset <= wire.length; offset += 1) {
@@ -97,11 +93,9 @@ describe('Pop3Client against a scripted server', () => {
     };
     const target = await serve({
       messages: [long, long, long],
-      override: async (verb, args, connection) => {
-        if (verb !== 'RETR') return false;
+      override: answering('RETR', async (connection, args) => {
         await connection.write(Buffer.concat([Buffer.from(`${statusFor[args] ?? '+OK'}\r\n`), dotStuff(long)]));
-        return true;
-      },
+      }),
     });
     const client = await connect(target);
     for (const msg of [1, 2, 3]) expect((await client.retr(msg)).equals(long)).toBe(true);
@@ -109,13 +103,11 @@ describe('Pop3Client against a scripted server', () => {
 
   it('fails every pending command with connection-closed when the server dies mid-RETR (no hang)', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'RETR') return false;
+      override: answering('RETR', async (connection) => {
         await connection.write('+OK 100000 octets\r\nSubject: cut\r\n\r\npartial bo');
         await delay(20);
         connection.destroy();
-        return true;
-      },
+      }),
     });
     const client = await connect(target);
     const pending = [client.retr(1), client.noop(), client.stat()];
@@ -126,11 +118,9 @@ describe('Pop3Client against a scripted server', () => {
 
   it('maps -ERR [IN-USE] at login to mailbox-in-use (retryable)', async () => {
     const target = await serve({
-      override: async (verb, _args, connection) => {
-        if (verb !== 'PASS') return false;
+      override: answering('PASS', async (connection) => {
         await connection.write('-ERR [IN-USE] Mailbox is locked by another POP3 session\r\n');
-        return true;
-      },
+      }),
     });
     const error = await expectFailure(connect(target), 'mailbox-in-use');
     expect(error).toMatchObject({ retryable: true });
@@ -147,11 +137,9 @@ describe('Pop3Client against a scripted server', () => {
 
   it('maps [SYS/TEMP] to server-temporary (retryable) and [SYS/PERM] to server-permanent', async () => {
     const target = await serve({
-      override: async (verb, args, connection) => {
-        if (verb !== 'RETR') return false;
+      override: answering('RETR', async (connection, args) => {
         await connection.write(args === '1' ? '-ERR [SYS/TEMP] disk busy\r\n' : '-ERR [SYS/PERM] mailbox corrupt\r\n');
-        return true;
-      },
+      }),
     });
     const client = await connect(target);
     expect(await expectFailure(client.retr(1), 'server-temporary')).toMatchObject({ retryable: true });
@@ -210,11 +198,9 @@ describe('Pop3Client against a scripted server', () => {
   it('treats data injected after the +OK to STLS as a protocol error and sends nothing more', async () => {
     const target = await serve({
       capabilities: [...DEFAULT_CAPABILITIES, 'STLS'],
-      override: async (verb, _args, connection) => {
-        if (verb !== 'STLS') return false;
+      override: answering('STLS', async (connection) => {
         await connection.write('+OK Begin TLS negotiation\r\n+OK injected\r\n');
-        return true;
-      },
+      }),
     });
     await expectFailure(connect(target, { transport: 'stls' }), 'protocol');
     await delay(50);

@@ -34,6 +34,15 @@ import {
 const run = promisify(execFile);
 const SAMPLES = 'test/fixtures/journal';
 const sample = (name: string) => withRunMessageIds(readFileSync(join(SAMPLES, name)), TEST_RUN_ID);
+/** Sample 01 with its participants alice@ and bob@contoso.com replaced by `alice` and `bob`. */
+const sample01With = (alice: string, bob: string) =>
+  Buffer.from(
+    sample('01-exch2007-rtm-basic-fields.eml')
+      .toString('latin1')
+      .replaceAll('alice@contoso.com', alice)
+      .replaceAll('bob@contoso.com', bob),
+    'latin1',
+  );
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 // The envelope and policy services as processes on the real broker and database, fed raw
@@ -103,33 +112,17 @@ describe('envelope and policy services', () => {
     await producer.disconnect();
   }
 
-  async function settle(connectorId: string, expected: number) {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const outcomes = await pipeline.outcomes(connectorId);
-      const total = outcomes.archived.length + outcomes.rejected.length + outcomes.dead.length;
-      if (total >= expected) return outcomes;
-      if (Date.now() > deadline) throw new Error(`only ${total} of ${expected} outcomes for ${connectorId}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  const settle = (connectorId: string, expected: number) =>
+    pipeline.outcomesWhen(
+      connectorId,
+      `${expected} outcomes`,
+      (o) => o.archived.length + o.rejected.length + o.dead.length >= expected,
+    );
 
   it('applies every combination of the journaling filters', async () => {
     // 02: internal; 01 rewritten to unknown contoso.com recipients (unknown-internal) and to fabrikam.com ones (external).
-    const external = Buffer.from(
-      sample('01-exch2007-rtm-basic-fields.eml')
-        .toString('latin1')
-        .replaceAll('alice@contoso.com', 'x@fabrikam.com')
-        .replaceAll('bob@contoso.com', 'y@fabrikam.com'),
-      'latin1',
-    );
-    const unknownInternal = Buffer.from(
-      sample('01-exch2007-rtm-basic-fields.eml')
-        .toString('latin1')
-        .replaceAll('alice@contoso.com', 'ann@contoso.com')
-        .replaceAll('bob@contoso.com', 'ben@contoso.com'),
-      'latin1',
-    );
+    const external = sample01With('x@fabrikam.com', 'y@fabrikam.com');
+    const unknownInternal = sample01With('ann@contoso.com', 'ben@contoso.com');
     const base = [sample('02-exch2010-extended-fields-on-behalf-of.eml'), unknownInternal, external];
     const expectations: Array<[boolean, boolean, string[]]> = [
       [false, false, ['archive', 'unknown-internal-not-journaled', 'external-not-journaled']],
@@ -156,16 +149,7 @@ describe('envelope and policy services', () => {
   it("never counts the connector's journal mailbox (serviceEmailAddress) as a participant", async () => {
     // 01 as a message from outside that only reached journal@contoso.com (unknown in the directory).
     const toJournalMailbox = (tag: string) =>
-      withRunMessageIds(
-        Buffer.from(
-          sample('01-exch2007-rtm-basic-fields.eml')
-            .toString('latin1')
-            .replaceAll('alice@contoso.com', 'journal@contoso.com')
-            .replaceAll('bob@contoso.com', 'Journal@Contoso.com'),
-          'latin1',
-        ),
-        tag,
-      );
+      withRunMessageIds(sample01With('journal@contoso.com', 'Journal@Contoso.com'), tag);
     const flags = { journalNonInternal: false, journalUnknownInternal: true };
     const own = await connector({ ...flags, serviceEmailAddress: 'journal@contoso.com' });
     const other = await connector({ ...flags, serviceEmailAddress: 'journal@journal.test' });

@@ -8,7 +8,7 @@ import { inFlightKey, type InFlightMarker } from '../../../apps/poller/src/in-fl
 import { leaseKey } from '../../../apps/poller/src/lease.js';
 import { rawRecord, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
-import { generateMessages, mailbox, readLogLines, sha256, waitFor } from '../../support/poller-harness.js';
+import { mailbox, readLogLines, sha256, waitFor } from '../../support/poller-harness.js';
 
 describe('poller: crashes never lose or duplicate a message', () => {
   let ctx: PollerTestContext;
@@ -25,13 +25,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
   });
 
   it('SIGKILLed twice mid-drain and restarted: every message published exactly once', async () => {
-    const { connector, user } = await ctx.connectorWithMailbox();
-    const dir = await ctx.scratch('crash');
-    const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 48 * 1024 });
-    await mailbox.deliver(
-      user,
-      messages.map((m) => m.file),
-    );
+    const { connector, user, messages } = await ctx.connectorWithMessages('crash', 200, {
+      minSize: 1024,
+      maxSize: 48 * 1024,
+    });
     // Small batches: many publish/ledger/DELE cycles for the kills to land in.
     const env = { BATCH_MAX_MESSAGES: '5', LEASE_TTL_MS: '4000' };
     const ledgered = async () => (await ctx.ledgerRows(connector.id)).length;
@@ -58,13 +55,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
   });
 
   it('SIGTERM mid-drain: the current batch finishes, QUIT commits it, the lease is released', async () => {
-    const { connector, user } = await ctx.connectorWithMailbox();
-    const dir = await ctx.scratch('sigterm');
-    const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 48 * 1024 });
-    await mailbox.deliver(
-      user,
-      messages.map((m) => m.file),
-    );
+    const { connector, user } = await ctx.connectorWithMessages('sigterm', 200, {
+      minSize: 1024,
+      maxSize: 48 * 1024,
+    });
     const env = { BATCH_MAX_MESSAGES: '5' };
     const poller = await ctx.startPoller(env);
     await waitFor('30 ledger rows', async () => (await ctx.ledgerRows(connector.id)).length >= 30, 60_000, 20);
@@ -165,13 +159,9 @@ describe('poller: crashes never lose or duplicate a message', () => {
 
   /** A mailbox with `count` messages, and their UIDLs and bytes as the server returns them. */
   async function mailboxWithBodies(count: number) {
-    const { connector, user, password } = await ctx.connectorWithMailbox();
-    const dir = await ctx.scratch('in-flight');
-    const messages = await generateMessages(dir, count, { maxSize: 8192 });
-    await mailbox.deliver(
-      user,
-      messages.map((m) => m.file),
-    );
+    const { connector, user, password } = await ctx.connectorWithMessages('in-flight', count, {
+      maxSize: 8192,
+    });
     const client = await Pop3Client.connect({
       host: testEnv.pop3Host,
       port: testEnv.pop3sPort,

@@ -4,15 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimCheckSchema, RAW_CONTENT_TYPES, rawRecordKey } from '#contracts';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
-import {
-  generateMessages,
-  mailbox,
-  peakRss,
-  readLogLines,
-  sha256,
-  waitFor,
-  writeLargeMessage,
-} from '../../support/poller-harness.js';
+import { mailbox, peakRss, readLogLines, sha256, waitFor, writeLargeMessage } from '../../support/poller-harness.js';
 
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -24,15 +16,14 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
   const suite = pollerSuite();
 
   it('publishes 200 varied messages byte for byte, deletes them, and reports ok', async () => {
-    const { connector, user } = await suite.ctx.connectorWithMailbox({ maxMessagesPerSession: 120 });
-    const dir = await suite.ctx.scratch('drain');
-    const blobDir = await suite.ctx.scratch('drain-blobs');
     // 1 KiB .. 700 KiB: most inline, a few above the 512 KiB inline limit (claim checks).
-    const messages = await generateMessages(dir, 200, { minSize: 1024, maxSize: 700 * 1024 });
-    await mailbox.deliver(
-      user,
-      messages.map((m) => m.file),
+    const { connector, user, messages } = await suite.ctx.connectorWithMessages(
+      'drain',
+      200,
+      { minSize: 1024, maxSize: 700 * 1024 },
+      { maxMessagesPerSession: 120 },
     );
+    const blobDir = await suite.ctx.scratch('drain-blobs');
     expect(await mailbox.count(user)).toBe(200);
 
     const started = Date.now();

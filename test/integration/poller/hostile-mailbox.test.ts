@@ -1,13 +1,13 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertConnector } from '#test-support';
 import { PollerTestContext } from '../../support/poller-fixture.js';
 import { journalMessage, sha256, waitFor } from '../../support/poller-harness.js';
 import { FakePop3Mailbox } from '../../support/poller-pop3-server.js';
 import {
+  answering,
+  endlessAnswer,
   pop3Mailbox,
   startScriptedServer,
-  type ScriptedConnection,
   type ScriptedServer,
 } from '../../support/pop3-scripted-server.js';
 
@@ -23,17 +23,6 @@ async function plainConnector(ctx: PollerTestContext, port: number, name: string
   });
   ctx.connectorIds.add(connector.id);
   return connector;
-}
-
-async function trickle(connection: ScriptedConnection, text: string): Promise<void> {
-  for (let i = 0; !connection.socket.destroyed; i = (i + 1) % text.length) {
-    await connection.write(text.charAt(i));
-    await delay(50);
-  }
-}
-
-async function flood(connection: ScriptedConnection, chunk: string): Promise<void> {
-  while (!connection.socket.destroyed && connection.socket.writable) await connection.write(chunk);
 }
 
 describe('poller against hostile and forgetful POP3 servers', () => {
@@ -52,21 +41,14 @@ describe('poller against hostile and forgetful POP3 servers', () => {
   it('a trickling server and an endless CAPA get a connector error and free the only session slot', async () => {
     const trickler: ScriptedServer = await startScriptedServer(
       pop3Mailbox({
-        override: async (verb, _args, connection) => {
-          if (verb !== 'STAT') return false;
-          await trickle(connection, '+OK 1 100');
-          return true;
-        },
+        override: answering('STAT', async (connection) => {
+          await connection.trickle('+OK 1 100', 50);
+        }),
       }),
     );
     const endless: ScriptedServer = await startScriptedServer(
       pop3Mailbox({
-        override: async (verb, _args, connection) => {
-          if (verb !== 'CAPA') return false;
-          await connection.write('+OK\r\n');
-          await flood(connection, `X-${'C'.repeat(500)}\r\n`);
-          return true;
-        },
+        override: endlessAnswer('CAPA', `X-${'C'.repeat(500)}\r\n`),
       }),
     );
     const good = new FakePop3Mailbox([{ uid: 'good-1', data: journalMessage('good-1', 3000) }]);

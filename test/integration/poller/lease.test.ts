@@ -5,7 +5,7 @@ import { createLogger } from '#logger';
 import { testEnv } from '#test-support';
 import { LeaseManager, leaseKey } from '../../../apps/poller/src/lease.js';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
-import { generateMessages, mailbox, readLogLines, waitFor, type LogLine } from '../../support/poller-harness.js';
+import { mailbox, readLogLines, waitFor, type LogLine } from '../../support/poller-harness.js';
 
 interface Session {
   instance: string;
@@ -33,12 +33,11 @@ describe('poller: one poller at a time per mailbox', () => {
 
   it('two poller processes on one connector never interleave sessions, and publish each message once', async () => {
     // Short sessions (15 messages) back to back: the two instances keep contending for the lease.
-    const { connector, user } = await suite.ctx.connectorWithMailbox({ maxMessagesPerSession: 15 });
-    const dir = await suite.ctx.scratch('lease');
-    const messages = await generateMessages(dir, 240, { maxSize: 16 * 1024 });
-    await mailbox.deliver(
-      user,
-      messages.map((m) => m.file),
+    const { connector, user } = await suite.ctx.connectorWithMessages(
+      'lease',
+      240,
+      { maxSize: 16 * 1024 },
+      { maxMessagesPerSession: 15 },
     );
 
     const [one, two] = await Promise.all([

@@ -13,6 +13,7 @@ import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { startService, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
 import { pop3Mailbox, startScriptedServer, type ScriptedServer } from '../../support/pop3-scripted-server.js';
 import {
+  createConnector,
   eventually,
   startStatusHarness,
   type ApiClient,
@@ -42,7 +43,7 @@ describe('status API: the stored password never travels to a new destination', (
     // Another address (127.0.0.2) and another port: where a hostile token would point the connector.
     attacker = await startScriptedServer(pop3Mailbox({ username: mailboxName, password }), '127.0.0.2');
     tryout = await startScriptedServer(pop3Mailbox({ username: mailboxName, password: 'tried-password' }));
-    const created = await api('POST', '/v1/connectors', {
+    id = await createConnector(api, {
       description: 'credential destination test',
       serviceEmailAddress: `${mailboxName}@contoso.test`,
       mailboxName,
@@ -53,8 +54,6 @@ describe('status API: the stored password never travels to a new destination', (
       suspended: true, // until the poller part
       allowEmptyDirectory: true, // this private database has no directory
     });
-    expect(created.status).toBe(201);
-    id = created.body['id'] as string;
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReliableProducer } from '#kafka';
 import {
+  createConnector,
   eventually,
   startStatusHarness,
   type ApiClient,
@@ -64,14 +65,12 @@ describe('status API: list-first connectors, cursor paging of directory and logs
       ['echo', { description: `Echo ${run}`, host: 'pop.echo.test', mailboxName: `journal-special-${run}` }],
     ];
     for (const [name, fields] of definitions) {
-      const response = await api<{ id: string }>('POST', '/v1/connectors', {
+      ids[name] = await createConnector(api, {
         serviceEmailAddress: `${name}@contoso.test`,
         mailboxName: `${name}-journal`,
         password: `pw-${name}`,
         ...fields,
       });
-      expect(response.status).toBe(201);
-      ids[name] = response.body.id;
     }
     const at = new Date().toISOString();
     await producer.send([

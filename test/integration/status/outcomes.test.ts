@@ -185,13 +185,7 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     expect(again.status).toBe(409);
     expect(again.body.message).toMatch(/already replayed/);
 
-    const archived = await eventually(
-      'the replay archived',
-      () => pipeline.outcomes(id),
-      (o) => o.archived.length === 1,
-      90_000,
-      500,
-    );
+    const archived = await pipeline.outcomesWhen(id, 'the replay archived', (o) => o.archived.length === 1);
     expect(archived.archived[0]!.sha256Before).toBe(sha(bytes));
     expect(archived.archived[0]!.rawRecord).toEqual(replayed.body.replay.rawRecord);
     expect(archived.dead).toHaveLength(1);
@@ -259,13 +253,7 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     const target = all[1]!;
     const replayed = await api('POST', `/v1/connectors/${id}/outcomes/${target.id}/replay`);
     expect(replayed.status).toBe(200);
-    const outcomes = await eventually(
-      'the replayed rejection archived',
-      () => pipeline.outcomes(id),
-      (o) => o.archived.length === 1,
-      90_000,
-      500,
-    );
+    const outcomes = await pipeline.outcomesWhen(id, 'the replayed rejection archived', (o) => o.archived.length === 1);
     expect(outcomes.rejected).toHaveLength(3);
     const bytes = messages.find((m) => sha(m) === outcomes.archived[0]!.sha256Before);
     expect(bytes).toBeDefined();

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protocolLogKey } from '#platform';
-import { startService, testEnv, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
+import { startService, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
 import {
+  createConnector,
+  dovecotConnector,
   eventually,
   startStatusHarness,
   statusRedis,
@@ -45,22 +47,13 @@ describe('status API: protocol log of detailed logging (real Dovecot, Redis, pol
     expect(text).not.toContain(authPlain);
     expect(text).not.toContain(passwordBase64);
   };
-  const connector = async (overrides: Record<string, unknown>) => {
-    const response = await api('POST', '/v1/connectors', {
-      description: `protocol log ${randomUUID().slice(0, 8)}`,
-      serviceEmailAddress: user,
-      mailboxName: user,
-      password,
-      host: testEnv.pop3Host,
-      port: testEnv.pop3sPort,
-      suspended: true,
+  const connector = (overrides: Record<string, unknown>) =>
+    createConnector(api, {
+      ...dovecotConnector(user, password, 'protocol log'),
       pollIntervalSeconds: 3600,
       allowEmptyDirectory: true, // this private database has no directory
       ...overrides,
     });
-    expect(response.status).toBe(201);
-    return response.body['id'] as string;
-  };
   const protocolLog = (id: string, query = '') => api<ProtocolLog>('GET', `/v1/connectors/${id}/protocol-log${query}`);
 
   beforeAll(async () => {

@@ -5,6 +5,7 @@ import type { ConnectorStatusView } from '#contracts';
 import type { KafkaGateway, OutgoingRecord, ReliableProducer } from '#kafka';
 import {
   apiClient,
+  createConnector,
   eventually,
   startStatusHarness,
   startStatusService,
@@ -34,17 +35,14 @@ describe('status: Service Status aggregated from the topics', () => {
   let redis: Redis;
   let token: string;
 
-  const create = async () => {
-    const response = await api('POST', '/v1/connectors', {
+  const create = () =>
+    createConnector(api, {
       description: `status test ${randomUUID().slice(0, 8)}`,
       serviceEmailAddress: 'journal@contoso.test',
       mailboxName: `journal-${randomUUID().slice(0, 8)}`,
       password: 'pw',
       host: '192.0.2.1',
     });
-    expect(response.status).toBe(201);
-    return response.body['id'] as string;
-  };
   const statusOf = async (id: string) => (await api<ConnectorStatusView>('GET', `/v1/connectors/${id}/status`)).body;
   const until = (id: string, what: string, accept: (s: ConnectorStatusView) => boolean, timeoutMs = 30_000) =>
     eventually(what, () => statusOf(id), accept, timeoutMs);

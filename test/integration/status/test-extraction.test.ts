@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, testEnv } from '#test-support';
 import {
   apiClient,
+  createConnector,
+  dovecotConnector,
   startStatusHarness,
   startStatusService,
   type ApiClient,
@@ -13,7 +15,12 @@ import {
   type StatusServiceHandle,
   mailboxSh,
 } from '../../support/status-harness.js';
-import { pop3Mailbox, startScriptedServer, type ScriptedServer } from '../../support/pop3-scripted-server.js';
+import {
+  endlessAnswer,
+  pop3Mailbox,
+  startScriptedServer,
+  type ScriptedServer,
+} from '../../support/pop3-scripted-server.js';
 
 interface Report {
   connectorId: string;
@@ -40,20 +47,8 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
   const user = `jw-status-${randomBytes(4).toString('hex')}@journal.test`;
   const password = `pw-${randomUUID()}`;
 
-  const connector = async (client: ApiClient, overrides: Record<string, unknown>) => {
-    const response = await client('POST', '/v1/connectors', {
-      description: `extraction test ${randomUUID().slice(0, 8)}`,
-      serviceEmailAddress: user,
-      mailboxName: user,
-      password,
-      host: testEnv.pop3Host,
-      port: testEnv.pop3sPort,
-      suspended: true, // nothing else should poll it
-      ...overrides,
-    });
-    expect(response.status).toBe(201);
-    return response.body['id'] as string;
-  };
+  const connector = (client: ApiClient, overrides: Record<string, unknown>) =>
+    createConnector(client, { ...dovecotConnector(user, password, 'extraction test'), ...overrides });
   const probe = async (client: ApiClient, id: string) => {
     const response = await client<Report>('POST', `/v1/connectors/${id}/test-extraction`);
     expect(response.status).toBe(200);
@@ -167,21 +162,10 @@ describe('status API: Test Journal Extraction against the local Dovecot', () => 
     try {
       const endless = await startScriptedServer(
         pop3Mailbox({
-          override: async (verb, _args, connection) => {
-            if (verb !== 'CAPA') return false;
-            await connection.write('+OK\r\n');
-            while (!connection.socket.destroyed && connection.socket.writable)
-              await connection.write(`X-${'C'.repeat(1000)}\r\n`);
-            return true;
-          },
+          override: endlessAnswer('CAPA', `X-${'C'.repeat(1000)}\r\n`),
         }),
       );
-      const trickle = await startScriptedServer(async (connection) => {
-        for (let i = 0; !connection.socket.destroyed; i++) {
-          await connection.write('+OK'.charAt(i % 3));
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      });
+      const trickle = await startScriptedServer((connection) => connection.trickle('+OK', 100));
       servers.push(endless, trickle);
       const plain = { host: '127.0.0.1', encrypted: false };
       const capa = await probe(api, await connector(api, { ...plain, port: endless.port }));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SERVICE_STATES, type ConnectorListItem, type ServiceState } from '#contracts';
-import { cursorParams, decodeCursor, pageOf, type CursorKey, type CursorPage } from '../paging/cursor.js';
+import { cursorParams, decodeCursor, searchParam, pageOf, type CursorKey, type CursorPage } from '../paging/cursor.js';
 import { expected } from '../http/formats.js';
 
 const SORT_KEYS = {
@@ -23,12 +23,7 @@ export const MAX_CONNECTOR_LIMIT = 200;
 
 export const connectorListQuerySchema = z.strictObject({
   ...cursorParams(50, MAX_CONNECTOR_LIMIT),
-  q: z
-    .string(expected('search text'))
-    .trim()
-    .max(200, 'expected at most 200 characters')
-    .transform((text) => (text === '' ? undefined : text))
-    .optional(),
+  q: searchParam(200),
   serviceStatus: z
     .string(expected(`one or more of ${SERVICE_STATES.join(', ')} (comma-separated)`))
     .transform((text) => text.split(',').map((part) => part.trim()))

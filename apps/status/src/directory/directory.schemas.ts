@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParams } from '../paging/cursor.js';
+import { cursorParams, searchParam } from '../paging/cursor.js';
 import { domainName, emailAddress, expected, flag } from '../http/formats.js';
 
 /** Directory addresses are matched case-insensitively: stored lower-case. */
@@ -79,11 +79,6 @@ export const MAX_DIRECTORY_LIMIT = 1000;
 /** GET /v1/directory/domains and /addresses: cursor paging, optional substring search. */
 export const directoryListQuerySchema = z.strictObject({
   ...cursorParams(100, MAX_DIRECTORY_LIMIT),
-  q: z
-    .string(expected('search text'))
-    .trim()
-    .max(320, 'expected at most 320 characters')
-    .transform((text) => (text === '' ? undefined : text))
-    .optional(),
+  q: searchParam(320),
 });
 export type DirectoryListQuery = z.output<typeof directoryListQuerySchema>;

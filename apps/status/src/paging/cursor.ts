@@ -46,6 +46,16 @@ export function limitParam(maxLimit: number) {
     .max(maxLimit, `expected a limit 1-${maxLimit}`);
 }
 
+/** The `q` query parameter: search text of up to `maxLength` characters, trimmed; blank is none. */
+export function searchParam(maxLength: number) {
+  return z
+    .string(expected('search text'))
+    .trim()
+    .max(maxLength, `expected at most ${maxLength} characters`)
+    .transform((text) => (text === '' ? undefined : text))
+    .optional();
+}
+
 /** `cursor` and `limit` query parameters (limit 1-max, default given). */
 export function cursorParams(defaultLimit: number, maxLimit: number) {
   return { cursor: cursorParam, limit: limitParam(maxLimit).default(defaultLimit) };

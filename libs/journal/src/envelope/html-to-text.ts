@@ -51,29 +51,27 @@ function stripSkippedElements(html: string): string {
 
 /** Drops `<!-- … -->`; an unclosed comment is left to `stripTags`. */
 function stripComments(html: string): string {
-  const kept: string[] = [];
-  let keptFrom = 0;
-  for (let open = html.indexOf('<!--'); open >= 0; open = html.indexOf('<!--', keptFrom)) {
-    const close = html.indexOf('-->', open + 4);
-    if (close < 0) break; // no later comment can close either
-    kept.push(html.slice(keptFrom, open));
-    keptFrom = close + 3;
-  }
-  if (keptFrom === 0) return html;
-  kept.push(html.slice(keptFrom));
-  return kept.join('');
+  return replaceSpans(html, '<!--', '-->', () => '');
 }
 
 /** `<br …>` and block ends become line breaks, other tags go; a `<` with no `>` after it stays text. */
 function stripTags(html: string): string {
+  // tags never overlap: linear
+  return replaceSpans(html, '<', '>', (tag) => (LINE_BREAK_TAG.test(tag) ? '\n' : ''));
+}
+
+/**
+ * Replaces each span from `open` to the next `close` after it by `replace(span)`, left to right;
+ * from an `open` with no `close` after it on, the text stays as it is (no later span can close).
+ */
+function replaceSpans(html: string, open: string, close: string, replace: (span: string) => string): string {
   const out: string[] = [];
   let keptFrom = 0;
-  for (let open = html.indexOf('<'); open >= 0; open = html.indexOf('<', keptFrom)) {
-    const close = html.indexOf('>', open + 1);
-    if (close < 0) break; // no later tag can close either
-    out.push(html.slice(keptFrom, open));
-    if (LINE_BREAK_TAG.test(html.slice(open, close + 1))) out.push('\n'); // tags never overlap: linear
-    keptFrom = close + 1;
+  for (let start = html.indexOf(open); start >= 0; start = html.indexOf(open, keptFrom)) {
+    const end = html.indexOf(close, start + open.length);
+    if (end < 0) break;
+    out.push(html.slice(keptFrom, start), replace(html.slice(start, end + close.length)));
+    keptFrom = end + close.length;
   }
   if (keptFrom === 0) return html;
   out.push(html.slice(keptFrom));

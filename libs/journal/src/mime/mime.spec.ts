@@ -6,6 +6,16 @@ import { parseMediaType } from './content-type.js';
 import { parseJournalMessage } from '../index.js';
 import { buildReport, chunked, envelopeText } from '../../../../test/support/journal/report-builder.js';
 
+/** Writes `text` (latin1) to `sink` in chunks of `sizes`, with the offsets, then ends it. */
+function feed(sink: ByteSink, text: string, sizes: number[]): void {
+  let offset = 0;
+  for (const chunk of chunked(Buffer.from(text, 'latin1'), sizes)) {
+    sink.write(chunk, offset);
+    offset += chunk.length;
+  }
+  sink.end(offset);
+}
+
 interface SplitPart {
   start: number;
   end: number;
@@ -31,12 +41,7 @@ function split(
     };
     return sink;
   });
-  let offset = 0;
-  for (const chunk of chunked(Buffer.from(body, 'latin1'), sizes)) {
-    splitter.write(chunk, offset);
-    offset += chunk.length;
-  }
-  splitter.end(offset);
+  feed(splitter, body, sizes);
   return { parts, closed: splitter.closed };
 }
 
@@ -75,12 +80,7 @@ describe('header blocks', () => {
       header = { names: block.fields.map((f) => f.name), truncated: block.truncated, bodyStart: block.bodyStart };
       return body;
     });
-    let offset = 0;
-    for (const chunk of chunked(Buffer.from(text, 'latin1'), sizes)) {
-      reader.write(chunk, offset);
-      offset += chunk.length;
-    }
-    reader.end(offset);
+    feed(reader, text, sizes);
     return {
       header: header as unknown as { names: string[]; truncated: boolean; bodyStart: number },
       body: body.bytes().toString('latin1'),
