@@ -73,26 +73,28 @@ describe('CrashGuard', () => {
     expect(marks.mark).toMatchObject({ first: '10', last: '19', starts: 1, owner: guard.owner });
   });
 
-  it('dead-letters a record that ends its process, after three crashes, and moves on', async () => {
-    expect(await runUntilDone(24, 0)).toEqual([
-      'crash in 0-9',
-      'crash in 0-0',
-      'crash in 0-0',
-      'dead-letter 0 after 3 crashes',
-      'committed up to 24',
-    ]);
-  });
-
-  it('finds a poison record inside a chunk one record at a time, its neighbours unharmed', async () => {
-    expect(await runUntilDone(24, 13)).toEqual([
-      'crash in 10-19',
-      'crash in 13-13',
-      'crash in 13-13',
-      'crash in 13-13',
-      'dead-letter 13 after 3 crashes',
-      'committed up to 24',
-    ]);
-  });
+  it.each([
+    {
+      poison: 0,
+      events: ['crash in 0-9', 'crash in 0-0', 'crash in 0-0', 'dead-letter 0 after 3 crashes'],
+    },
+    {
+      // Found one record at a time inside its chunk; its neighbours are committed unharmed.
+      poison: 13,
+      events: [
+        'crash in 10-19',
+        'crash in 13-13',
+        'crash in 13-13',
+        'crash in 13-13',
+        'dead-letter 13 after 3 crashes',
+      ],
+    },
+  ])(
+    'dead-letters record $poison, which ends its process, after three crashes and moves on',
+    async ({ poison, events }) => {
+      expect(await runUntilDone(24, poison)).toEqual([...events, 'committed up to 24']);
+    },
+  );
 
   it('does not count its own marks as crashes (a batch fetched again after a rebalance)', async () => {
     const marks = new MemoryMarks();
