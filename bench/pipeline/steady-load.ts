@@ -11,6 +11,7 @@ import {
   servicesPeakRss,
   waitForStatus,
   withBenchPipeline,
+  serviceNodeOptions,
   type BenchOptions,
 } from '../support/measure.js';
 import { conservation, cpuPerMessage, decidedMessages, percentiles } from '../support/pipeline-measures.js';
@@ -54,7 +55,8 @@ export async function steadyLoad(
   const { files, totalBytes } = benchReports(options);
   const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-  await withBenchPipeline('journalwire_bench', { LOG_LEVEL: 'warn' }, async (pipeline) => {
+  const env = { LOG_LEVEL: 'warn', ...serviceNodeOptions(options) };
+  await withBenchPipeline('journalwire_bench', env, async (pipeline) => {
     await pipeline.start();
     await pipeline.api('POST', '/v1/directory/import', directory);
     const meter = servicesCpuMeter(pipeline, services);

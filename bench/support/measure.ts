@@ -26,11 +26,16 @@ export interface BenchOptions {
   /** Steady load: messages delivered per second (with `seconds`), instead of one mailbox drained. */
   rate: number | null;
   seconds: number;
+  /**
+   * NODE_OPTIONS for the services only (`--node-options="--cpu-prof --cpu-prof-dir=DIR"`, or
+   * `--heap-prof`): profiles of each service, written when it stops.
+   */
+  nodeOptions: string | null;
   /** Prints a progress line (nothing with --json). */
   log: (line: string) => void;
 }
 
-/** `--messages N --seed S --json [--rate R --seconds S]`, as every pipeline benchmark takes them. */
+/** `--messages N --seed S --json [--rate R --seconds S] [--node-options=FLAGS]`, as every pipeline benchmark takes them. */
 export function benchOptions(defaultMessages: number): BenchOptions {
   const { values } = parseArgs({
     options: {
@@ -39,6 +44,7 @@ export function benchOptions(defaultMessages: number): BenchOptions {
       json: { type: 'boolean', default: false },
       rate: { type: 'string' },
       seconds: { type: 'string', default: '60' },
+      'node-options': { type: 'string' },
     },
   });
   const json = values.json;
@@ -52,6 +58,7 @@ export function benchOptions(defaultMessages: number): BenchOptions {
     json,
     rate,
     seconds,
+    nodeOptions: values['node-options'] ?? null,
     log: (line) => {
       if (!json) process.stdout.write(`${line}\n`);
     },
@@ -97,11 +104,16 @@ export function pipelineBench(
   const options = benchOptions(setup.messages);
   runBench(name, async () => {
     const { files, totalBytes } = benchReports(options);
-    await withBenchPipeline(setup.database, setup.env ?? {}, async (pipeline) => {
+    await withBenchPipeline(setup.database, { ...setup.env, ...serviceNodeOptions(options) }, async (pipeline) => {
       const ceiling = await measureCeiling(files, options.log);
       await body({ options, pipeline, files, totalBytes, ceiling });
     });
   });
+}
+
+/** The services' environment for `--node-options`. */
+export function serviceNodeOptions(options: BenchOptions): Record<string, string> {
+  return options.nodeOptions === null ? {} : { NODE_OPTIONS: options.nodeOptions };
 }
 
 /** A drained bench connector: its id and mailbox, how long the drain took, where the CPU went, peak memory. */
@@ -222,9 +234,14 @@ export function generateReports(messages: number, seed: number): { files: Buffer
   return { files, totalBytes };
 }
 
-/** Drops and recreates a database next to the test database, migrated; returns its URL. */
-export async function freshDatabase(name: string): Promise<string> {
+/**
+ * Drops and recreates a database next to the test database, migrated; returns its URL. The test
+ * database's suffix (`journalwire_test_X` → `NAME_X`) keeps stacks sharing one PostgreSQL apart.
+ */
+export async function freshDatabase(base: string): Promise<string> {
   const url = new URL(testEnv.databaseUrl);
+  const suffix = /^\/journalwire_test(_\w+)$/.exec(url.pathname)?.[1] ?? '';
+  const name = `${base}${suffix}`;
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { JournalwireError } from '#errors';
 import { boundedKey } from './keys.js';
@@ -173,7 +173,8 @@ export function inlineRawBody(bytes: Buffer): RawBody {
   return {
     value: bytes,
     contentType: RAW_CONTENT_TYPES.inline,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    // One-shot: no Hash object per message (the poller hashes every message it retrieves).
+    sha256: hash('sha256', bytes, 'hex'),
     size: bytes.length,
   };
 }
