@@ -2,9 +2,9 @@
 // consumer group that reads chunks of its input and commits each chunk's outputs with the input
 // offsets in one transaction (consume-transform-produce).
 
-export type ClientName = 'kafkajs' | 'platformatic';
+export type ClientName = 'platformatic';
 
-export const CLIENT_NAMES: readonly ClientName[] = ['kafkajs', 'platformatic'];
+export const CLIENT_NAMES: readonly ClientName[] = ['platformatic'];
 
 /** One input record as the bench needs it. */
 export interface InputRecord {

@@ -93,7 +93,7 @@ export async function platformaticMember(options: MemberOptions): Promise<Transa
               key: Buffer.from(m.key),
               value: m.value,
               // Header names are serialized like values: Buffers (a string name fails in encoding).
-              headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
+              headers: new Map(Object.entries(m.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
             })),
           ),
         });
