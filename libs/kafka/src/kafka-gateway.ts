@@ -14,6 +14,7 @@ import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 import { describeConnectFailure, securityOptions } from './connection-security.js';
+import { completeReadCommittedFiltering } from './read-committed.js';
 import { GroupConsumer, type GroupConsumerOptions, type PartitionOffset } from './group-consumer.js';
 import { ReliableProducer } from './reliable-producer.js';
 
@@ -99,6 +100,7 @@ export class KafkaGateway {
       maxBytes: 32 * 1024 * 1024,
     });
     this.routeErrors(consumer, `consumer ${groupId}`);
+    completeReadCommittedFiltering(consumer);
     return consumer;
   }
 

@@ -208,7 +208,12 @@ export class TransactionalProcessor {
           // The rest of the batch is handed over again: not at once.
           if (batch.live()) await sleep(500);
           this.logger.info(
-            { topic: batch.topic, partition: batch.partition, reason: errorMessage(error.reason ?? 'rebalance') },
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              reason: errorMessage(error.reason ?? 'rebalance'),
+              kafkaErrors: kafkaErrorTypes(error.reason),
+            },
             'group rebalanced; batch left to refetch',
           );
         }
