@@ -53,7 +53,7 @@ export function outputsOf(
   }));
 }
 
-/** The Kafka error names in an error and its causes (kafkajs `type`, @platformatic/kafka `apiId`). */
+/** The Kafka error names (`apiId`) in an error and its causes. */
 export function kafkaErrorNames(error: unknown): string[] {
   const names: string[] = [];
   const seen = new Set<unknown>();
