@@ -12,11 +12,12 @@ runCli('prune', async () => {
   const config = loadConfig(z.object({ ...kafkaSection, ...databaseSection, ...blobSection, ...retentionSection }));
   const logger = createLogger({ service: 'prune', level: 'warn', destination: process.stderr });
   const dataSource = await createDataSource(config.DATABASE_URL, { poolSize: 2 }).initialize();
+  const kafka = new KafkaGateway(kafkaConnection(config, 'journalwire-prune'), logger);
   try {
     const job = new RetentionJob(
       {
         dataSource,
-        kafka: new KafkaGateway(kafkaConnection(config, 'journalwire-prune'), logger),
+        kafka,
         logger,
         blobDir: config.BLOB_DIR,
       },
@@ -35,6 +36,7 @@ runCli('prune', async () => {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;
   } finally {
+    await kafka.closeAdmin();
     await dataSource.destroy();
   }
 });

@@ -22,7 +22,10 @@ runCli('reconcile', async (argv) => {
     kafkaConnection(config, 'journalwire-reconcile'),
     createLogger({ service: 'reconcile', level: 'warn', destination: process.stderr }),
   );
-  const report = await reconcileConnector(kafka, values.connector, since ? { since } : {});
+  // The gateway's shared admin connection would keep the process alive.
+  const report = await reconcileConnector(kafka, values.connector, since ? { since } : {}).finally(() =>
+    kafka.closeAdmin(),
+  );
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ connector: values.connector, ...report })}\n`);
   } else {

@@ -12,7 +12,7 @@ runCli('topics', async () => {
     kafkaConnection(config, 'journalwire-topics'),
     createLogger({ service: 'topics', level: 'warn' }),
   );
-  const result = await kafka.ensureTopics(topicSpecs(config.TOPIC_PARTITIONS));
+  const result = await kafka.ensureTopics(topicSpecs(config.TOPIC_PARTITIONS)).finally(() => kafka.closeAdmin());
   process.stdout.write(
     `created: ${result.created.join(', ') || '(none)'}\nexisting: ${result.existing.join(', ') || '(none)'}\n`,
   );

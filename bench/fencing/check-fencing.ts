@@ -7,8 +7,9 @@ import { zombieScenario, type FencingOutcome } from './scenario.js';
 import { consumeProduceLoop, loopInput, type LoopFigures } from './throughput.js';
 
 // npm run bench:fencing [-- --messages 2000 --seed 42 --json]
-// Against the local broker (deploy/local), for kafkajs as libs/kafka uses it and for
-// @platformatic/kafka: (1) the zombie scenario of KIP-447 (scenario.ts): is a stalled instance's
+// Against the local broker (deploy/local), for @platformatic/kafka as a bare client (libs/kafka is
+// built on it; the kafkajs side was removed with kafkajs, its figures are in ADR 0004):
+// (1) the zombie scenario of KIP-447 (scenario.ts): is a stalled instance's
 // commit refused once its partition went to another instance, and how many outputs does a
 // read-committed reader see; (2) a transactional consume-produce loop over the same journal-sized
 // records (throughput.ts): messages per second and CPU per message of the client and the broker.

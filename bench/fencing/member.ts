@@ -2,9 +2,9 @@
 // consumer group that reads chunks of its input and commits each chunk's outputs with the input
 // offsets in one transaction (consume-transform-produce).
 
-export type ClientName = 'kafkajs' | 'platformatic';
+export type ClientName = 'platformatic';
 
-export const CLIENT_NAMES: readonly ClientName[] = ['kafkajs', 'platformatic'];
+export const CLIENT_NAMES: readonly ClientName[] = ['platformatic'];
 
 /** One input record as the bench needs it. */
 export interface InputRecord {
@@ -53,7 +53,7 @@ export function outputsOf(
   }));
 }
 
-/** The Kafka error names in an error and its causes (kafkajs `type`, @platformatic/kafka `apiId`). */
+/** The Kafka error names (`apiId`) in an error and its causes. */
 export function kafkaErrorNames(error: unknown): string[] {
   const names: string[] = [];
   const seen = new Set<unknown>();

@@ -1,10 +1,9 @@
-import { kafkajsMember } from './kafkajs-member.js';
 import type { ClientName, MemberOptions, TransactionalMember } from './member.js';
 import { platformaticMember } from './platformatic-member.js';
 
 /** A transactional group member of the named client. */
-export function createMember(client: ClientName, options: MemberOptions): Promise<TransactionalMember> {
-  return client === 'kafkajs' ? kafkajsMember(options) : platformaticMember(options);
+export function createMember(_client: ClientName, options: MemberOptions): Promise<TransactionalMember> {
+  return platformaticMember(options);
 }
 
 /** Reads from `member` until `count` records came (or `timeoutMs` passed: then throws). */

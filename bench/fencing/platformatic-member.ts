@@ -11,10 +11,10 @@ import {
 import { toProduceRequests } from '#kafka';
 import type { InputRecord, MemberOptions, TransactionalMember } from './member.js';
 
-// @platformatic/kafka with the settings libs/kafka gives kafkajs: idempotent transactional
-// producer with acks=all, read-committed consumer without auto-commit, the same session (15 s),
-// heartbeat (3 s) and rebalance (30 s) timeouts. Its `timeout` is also the transaction timeout it
-// asks for (default 5 s): 30 s, as libs/kafka's kafkajs producer has.
+// @platformatic/kafka with libs/kafka's settings, written against the bare client: idempotent
+// transactional producer with acks=all, read-committed consumer without auto-commit, the same
+// session (15 s), heartbeat (3 s) and rebalance (30 s) timeouts. Its `timeout` is also the
+// transaction timeout it asks for (default 5 s): 30 s, as libs/kafka sets it.
 
 const TIMEOUT_MS = 30_000;
 
@@ -93,7 +93,7 @@ export async function platformaticMember(options: MemberOptions): Promise<Transa
               key: Buffer.from(m.key),
               value: m.value,
               // Header names are serialized like values: Buffers (a string name fails in encoding).
-              headers: new Map(Object.entries(m.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
+              headers: new Map(Object.entries(m.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
             })),
           ),
         });

@@ -181,7 +181,7 @@ export class TopicCollector {
     await this.consume();
   }
 
-  /** A fresh consumer continuing where this one stopped (faster than kafkajs's own restart back-off). */
+  /** A fresh consumer continuing where this one stopped (faster than waiting for the client to recover by itself). */
   async restart(): Promise<void> {
     await this.consumer?.stop().catch(() => undefined);
     await this.consume();

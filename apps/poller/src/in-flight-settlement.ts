@@ -15,7 +15,7 @@ export interface InFlightScanner {
   findPublished(connectorId: string, marker: InFlightMarker): Promise<LedgerEntry[]>;
 }
 
-/** A batch's records carry CreateTimes from `at` to the end of kafkajs's retries (minutes at most). */
+/** A batch's records carry CreateTimes from `at` to the end of the client's retries (minutes at most). */
 const SCAN_BEFORE_MS = 5_000;
 const SCAN_AFTER_MS = 10 * 60_000;
 const SCAN_TIMEOUT_MS = 60_000;

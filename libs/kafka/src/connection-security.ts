@@ -1,22 +1,23 @@
-import type { KafkaConfig } from 'kafkajs';
+import { AuthenticationError, SASLMechanisms, type BaseOptions } from '@platformatic/kafka';
 import { JournalwireError } from '#errors';
 import type { KafkaSettings } from './kafka-gateway.js';
 
 /** TLS and SASL of every client, from the settings libs/config builds. */
-export function securityOptions(settings: KafkaSettings): Pick<KafkaConfig, 'ssl' | 'sasl'> {
-  const options: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+export function securityOptions(settings: KafkaSettings): Pick<BaseOptions, 'tls' | 'sasl'> {
+  const options: Pick<BaseOptions, 'tls' | 'sasl'> = {};
   if (settings.tls) {
     const { ca, cert, key } = settings.tls;
-    options.ssl = ca || cert ? { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } : true;
+    options.tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
   }
   if (settings.sasl) {
     const { username, password } = settings.sasl;
-    options.sasl =
+    const mechanism =
       settings.sasl.mechanism === 'plain'
-        ? { mechanism: 'plain', username, password }
+        ? SASLMechanisms.PLAIN
         : settings.sasl.mechanism === 'scram-sha-256'
-          ? { mechanism: 'scram-sha-256', username, password }
-          : { mechanism: 'scram-sha-512', username, password };
+          ? SASLMechanisms.SCRAM_SHA_256
+          : SASLMechanisms.SCRAM_SHA_512;
+    options.sasl = { mechanism, username, password };
   }
   return options;
 }
@@ -25,7 +26,7 @@ export function securityOptions(settings: KafkaSettings): Pick<KafkaConfig, 'ssl
 export function describeConnectFailure(error: unknown, settings: KafkaSettings): unknown {
   if (!(error instanceof Error)) return error;
   const brokers = settings.brokers.join(',');
-  if (error.name === 'KafkaJSSASLAuthenticationError') {
+  if (causes(error).some((e) => e instanceof AuthenticationError)) {
     const who = settings.sasl ? ` as ${settings.sasl.username} (${settings.sasl.mechanism.toUpperCase()})` : '';
     return new JournalwireError(
       'authentication',
@@ -43,13 +44,18 @@ export function describeConnectFailure(error: unknown, settings: KafkaSettings):
   return error;
 }
 
-/** The `code`s along an error's cause chain (kafkajs wraps the socket's error). */
+/** An error, its causes and the errors it aggregates (the client wraps the socket's error, retries in a MultipleErrors). */
+function causes(error: unknown, depth = 0): Error[] {
+  if (!(error instanceof Error) || depth > 5) return [];
+  const { cause, errors } = error as { cause?: unknown; errors?: unknown };
+  const nested = Array.isArray(errors) ? errors.flatMap((e: unknown) => causes(e, depth + 1)) : [];
+  return [error, ...causes(cause, depth + 1), ...nested];
+}
+
+/** The `code`s along an error's causes. */
 function errorCodes(error: unknown): string[] {
-  const codes: string[] = [];
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
-    const { code, cause } = e as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string') codes.push(code);
-    e = cause;
-  }
-  return codes;
+  return causes(error).flatMap((e) => {
+    const { code } = e as { code?: unknown };
+    return typeof code === 'string' ? [code] : [];
+  });
 }

@@ -1,6 +1,13 @@
-import type { Consumer, EachBatchPayload } from 'kafkajs';
-import type { IncomingRecord } from './records.js';
-import { incomingRecord } from './topic-reader.js';
+import {
+  FetchIsolationLevels,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  type Consumer,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import type { Logger } from '#logger';
+import type { IncomingRecord, RecordHeaders } from './records.js';
 
 /** A partition of a topic. */
 export interface TopicPartition {
@@ -16,9 +23,9 @@ export interface PartitionOffset extends TopicPartition {
 /** The records of one partition fetched together, and what the handler may do about them. */
 export interface PartitionBatch extends TopicPartition {
   records: IncomingRecord[];
-  /** Marks every record up to `offset` as handled (committed with the next auto-commit, if any). */
+  /** Marks every record up to `offset` as handled (committed to the group when auto-committing). */
   resolve(offset: string): void;
-  /** Tells the group coordinator this member is alive (sent only once the heartbeat interval has passed). */
+  /** Kept for handlers written for explicit heartbeats: the client heartbeats in the background. */
   heartbeat(): Promise<void>;
   /** False once the consumer stops or the group rebalanced away from this batch: drop the rest. */
   live(): boolean;
@@ -31,89 +38,319 @@ export interface GroupConsumerOptions {
   readCommitted?: boolean;
   /** Where a partition with no committed offset starts: the beginning (default) or the end. */
   fromBeginning?: boolean;
-  /** Commit resolved offsets to the group periodically (default false: the caller owns positions). */
+  /** Commit resolved offsets to the group after each batch (default false: the caller owns positions). */
   autoCommit?: boolean;
   /**
    * Default true: a batch whose `eachBatch` returns counts as handled up to its last record. False:
-   * only what `resolve` marked; the consumer fetches the rest again.
+   * only what `resolve` marked; after a rejoin the group's committed offset is where reading resumes.
    */
   autoResolve?: boolean;
   /** Partitions handled at the same time (default 1). */
   concurrentPartitions?: number;
-  /** How long a fetch waits for data on the broker; the gateway's default when omitted. */
+  /** How long a fetch waits for data on the broker (default 100 ms). */
   fetchMaxWaitMs?: number;
+  /** Bytes a fetch waits for (up to `fetchMaxWaitMs`): larger batches under load (default 1). */
+  fetchMinBytes?: number;
   /**
    * Called synchronously on every group join with the partitions assigned to this member, before
    * the first fetch of the generation: seeks made here apply to it.
    */
   onAssigned?: (assignment: TopicPartition[], seek: (position: PartitionOffset) => void) => void;
   /**
-   * Called after each fetched batch with the offset after its last record, also for a batch that
-   * read-committed filtering left empty (transaction markers, aborted records) and that
-   * `eachBatch` therefore never saw: how a reader knows it reached an offset.
+   * Called once the records fetched so far from a partition were handled, with the offset after the
+   * last one fetched, also when read-committed filtering left nothing (transaction markers, aborted
+   * records) for `eachBatch`: how a reader knows it reached an offset.
    */
   onBatchEnd?: (position: PartitionOffset) => void;
   /** Called when the consumer stopped on an error it will not recover from by itself. */
   onCrash?: (error: Error) => void;
-  /** Handles one partition's batch; resolve what is done, heartbeat during long work. */
+  /** Handles one partition's batch; resolve what is done. */
   eachBatch: (batch: PartitionBatch) => Promise<void>;
 }
 
+type FetchedMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/** Records queued beyond this pause the fetching: memory stays bounded whatever the handler's pace. */
+const MAX_QUEUED_RECORDS = 1000;
+/** Records handed to `eachBatch` at once. */
+const MAX_BATCH_RECORDS = 1000;
+
+/** The fetched message behind each record this layer handed out: a transactional offset commit needs its group metadata. */
+const fetched = new WeakMap<IncomingRecord, { message: FetchedMessage; consumer: Consumer }>();
+
+/** The client's message and consumer a record came from, for `ProducerTransaction.sendOffsets`. */
+export function fetchedMessageOf(record: IncomingRecord): { message: FetchedMessage; consumer: Consumer } | undefined {
+  return fetched.get(record);
+}
+
+interface PartitionQueue extends TopicPartition {
+  records: IncomingRecord[];
+  /** Offset after the last record fetched (what the stream will fetch next). */
+  fetchedUpTo?: bigint;
+  reportedUpTo?: bigint;
+  /** Resolved but not yet committed (auto-commit). */
+  resolved?: FetchedMessage;
+}
+
 /**
- * A group member reading per-partition batches, with positions under the caller's control:
- * nothing of the Kafka client's own types reaches the caller. Built by `KafkaGateway.createGroupConsumer`.
+ * A group member reading per-partition batches, with positions under the caller's control: nothing
+ * of the Kafka client's own types reaches the caller. The client streams single messages and
+ * heartbeats in the background; this builds the batches and pauses the stream while the handler is
+ * behind. Built by `KafkaGateway.createGroupConsumer`.
  */
 export class GroupConsumer {
+  private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly busy = new Set<string>();
+  private assigned = new Set<string>();
+  private pendingSeeks: PartitionOffset[] = [];
+  private generation = 0;
+  private running = false;
+  private crashed = false;
+  private drainScheduled = false;
+
   constructor(
     private readonly consumer: Consumer,
     private readonly options: GroupConsumerOptions,
+    private readonly logger: Logger,
   ) {
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      const assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
-        partitions.map((partition) => ({ topic, partition })),
-      );
-      options.onAssigned?.(assignment, (position) => consumer.seek(position));
-    });
-    const onBatchEnd = options.onBatchEnd;
-    if (onBatchEnd)
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
-        onBatchEnd({
-          topic: payload.topic,
-          partition: payload.partition,
-          offset: (BigInt(payload.lastOffset) + 1n).toString(),
-        }),
-      );
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      // kafkajs restarts by itself after a retriable crash; only a final one is the caller's to handle.
-      if (!payload.restart) options.onCrash?.(payload.error);
-    });
+    consumer.on('consumer:group:join', ({ assignments }) => this.joined(assignments ?? []));
+    consumer.on('consumer:heartbeat:stalled', ({ stalledFor, lastError }) =>
+      this.crash(
+        new Error(
+          `no heartbeat reached the group coordinator for ${stalledFor} ms${lastError ? `: ${lastError.message}` : ''}`,
+        ),
+      ),
+    );
+  }
+
+  /** Times this member joined its group (one per rebalance it took part in). */
+  get joins(): number {
+    return this.generation;
   }
 
   /** Joins the group and starts handing batches to `eachBatch`; resolves once running. */
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: this.options.autoCommit ?? false,
-      eachBatchAutoResolve: this.options.autoResolve ?? true,
-      partitionsConsumedConcurrently: this.options.concurrentPartitions ?? 1,
-      eachBatch: (payload) => this.options.eachBatch(partitionBatch(payload)),
+    this.running = true;
+    const stream = await this.consumer.consume({
+      topics: this.options.topics,
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode:
+        (this.options.fromBeginning ?? true)
+          ? MessagesStreamFallbackModes.EARLIEST
+          : MessagesStreamFallbackModes.LATEST,
+      isolationLevel:
+        (this.options.readCommitted ?? true)
+          ? FetchIsolationLevels.READ_COMMITTED
+          : FetchIsolationLevels.READ_UNCOMMITTED,
+      autocommit: false,
+      maxWaitTime: this.options.fetchMaxWaitMs ?? 100,
+      minBytes: this.options.fetchMinBytes ?? 1,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+    });
+    this.stream = stream;
+    // After a join the stream reloads the committed offsets; the caller's seeks apply on top.
+    stream.on('offsets', () => this.applySeeks());
+    stream.on('data', (message: FetchedMessage) => this.received(message));
+    stream.on('fetch', () => this.scheduleDrain());
+    stream.on('error', (error: Error) => this.crash(error));
+    stream.on('close', () => {
+      if (this.running && this.stream === stream) this.crash(new Error('the Kafka message stream closed'));
     });
   }
 
-  /** Leaves the group (committing resolved offsets first when auto-committing). */
+  /** Leaves the group. */
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    this.running = false;
+    this.generation++;
+    const stream = this.stream;
+    this.stream = undefined;
+    await stream?.close().catch(() => undefined);
+    await this.consumer.close(true).catch((error: unknown) => {
+      this.logger.debug({ err: error, groupId: this.options.groupId }, 'kafka consumer close failed');
+    });
+  }
+
+  private joined(assignments: Array<{ topic: string; partitions: number[] }>): void {
+    this.generation++;
+    this.queues.clear();
+    const assignment = assignments.flatMap(({ topic, partitions }) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+    this.assigned = new Set(assignment.map(({ topic, partition }) => `${topic}:${partition}`));
+    // Reading resumes from the committed offsets (the stream reloads them), not from where this
+    // member had fetched: records it dropped with the old generation are fetched again.
+    const positions = this.stream?.offsetsToFetch;
+    if (positions) for (const key of [...positions.keys()]) positions.delete(key);
+    this.pendingSeeks = [];
+    this.options.onAssigned?.(assignment, (position) => this.pendingSeeks.push(position));
+    this.stream?.resume();
+  }
+
+  private applySeeks(): void {
+    const positions = this.stream?.offsetsToFetch;
+    if (!positions) return;
+    for (const { topic, partition, offset } of this.pendingSeeks)
+      positions.set(`${topic}:${partition}`, BigInt(offset));
+    this.pendingSeeks = [];
+  }
+
+  private received(message: FetchedMessage): void {
+    const key = `${message.topic}:${message.partition}`;
+    if (!this.assigned.has(key)) return;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { topic: message.topic, partition: message.partition, records: [] };
+      this.queues.set(key, queue);
+    }
+    const record = incomingRecordOf(message);
+    fetched.set(record, { message, consumer: this.consumer });
+    queue.records.push(record);
+    if (this.queuedRecords() >= MAX_QUEUED_RECORDS) this.stream?.pause();
+    this.scheduleDrain();
+  }
+
+  private queuedRecords(): number {
+    let total = 0;
+    for (const queue of this.queues.values()) total += queue.records.length;
+    return total;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    // Every message of a fetch response is pushed in one turn: batches form from what arrived by the next.
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    if (!this.running || this.crashed) return;
+    const stream = this.stream;
+    // A position counts as reached only once nothing fetched before it is still in the stream's buffer.
+    if (stream && stream.readableLength === 0) {
+      for (const [key, offset] of stream.offsetsToFetch) {
+        if (!this.assigned.has(key)) continue;
+        let queue = this.queues.get(key);
+        if (!queue) {
+          const separator = key.lastIndexOf(':');
+          queue = { topic: key.slice(0, separator), partition: Number(key.slice(separator + 1)), records: [] };
+          this.queues.set(key, queue);
+        }
+        queue.fetchedUpTo = offset;
+      }
+    }
+    const concurrency = this.options.concurrentPartitions ?? 1;
+    for (const [key, queue] of this.queues) {
+      if (this.busy.size >= concurrency) break;
+      if (this.busy.has(key)) continue;
+      const hasRecords = queue.records.length > 0;
+      const reached = queue.fetchedUpTo !== undefined && queue.fetchedUpTo !== queue.reportedUpTo;
+      if (!hasRecords && !reached) continue;
+      this.busy.add(key);
+      void this.handle(key, queue).finally(() => {
+        this.busy.delete(key);
+        if (stream && stream.isPaused() && this.queuedRecords() < MAX_QUEUED_RECORDS / 2) stream.resume();
+        this.scheduleDrain();
+      });
+    }
+  }
+
+  private async handle(key: string, queue: PartitionQueue): Promise<void> {
+    const generation = this.generation;
+    const records = queue.records.splice(0, MAX_BATCH_RECORDS);
+    const upTo = queue.records.length === 0 ? queue.fetchedUpTo : undefined;
+    const live = () => this.running && !this.crashed && this.generation === generation;
+    const autoResolve = this.options.autoResolve ?? true;
+    if (records.length > 0) {
+      let resolvedOffset: string | undefined;
+      try {
+        await this.options.eachBatch({
+          topic: queue.topic,
+          partition: queue.partition,
+          records,
+          resolve: (offset) => {
+            resolvedOffset = offset;
+          },
+          heartbeat: () => Promise.resolve(),
+          live,
+        });
+      } catch (error) {
+        if (!live()) return;
+        // As kafkajs did: a failing handler stops this member; the caller restarts it (onCrash).
+        this.crash(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      if (!live()) return;
+      if (autoResolve) resolvedOffset = records[records.length - 1]!.offset;
+      if (resolvedOffset !== undefined && this.options.autoCommit) this.commit(records, resolvedOffset);
+      if (resolvedOffset !== records[records.length - 1]!.offset) {
+        // Not all handled: the rest is fetched again from the group's committed offset.
+        this.refetch(queue, records, resolvedOffset);
+        return;
+      }
+    }
+    if (upTo !== undefined && live() && upTo !== queue.reportedUpTo) {
+      queue.reportedUpTo = upTo;
+      this.options.onBatchEnd?.({ topic: queue.topic, partition: queue.partition, offset: upTo.toString() });
+    }
+    void key;
+  }
+
+  /** Puts the records after `resolvedOffset` back at the head of the queue. */
+  private refetch(queue: PartitionQueue, records: IncomingRecord[], resolvedOffset: string | undefined): void {
+    const after = resolvedOffset === undefined ? -1n : BigInt(resolvedOffset);
+    const rest = records.filter((record) => BigInt(record.offset) > after);
+    queue.records.unshift(...rest);
+  }
+
+  private commit(records: IncomingRecord[], resolvedOffset: string): void {
+    const record = records.find((r) => r.offset === resolvedOffset);
+    const message = record ? fetched.get(record)?.message : undefined;
+    if (!message) return;
+    this.consumer
+      .commit({
+        offsets: [
+          {
+            topic: message.topic,
+            partition: message.partition,
+            offset: message.offset + 1n,
+            leaderEpoch: message.leaderEpoch,
+          },
+        ],
+      })
+      .catch((error: unknown) => {
+        // A rebalance refuses it; the next member resumes from the previous commit and repeats a little.
+        this.logger.debug({ err: error, groupId: this.options.groupId }, 'offset commit refused');
+      });
+  }
+
+  private crash(error: Error): void {
+    if (!this.running || this.crashed) return;
+    this.crashed = true;
+    this.generation++;
+    this.options.onCrash?.(error);
   }
 }
 
-function partitionBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): PartitionBatch {
+/** A fetched message as the gateway's IncomingRecord. */
+export function incomingRecordOf(message: FetchedMessage): IncomingRecord {
+  const headers: RecordHeaders = {};
+  for (const [name, value] of message.headerEntries) {
+    const key = name.toString('utf8');
+    const previous = headers[key];
+    if (previous === undefined) headers[key] = value;
+    else headers[key] = [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
   return {
-    topic: batch.topic,
-    partition: batch.partition,
-    records: batch.messages.map((message) => incomingRecord(batch, message)),
-    resolve: resolveOffset,
-    heartbeat,
-    live: () => isRunning() && !isStale(),
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset.toString(),
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers,
+    timestamp: message.timestamp.toString(),
   };
 }

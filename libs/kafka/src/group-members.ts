@@ -1,4 +1,3 @@
-import { AssignerProtocol } from 'kafkajs';
 import type { KafkaGateway } from './kafka-gateway.js';
 
 /** One member of a consumer group and the partitions it was assigned, per topic. */
@@ -14,21 +13,5 @@ export async function describeGroup(
   kafka: KafkaGateway,
   groupId: string,
 ): Promise<{ state: string; members: GroupMember[] }> {
-  return kafka.withAdmin(async (admin) => {
-    const { groups } = await admin.describeGroups([groupId]);
-    const group = groups[0];
-    if (!group) return { state: 'Dead', members: [] };
-    return {
-      state: group.state,
-      members: group.members.map((member) => ({
-        memberId: member.memberId,
-        clientId: member.clientId,
-        host: member.clientHost,
-        assignment:
-          member.memberAssignment.length === 0
-            ? {}
-            : (AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {}),
-      })),
-    };
-  });
+  return kafka.describeGroup(groupId);
 }

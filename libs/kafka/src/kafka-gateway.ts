@@ -1,131 +1,170 @@
-import './kafkajs-patches.js';
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type LogEntry } from 'kafkajs';
+import {
+  Admin,
+  ConfigResourceTypes,
+  Consumer,
+  FetchIsolationLevels,
+  ListOffsetTimestamps,
+  ProduceAcks,
+  Producer,
+  compatibilityPartitioner,
+  type BaseOptions,
+} from '@platformatic/kafka';
 import type { KafkaConnectionSettings } from '#config';
 import { JournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 import { describeConnectFailure, securityOptions } from './connection-security.js';
+import { completeReadCommittedFiltering } from './read-committed.js';
 import { GroupConsumer, type GroupConsumerOptions, type PartitionOffset } from './group-consumer.js';
-import { partitionFor, ReliableProducer } from './reliable-producer.js';
+import { ReliableProducer } from './reliable-producer.js';
 
 /** Brokers, client id, TLS and SASL: `kafkaConnection()` of libs/config builds them from the environment. */
 export type KafkaSettings = KafkaConnectionSettings;
 
 /**
- * The one Kafka layer over kafkajs. Producers are idempotent with acks=all; consumers never
- * auto-commit: offsets move only after the caller says the record's output is durable.
+ * The client's request timeout; for a transactional producer it is also the transaction timeout
+ * it asks the coordinator for (the client's default, 5 s, would abort a slow chunk's transaction).
+ */
+export const KAFKA_TIMEOUT_MS = 30_000;
+
+/** Tries of a failed request and the pause before each: 300 ms doubling to 10 s (about 40 s in all). */
+const RETRIES = 8;
+const retryDelay = (_client: unknown, _operation: string, attempt: number): number =>
+  Math.min(10_000, 300 * 2 ** Math.max(0, attempt - 1));
+
+/** The partition the producers give a record with this key: Java's (and kafkajs's) murmur2 partitioner. */
+export function partitionForKey(key: string, partitionCount: number): number {
+  return compatibilityPartitioner(undefined as never, Buffer.from(key)) % partitionCount;
+}
+
+/**
+ * The one Kafka layer over @platformatic/kafka. Producers are idempotent with acks=all; consumers
+ * never auto-commit unless asked: offsets move only after the caller says the record's output is durable.
  */
 export class KafkaGateway {
-  readonly kafka: Kafka;
   private sharedAdmin: Promise<Admin> | null = null;
 
   constructor(
     private readonly settings: KafkaSettings,
     private readonly logger: Logger,
-  ) {
-    this.kafka = new Kafka({
-      clientId: settings.clientId,
-      brokers: settings.brokers,
-      ...securityOptions(settings),
-      connectionTimeout: 3000,
-      requestTimeout: 30000,
-      retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10000 },
-      logLevel: logLevel.WARN,
-      logCreator: () => (entry: LogEntry) => this.logKafka(entry),
-    });
+  ) {}
+
+  /** Connection options every client of this gateway shares. */
+  clientOptions(): BaseOptions {
+    return {
+      clientId: this.settings.clientId,
+      bootstrapBrokers: this.settings.brokers,
+      ...securityOptions(this.settings),
+      connectTimeout: 3000,
+      timeout: KAFKA_TIMEOUT_MS,
+      retries: RETRIES,
+      retryDelay,
+      autocreateTopics: false,
+    };
   }
 
-  /** An idempotent producer (acks=all, retries without duplicates). */
+  /** An idempotent producer (acks=all, retries without duplicates), transactional with `transactionalId`. */
   async createProducer(options: { transactionalId?: string } = {}): Promise<ReliableProducer> {
-    const producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+    const producer = new Producer({
+      ...this.clientOptions(),
       idempotent: true,
-      maxInFlightRequests: options.transactionalId ? 1 : 5,
-      // Kafka answers CONCURRENT_TRANSACTIONS while the previous transaction's markers are being
-      // written; a short first retry keeps back-to-back transactions fast.
-      ...(options.transactionalId
-        ? {
-            transactionalId: options.transactionalId,
-            transactionTimeout: 30000,
-            retry: { initialRetryTime: 20, retries: 12, maxRetryTime: 2000 },
-          }
-        : {}),
-      allowAutoTopicCreation: false,
+      // A new producer id (InitProducerId with -1/-1): the client's default (0/0) asks to bump an
+      // epoch it does not own, which the coordinator refuses as PRODUCER_FENCED once the
+      // transactional id has been used before (a restart, a producer replaced after a failure).
+      producerId: -1n,
+      producerEpoch: -1,
+      acks: ProduceAcks.ALL,
+      partitioner: compatibilityPartitioner,
+      ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
     });
-    await this.connecting(producer.connect());
+    this.routeErrors(producer, 'producer');
+    try {
+      await this.probe(producer);
+    } catch (error) {
+      await producer.close().catch(() => undefined);
+      throw error;
+    }
     return new ReliableProducer(producer);
   }
 
-  /**
-   * `batching` makes fetches wait up to 100 ms for about 1 MiB: under load each transaction then
-   * carries more records, at the price of that wait when traffic is light.
-   */
-  createConsumer(
-    groupId: string,
-    options: { readCommitted?: boolean; batching?: boolean; fetchMaxWaitMs?: number } = {},
-  ): Consumer {
-    return this.kafka.consumer({
-      ...(options.batching ? { minBytes: 1024 * 1024, maxWaitTimeInMs: 100 } : {}),
-      ...(options.fetchMaxWaitMs !== undefined ? { maxWaitTimeInMs: options.fetchMaxWaitMs } : {}),
+  /** A group member consumer (no stream yet): the settings every group member of journalwire uses. */
+  createConsumer(groupId: string): Consumer {
+    const consumer = new Consumer({
+      ...this.clientOptions(),
       groupId,
-      allowAutoTopicCreation: false,
-      readUncommitted: options.readCommitted === false,
-      sessionTimeout: 15000,
-      heartbeatInterval: 3000,
-      rebalanceTimeout: 30000,
+      autocommit: false,
+      sessionTimeout: 15_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 30_000,
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
     });
+    this.routeErrors(consumer, `consumer ${groupId}`);
+    completeReadCommittedFiltering(consumer);
+    return consumer;
   }
 
   /** A group member handing per-partition batches of `IncomingRecord`s to the caller (see GroupConsumer). */
   createGroupConsumer(options: GroupConsumerOptions): GroupConsumer {
-    const consumer = this.createConsumer(options.groupId, {
-      readCommitted: options.readCommitted ?? true,
-      ...(options.fetchMaxWaitMs !== undefined ? { fetchMaxWaitMs: options.fetchMaxWaitMs } : {}),
-    });
-    return new GroupConsumer(consumer, options);
+    return new GroupConsumer(this.createConsumer(options.groupId), options, this.logger);
   }
 
   /** Each partition's first and next offset (`low`, `high`: the end a reader reaches). */
   async topicOffsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
-    return this.withAdmin(async (admin) =>
-      (await admin.fetchTopicOffsets(topic)).map(({ partition, low, high }) => ({ partition, low, high })),
-    );
+    const partitions = await this.partitionIds(topic);
+    const [lows, highs] = await Promise.all([
+      this.offsetsAt(topic, partitions, ListOffsetTimestamps.EARLIEST),
+      this.offsetsAt(topic, partitions, ListOffsetTimestamps.LATEST),
+    ]);
+    return partitions.map((partition) => ({
+      partition,
+      low: (lows.get(partition) ?? 0n).toString(),
+      high: (highs.get(partition) ?? 0n).toString(),
+    }));
   }
 
   /** Each partition's first offset written at or after `timestampMs` ('-1' when none is). */
   async topicOffsetsAt(topic: string, timestampMs: number): Promise<PartitionOffset[]> {
-    return this.withAdmin(async (admin) =>
-      (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map(({ partition, offset }) => ({
-        topic,
-        partition,
-        offset,
-      })),
-    );
+    const partitions = await this.partitionIds(topic);
+    const offsets = await this.offsetsAt(topic, partitions, BigInt(timestampMs));
+    return partitions.map((partition) => ({
+      topic,
+      partition,
+      offset: (offsets.get(partition) ?? -1n).toString(),
+    }));
   }
 
   /** A group's committed offsets on `topics` ('-1' for a partition it never committed). */
   async committedOffsets(groupId: string, topics: string[]): Promise<PartitionOffset[]> {
-    return this.withAdmin(async (admin) =>
-      (await admin.fetchOffsets({ groupId, topics })).flatMap(({ topic, partitions }) =>
-        partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
-      ),
+    const requested = await Promise.all(
+      topics.map(async (name) => ({ name, partitionIndexes: await this.partitionIds(name) })),
+    );
+    const [group] = await this.withAdmin((admin) =>
+      admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: requested }] }),
+    );
+    const committed = new Map<string, bigint>();
+    for (const topic of group?.topics ?? [])
+      for (const p of topic.partitions) committed.set(`${topic.name}:${p.partitionIndex}`, p.committedOffset);
+    return requested.flatMap(({ name, partitionIndexes }) =>
+      partitionIndexes.map((partition) => ({
+        topic: name,
+        partition,
+        offset: (committed.get(`${name}:${partition}`) ?? -1n).toString(),
+      })),
     );
   }
 
   /** The partition the producers give a record with each key, in order (the topic's current partition count). */
   async partitionsForKeys(topic: string, keys: string[]): Promise<number[]> {
-    const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
-    const partitions = metadata.topics[0]?.partitions ?? [];
-    if (partitions.length === 0)
+    const count = (await this.partitionIds(topic)).length;
+    if (count === 0)
       throw new JournalwireError('kafka-unavailable', `Topic ${topic} has no partitions`, { retryable: true });
-    return keys.map((key) => partitionFor(topic, key, partitions));
+    return keys.map((key) => partitionForKey(key, count));
   }
 
   /** The Kafka cluster's id: it changes when the cluster is replaced (a new log, offsets from zero). */
   async clusterId(): Promise<string> {
-    return this.withAdmin(async (admin) => (await admin.describeCluster()).clusterId);
+    return this.withAdmin(async (admin) => (await admin.metadata({ topics: [], forceUpdate: true })).id);
   }
 
   /** The names of the cluster's topics. */
@@ -136,15 +175,41 @@ export class KafkaGateway {
   /** One broker setting as each broker has it (undefined where a broker does not report it). */
   async brokerSetting(name: string): Promise<Array<{ broker: number; value: string | undefined }>> {
     return this.withAdmin(async (admin) => {
-      const { brokers } = await admin.describeCluster();
-      const { resources } = await admin.describeConfigs({
+      const { brokers } = await admin.metadata({ topics: [], forceUpdate: true });
+      const described = await admin.describeConfigs({
         includeSynonyms: false,
-        // kafkajs's ConfigResourceTypes.BROKER
-        resources: brokers.map((broker) => ({ type: 4, name: String(broker.nodeId), configNames: [name] })),
+        resources: [...brokers.keys()].map((nodeId) => ({
+          resourceType: ConfigResourceTypes.BROKER,
+          resourceName: String(nodeId),
+          configurationKeys: [name],
+        })),
       });
-      return resources.map((resource) => ({
+      return described.map((resource) => ({
         broker: Number(resource.resourceName),
-        value: resource.configEntries.find((entry) => entry.configName === name)?.configValue,
+        value: resource.configs.find((entry) => entry.name === name)?.value ?? undefined,
+      }));
+    });
+  }
+
+  /** Each topic's settings among `names` as the broker reports them (null where unset). */
+  async topicSettings(
+    topics: string[],
+    names: string[],
+  ): Promise<Array<{ topic: string; values: Map<string, string> }>> {
+    return this.withAdmin(async (admin) => {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((topic) => ({
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configurationKeys: names,
+        })),
+      });
+      return described.map((resource) => ({
+        topic: resource.resourceName,
+        values: new Map(
+          resource.configs.flatMap((entry) => (entry.value == null ? [] : [[entry.name, entry.value] as const])),
+        ),
       }));
     });
   }
@@ -158,60 +223,76 @@ export class KafkaGateway {
 
   /** The ids of the consumer groups the cluster knows. */
   async listGroupIds(): Promise<string[]> {
-    return this.withAdmin(async (admin) => (await admin.listGroups()).groups.map((group) => group.groupId));
+    return this.withAdmin(async (admin) => [...(await admin.listGroups()).keys()]);
   }
 
   /** Deletes consumer groups (empty ones: a group with live members is refused). */
   async deleteGroups(groupIds: string[]): Promise<void> {
     if (groupIds.length === 0) return;
-    await this.withAdmin((admin) => admin.deleteGroups(groupIds));
+    await this.withAdmin((admin) => admin.deleteGroups({ groups: groupIds }));
+  }
+
+  /** A consumer group's state and its members' assignments (topic → partitions). */
+  async describeGroup(groupId: string): Promise<{
+    state: string;
+    members: Array<{ memberId: string; clientId: string; host: string; assignment: Record<string, number[]> }>;
+  }> {
+    return this.withAdmin(async (admin) => {
+      const group = (await admin.describeGroups({ groups: [groupId] })).get(groupId);
+      if (!group) return { state: 'Dead', members: [] };
+      return {
+        state: group.state,
+        members: [...group.members.values()].map((member) => ({
+          memberId: member.id,
+          clientId: member.clientId,
+          host: member.clientHost,
+          assignment: Object.fromEntries(
+            [...(member.assignments?.values() ?? [])].map(({ topic, partitions }) => [topic, partitions]),
+          ),
+        })),
+      };
+    });
   }
 
   /** Creates the topics that are missing; never changes existing ones. Idempotent. */
   async ensureTopics(specs: TopicSpec[]): Promise<{ created: string[]; existing: string[] }> {
-    const admin: Admin = this.kafka.admin();
-    await this.connecting(admin.connect());
-    try {
-      const present = new Set(await admin.listTopics());
-      const missing = specs.filter((spec) => !present.has(spec.name));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((spec) => ({
-            topic: spec.name,
-            numPartitions: spec.partitions,
-            replicationFactor: -1,
-            configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
-          })),
-        });
-      }
-      return {
-        created: missing.map((s) => s.name),
-        existing: specs.filter((s) => present.has(s.name)).map((s) => s.name),
-      };
-    } finally {
-      await admin.disconnect();
+    const present = new Set(await this.listTopics());
+    const missing = specs.filter((spec) => !present.has(spec.name));
+    for (const spec of missing) {
+      await this.withAdmin((admin) =>
+        admin.createTopics({
+          topics: [spec.name],
+          partitions: spec.partitions,
+          replicas: -1,
+          configs: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+        }),
+      );
     }
+    if (missing.length > 0) await this.waitForLeaders(missing.map((spec) => spec.name));
+    return {
+      created: missing.map((s) => s.name),
+      existing: specs.filter((s) => present.has(s.name)).map((s) => s.name),
+    };
   }
 
   /** Resolves when the cluster answers a metadata request (for readiness probes). */
   async ping(): Promise<void> {
-    await this.withAdmin((admin) => admin.describeCluster());
+    await this.withAdmin((admin) => admin.metadata({ topics: [], forceUpdate: true }));
   }
 
   /**
-   * Runs `use` on one long-lived admin connection, shared by every caller (readiness probes,
-   * lag for /metrics) instead of a connection per request. Connected on first use; after a
-   * failure it is dropped and the next call connects again.
+   * Runs `use` on one long-lived admin client, shared by every caller (readiness probes, lag for
+   * /metrics) instead of a connection per request. Created on first use; after a failure it is
+   * dropped and the next call connects again.
    */
   async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
-    const pending = (this.sharedAdmin ??= this.connectAdmin());
+    const pending = (this.sharedAdmin ??= this.openAdmin());
     try {
       return await use(await pending);
     } catch (error) {
       if (this.sharedAdmin === pending) {
         this.sharedAdmin = null;
-        void pending.then((admin) => admin.disconnect()).catch(() => undefined);
+        void pending.then((admin) => admin.close()).catch(() => undefined);
       }
       throw error;
     }
@@ -221,18 +302,39 @@ export class KafkaGateway {
   async closeAdmin(): Promise<void> {
     const pending = this.sharedAdmin;
     this.sharedAdmin = null;
-    await pending?.then((admin) => admin.disconnect()).catch(() => undefined);
+    await pending?.then((admin) => admin.close()).catch(() => undefined);
   }
 
-  private async connectAdmin(): Promise<Admin> {
-    const admin = this.kafka.admin();
-    await this.connecting(admin.connect());
+  /** A new admin client, connected (a refused login or TLS failure named precisely). */
+  async openAdmin(): Promise<Admin> {
+    const admin = new Admin(this.clientOptions());
+    this.routeErrors(admin, 'admin');
+    try {
+      await this.probe(admin);
+    } catch (error) {
+      await admin.close().catch(() => undefined);
+      throw error;
+    }
     return admin;
   }
 
   /**
-   * Awaits a connect and names a refused login precisely: wrong credentials are an operator's
-   * error to fix, not an outage to wait out.
+   * A first metadata request: once without retries, so that a refused login or an untrusted
+   * certificate fails at once, then with the client's retries when the failure was anything else.
+   */
+  private async probe(client: Admin | Producer): Promise<void> {
+    try {
+      await client.metadata({ topics: [], retries: 0 });
+    } catch (error) {
+      const described = describeConnectFailure(error, this.settings);
+      if (described !== error) throw described;
+      await this.connecting(client.metadata({ topics: [] }).then(() => undefined));
+    }
+  }
+
+  /**
+   * Awaits a first request and names a refused login precisely: wrong credentials are an
+   * operator's error to fix, not an outage to wait out.
    */
   async connecting(connect: Promise<void>): Promise<void> {
     try {
@@ -242,24 +344,46 @@ export class KafkaGateway {
     }
   }
 
-  private logKafka(entry: LogEntry): void {
-    const { message, ...rest } = entry.log;
-    const fields = { namespace: entry.namespace, ...rest };
-    // Transactions retry these by design: not worth an operator's attention.
-    const routine =
-      /concurrent operation on the same transaction|group coordinator is not available|Limiting retries for the idempotent producer/i.test(
-        `${message} ${String(rest.error ?? '')}`,
+  /** The read-committed isolation level of every reader of journalwire. */
+  static readonly readCommitted = FetchIsolationLevels.READ_COMMITTED;
+
+  private async partitionIds(topic: string): Promise<number[]> {
+    const metadata = await this.withAdmin((admin) => admin.metadata({ topics: [topic], forceUpdate: true }));
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    return Array.from({ length: count }, (_, i) => i);
+  }
+
+  private async offsetsAt(topic: string, partitions: number[], timestamp: bigint): Promise<Map<number, bigint>> {
+    if (partitions.length === 0) return new Map();
+    const [listed] = await this.withAdmin((admin) =>
+      admin.listOffsets({
+        topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }],
+        isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,
+      }),
+    );
+    return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
+  }
+
+  private async waitForLeaders(topics: string[]): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const metadata = await this.withAdmin((admin) => admin.metadata({ topics, forceUpdate: true })).catch(
+        () => undefined,
       );
-    // A refused SASL login reaches the caller as one `authentication` error naming what to fix.
-    const refusedLogin = /authentication failed/i.test(`${message} ${String(rest.error ?? '')}`);
-    // An instance joining or leaving its group (scaling out, a restart) moves partitions: expected.
-    // kafkajs reports it from the runner (re-joining) and, for each heartbeat the rebalance
-    // refuses, from the connection; the processor abandons the batch and rejoins.
-    const rebalance = /The group is rebalancing/.test(`${message} ${String(rest.error ?? '')}`);
-    if (routine || refusedLogin) this.logger.debug(fields, `kafka: ${message}`);
-    else if (rebalance) this.logger.info(fields, `kafka: ${message}`);
-    else if (entry.level === logLevel.ERROR) this.logger.error(fields, `kafka: ${message}`);
-    else if (entry.level === logLevel.WARN) this.logger.warn(fields, `kafka: ${message}`);
-    else this.logger.debug(fields, `kafka: ${message}`);
+      const ready = topics.every((topic) => {
+        const partitions = metadata?.topics.get(topic)?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+      });
+      if (ready) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * The clients report background failures (a heartbeat or rejoin that failed) as 'error' events:
+   * without a listener Node would throw them. They are retried by the client, so they are logged
+   * at debug level; what the caller must act on reaches it through the request that failed.
+   */
+  private routeErrors(client: Admin | Producer | Consumer, role: string): void {
+    client.on('error', (error: Error) => this.logger.debug({ err: error, role }, `kafka ${role}: ${error.message}`));
   }
 }

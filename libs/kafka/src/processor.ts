@@ -1,10 +1,10 @@
-import type { Consumer } from 'kafkajs';
 import { isJournalwireError, JournalwireError, withDeadline } from '#errors';
 import type { Logger } from '#logger';
 import { CrashGuard, type ChunkPlan, type ProcessingMarks } from './crash-guard.js';
 import type { KafkaGateway } from './kafka-gateway.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
-import { kafkaErrorTypes } from './kafka-errors.js';
+import type { GroupConsumer } from './group-consumer.js';
+import { kafkaErrorTypes, retriableKafkaError } from './kafka-errors.js';
 import type { ReliableProducer } from './reliable-producer.js';
 import { ProcessorState, type Dependency, type Outage } from './processor-state.js';
 
@@ -95,13 +95,12 @@ const COORDINATION_ERRORS = new Set([
   'COORDINATOR_LOAD_IN_PROGRESS',
 ]);
 
-/** Kafka refusals that are about the record itself, however kafkajs classifies them. */
+/** Kafka refusals that are about the record itself, however the client classifies them. */
 const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 
 /** Transient Kafka failures in a row a record may meet (waited out like an outage) before they count. */
 const MAX_TRANSIENT_KAFKA_FAILURES = 10;
 
-const HEARTBEAT_MS = 2000;
 const MAX_PAUSE_MS = 30_000;
 
 /** The consumer's view of the batch being worked on. */
@@ -113,7 +112,11 @@ interface BatchContext {
 type Attempt = { ok: true } | { ok: false; error: unknown };
 
 /** The group moved on while a chunk was worked on: the batch is abandoned and fetched again. */
-class Abandoned extends Error {}
+class Abandoned extends Error {
+  constructor(readonly reason?: unknown) {
+    super('the group moved on');
+  }
+}
 
 /**
  * Consume-transform-produce with exactly-once effect on Kafka: each chunk's outputs and its
@@ -124,11 +127,12 @@ class Abandoned extends Error {}
  * record costs its neighbours one retry; a record that keeps failing, whatever the failure (a
  * handler exception, a timeout, the broker refusing its output, a database refusing its data),
  * is dead-lettered after `maxAttempts` tries. Only an outage (Kafka or a dependency unreachable)
- * waits, with backoff, reported by `state`. The consumer heartbeats throughout, so a long chunk
- * or a wait never costs it its group membership.
+ * waits, with backoff, reported by `state`. The client heartbeats in the background, so a long
+ * chunk or a wait never costs the membership; an instance that loses it anyway (a stalled process)
+ * cannot commit: its transactional offset commit carries the group generation it fetched under.
  */
 export class TransactionalProcessor {
-  private consumer: Consumer | undefined;
+  private consumer: GroupConsumer | undefined;
   private producer: ReliableProducer | undefined;
   private readonly failures = new Map<string, number>();
   private readonly transientFailures = new Map<string, number>();
@@ -166,7 +170,7 @@ export class TransactionalProcessor {
           `processor ${this.options.groupId} could not start; retrying`,
         );
         this.state.waiting({ dependency: 'kafka', message: errorMessage(error) });
-        await this.consumer?.disconnect().catch(() => undefined);
+        await this.consumer?.stop().catch(() => undefined);
         await this.dropProducer();
         await sleep(delay);
       }
@@ -175,68 +179,62 @@ export class TransactionalProcessor {
 
   private async connectAndRun(): Promise<void> {
     await this.ensureProducer();
-    const consumer = this.kafka.createConsumer(this.options.groupId, { readCommitted: true, batching: true });
-    this.consumer = consumer;
-    // kafkajs gives up on errors it deems non-retriable (e.g. no group coordinator while the broker
-    // restarts) and leaves the consumer stopped: start over, so a broker outage only delays work.
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || this.stopping) return;
-      this.logger.error({ err: payload.error }, `processor ${this.options.groupId} crashed; starting over`);
-      void this.restart();
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.state.groupJoins++;
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
-    this.resumed();
     const chunkSize = this.options.chunkSize ?? 100;
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-        let moved = false;
+    const consumer: GroupConsumer = this.kafka.createGroupConsumer({
+      groupId: this.options.groupId,
+      topics: this.options.topics,
+      readCommitted: true,
+      fromBeginning: this.options.fromBeginning ?? true,
+      autoResolve: false,
+      // Fetches wait up to 100 ms for about 1 MiB: under load each transaction carries more records.
+      fetchMinBytes: 1024 * 1024,
+      fetchMaxWaitMs: 100,
+      onAssigned: () => {
+        this.state.groupJoins++;
+      },
+      // The member stopped (its stream failed, its heartbeats stalled): start over with a new one,
+      // so a broker outage only delays work.
+      onCrash: (error) => {
+        if (this.stopping || this.consumer !== consumer) return;
+        this.logger.error({ err: error }, `processor ${this.options.groupId} crashed; starting over`);
+        void this.restart();
+      },
+      eachBatch: async (batch) => {
         const context: BatchContext = {
-          live: () => !moved && !this.stopping && isRunning() && !isStale(),
+          live: () => !this.stopping && batch.live(),
           resolve: (chunk) => {
-            resolveOffset(chunk[chunk.length - 1]!.offset);
+            batch.resolve(chunk[chunk.length - 1]!.offset);
             for (const record of chunk) {
               this.failures.delete(positionOf(record));
               this.transientFailures.delete(positionOf(record));
             }
           },
         };
-        // Heartbeats run beside the work, so a long chunk, a retry pause or an outage wait keeps
-        // the consumer in its group (kafkajs sends one only when the interval has passed).
-        const keepAlive = setInterval(() => {
-          heartbeat().catch((error: unknown) => {
-            if (coordinationError(error)) moved = true;
-            this.logger.debug({ err: error }, 'heartbeat failed');
-          });
-        }, HEARTBEAT_MS);
         try {
-          await this.runBatch(batch.topic, batch.partition, batch.messages, chunkSize, context);
+          await this.runBatch(batch.records, chunkSize, context);
         } catch (error) {
           if (!(error instanceof Abandoned)) throw error;
+          // Still live: refused for a reason this member has not seen yet (a rejoin under way).
+          // The rest of the batch is handed over again: not at once.
+          if (batch.live()) await sleep(500);
           this.logger.info(
-            { topic: batch.topic, partition: batch.partition },
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              reason: errorMessage(error.reason ?? 'rebalance'),
+              kafkaErrors: kafkaErrorTypes(error.reason),
+            },
             'group rebalanced; batch left to refetch',
           );
-        } finally {
-          clearInterval(keepAlive);
         }
       },
     });
+    this.consumer = consumer;
+    await consumer.start();
+    this.resumed();
   }
 
-  private async runBatch(
-    topic: string,
-    partition: number,
-    messages: Array<Omit<IncomingRecord, 'topic' | 'partition' | 'headers'> & { headers?: IncomingRecord['headers'] }>,
-    chunkSize: number,
-    context: BatchContext,
-  ): Promise<void> {
+  private async runBatch(records: IncomingRecord[], chunkSize: number, context: BatchContext): Promise<void> {
     // While one chunk's transaction commits, the next chunk is already being handled: the broker
     // round trips of a commit overlap with the handler's work.
     let committing: Promise<{ chunk: IncomingRecord[]; error?: unknown }> | undefined;
@@ -249,18 +247,9 @@ export class TransactionalProcessor {
         context.resolve(committed.chunk);
       } else await this.recover(committed.chunk, committed.error, context);
     };
-    for (let i = 0; i < messages.length;) {
+    for (let i = 0; i < records.length;) {
       if (!context.live()) break;
-      const next: IncomingRecord[] = messages.slice(i, i + chunkSize).map((m) => ({
-        topic,
-        partition,
-        offset: m.offset,
-        key: m.key,
-        value: m.value,
-        headers: m.headers ?? {},
-        timestamp: m.timestamp,
-      }));
-      const plan = await this.planChunk(next, context);
+      const plan = await this.planChunk(records.slice(i, i + chunkSize), context);
       if (plan.kind === 'give-up') {
         await settle();
         await this.deadLetter(plan.record, crashedError(plan.crashes), plan.crashes, context);
@@ -311,7 +300,7 @@ export class TransactionalProcessor {
    */
   private async recover(chunk: IncomingRecord[], firstError: unknown, context: BatchContext): Promise<void> {
     let error = firstError;
-    if (coordinationError(error)) throw new Abandoned();
+    if (coordinationError(error)) throw new Abandoned(error);
     for (let wait = 0; ; wait++) {
       const outage = await this.findOutage(context);
       if (!outage) break;
@@ -341,7 +330,7 @@ export class TransactionalProcessor {
   private async retryRecord(record: IncomingRecord, firstError: unknown, context: BatchContext): Promise<void> {
     let error = firstError;
     for (let wait = 0; ;) {
-      if (coordinationError(error)) throw new Abandoned();
+      if (coordinationError(error)) throw new Abandoned(error);
       const outage = (await this.findOutage(context)) ?? this.transientKafkaFailure(record, error);
       if (outage) {
         await this.waitOut(outage, wait++, context);
@@ -384,7 +373,7 @@ export class TransactionalProcessor {
         context.resolve([record]);
         return;
       } catch (failure) {
-        if (coordinationError(failure)) throw new Abandoned();
+        if (coordinationError(failure)) throw new Abandoned(failure);
         const outage = (await this.findOutage(context)) ?? {
           dependency: 'dead-letter',
           message: `the dead letter of ${positionOf(record)} could not be written: ${errorMessage(failure)}`,
@@ -395,7 +384,7 @@ export class TransactionalProcessor {
   }
 
   /**
-   * A failure kafkajs calls retriable (a leader moving, a broker still starting) right after Kafka
+   * A failure the client calls retriable (a leader moving, a broker still starting) right after Kafka
    * answered a probe is waited out like an outage, a bounded number of times in a row per record.
    */
   private transientKafkaFailure(record: IncomingRecord, error: unknown): Outage | null {
@@ -455,17 +444,13 @@ export class TransactionalProcessor {
     const transaction = await producer.transaction();
     try {
       await transaction.send(outputs);
-      await transaction.sendOffsets({
-        groupId: this.options.groupId,
-        topic: last.topic,
-        partition: last.partition,
-        lastOffset: last.offset,
-      });
+      // One offset per chunk: the position after its last record (each sendOffsets is a request).
+      await transaction.sendOffsets(last);
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
-      // A failed transaction can leave kafkajs's producer in a state it does not recover from: the
-      // next try starts a fresh one (same transactional id, so it fences nothing of ours in flight).
+      // A failed transaction can leave the producer in a state it does not recover from: the next
+      // try starts a fresh one (same transactional id: its InitProducerId aborts what was left open).
       await this.dropProducer();
       throw error;
     }
@@ -526,7 +511,7 @@ export class TransactionalProcessor {
   }
 
   private async restart(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.consumer?.stop().catch(() => undefined);
     await this.dropProducer();
     await sleep(1000);
     if (!this.stopping) await this.runUntilStopped();
@@ -534,7 +519,7 @@ export class TransactionalProcessor {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.consumer?.disconnect();
+    await this.consumer?.stop();
     await this.dropProducer();
   }
 }
@@ -555,21 +540,10 @@ function sourceOf(record: IncomingRecord): { topic: string; partition: number; o
   return { topic: record.topic, partition: record.partition, offset: record.offset };
 }
 
-/** A kafkajs error it deems retriable, and not a refusal of the record itself. */
+/** A Kafka error the client deems retriable, and not a refusal of the record itself. */
 function transientKafkaError(error: unknown): boolean {
   if (kafkaErrorTypes(error).some((type) => RECORD_REFUSALS.has(type))) return false;
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
-    const { name, retriable, cause, originalError } = current as {
-      name?: unknown;
-      retriable?: unknown;
-      cause?: unknown;
-      originalError?: unknown;
-    };
-    if (typeof name === 'string' && name.startsWith('KafkaJS') && retriable === true) return true;
-    current = originalError ?? cause;
-  }
-  return false;
+  return retriableKafkaError(error);
 }
 
 function coordinationError(error: unknown): boolean {

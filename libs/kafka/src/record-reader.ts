@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { JournalwireError } from '#errors';
+import type { GroupConsumer } from './group-consumer.js';
 import type { KafkaGateway } from './kafka-gateway.js';
 import type { IncomingRecord } from './records.js';
-import { incomingRecord } from './topic-reader.js';
 
 export interface RecordPosition {
   topic: string;
@@ -22,15 +22,13 @@ export async function readRecordAt(
   timeoutMs = 30_000,
 ): Promise<IncomingRecord | null> {
   const wanted = BigInt(position.offset);
-  const offsets = await kafka.withAdmin((admin) => admin.fetchTopicOffsets(position.topic));
+  const offsets = await kafka.topicOffsets(position.topic);
   const bounds = offsets.find((p) => p.partition === position.partition);
   if (!bounds || wanted < BigInt(bounds.low) || wanted >= BigInt(bounds.high)) return null;
 
   const groupId = `journalwire-reader-${randomUUID()}`;
-  const consumer = kafka.createConsumer(groupId, { readCommitted: true });
-  await consumer.connect();
+  let consumer: GroupConsumer | undefined;
   try {
-    await consumer.subscribe({ topics: [position.topic], fromBeginning: false });
     return await new Promise<IncomingRecord | null>((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -47,29 +45,36 @@ export async function readRecordAt(
         clearTimeout(timer);
         resolve(record);
       };
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            if (batch.partition !== position.partition) return;
-            for (const message of batch.messages) {
-              const offset = BigInt(message.offset);
-              if (offset < wanted) continue;
-              if (offset > wanted) return done(null);
-              return done(incomingRecord(batch, message));
-            }
-            // Only transaction markers or aborted records up to the end of what was fetched.
-            if (BigInt(batch.lastOffset()) >= wanted) done(null);
-          },
-        })
-        .catch((error: unknown) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        });
-      consumer.seek({ topic: position.topic, partition: position.partition, offset: position.offset });
+      const failed = (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      consumer = kafka.createGroupConsumer({
+        groupId,
+        topics: [position.topic],
+        readCommitted: true,
+        fromBeginning: false,
+        onAssigned: (assignment, seek) => {
+          if (assignment.some((p) => p.topic === position.topic && p.partition === position.partition)) seek(position);
+        },
+        // Only transaction markers or aborted records up to the end of what was fetched.
+        onBatchEnd: ({ partition, offset }) => {
+          if (partition === position.partition && BigInt(offset) > wanted) done(null);
+        },
+        onCrash: failed,
+        eachBatch: async ({ partition, records }) => {
+          if (partition !== position.partition) return;
+          for (const record of records) {
+            const offset = BigInt(record.offset);
+            if (offset < wanted) continue;
+            return done(offset > wanted ? null : record);
+          }
+        },
+      });
+      consumer.start().catch(failed);
     });
   } finally {
-    await consumer.disconnect().catch(() => undefined);
-    await kafka.withAdmin((admin) => admin.deleteGroups([groupId])).catch(() => undefined);
+    await consumer?.stop().catch(() => undefined);
+    await kafka.deleteGroups([groupId]).catch(() => undefined);
   }
 }

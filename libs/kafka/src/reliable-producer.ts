@@ -1,80 +1,107 @@
-import { Partitioners, type PartitionMetadata, type Producer } from 'kafkajs';
+import type { Producer } from '@platformatic/kafka';
 import { JournalwireError } from '#errors';
+import { fetchedMessageOf } from './group-consumer.js';
 import { kafkaErrorTypes } from './kafka-errors.js';
-import type { OutgoingRecord } from './records.js';
-
-/** Where a group's consumption of a partition resumes: the offset after the last record handled. */
-export interface GroupPosition {
-  groupId: string;
-  topic: string;
-  partition: number;
-  /** The last record handled; the group resumes after it. */
-  lastOffset: string;
-}
+import type { IncomingRecord, OutgoingRecord } from './records.js';
 
 /** One open transaction of a transactional producer. */
 export interface ProducerTransaction {
   /** Sends records in the transaction, in requests of at most `maxRequestBytes`. */
   send(records: OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
-  /** Adds a consumer group's position to the transaction: committed with it, or not at all. */
-  sendOffsets(position: GroupPosition): Promise<void>;
+  /**
+   * Adds the position after `record` (fetched by a GroupConsumer) to the transaction: committed with
+   * it, or not at all. The commit carries the group generation and member the record was fetched
+   * under, so the coordinator refuses it once the group has moved on (KIP-447).
+   */
+  sendOffsets(record: IncomingRecord): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
 
+/** Not exported by name from the client. */
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+
 /**
  * The coordinator answers CONCURRENT_TRANSACTIONS while the markers of this producer's previous
- * transaction are still being written. kafkajs retries it when adding partitions but not when
- * adding offsets (a transaction whose chunk produced no outputs); like the Java client, we retry
- * it in place, briefly.
+ * transaction are still being written; like the Java client, we retry it in place, briefly.
  */
 const CONCURRENT_TRANSACTIONS_RETRY = { tries: 40, firstPauseMs: 10, maxPauseMs: 500 };
 
+async function retryingConcurrentTransactions(operation: () => Promise<void>): Promise<void> {
+  const { tries, firstPauseMs, maxPauseMs } = CONCURRENT_TRANSACTIONS_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= tries || !kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(maxPauseMs, firstPauseMs * 2 ** (attempt - 1))));
+    }
+  }
+}
+
 /** A connected producer whose send resolves only once every record is acknowledged (acks=all). */
 export class ReliableProducer {
+  /** A transaction that failed to end: its producer must not begin another one. */
+  private broken = false;
+
   constructor(private readonly producer: Producer) {}
 
   /** Begins a transaction (a producer created with a transactional id). */
   async transaction(): Promise<ProducerTransaction> {
-    const transaction = await this.producer.transaction();
+    if (this.broken)
+      throw new JournalwireError('kafka-unavailable', 'a transaction of this producer did not end; create a new one', {
+        retryable: true,
+      });
+    // A transaction left open here (its begin failed) is forgotten locally; the coordinator never saw it.
+    const leftover = this.producer.transaction;
+    if (leftover && !leftover.completed) await leftover.cancel();
+    const transaction: Transaction = await this.producer.beginTransaction();
+    // Nothing sent yet: ending it is local (Kafka refuses to end a transaction it never saw).
+    let touched = false;
+    const end = async (commit: boolean) => {
+      if (!touched) return void (await transaction.cancel());
+      try {
+        await retryingConcurrentTransactions(() => (commit ? transaction.commit() : transaction.abort()));
+      } catch (error) {
+        if (!transaction.completed) {
+          this.broken = true;
+          await transaction.cancel().catch(() => undefined);
+        }
+        throw error;
+      }
+    };
     return {
-      async send(records, maxRequestBytes) {
-        for (const request of toProduceRequests(records, maxRequestBytes)) await transaction.sendBatch(request);
-      },
-      async sendOffsets({ groupId, topic, partition, lastOffset }) {
-        const offsets = {
-          consumerGroupId: groupId,
-          topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
-        };
-        const { tries, firstPauseMs, maxPauseMs } = CONCURRENT_TRANSACTIONS_RETRY;
-        for (let attempt = 1; ; attempt++) {
-          try {
-            return await transaction.sendOffsets(offsets);
-          } catch (error) {
-            if (attempt >= tries || !kafkaErrorTypes(error).includes('CONCURRENT_TRANSACTIONS')) throw error;
-            await new Promise((resolve) =>
-              setTimeout(resolve, Math.min(maxPauseMs, firstPauseMs * 2 ** (attempt - 1))),
-            );
-          }
+      send: async (records, maxRequestBytes) => {
+        for (const request of toProduceRequests(records, maxRequestBytes)) {
+          touched = true;
+          await transaction.send({ messages: toClientMessages(request), acks: -1 });
         }
       },
-      commit: () => transaction.commit(),
-      abort: () => transaction.abort(),
+      sendOffsets: async (record) => {
+        const source = fetchedMessageOf(record);
+        if (!source)
+          throw new Error(
+            `record ${record.topic}/${record.partition}/${record.offset} was not fetched by a GroupConsumer`,
+          );
+        touched = true;
+        await retryingConcurrentTransactions(() => transaction.addConsumer(source.consumer));
+        await retryingConcurrentTransactions(() => transaction.addOffset(source.message));
+      },
+      commit: () => end(true),
+      abort: () => end(false),
     };
   }
 
   /** Resolves only once every record is acknowledged by all in-sync replicas. */
   async send(records: OutgoingRecord[]): Promise<void> {
     try {
-      for (const request of toProduceRequests(records)) await this.producer.sendBatch(request);
+      for (const request of toProduceRequests(records))
+        await this.producer.send({ messages: toClientMessages(request) });
     } catch (error) {
       throw new JournalwireError(
         'kafka-unavailable',
         `Kafka did not acknowledge ${records.length} record(s): ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-          retryable: true,
-        },
+        { cause: error, retryable: true },
       );
     }
   }
@@ -82,13 +109,12 @@ export class ReliableProducer {
   /** Sends one record (acks=all) and resolves with where it was written. */
   async sendOne(record: OutgoingRecord): Promise<{ partition: number; offset: string }> {
     try {
-      const [written] = await this.producer.send({
-        topic: record.topic,
-        acks: -1,
-        messages: [{ key: record.key, value: record.value, headers: record.headers ?? {} }],
+      const { offsets } = await this.producer.send({
+        messages: toClientMessages({ acks: -1, topicMessages: [{ topic: record.topic, messages: [record] }] }),
       });
-      if (!written?.baseOffset) throw new Error('the broker did not report an offset');
-      return { partition: written.partition, offset: written.baseOffset };
+      const written = offsets?.[0];
+      if (!written) throw new Error('the broker did not report an offset');
+      return { partition: written.partition, offset: written.offset.toString() };
     } catch (error) {
       throw new JournalwireError(
         'kafka-unavailable',
@@ -99,8 +125,22 @@ export class ReliableProducer {
   }
 
   async disconnect(): Promise<void> {
-    await this.producer.disconnect();
+    await this.producer.close(true);
   }
+}
+
+/** A produce request as the client's messages. Header names are Buffers: a string name fails in encoding. */
+function toClientMessages(request: ProduceRequest) {
+  return request.topicMessages.flatMap(({ topic, messages }) =>
+    messages.map((m) => ({
+      topic,
+      key: Buffer.from(m.key),
+      value: m.value,
+      headers: new Map(
+        Object.entries(m.headers ?? {}).map(([name, value]) => [Buffer.from(name), Buffer.from(value)] as const),
+      ),
+    })),
+  );
 }
 
 /** Bytes per produce request: below the brokers' default message.max.bytes (1 MiB) per batch. */
@@ -108,13 +148,13 @@ const MAX_REQUEST_BYTES = 900 * 1024;
 
 /**
  * Groups records into produce requests small enough that no partition's record batch exceeds
- * the broker's size limit (kafkajs sends one batch per partition per request and never splits).
+ * the broker's size limit (one send is one batch per partition and is never split).
  */
 export interface ProduceRequest {
   acks: -1;
   topicMessages: Array<{
     topic: string;
-    messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }>;
+    messages: Array<{ key: string; value: Buffer; headers?: Record<string, string> }>;
   }>;
 }
 
@@ -151,11 +191,4 @@ export function toProduceRequests(records: OutgoingRecord[], maxBytes = MAX_REQU
   }
   flush();
   return requests;
-}
-
-/** The partition kafkajs's default (Java-compatible murmur2) partitioner gives a record with this key. */
-export function partitionFor(topic: string, key: string, partitions: PartitionMetadata[]): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const sorted = [...partitions].sort((a, b) => a.partitionId - b.partitionId);
-  return partitioner({ topic, partitionMetadata: sorted, message: { key, value: null } });
 }

@@ -10,31 +10,13 @@ export interface TopicRetention {
 
 /** Each topic's effective time retention as the broker has it configured now. */
 export async function topicRetention(kafka: KafkaGateway, topics: string[]): Promise<TopicRetention[]> {
-  const admin = kafka.kafka.admin();
-  await kafka.connecting(admin.connect());
-  try {
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      // kafkajs's ConfigResourceTypes.TOPIC
-      resources: topics.map((name) => ({
-        type: 2,
-        name,
-        configNames: ['retention.ms', 'segment.ms', 'cleanup.policy'],
-      })),
-    });
-    return resources.map((resource) => {
-      const value = (name: string) => resource.configEntries.find((entry) => entry.configName === name)?.configValue;
-      const retention = Number(value('retention.ms') ?? -1);
-      const deletes = (value('cleanup.policy') ?? 'delete').split(',').includes('delete');
-      const segment = Number(value('segment.ms') ?? 7 * 24 * 3600 * 1000);
-      return {
-        topic: resource.resourceName,
-        maxRecordAgeMs: deletes && retention >= 0 ? retention + segment : null,
-      };
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  const described = await kafka.topicSettings(topics, ['retention.ms', 'segment.ms', 'cleanup.policy']);
+  return described.map(({ topic, values }) => {
+    const retention = Number(values.get('retention.ms') ?? -1);
+    const deletes = (values.get('cleanup.policy') ?? 'delete').split(',').includes('delete');
+    const segment = Number(values.get('segment.ms') ?? 7 * 24 * 3600 * 1000);
+    return { topic, maxRecordAgeMs: deletes && retention >= 0 ? retention + segment : null };
+  });
 }
 
 const CLAIM_CHECK_KEY = /"key":"([0-9a-f]{2}\/[0-9a-f]{64})"/g;

@@ -14,7 +14,7 @@ describe('kafka: one admin connection for readiness and lag', () => {
   });
 
   it('answers many /health/ready pings and /metrics lag reads over a single admin connection', async () => {
-    const admins = vi.spyOn(gateway.kafka, 'admin');
+    const admins = vi.spyOn(gateway, 'openAdmin');
     await Promise.all(Array.from({ length: 5 }, () => gateway.ping()));
     for (let i = 0; i < 10; i++) await gateway.ping();
     for (let i = 0; i < 3; i++) {

@@ -16,7 +16,7 @@ import {
 import { createLogger } from '#logger';
 import { SCRATCH_TOPICS, testEnv, testKafka } from '#test-support';
 
-const logger = createLogger({ service: 'processor-test', level: 'fatal' });
+const logger = createLogger({ service: 'processor-test', level: (process.env.PK_LEVEL ?? 'fatal') as 'fatal' });
 const MAX_ATTEMPTS = 3;
 
 // The processor on the real broker: outputs and offsets commit together; poison becomes a dead
