@@ -250,7 +250,7 @@ export class GroupConsumer {
       const reached = queue.fetchedUpTo !== undefined && queue.fetchedUpTo !== queue.reportedUpTo;
       if (!hasRecords && !reached) continue;
       this.busy.add(key);
-      void this.handle(key, queue).finally(() => {
+      void this.handle(queue).finally(() => {
         this.busy.delete(key);
         if (stream && stream.isPaused() && this.queuedRecords() < MAX_QUEUED_RECORDS / 2) stream.resume();
         this.scheduleDrain();
@@ -258,7 +258,7 @@ export class GroupConsumer {
     }
   }
 
-  private async handle(key: string, queue: PartitionQueue): Promise<void> {
+  private async handle(queue: PartitionQueue): Promise<void> {
     const generation = this.generation;
     const records = queue.records.splice(0, MAX_BATCH_RECORDS);
     const upTo = queue.records.length === 0 ? queue.fetchedUpTo : undefined;
@@ -296,7 +296,6 @@ export class GroupConsumer {
       queue.reportedUpTo = upTo;
       this.options.onBatchEnd?.({ topic: queue.topic, partition: queue.partition, offset: upTo.toString() });
     }
-    void key;
   }
 
   /** Puts the records after `resolvedOffset` back at the head of the queue. */
