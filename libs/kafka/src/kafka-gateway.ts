@@ -10,7 +10,7 @@ import {
   type BaseOptions,
 } from '@platformatic/kafka';
 import type { KafkaConnectionSettings } from '#config';
-import { JournalwireError } from '#errors';
+import { JournalwireError, withDeadline } from '#errors';
 import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 import { describeConnectFailure, securityOptions } from './connection-security.js';
@@ -26,6 +26,9 @@ export type KafkaSettings = KafkaConnectionSettings;
  * it asks the coordinator for (the client's default, 5 s, would abort a slow chunk's transaction).
  */
 export const KAFKA_TIMEOUT_MS = 30_000;
+
+/** How long a readiness ping waits for the cluster's answer. */
+const PING_TIMEOUT_MS = 4000;
 
 /** Tries of a failed request and the pause before each: 300 ms doubling to 10 s (about 40 s in all). */
 const RETRIES = 8;
@@ -277,7 +280,21 @@ export class KafkaGateway {
 
   /** Resolves when the cluster answers a metadata request (for readiness probes). */
   async ping(): Promise<void> {
-    await this.withAdmin((admin) => admin.metadata({ topics: [], forceUpdate: true }));
+    // Bounded here, not only by the caller: a request stuck on a connection from before a broker
+    // restart then fails, and withAdmin replaces the admin client instead of every later ping
+    // joining the same stuck request.
+    await this.withAdmin((admin) =>
+      withDeadline(
+        admin.metadata({ topics: [], forceUpdate: true, retries: 0 }),
+        PING_TIMEOUT_MS,
+        () =>
+          new JournalwireError(
+            'kafka-unavailable',
+            `Kafka did not answer a metadata request within ${PING_TIMEOUT_MS} ms`,
+            { retryable: true },
+          ),
+      ),
+    );
   }
 
   /**
