@@ -80,14 +80,7 @@ export class KafkaGateway {
       partitioner: compatibilityPartitioner,
       ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
     });
-    this.routeErrors(producer, 'producer');
-    try {
-      await this.probe(producer);
-    } catch (error) {
-      await producer.close().catch(() => undefined);
-      throw error;
-    }
-    return new ReliableProducer(producer);
+    return new ReliableProducer(await this.connected(producer, 'producer'));
   }
 
   /** A group member consumer (no stream yet): the settings every group member of journalwire uses. */
@@ -324,15 +317,19 @@ export class KafkaGateway {
 
   /** A new admin client, connected (a refused login or TLS failure named precisely). */
   async openAdmin(): Promise<Admin> {
-    const admin = new Admin(this.clientOptions());
-    this.routeErrors(admin, 'admin');
+    return this.connected(new Admin(this.clientOptions()), 'admin');
+  }
+
+  /** `client` with its background errors logged, once it has answered a first request (closed if not). */
+  private async connected<T extends Admin | Producer>(client: T, label: string): Promise<T> {
+    this.routeErrors(client, label);
     try {
-      await this.probe(admin);
+      await this.probe(client);
     } catch (error) {
-      await admin.close().catch(() => undefined);
+      await client.close().catch(() => undefined);
       throw error;
     }
-    return admin;
+    return client;
   }
 
   /**
