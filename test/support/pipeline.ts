@@ -100,6 +100,8 @@ export class Pipeline {
     await Promise.all([...this.services.values(), ...this.instances].map((s) => s.stop()));
     this.services.clear();
     this.instances.length = 0;
+    // The shared admin client keeps its connections open: a script (the demo) would never exit.
+    await this.kafka.closeAdmin();
   }
 
   async api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
