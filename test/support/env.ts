@@ -52,6 +52,8 @@ export const SCRATCH_TOPICS = {
   processorOut: 'journalwire.test.processor-out',
   /** Output topic with a 64 KiB max.message.bytes, for records the broker refuses as too large. */
   processorSmallOut: 'journalwire.test.processor-small-out',
+  /** Input with aborted transactions larger than one fetch. */
+  abortedRange: 'journalwire.test.aborted-range',
 } as const;
 
 /** One claim-check directory for every service a test starts, as in a deployment. */

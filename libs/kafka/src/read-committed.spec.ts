@@ -18,6 +18,10 @@ const data = (offset: bigint, count: number, producerId: bigint, transactional =
   records: Array.from({ length: count }, () => ({ key: null })),
 });
 
+/** First offsets of the batches that still hold records. */
+const delivered = (partition: Partition) =>
+  partition.records!.filter((b) => b.records.length > 0).map((b) => b.firstOffset);
+
 describe('dropAbortedBatches', () => {
   it('drops every aborted transaction of a producer, not only its last, and keeps the committed ones and markers', () => {
     const partition = {
@@ -38,7 +42,7 @@ describe('dropAbortedBatches', () => {
       ],
     } as unknown as Partition;
     dropAbortedBatches(partition);
-    expect(partition.records!.map((b) => b.firstOffset)).toEqual([0n, 20n, 41n, 62n, 63n, 68n, 69n]);
+    expect(delivered(partition)).toEqual([0n, 20n, 41n, 62n, 63n, 68n, 69n]);
   });
 
   it('keeps another producer’s records interleaved with an aborted transaction', () => {
@@ -47,6 +51,17 @@ describe('dropAbortedBatches', () => {
       records: [data(0n, 2, 1n), data(2n, 2, 2n), marker(4n, 1n, 0), marker(5n, 2n, 1)],
     } as unknown as Partition;
     dropAbortedBatches(partition);
-    expect(partition.records!.map((b) => b.firstOffset)).toEqual([2n, 4n, 5n]);
+    expect(delivered(partition)).toEqual([2n, 4n, 5n]);
+  });
+
+  it('keeps an aborted batch as an empty one, so a response of nothing but an aborted range still moves the position', () => {
+    const partition = {
+      abortedTransactions: [{ producerId: 9n, firstOffset: 100n }],
+      records: [data(100n, 30, 9n), data(130n, 20, 9n)],
+    } as unknown as Partition;
+    dropAbortedBatches(partition);
+    expect(delivered(partition)).toEqual([]);
+    const last = partition.records![partition.records!.length - 1]!;
+    expect(last.firstOffset + BigInt(last.lastOffsetDelta)).toBe(149n);
   });
 });

@@ -11,14 +11,20 @@ const ABORT_MARKER = 0;
 type FetchResponsePartition = FetchResponse['responses'][number]['partitions'][number];
 
 /**
- * Drops the record batches of aborted transactions from a read-committed fetch response, as the
- * Java client does: walking the batches in offset order, a producer is in an aborted transaction
- * from the first offset the broker lists for it up to its abort marker.
+ * Empties the record batches of aborted transactions in a read-committed fetch response, as the
+ * Java client skips them: walking the batches in offset order, a producer is in an aborted
+ * transaction from the first offset the broker lists for it up to its abort marker.
  *
- * @platformatic/kafka 2.12.1 filters these itself but keys the aborted transactions by producer
+ * The batches stay, without records: the stream sets its next fetch offset from the last batch
+ * of a response, so a response holding nothing but aborted batches (an aborted range larger than
+ * a fetch, its abort marker further on) still moves the position. Removing them would fetch the
+ * same range forever and stop the partition.
+ *
+ * @platformatic/kafka 2.12.1 filters these itself, but keys the aborted transactions by producer
  * id, so when one response holds two aborted transactions of the same producer (a processor whose
  * chunk was refused twice) only the last one is dropped and the first reaches read-committed
- * consumers. This runs after its filter (which only ever drops aborted batches) and completes it.
+ * consumers; and it keeps a range whose abort marker is not in the same response. This runs after
+ * its filter (which only ever drops aborted batches) and completes it.
  */
 export function dropAbortedBatches(partition: FetchResponsePartition): void {
   const aborted = [...(partition.abortedTransactions ?? [])].sort((a, b) =>
@@ -27,16 +33,16 @@ export function dropAbortedBatches(partition: FetchResponsePartition): void {
   if (aborted.length === 0 || !partition.records) return;
   const abortedProducers = new Set<bigint>();
   let next = 0;
-  partition.records = partition.records.filter((batch) => {
+  partition.records = partition.records.map((batch) => {
     const lastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
     while (next < aborted.length && aborted[next]!.firstOffset <= lastOffset)
       abortedProducers.add(aborted[next++]!.producerId);
     if (batch.attributes & IS_CONTROL) {
-      // Kept: the consumer's position moves past markers too.
       if (batch.records[0]?.key?.readInt16BE(2) === ABORT_MARKER) abortedProducers.delete(batch.producerId);
-      return true;
+      return batch;
     }
-    return !(batch.attributes & IS_TRANSACTIONAL && abortedProducers.has(batch.producerId));
+    const isAborted = batch.attributes & IS_TRANSACTIONAL && abortedProducers.has(batch.producerId);
+    return isAborted ? { ...batch, records: [] } : batch;
   });
 }
 
