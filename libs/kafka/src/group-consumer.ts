@@ -70,8 +70,12 @@ export interface GroupConsumerOptions {
 
 type FetchedMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
-/** Records queued beyond this pause the fetching: memory stays bounded whatever the handler's pace. */
+/**
+ * Records (or their bytes) queued beyond these pause the fetching: memory stays bounded whatever the
+ * handler's pace. The byte bound is what keeps a service's footprint small with large messages.
+ */
 const MAX_QUEUED_RECORDS = 1000;
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 /** Records handed to `eachBatch` at once. */
 const MAX_BATCH_RECORDS = 1000;
 
@@ -108,6 +112,7 @@ export class GroupConsumer {
   private running = false;
   private crashed = false;
   private drainScheduled = false;
+  private queuedBytes = 0;
 
   constructor(
     private readonly consumer: Consumer,
@@ -146,7 +151,6 @@ export class GroupConsumer {
       autocommit: false,
       maxWaitTime: this.options.fetchMaxWaitMs ?? 100,
       minBytes: this.options.fetchMinBytes ?? 1,
-      maxBytesPerPartition: 8 * 1024 * 1024,
     });
     this.stream = stream;
     // After a join the stream reloads the committed offsets; the caller's seeks apply on top.
@@ -174,6 +178,7 @@ export class GroupConsumer {
   private joined(assignments: Array<{ topic: string; partitions: number[] }>): void {
     this.generation++;
     this.queues.clear();
+    this.queuedBytes = 0;
     const assignment = assignments.flatMap(({ topic, partitions }) =>
       partitions.map((partition) => ({ topic, partition })),
     );
@@ -206,7 +211,8 @@ export class GroupConsumer {
     const record = incomingRecordOf(message);
     fetched.set(record, { message, consumer: this.consumer });
     queue.records.push(record);
-    if (this.queuedRecords() >= MAX_QUEUED_RECORDS) this.stream?.pause();
+    this.queuedBytes += recordBytes(record);
+    if (this.queuedRecords() >= MAX_QUEUED_RECORDS || this.queuedBytes >= MAX_QUEUED_BYTES) this.stream?.pause();
     this.scheduleDrain();
   }
 
@@ -252,7 +258,13 @@ export class GroupConsumer {
       this.busy.add(key);
       void this.handle(queue).finally(() => {
         this.busy.delete(key);
-        if (stream && stream.isPaused() && this.queuedRecords() < MAX_QUEUED_RECORDS / 2) stream.resume();
+        if (
+          stream &&
+          stream.isPaused() &&
+          this.queuedRecords() < MAX_QUEUED_RECORDS / 2 &&
+          this.queuedBytes < MAX_QUEUED_BYTES / 2
+        )
+          stream.resume();
         this.scheduleDrain();
       });
     }
@@ -261,6 +273,7 @@ export class GroupConsumer {
   private async handle(queue: PartitionQueue): Promise<void> {
     const generation = this.generation;
     const records = queue.records.splice(0, MAX_BATCH_RECORDS);
+    for (const record of records) this.queuedBytes -= recordBytes(record);
     const upTo = queue.records.length === 0 ? queue.fetchedUpTo : undefined;
     const live = () => this.running && !this.crashed && this.generation === generation;
     const autoResolve = this.options.autoResolve ?? true;
@@ -303,6 +316,7 @@ export class GroupConsumer {
     const after = resolvedOffset === undefined ? -1n : BigInt(resolvedOffset);
     const rest = records.filter((record) => BigInt(record.offset) > after);
     queue.records.unshift(...rest);
+    for (const record of rest) this.queuedBytes += recordBytes(record);
   }
 
   private commit(records: IncomingRecord[], resolvedOffset: string): void {
@@ -335,6 +349,10 @@ export class GroupConsumer {
 }
 
 /** A fetched message as the gateway's IncomingRecord. */
+function recordBytes(record: IncomingRecord): number {
+  return (record.value?.length ?? 0) + (record.key?.length ?? 0);
+}
+
 export function incomingRecordOf(message: FetchedMessage): IncomingRecord {
   const headers: RecordHeaders = {};
   for (const [name, value] of message.headerEntries) {

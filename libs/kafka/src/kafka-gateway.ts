@@ -92,8 +92,11 @@ export class KafkaGateway {
       sessionTimeout: 15_000,
       heartbeatInterval: 3_000,
       rebalanceTimeout: 30_000,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // A fetch response stays in memory while any record of it is queued: small fetches keep
+      // each service's footprint small. A record larger than these still comes whole (Kafka
+      // always returns a partition's first batch).
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
     });
     this.routeErrors(consumer, `consumer ${groupId}`);
     completeReadCommittedFiltering(consumer);
