@@ -24,7 +24,7 @@ import {
   testProducer,
 } from '../../support/status-records.js';
 
-const times = (n: number, make: () => OutgoingRecord) => Array.from({ length: n }, make);
+const times = (n: number, make: () => OutgoingRecord[]) => Array.from({ length: n }, make).flat();
 
 describe('status: Service Status aggregated from the topics', () => {
   let db: PrivateDatabase;
@@ -96,9 +96,9 @@ describe('status: Service Status aggregated from the topics', () => {
         sessionExtracted: 5,
       }),
       ...times(5, () => rawRecord(connectorId)),
-      archivedRecord(connectorId, 'archive'),
-      archivedRecord(connectorId, 'archive'),
-      archivedRecord(connectorId, 'merge'),
+      ...archivedRecord(connectorId, 'archive'),
+      ...archivedRecord(connectorId, 'archive'),
+      ...archivedRecord(connectorId, 'merge'),
       rejectedRecord(connectorId),
     ]);
     const ok = await until(
@@ -175,7 +175,7 @@ describe('status: Service Status aggregated from the topics', () => {
         mailboxQueue: 0,
         extractedTotal: 6,
       }),
-      rawRecord(connectorId),
+      ...rawRecord(connectorId),
     ]);
     const back = await until(connectorId, 'ok again', (s) => s.serviceStatus === 'ok' && s.counters.extracted === 6);
     expect(back).toMatchObject({
@@ -212,7 +212,7 @@ describe('status: Service Status aggregated from the topics', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000)); // time to (wrongly) recount
     const after = await statusOf(connectorId);
     expect(after.counters).toEqual(snapshots['before-restart']!.counters);
-    await producer.send([rawRecord(connectorId)]);
+    await producer.send(rawRecord(connectorId));
     const counted = await until(connectorId, 'one more extracted', (s) => s.counters.extracted === 7);
     expect(counted.counters).toEqual({ ...snapshots['before-restart']!.counters, extracted: 7 });
     snapshots['before-flush'] = counted;
@@ -264,9 +264,9 @@ describe('status: Service Status aggregated from the topics', () => {
   it('drops and rebuilds counters whose offsets point past the end of the topics (topics recreated)', async () => {
     // What Redis would hold after the topics were deleted and created again: offsets past their end.
     await expectRebuiltAfter(() =>
-      redis.hset('jw:status:offsets', 'journal.raw.v2:0', '999999999').then(() => undefined),
+      redis.hset('jw:status:offsets', 'journal.progress.v1:0', '999999999').then(() => undefined),
     );
-    expect(await redis.hget('jw:status:offsets', 'journal.raw.v2:0')).not.toBe('999999999');
+    expect(await redis.hget('jw:status:offsets', 'journal.progress.v1:0')).not.toBe('999999999');
   });
 
   it('drops and rebuilds counters counted on another Kafka cluster, even where its offsets fit these topics', async () => {
