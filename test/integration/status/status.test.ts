@@ -218,6 +218,25 @@ describe('status: Service Status aggregated from the topics', () => {
     snapshots['before-flush'] = counted;
   });
 
+  it('keeps its counters when Redis holds offsets of topics it no longer reads (upgrade to journal.progress.v1)', async () => {
+    const before = await statusOf(connectorId);
+    const epoch = await redis.get('jw:status:epoch');
+    expect(epoch).toEqual(expect.any(String));
+    await status.service.stop();
+    // What a status service that counted journal.raw.v2 and journal.archived.v2 left behind.
+    await redis.hset('jw:status:offsets', 'journal.raw.v2:0', '999999999', 'journal.archived.v2:3', '12');
+    status = await startStatusService(db.url);
+    api = apiClient(status.service.baseUrl, token);
+    await eventually(
+      'the retired offsets forgotten',
+      () => redis.hmget('jw:status:offsets', 'journal.raw.v2:0', 'journal.archived.v2:3'),
+      (values) => values.every((value) => value === null),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // time to (wrongly) rebuild
+    expect((await statusOf(connectorId)).counters).toEqual(before.counters);
+    expect(await redis.get('jw:status:epoch')).toBe(epoch); // kept, not rebuilt
+  });
+
   it('rebuilds the counters from the topics after Redis loses its state (FLUSHDB)', async () => {
     const before = snapshots['before-flush']!;
     expect(await redis.exists('jw:status:epoch')).toBe(1);
