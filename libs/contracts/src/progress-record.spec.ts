@@ -19,7 +19,11 @@ describe('encodeProgressRecord', () => {
       [RECORD_HEADERS.event]: 'extracted',
       'jw-raw-id': `c1/${sha}`,
     });
-    expect(decodeProgressHeaders(record.headers)).toEqual({ event: 'extracted', connectorId: 'c1', rawId: `c1/${sha}` });
+    expect(decodeProgressHeaders(record.headers)).toEqual({
+      event: 'extracted',
+      connectorId: 'c1',
+      rawId: `c1/${sha}`,
+    });
   });
 
   it('names the archive of an archive or merge, and reads back what it wrote', () => {
@@ -44,9 +48,7 @@ describe('encodeProgressRecord', () => {
     expect(() =>
       encodeProgressRecord({ event: 'archive', connectorId: 'c1', rawId: `c1/${sha}`, archiveId: '' }),
     ).toThrow(/archive-id/);
-    expect(() => decodeProgressHeaders({ 'jw-schema': 'journal.raw.v2', 'jw-connector-id': 'c1' })).toThrow(
-      /invalid/,
-    );
+    expect(() => decodeProgressHeaders({ 'jw-schema': 'journal.raw.v2', 'jw-connector-id': 'c1' })).toThrow(/invalid/);
   });
 
   it('is created by npm run topics like the other data topics', () => {

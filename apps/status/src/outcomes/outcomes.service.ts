@@ -17,13 +17,7 @@ import {
   type ReplayView,
 } from '#contracts';
 import { JournalwireError } from '#errors';
-import {
-  headersToStrings,
-  readRecordAt,
-  type KafkaGateway,
-  type OutgoingRecord,
-  type ReliableProducer,
-} from '#kafka';
+import { headersToStrings, readRecordAt, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
 import type { AuditActor } from '#persistence';
 import { DATA_SOURCE, KAFKA, LOGGER } from '#platform';

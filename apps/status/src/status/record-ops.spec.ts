@@ -42,7 +42,13 @@ describe('opsForRecord', () => {
       [PROGRESS_HEADERS.rawId]: `c1/${sha}`,
     };
     const ops = (h: Record<string, string>) =>
-      opsForRecord({ topic: TOPICS.progress, key: null, value: Buffer.from([0xff, 0x00]), headers: wire(h), timestamp });
+      opsForRecord({
+        topic: TOPICS.progress,
+        key: null,
+        value: Buffer.from([0xff, 0x00]),
+        headers: wire(h),
+        timestamp,
+      });
     expect(ops(headers)[0]).toEqual(['c1', 'i', 'extracted', 1]);
     const without = (name: string) => Object.fromEntries(Object.entries(headers).filter(([n]) => n !== name));
     expect(() => ops(without(PROGRESS_HEADERS.connectorId))).toThrow(UnreadableRecord);
@@ -51,9 +57,9 @@ describe('opsForRecord', () => {
     expect(() => ops({ ...headers, [PROGRESS_HEADERS.event]: 'deleted' })).toThrow(UnreadableRecord);
     // An archive or merge names its archive.
     expect(() => ops({ ...headers, [PROGRESS_HEADERS.event]: 'archive' })).toThrow(UnreadableRecord);
-    expect(() =>
-      opsForRecord({ topic: TOPICS.progress, key: null, value: null, headers: {}, timestamp }),
-    ).toThrow(UnreadableRecord);
+    expect(() => opsForRecord({ topic: TOPICS.progress, key: null, value: null, headers: {}, timestamp })).toThrow(
+      UnreadableRecord,
+    );
   });
 
   it('counts rejections and dead letters from headers, never the value', () => {
