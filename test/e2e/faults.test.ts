@@ -138,7 +138,7 @@ describe('faults never lose or double a message', () => {
   const INPUTS: Record<Exclude<ServiceName, 'poller'>, { group: string; topics: string[] }> = {
     envelope: { group: CONSUMER_GROUPS.envelope, topics: [TOPICS.raw] },
     policy: { group: CONSUMER_GROUPS.policy, topics: [TOPICS.classified] },
-    status: { group: CONSUMER_GROUPS.status, topics: [TOPICS.archived] },
+    status: { group: CONSUMER_GROUPS.status, topics: [TOPICS.progress] },
   };
 
   it('SIGKILL of the poller inside its in-flight window, then a restart', async () => {

@@ -2,8 +2,16 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ConnectorStatusView, ConservationReport } from '#contracts';
 import {
+  decodeProgressHeaders,
+  PROGRESS_HEADERS,
+  TOPICS,
+  type ConnectorStatusView,
+  type ConservationReport,
+  type ProgressRecord,
+} from '#contracts';
+import {
+  headersToStrings,
   KafkaGateway,
   readConnectorRecords,
   readTopicsToEnd,
@@ -187,6 +195,21 @@ export class Pipeline {
    */
   async outcomes(connectorId: string, options: { raw?: boolean } = {}): Promise<ConnectorRecords> {
     return readConnectorRecords(this.kafka, connectorId, { since: this.since, messages: true, ...options });
+  }
+
+  /** One connector's journal.progress.v1 records so far (read committed), in no particular order. */
+  async progress(connectorId: string): Promise<ProgressRecord[]> {
+    const found: ProgressRecord[] = [];
+    await readTopicsToEnd(
+      this.kafka,
+      [TOPICS.progress],
+      (record) => {
+        const headers = headersToStrings(record.headers);
+        if (headers[PROGRESS_HEADERS.connectorId] === connectorId) found.push(decodeProgressHeaders(headers));
+      },
+      { since: this.since },
+    );
+    return found;
   }
 
   /** Polls the connector's outcomes every 500 ms until `accept` holds; fails after `timeoutMs` naming `what`. */

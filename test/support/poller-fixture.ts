@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { afterAll, beforeAll } from 'vitest';
-import { connectorStatusRecordSchema, decodeRecord, TOPICS, type ConnectorStatusRecord } from '#contracts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import {
+  connectorStatusRecordSchema,
+  decodeProgressHeaders,
+  decodeRecord,
+  PROGRESS_HEADERS,
+  RAW_HEADERS,
+  rawId,
+  TOPICS,
+  type ConnectorStatusRecord,
+} from '#contracts';
 import { KafkaGateway } from '#kafka';
 import { createLogger } from '#logger';
 import { createDataSource, type ConnectorEntity } from '#persistence';
@@ -22,6 +31,8 @@ import { startService, type RunningService } from './service-process.js';
 export class PollerTestContext {
   readonly connectorIds = new Set<string>();
   readonly raw: TopicCollector;
+  /** journal.progress.v1: one `extracted` record per raw record, in the same transaction. */
+  readonly progress: TopicCollector;
   readonly status: TopicCollector;
   private readonly mailboxes: string[] = [];
   private readonly services: RunningService[] = [];
@@ -32,6 +43,7 @@ export class PollerTestContext {
     readonly kafka: KafkaGateway,
   ) {
     this.raw = new TopicCollector(kafka, TOPICS.raw, this.connectorIds);
+    this.progress = new TopicCollector(kafka, TOPICS.progress, this.connectorIds);
     this.status = new TopicCollector(kafka, TOPICS.status, this.connectorIds);
   }
 
@@ -40,7 +52,7 @@ export class PollerTestContext {
     const kafka = new KafkaGateway(testKafka('poller-test'), createLogger({ service: 'poller-test', level: 'silent' }));
     const context = new PollerTestContext(dataSource, kafka);
     const since = Date.now() - 2000;
-    await Promise.all([context.raw.start(since), context.status.start(since)]);
+    await Promise.all([context.raw.start(since), context.progress.start(since), context.status.start(since)]);
     return context;
   }
 
@@ -102,6 +114,30 @@ export class PollerTestContext {
     return this.raw.forConnector(connectorId);
   }
 
+  progressFor(connectorId: string): CollectedRecord[] {
+    return this.progress.forConnector(connectorId);
+  }
+
+  /**
+   * Checks that every raw record of the connector has exactly one progress record (event
+   * `extracted`, same key, empty value) and there is none without its raw record.
+   */
+  expectOneProgressPerRaw(connectorId: string): void {
+    const raw = this.rawFor(connectorId);
+    const progress = this.progressFor(connectorId);
+    const expected = raw.map((r) => ({ key: r.key, rawId: rawId(connectorId, r.headers[RAW_HEADERS.sha256]!) }));
+    const found = progress.map((p) => ({
+      key: p.key,
+      rawId: decodeProgressHeaders(p.headers).rawId,
+      event: p.headers[PROGRESS_HEADERS.event],
+      empty: p.value === null || p.value.length === 0,
+    }));
+    expect(found.every((p) => p.event === 'extracted' && p.empty)).toBe(true);
+    const byRawId = (list: Array<{ rawId: string; key: string | null }>) =>
+      list.map(({ rawId: id, key }) => `${id} ${key}`).sort();
+    expect(byRawId(found)).toEqual(byRawId(expected));
+  }
+
   statusFor(connectorId: string): ConnectorStatusRecord[] {
     return this.status.forConnector(connectorId).map((r) => decodeRecord(connectorStatusRecordSchema, r.value));
   }
@@ -114,7 +150,7 @@ export class PollerTestContext {
 
   async close(): Promise<void> {
     await Promise.all(this.services.map((s) => s.stop(15_000).catch(() => undefined)));
-    await Promise.all([this.raw.stop(), this.status.stop()]);
+    await Promise.all([this.raw.stop(), this.progress.stop(), this.status.stop()]);
     await deleteConnectors(this.dataSource, [...this.connectorIds]).catch(() => undefined);
     for (const user of this.mailboxes) await mailbox.delete(user);
     for (const dir of this.dirs) await removeDir(dir);

@@ -9,6 +9,7 @@ import {
   connectorStatusRecordSchema,
   deadLetterRecordSchema,
   encodeMessageRecord,
+  encodeProgressRecord,
   encodeRecord,
   RAW_CONTENT_TYPES,
   RAW_HEADERS,
@@ -54,10 +55,15 @@ export function statusRecord(connectorId: string, fields: Partial<ConnectorStatu
   return { topic: TOPICS.status, key: connectorId, value: encodeRecord(connectorStatusRecordSchema, value) };
 }
 
-/** A raw record: the aggregator counts it from its header and never reads the value. */
-export function rawRecord(connectorId: string): OutgoingRecord {
+/**
+ * A raw record and its progress record, as the poller writes them: the aggregator counts the
+ * progress record and never reads journal.raw.v2. Both keyed by the connector id (not by raw id as
+ * the poller keys them), so one connector's records of a test share a partition of each topic.
+ */
+export function rawRecord(connectorId: string): OutgoingRecord[] {
   const body = `Subject: ${randomUUID()}\r\n\r\nnot decoded\r\n`;
-  return {
+  const progress = encodeProgressRecord({ event: 'extracted', connectorId, rawId: rawId(connectorId, sha(body)) });
+  const raw: OutgoingRecord = {
     topic: TOPICS.raw,
     key: connectorId,
     value: Buffer.from(body),
@@ -70,6 +76,7 @@ export function rawRecord(connectorId: string): OutgoingRecord {
       [RAW_HEADERS.contentType]: RAW_CONTENT_TYPES.inline,
     },
   };
+  return [raw, { ...progress, key: connectorId }];
 }
 
 const rawRef = { partition: 0, offset: '0' };
@@ -80,7 +87,8 @@ function rawIdentity(connectorId: string) {
   return { rawId: rawId(connectorId, digest), rawRecord: rawRef, connectorId, uidl: randomUUID(), sha256: digest };
 }
 
-export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord {
+/** An archive or merge event and its progress record, as the policy service writes them. */
+export function archivedRecord(connectorId: string, event: 'archive' | 'merge' = 'archive'): OutgoingRecord[] {
   const { sha256: digest, ...identity } = rawIdentity(connectorId);
   const value = {
     schema: 'journal.archived.v2' as const,
@@ -98,7 +106,10 @@ export function archivedRecord(connectorId: string, event: 'archive' | 'merge' =
     extractedAt: now(),
     archivedAt: now(),
   };
-  return { topic: TOPICS.archived, key: value.archiveId, ...encodeMessageRecord(archivedRecordSchema, value, null) };
+  return [
+    { topic: TOPICS.archived, key: value.archiveId, ...encodeMessageRecord(archivedRecordSchema, value, null) },
+    encodeProgressRecord({ event, connectorId, rawId: value.rawId, archiveId: value.archiveId }),
+  ];
 }
 
 export function rejectedRecord(connectorId: string): OutgoingRecord {

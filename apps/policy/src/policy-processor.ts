@@ -8,6 +8,7 @@ import {
   classifiedRecordSchema,
   connectorOfKey,
   decodeMessageRecord,
+  encodeProgressRecord,
   RAW_CONTENT_TYPES,
   RECORD_HEADERS,
   rejectedRecordSchema,
@@ -195,7 +196,13 @@ export class PolicyProcessor implements ProcessorHandler {
       const headers: Record<string, string> = next ? { traceparent: next } : {};
       if (outcome.kind === 'reject')
         return { outputs: [await this.rejected(classified, message, outcome.reason, headers)] };
-      if (outcome.kind === 'merge') return { outputs: [await this.mergeEvent(classified, outcome.archiveId, headers)] };
+      if (outcome.kind === 'merge')
+        return {
+          outputs: [
+            await this.mergeEvent(classified, outcome.archiveId, headers),
+            progressOf(classified, 'merge', outcome.archiveId),
+          ],
+        };
       const archived = await this.archive(classified, message, outcome.archiveId, input.removeJournalHeaders);
       const encoded = await this.fitArchived(archived.record, archived.message, outcome.archiveId, headers);
       return {
@@ -213,13 +220,16 @@ export class PolicyProcessor implements ProcessorHandler {
               ),
             },
           },
+          progressOf(classified, 'archive', outcome.archiveId),
         ],
       };
     });
   }
 
+  /** Metrics of committed outputs, by topic (a progress record counts nothing: its archive does). */
   committed(outputs: OutgoingRecord[]): void {
     for (const output of outputs) {
+      if (output.topic === TOPICS.progress) continue;
       const facts = output.facts ?? {};
       if (output.topic === TOPICS.archived) {
         this.metrics.archived.inc({ connector: facts.connector, event: facts.event });
@@ -426,6 +436,14 @@ export class PolicyProcessor implements ProcessorHandler {
       { maxMessageBytes: this.config.KAFKA_MAX_MESSAGE_BYTES, blobStore: this.blobStore },
     );
   }
+}
+
+/**
+ * The journal.progress.v1 record of an archive or merge: an output of the same record result, so it
+ * commits in the same transaction as the journal.archived.v2 record it stands for.
+ */
+function progressOf(classified: ClassifiedRecord, event: 'archive' | 'merge', archiveId: string): OutgoingRecord {
+  return encodeProgressRecord({ event, connectorId: classified.connectorId, rawId: classified.rawId, archiveId });
 }
 
 /** A message's decision input plus what archiving it needs. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeRawRecord, type RawContentType } from '#contracts';
+import { encodeProgressRecord, encodeRawRecord, rawId, type RawContentType } from '#contracts';
 import { isJournalwireError, JournalwireError } from '#errors';
 import { type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
@@ -159,8 +159,9 @@ class ConnectorBatchPublisher implements BatchPublisher {
       const transaction = await this.producer.transaction();
       try {
         // Records are keyed by raw id: a request holds one record batch per partition it touches.
+        // Each raw record goes with its progress record (what the status service counts).
         await transaction.send(
-          messages.map((m) => rawRecord(this.connectorId, m)),
+          messages.flatMap((m) => rawRecords(this.connectorId, m)),
           maxRequestBytes,
         );
       } catch (error) {
@@ -216,6 +217,17 @@ function asKafkaUnavailable(error: unknown): JournalwireError {
 
 function ledgerEntry(message: ExtractedMessage): LedgerEntry {
   return { uidl: message.uidl, sha256: message.sha256, size: message.size, listSize: message.listSize };
+}
+
+/**
+ * What publishing one message writes, in one transaction: its raw record and the
+ * journal.progress.v1 record (event `extracted`) the status service counts it by.
+ */
+export function rawRecords(connectorId: string, message: ExtractedMessage): [OutgoingRecord, OutgoingRecord] {
+  return [
+    rawRecord(connectorId, message),
+    encodeProgressRecord({ event: 'extracted', connectorId, rawId: rawId(connectorId, message.sha256) }),
+  ];
 }
 
 export function rawRecord(connectorId: string, message: ExtractedMessage): OutgoingRecord {

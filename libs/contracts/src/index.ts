@@ -1,5 +1,6 @@
 export * from './topics.js';
 export * from './raw-record.js';
+export * from './progress-record.js';
 export * from './records.js';
 export * from './codec.js';
 export * from './keys.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_VIEWS } from './api-views.js';
+import { progressHeaderMapSchema } from './progress-record.js';
 import { claimCheckSchema, rawHeaderMapSchema } from './raw-record.js';
 import {
   archivedRecordSchema,
@@ -45,6 +46,13 @@ const DOCUMENTS: Array<{ file: string; title: string; description: string; schem
     title: 'journal.dlq.v2 metadata',
     description: "The jw-meta header of a journal.dlq.v2 record. The value is the failed record's message as it came.",
     schema: deadLetterRecordSchema,
+  },
+  {
+    file: 'journal.progress.v1.headers.json',
+    title: 'journal.progress.v1 headers',
+    description:
+      'Kafka headers of a journal.progress.v1 record (UTF-8 strings): one per record written to journal.raw.v2 (extracted) or journal.archived.v2 (archive, merge), in the same transaction. Key: the raw id; the value is empty.',
+    schema: progressHeaderMapSchema,
   },
   {
     file: 'journal.status.v1.json',

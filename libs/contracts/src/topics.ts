@@ -9,6 +9,11 @@ export const TOPICS = {
   rejected: 'journal.rejected.v2',
   dlq: 'journal.dlq.v2',
   status: 'journal.status.v1',
+  /**
+   * One small record (empty value, metadata in headers) per record written to journal.raw.v2 and
+   * journal.archived.v2, in the same transaction: what the status service counts instead of bodies.
+   */
+  progress: 'journal.progress.v1',
 } as const;
 
 /**
@@ -50,6 +55,7 @@ export function topicSpecs(partitions = 6): TopicSpec[] {
     { name: TOPICS.archived, partitions, config: retained },
     { name: TOPICS.rejected, partitions, config: retained },
     { name: TOPICS.dlq, partitions, config: { ...retained, 'retention.ms': String(30 * 24 * 3600 * 1000) } },
+    { name: TOPICS.progress, partitions, config: retained },
     { name: TOPICS.status, partitions: 1, config: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0' } },
   ];
 }

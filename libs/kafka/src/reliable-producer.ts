@@ -6,8 +6,11 @@ import type { IncomingRecord, OutgoingRecord } from './records.js';
 
 /** One open transaction of a transactional producer. */
 export interface ProducerTransaction {
-  /** Sends records in the transaction, in requests of at most `maxRequestBytes`. */
-  send(records: OutgoingRecord[], maxRequestBytes?: number): Promise<void>;
+  /**
+   * Sends records in the transaction, in requests of at most `maxRequestBytes`. Resolves with the
+   * first offset written to each topic-partition of each request.
+   */
+  send(records: OutgoingRecord[], maxRequestBytes?: number): Promise<WrittenBatch[]>;
   /**
    * Adds the position after `record` (fetched by a GroupConsumer) to the transaction: committed with
    * it, or not at all. The commit carries the group generation and member the record was fetched
@@ -16,6 +19,13 @@ export interface ProducerTransaction {
   sendOffsets(record: IncomingRecord): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
+}
+
+/** Where one produce request wrote to one topic-partition: the offset of its first record there. */
+export interface WrittenBatch {
+  topic: string;
+  partition: number;
+  offset: string;
 }
 
 /** Not exported by name from the client. */
@@ -43,6 +53,8 @@ async function retryingConcurrentTransactions(operation: () => Promise<void>): P
 export class ReliableProducer {
   /** A transaction that failed to end: its producer must not begin another one. */
   private broken = false;
+  /** The end of the last `sendOneWith`: the next one begins after it. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly producer: Producer) {}
 
@@ -72,10 +84,14 @@ export class ReliableProducer {
     };
     return {
       send: async (records, maxRequestBytes) => {
+        const written: WrittenBatch[] = [];
         for (const request of toProduceRequests(records, maxRequestBytes)) {
           touched = true;
-          await transaction.send({ messages: toClientMessages(request), acks: -1 });
+          const { offsets } = await transaction.send({ messages: toClientMessages(request), acks: -1 });
+          for (const { topic, partition, offset } of offsets ?? [])
+            written.push({ topic, partition, offset: offset.toString() });
         }
+        return written;
       },
       sendOffsets: async (record) => {
         const source = fetchedMessageOf(record);
@@ -119,6 +135,46 @@ export class ReliableProducer {
       throw new JournalwireError(
         'kafka-unavailable',
         `Kafka did not acknowledge the record: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, retryable: true },
+      );
+    }
+  }
+
+  /**
+   * Sends `record` and `companions` in one transaction (a producer created with a transactional id)
+   * and resolves with where `record` was written: a read-committed consumer sees all of them or
+   * none. One transaction at a time: concurrent calls wait for each other. `companions` must not
+   * write to `record`'s topic.
+   */
+  sendOneWith(record: OutgoingRecord, companions: OutgoingRecord[]): Promise<{ partition: number; offset: string }> {
+    const run = this.serial.then(() => this.sendOneWithNow(record, companions));
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendOneWithNow(
+    record: OutgoingRecord,
+    companions: OutgoingRecord[],
+  ): Promise<{ partition: number; offset: string }> {
+    if (companions.some((companion) => companion.topic === record.topic))
+      throw new Error(`sendOneWith: a companion record writes to ${record.topic}, the record's own topic`);
+    try {
+      const transaction = await this.transaction();
+      let written: WrittenBatch | undefined;
+      try {
+        written = (await transaction.send([record, ...companions])).find((batch) => batch.topic === record.topic);
+        if (!written) throw new Error('the broker did not report an offset');
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+      await transaction.commit();
+      return { partition: written.partition, offset: written.offset };
+    } catch (error) {
+      if (error instanceof JournalwireError) throw error;
+      throw new JournalwireError(
+        'kafka-unavailable',
+        `Kafka did not commit the record: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error, retryable: true },
       );
     }

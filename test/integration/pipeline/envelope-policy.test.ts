@@ -9,8 +9,10 @@ import { FileSystemBlobStore } from '#blob-store';
 import {
   classifiedRecordSchema,
   encodeMessageRecord,
+  encodeProgressRecord,
   formatRawHeaders,
   RAW_CONTENT_TYPES,
+  rawId,
   rawRecordKey,
   RECORD_HEADERS,
   TOPICS,
@@ -83,7 +85,10 @@ describe('envelope and policy services', () => {
     return saved.id;
   }
 
-  /** Publishes raw records as the poller does: inline, or (`claimCheck`) through the blob store. */
+  /**
+   * Publishes raw records as the poller does: inline, or (`claimCheck`) through the blob store,
+   * each with its progress record.
+   */
   async function publish(
     connectorId: string,
     messages: Buffer[],
@@ -107,9 +112,23 @@ describe('envelope and policy services', () => {
           contentType,
         }),
       });
+      records.push(encodeProgressRecord({ event: 'extracted', connectorId, rawId: rawId(connectorId, sha(bytes)) }));
     }
     await producer.send(records);
     await producer.disconnect();
+  }
+
+  /**
+   * The connector's archive and merge progress records are exactly one per archived record (event,
+   * raw id, archive id), committed with it: none missing, none extra, none doubled.
+   */
+  async function expectOneProgressPerArchived(
+    connectorId: string,
+    archived: Array<{ event: string; rawId: string; archiveId: string }>,
+  ): Promise<void> {
+    const line = (r: { event: string; rawId: string; archiveId?: string }) => `${r.event} ${r.rawId} ${r.archiveId}`;
+    const progress = (await pipeline.progress(connectorId)).filter((p) => p.event !== 'extracted');
+    expect(progress.map(line).sort()).toEqual(archived.map(line).sort());
   }
 
   const settle = (connectorId: string, expected: number) =>
@@ -357,6 +376,8 @@ describe('envelope and policy services', () => {
     expect(new Set(archived.map((r) => r.archiveId)).size).toBe(1);
     const report = await pipeline.reconcile(id);
     expect(report.ok).toBe(true);
+    // One progress record per archive and per merge: what the status service counts them by.
+    await expectOneProgressPerArchived(id, archived);
   });
 
   it('loses nothing and archives nothing twice when the policy service is killed mid-stream', async () => {
@@ -372,6 +393,8 @@ describe('envelope and policy services', () => {
     expect(report.missing).toEqual([]);
     expect(report.duplicated).toEqual([]);
     expect(report.archivedTwice).toEqual([]);
+    // The progress records committed and aborted with their archives across the kill.
+    await expectOneProgressPerArchived(id, (await pipeline.outcomes(id)).archived);
   });
 
   it('reconciliation finds a planted gap and exits non-zero', async () => {

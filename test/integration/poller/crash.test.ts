@@ -6,7 +6,7 @@ import { Pop3Client } from '#pop3';
 import { testEnv } from '#test-support';
 import { inFlightKey, type InFlightMarker } from '../../../apps/poller/src/in-flight.js';
 import { leaseKey } from '../../../apps/poller/src/lease.js';
-import { rawRecord, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
+import { rawRecords, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
 import { mailbox, readLogLines, sha256, waitFor } from '../../support/poller-harness.js';
 
@@ -95,8 +95,8 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const entries = (bodies: Body[]) =>
       bodies.map((x) => ({ uidl: x.uidl, sha256: sha256(x.data), size: x.data.length }));
     const records = (connectorId: string, bodies: Body[]) =>
-      bodies.map((x) =>
-        rawRecord(connectorId, {
+      bodies.flatMap((x) =>
+        rawRecords(connectorId, {
           msg: x.msg,
           uidl: x.uidl,
           sha256: sha256(x.data),
@@ -148,6 +148,8 @@ describe('poller: crashes never lose or duplicate a message', () => {
       expect([...countBy(published, 'jw-uidl').values()]).toEqual(Array(6).fill(1));
       expect(await redis.get(inFlightKey(x.connector.id))).toBeNull();
       expect((await ctx.ledgerRows(x.connector.id)).length).toBe(6);
+      // The progress records committed and aborted with their raw records: one per raw record.
+      ctx.expectOneProgressPerRaw(x.connector.id);
     }
   });
 

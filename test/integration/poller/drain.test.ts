@@ -57,6 +57,9 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
       }
     }
     expect(claimChecks).toBeGreaterThan(0);
+    // Each raw record came with its progress record (what the status service counts), same key.
+    await waitFor('200 progress records', () => suite.ctx.progressFor(connector.id).length >= 200, 30_000);
+    suite.ctx.expectOneProgressPerRaw(connector.id);
 
     // The ledger has every message, each confirmed deleted.
     const rows = await suite.ctx.ledgerRows(connector.id);

@@ -258,7 +258,7 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
 
   it('answers 409 to DELETE while mail is in flight; force deletes, logs and audits it', async () => {
     const id = (await admin('POST', '/v1/connectors', connectorInput())).body['id'] as string;
-    await producer.send([rawRecord(id)]);
+    await producer.send(rawRecord(id));
     await eventually(
       'the extracted message to be counted',
       async () => (await admin<{ processingQueue: number }>('GET', `/v1/connectors/${id}/status`)).body.processingQueue,

@@ -142,7 +142,7 @@ describe('status gRPC: journalwire.status.v1.ConnectorStatusService', () => {
     const extractedAt = new Date().toISOString();
     await producer.send([
       statusRecord(connectorId, { state: 'ok', lastSuccessfulExtractAt: extractedAt, mailboxQueue: 3 }),
-      rawRecord(connectorId),
+      ...rawRecord(connectorId),
     ]);
     await one.until('ok', () => one.received.some((s) => s.serviceStatus === 'ok' && s.counters.extracted === 1));
     expect(one.received.at(-1)).toMatchObject({

@@ -10,8 +10,10 @@ import {
   claimCheckRawBody,
   deadLetterRecordSchema,
   encodeMessageRecord,
+  encodeProgressRecord,
   encodeRawRecord,
   inlineRawBody,
+  rawId,
   RECORD_HEADERS,
   TOPICS,
   type DeadLetterRecord,
@@ -108,13 +110,14 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     return saved.id;
   }
 
-  /** Publishes raw records exactly as the poller does (encodeRawRecord). */
+  /** Publishes raw records exactly as the poller does (encodeRawRecord, each with its progress record). */
   async function publish(connectorId: string, bodies: Array<ReturnType<typeof inlineRawBody>>): Promise<void> {
     const { producer } = await testProducer();
     await producer.send(
-      bodies.map((body, i) =>
+      bodies.flatMap((body, i) => [
         encodeRawRecord({ connectorId, uidl: `uidl-${i}-${tag}`, extractedAt: new Date().toISOString(), body }),
-      ),
+        encodeProgressRecord({ event: 'extracted', connectorId, rawId: rawId(connectorId, body.sha256) }),
+      ]),
     );
     await producer.disconnect();
   }

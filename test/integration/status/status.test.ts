@@ -24,7 +24,7 @@ import {
   testProducer,
 } from '../../support/status-records.js';
 
-const times = (n: number, make: () => OutgoingRecord) => Array.from({ length: n }, make);
+const times = (n: number, make: () => OutgoingRecord[]) => Array.from({ length: n }, make).flat();
 
 describe('status: Service Status aggregated from the topics', () => {
   let db: PrivateDatabase;
@@ -96,9 +96,9 @@ describe('status: Service Status aggregated from the topics', () => {
         sessionExtracted: 5,
       }),
       ...times(5, () => rawRecord(connectorId)),
-      archivedRecord(connectorId, 'archive'),
-      archivedRecord(connectorId, 'archive'),
-      archivedRecord(connectorId, 'merge'),
+      ...archivedRecord(connectorId, 'archive'),
+      ...archivedRecord(connectorId, 'archive'),
+      ...archivedRecord(connectorId, 'merge'),
       rejectedRecord(connectorId),
     ]);
     const ok = await until(
@@ -175,7 +175,7 @@ describe('status: Service Status aggregated from the topics', () => {
         mailboxQueue: 0,
         extractedTotal: 6,
       }),
-      rawRecord(connectorId),
+      ...rawRecord(connectorId),
     ]);
     const back = await until(connectorId, 'ok again', (s) => s.serviceStatus === 'ok' && s.counters.extracted === 6);
     expect(back).toMatchObject({
@@ -212,10 +212,29 @@ describe('status: Service Status aggregated from the topics', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000)); // time to (wrongly) recount
     const after = await statusOf(connectorId);
     expect(after.counters).toEqual(snapshots['before-restart']!.counters);
-    await producer.send([rawRecord(connectorId)]);
+    await producer.send(rawRecord(connectorId));
     const counted = await until(connectorId, 'one more extracted', (s) => s.counters.extracted === 7);
     expect(counted.counters).toEqual({ ...snapshots['before-restart']!.counters, extracted: 7 });
     snapshots['before-flush'] = counted;
+  });
+
+  it('keeps its counters when Redis holds offsets of topics it no longer reads (upgrade to journal.progress.v1)', async () => {
+    const before = await statusOf(connectorId);
+    const epoch = await redis.get('jw:status:epoch');
+    expect(epoch).toEqual(expect.any(String));
+    await status.service.stop();
+    // What a status service that counted journal.raw.v2 and journal.archived.v2 left behind.
+    await redis.hset('jw:status:offsets', 'journal.raw.v2:0', '999999999', 'journal.archived.v2:3', '12');
+    status = await startStatusService(db.url);
+    api = apiClient(status.service.baseUrl, token);
+    await eventually(
+      'the retired offsets forgotten',
+      () => redis.hmget('jw:status:offsets', 'journal.raw.v2:0', 'journal.archived.v2:3'),
+      (values) => values.every((value) => value === null),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // time to (wrongly) rebuild
+    expect((await statusOf(connectorId)).counters).toEqual(before.counters);
+    expect(await redis.get('jw:status:epoch')).toBe(epoch); // kept, not rebuilt
   });
 
   it('rebuilds the counters from the topics after Redis loses its state (FLUSHDB)', async () => {
@@ -264,9 +283,9 @@ describe('status: Service Status aggregated from the topics', () => {
   it('drops and rebuilds counters whose offsets point past the end of the topics (topics recreated)', async () => {
     // What Redis would hold after the topics were deleted and created again: offsets past their end.
     await expectRebuiltAfter(() =>
-      redis.hset('jw:status:offsets', 'journal.raw.v2:0', '999999999').then(() => undefined),
+      redis.hset('jw:status:offsets', 'journal.progress.v1:0', '999999999').then(() => undefined),
     );
-    expect(await redis.hget('jw:status:offsets', 'journal.raw.v2:0')).not.toBe('999999999');
+    expect(await redis.hget('jw:status:offsets', 'journal.progress.v1:0')).not.toBe('999999999');
   });
 
   it('drops and rebuilds counters counted on another Kafka cluster, even where its offsets fit these topics', async () => {

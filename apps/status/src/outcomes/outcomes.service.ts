@@ -1,10 +1,14 @@
+import { hostname } from 'node:os';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import {
   deadLetterRecordSchema,
   decodeMessageRecord,
+  encodeProgressRecord,
   encodeRawRecord,
   rawBodyOf,
+  RAW_HEADERS,
+  rawId,
   rejectedRecordSchema,
   TOPICS,
   type MessageBody,
@@ -13,7 +17,7 @@ import {
   type ReplayView,
 } from '#contracts';
 import { JournalwireError } from '#errors';
-import { headersToStrings, readRecordAt, type KafkaGateway, type ReliableProducer } from '#kafka';
+import { headersToStrings, readRecordAt, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
 import type { AuditActor } from '#persistence';
 import { DATA_SOURCE, KAFKA, LOGGER } from '#platform';
@@ -48,6 +52,12 @@ interface OutcomeDbRow {
   replay_partition: number | null;
   replay_offset: string | null;
 }
+
+/**
+ * The transactional id of this process's replay producer: its own, so that no other process (another
+ * status replica, a restart) fences it; a transaction it leaves open ends at the broker's timeout.
+ */
+const REPLAY_TRANSACTIONAL_ID = `journalwire-status-replay-${hostname()}-${process.pid}`;
 
 const COLUMNS = `id, connector_id, type, topic, partition, "offset", raw_partition, raw_offset, uidl, sha256, reason,
   error, stage, message_id, sender, subject, message, at, replayed_at, replayed_by, replay_partition, replay_offset`;
@@ -206,7 +216,13 @@ export class OutcomesService implements OnModuleDestroy {
         body: rawBodyOf(message),
         replayOf: { outcome: source, rawRecord: rawRecordOf(row) },
       });
-      const written = await (await this.rawProducer()).sendOne(raw);
+      // With its progress record (what the status counts), in one transaction, as the poller writes.
+      const progress = encodeProgressRecord({
+        event: 'extracted',
+        connectorId,
+        rawId: rawId(connectorId, raw.headers[RAW_HEADERS.sha256]!),
+      });
+      const written = await this.sendReplay(raw, progress);
       const at = new Date();
       await manager.query(
         `UPDATE message_outcomes SET replayed_at = $2, replayed_by = $3, replay_partition = $4, replay_offset = $5 WHERE id = $1`,
@@ -259,12 +275,24 @@ export class OutcomesService implements OnModuleDestroy {
     return decoded.message;
   }
 
-  private rawProducer(): Promise<ReliableProducer> {
-    const pending = (this.producer ??= this.kafka.createProducer());
-    pending.catch(() => {
-      if (this.producer === pending) this.producer = null;
-    });
-    return pending;
+  /**
+   * The replay's raw record and its progress record in one transaction. A producer whose
+   * transaction failed is replaced: the next replay starts with a fresh one.
+   */
+  private async sendReplay(
+    raw: OutgoingRecord,
+    progress: OutgoingRecord,
+  ): Promise<{ partition: number; offset: string }> {
+    const pending = (this.producer ??= this.kafka.createProducer({ transactionalId: REPLAY_TRANSACTIONAL_ID }));
+    try {
+      return await (await pending).sendOneWith(raw, [progress]);
+    } catch (error) {
+      if (this.producer === pending) {
+        this.producer = null;
+        void pending.then((p) => p.disconnect()).catch(() => undefined);
+      }
+      throw error;
+    }
   }
 
   /** Skipped messages as the poller last reported them, with the time of their last failure. */

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { connectorStatusRecordSchema, RECORD_HEADERS, TOPICS } from '#contracts';
-import { headerString, type RecordHeaders } from '#kafka';
+import { connectorStatusRecordSchema, decodeProgressHeaders, RECORD_HEADERS, TOPICS } from '#contracts';
+import { headerString, headersToStrings, type RecordHeaders } from '#kafka';
 import type { CounterField } from './status.keys.js';
 
 /**
@@ -13,8 +12,13 @@ export type StatusOp =
   | [connectorId: string, kind: 'd', field: string]
   | [connectorId: string, kind: 'm', field: string, value: string];
 
-/** The topics the aggregator reads. */
-export const STATUS_SOURCE_TOPICS = [TOPICS.status, TOPICS.raw, TOPICS.archived, TOPICS.rejected, TOPICS.dlq] as const;
+/**
+ * The topics the aggregator reads. Extractions, archives and merges are counted from
+ * journal.progress.v1 (empty values, one per raw or archived record, written in the same
+ * transaction), so no message body is ever fetched to be counted; rejections and dead letters are
+ * rare and also fill the outcome list, so they are read from their own topics.
+ */
+export const STATUS_SOURCE_TOPICS = [TOPICS.status, TOPICS.progress, TOPICS.rejected, TOPICS.dlq] as const;
 
 export interface SourceRecord {
   topic: string;
@@ -24,20 +28,26 @@ export interface SourceRecord {
   timestamp: string;
 }
 
-const archiveEvent = z.enum(['archive', 'merge']);
+const PROGRESS_COUNTERS = { extracted: 'extracted', archive: 'archived', merge: 'merged' } as const;
 
 export class UnreadableRecord extends Error {}
 
 /**
- * What one record changes. Raw records and outcomes are counted from their headers
- * (`jw-connector-id`, and `jw-event` on archives): no value is ever read or decoded.
+ * What one record changes. Progress records, rejections and dead letters are counted from their
+ * headers (`jw-connector-id`, and `jw-event` on progress records): no value is ever read or decoded.
  */
 export function opsForRecord(record: SourceRecord): StatusOp[] {
   const at = recordTime(record.timestamp);
   switch (record.topic) {
-    case TOPICS.raw: {
-      const connectorId = connectorOf(record);
-      return [[connectorId, 'i', 'extracted', 1], ...touch(connectorId, at)];
+    case TOPICS.progress: {
+      let progress;
+      try {
+        progress = decodeProgressHeaders(headersToStrings(record.headers));
+      } catch (error) {
+        throw new UnreadableRecord(error instanceof Error ? error.message : String(error));
+      }
+      const { connectorId, event } = progress;
+      return [[connectorId, 'i', PROGRESS_COUNTERS[event], 1], ...touch(connectorId, at)];
     }
     case TOPICS.status: {
       if (record.value === null) {
@@ -47,12 +57,6 @@ export function opsForRecord(record: SourceRecord): StatusOp[] {
       }
       const snapshot = connectorStatusRecordSchema.parse(parseJson(record.value));
       return [[snapshot.connectorId, 's', 'snapshot', JSON.stringify(snapshot)], ...touch(snapshot.connectorId, at)];
-    }
-    case TOPICS.archived: {
-      const connectorId = connectorOf(record);
-      const event = archiveEvent.safeParse(headerString(record.headers, RECORD_HEADERS.event));
-      if (!event.success) throw new UnreadableRecord(`archived record without a valid ${RECORD_HEADERS.event} header`);
-      return [[connectorId, 'i', event.data === 'merge' ? 'merged' : 'archived', 1], ...touch(connectorId, at)];
     }
     case TOPICS.rejected: {
       const connectorId = connectorOf(record);

@@ -21,7 +21,8 @@ const CHUNK = 500;
 const RETRY_MS = 5_000;
 
 /**
- * Aggregates journal.status.v1, journal.raw.v2 and the outcome topics into Redis.
+ * Aggregates journal.status.v1, journal.progress.v1, journal.rejected.v2 and journal.dlq.v2 into
+ * Redis (never a topic whose values are message bodies, except the rare rejections and dead letters).
  *
  * Exactly-once counting without trusting the group's committed offsets: each chunk is applied
  * by one Lua script that also records the partition's applied offset, and on every group join
@@ -117,8 +118,17 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
       for (const { partition, high } of await this.kafka.topicOffsets(topic))
         ends.set(`${topic}:${partition}`, BigInt(high));
     }
+    // Offsets of topics no longer read (journal.raw.v2 and journal.archived.v2, counted through
+    // journal.progress.v1 since) say nothing about these topics: forgotten, the counters kept.
+    const retired = [...applied.keys()].filter((key) => !isSourceKey(key));
+    if (retired.length > 0) {
+      await this.store.forgetOffsets(retired);
+      this.logger.info({ partitions: retired }, 'status state: forgot the offsets of topics no longer read');
+    }
     const builtFrom = await this.store.clusterId();
-    const gone = [...applied].filter(([key, offset]) => offset >= (ends.get(key) ?? 0n)).map(([key]) => key);
+    const gone = [...applied]
+      .filter(([key, offset]) => isSourceKey(key) && offset >= (ends.get(key) ?? 0n))
+      .map(([key]) => key);
     if (builtFrom !== null && builtFrom !== clusterId) {
       this.logger.warn(
         { builtFrom, clusterId },
@@ -267,4 +277,10 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     );
     await this.store.raiseErrorsResetAt(rows.map((row) => [row.connector_id, new Date(row.at)]));
   }
+}
+
+/** Whether an applied-offset key (`<topic>:<partition>`) is of a topic the aggregator reads. */
+function isSourceKey(key: string): boolean {
+  const topic = key.slice(0, key.lastIndexOf(':'));
+  return (STATUS_SOURCE_TOPICS as readonly string[]).includes(topic);
 }

@@ -73,6 +73,11 @@ export class StatusStore {
     return new Map(Object.entries(hash).map(([key, offset]) => [key, BigInt(offset)]));
   }
 
+  /** Removes applied offsets (`<topic>:<partition>`) of topics no longer read. */
+  async forgetOffsets(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.hdel(STATUS_KEYS.offsets, ...keys);
+  }
+
   async read(connectorIds: string[]): Promise<Map<string, StoredState>> {
     const states = new Map<string, StoredState>();
     if (connectorIds.length === 0) return states;
