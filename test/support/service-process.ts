@@ -33,6 +33,13 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * The Node flags a service runs with, as the container image sets them (deploy/docker/Dockerfile,
+ * NODE_OPTIONS): a young generation of 2 × 16 MB instead of V8's 2 × 32 MB on a large machine, about
+ * 30 MB less resident memory per service for no measurable CPU (docs/operations.md, "Memory").
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=16'];
+
+/**
  * Starts a built service (dist/apps/NAME/src/main.js) as a separate process with the local
  * stack's endpoints plus `env`, and waits until /health/ready answers 200.
  */
@@ -53,7 +60,7 @@ export async function startService(
   const logFile = join(logDir, `${name}-${port}.log`);
   const log = createWriteStream(logFile);
   options.onLogFile?.(logFile);
-  const child = spawn(process.execPath, [resolve('dist/apps', name, 'src/main.js')], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, resolve('dist/apps', name, 'src/main.js')], {
     env: {
       ...process.env,
       KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
