@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import type { ConnectorStatusView } from '#contracts';
@@ -267,15 +267,41 @@ export function percentile(sorted: number[], p: number): number {
  * User + system CPU seconds a process has used so far (0 when it is gone); with `children`, also
  * those of the children it has reaped (Dovecot's master reaps a process per POP3 session).
  */
-export function cpuSeconds(pid: number | undefined, children = false): number {
+/**
+ * CPU seconds of a process; with `tree`, also of its descendants, the live ones (Dovecot's session
+ * processes, reused between sessions, may outlive a run) and the ended ones it has reaped.
+ */
+export function cpuSeconds(pid: number | undefined, tree = false): number {
   if (!pid) return 0;
+  const stat = procStat(pid);
+  if (!stat) return 0;
+  // utime, stime, cutime, cstime are fields 14-17 of /proc/PID/stat, in clock ticks (100 per second).
+  const own = (stat.fields[11] ?? 0) + (stat.fields[12] ?? 0);
+  if (!tree) return own / 100;
+  let ticks = own + (stat.fields[13] ?? 0) + (stat.fields[14] ?? 0);
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const child = Number(entry);
+    const childStat = Number.isInteger(child) ? procStat(child) : undefined;
+    if (childStat) children.set(child, childStat.fields);
+  }
+  const descend = (parent: number) => {
+    for (const [child, fields] of children) {
+      if (fields[1] !== parent) continue;
+      ticks += (fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0);
+      descend(child);
+    }
+  };
+  descend(pid);
+  return ticks / 100;
+}
+
+/** The numeric fields of /proc/PID/stat after the command name (index 1 is the parent pid). */
+function procStat(pid: number): { fields: number[] } | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime, stime, cutime, cstime are fields 14-17 of /proc/PID/stat, in clock ticks (100 per second).
-    const own = Number(fields[11]) + Number(fields[12]);
-    return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
+    return { fields: readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number) };
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
