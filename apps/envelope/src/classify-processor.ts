@@ -37,7 +37,10 @@ export class ClassifyProcessor implements ProcessorHandler {
     @Inject(METRICS) private readonly metrics: PipelineMetrics,
   ) {}
 
-  handleChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
+  async handleChunk(records: IncomingRecord[]): Promise<RecordResult[]> {
+    // The revision is checked per chunk, not only every DIRECTORY_REFRESH_MS: a message extracted
+    // right after a directory import is classified with it (one indexed read per chunk).
+    await this.directory.refreshQuietly();
     return eachRecord((record) => this.classify(record))(records);
   }
 

@@ -17,6 +17,8 @@ export class DirectoryCache implements OnApplicationBootstrap, OnApplicationShut
   private index: DirectoryIndex = buildDirectoryIndex({ domains: [], addresses: [] });
   private revision: string | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private checksStarted = 0;
+  private appliedCheck = 0;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
@@ -37,11 +39,23 @@ export class DirectoryCache implements OnApplicationBootstrap, OnApplicationShut
     }, this.config.DIRECTORY_REFRESH_MS);
   }
 
+  /** Reloads if the revision changed; on failure keeps the cached directory (the timer reports it). */
+  async refreshQuietly(): Promise<void> {
+    await this.refresh().catch((error: unknown) =>
+      this.logger.debug({ err: error }, 'directory refresh failed; keeping the cached directory'),
+    );
+  }
+
   onApplicationShutdown(): void {
     clearInterval(this.timer);
   }
 
+  /**
+   * Reloads the directory if its revision changed. Checks may overlap (the timer's and a chunk's):
+   * the result of one that started later is never replaced by an earlier one's.
+   */
   async refresh(): Promise<void> {
+    const check = ++this.checksStarted;
     const row = await this.dataSource.getRepository(DirectoryRevisionEntity).findOneBy({ id: 1 });
     const revision = row?.revision ?? '0';
     if (revision === this.revision) return;
@@ -53,6 +67,8 @@ export class DirectoryCache implements OnApplicationBootstrap, OnApplicationShut
     const aliasesByAddress = new Map<string, string[]>();
     for (const alias of aliases)
       aliasesByAddress.set(alias.address, [...(aliasesByAddress.get(alias.address) ?? []), alias.alias]);
+    if (check < this.appliedCheck) return;
+    this.appliedCheck = check;
     this.index = buildDirectoryIndex({
       domains: domains.map((d) => ({ domain: d.domain, includeSubdomains: d.includeSubdomains })),
       addresses: addresses.map((a) => ({ address: a.address, aliases: aliasesByAddress.get(a.address) ?? [] })),
