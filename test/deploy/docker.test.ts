@@ -225,7 +225,7 @@ describe('deploy/docker/Dockerfile', () => {
     const apps = await loadAppContracts();
     const known = new Set(['NODE_ENV', 'NODE_OPTIONS', ...[...apps.values()].flatMap((a) => [...a.names])]);
     const names = instructions(runtime, 'ENV').flatMap((env) =>
-      [...env.matchAll(/(\w+)=/g)].map((m) => m[1] as string),
+      [...env.matchAll(/(?:^|\s)(\w+)=/g)].map((m) => m[1] as string),
     );
     expect(names).toContain('BLOB_DIR');
     expect(names.filter((n) => !known.has(n))).toEqual([]);
