@@ -60,7 +60,11 @@ export async function startService(
   const logFile = join(logDir, `${name}-${port}.log`);
   const log = createWriteStream(logFile);
   options.onLogFile?.(logFile);
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, resolve('dist/apps', name, 'src/main.js')], {
+  // The defaults first: a caller's NODE_OPTIONS (a test's own semi-space size, a profiler) wins.
+  const nodeOptions = [...SERVICE_NODE_FLAGS, env['NODE_OPTIONS'] ?? process.env['NODE_OPTIONS'] ?? '']
+    .join(' ')
+    .trim();
+  const child = spawn(process.execPath, [resolve('dist/apps', name, 'src/main.js')], {
     env: {
       ...process.env,
       KAFKA_BROKERS: testEnv.kafkaBrokers.join(','),
@@ -73,6 +77,7 @@ export async function startService(
       HTTP_PORT: String(port),
       ...grpc,
       ...env,
+      NODE_OPTIONS: nodeOptions,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
