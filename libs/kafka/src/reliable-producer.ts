@@ -122,24 +122,6 @@ export class ReliableProducer {
     }
   }
 
-  /** Sends one record (acks=all) and resolves with where it was written. */
-  async sendOne(record: OutgoingRecord): Promise<{ partition: number; offset: string }> {
-    try {
-      const { offsets } = await this.producer.send({
-        messages: toClientMessages({ acks: -1, topicMessages: [{ topic: record.topic, messages: [record] }] }),
-      });
-      const written = offsets?.[0];
-      if (!written) throw new Error('the broker did not report an offset');
-      return { partition: written.partition, offset: written.offset.toString() };
-    } catch (error) {
-      throw new JournalwireError(
-        'kafka-unavailable',
-        `Kafka did not acknowledge the record: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error, retryable: true },
-      );
-    }
-  }
-
   /**
    * Sends `record` and `companions` in one transaction (a producer created with a transactional id)
    * and resolves with where `record` was written: a read-committed consumer sees all of them or
