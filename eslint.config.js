@@ -32,5 +32,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // One Kafka layer: the client and its types stay inside libs/kafka (README, ADR 0004).
+    ignores: ['libs/kafka/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@platformatic/kafka',
+              message: 'Use libs/kafka (#kafka): it applies the KAFKA_* connection, TLS and SASL settings.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

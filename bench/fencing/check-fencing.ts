@@ -7,8 +7,9 @@ import { zombieScenario, type FencingOutcome } from './scenario.js';
 import { consumeProduceLoop, loopInput, type LoopFigures } from './throughput.js';
 
 // npm run bench:fencing [-- --messages 2000 --seed 42 --json]
-// Against the local broker (deploy/local), for @platformatic/kafka as a bare client (libs/kafka is
-// built on it; the kafkajs side was removed with kafkajs, its figures are in ADR 0004):
+// Against the local broker (deploy/local) or the one KAFKA_* names (TLS and SASL included), for
+// @platformatic/kafka through libs/kafka as the services use it (the kafkajs side was removed with
+// kafkajs, its figures are in ADR 0004):
 // (1) the zombie scenario of KIP-447 (scenario.ts): is a stalled instance's
 // commit refused once its partition went to another instance, and how many outputs does a
 // read-committed reader see; (2) a transactional consume-produce loop over the same journal-sized
@@ -29,7 +30,7 @@ runBench('bench:fencing', async () => {
     const fencing: FencingOutcome[] = [];
     for (const client of CLIENT_NAMES) {
       options.log(`zombie scenario, ${client} (A stalls past its 15 s session timeout)...`);
-      fencing.push(await zombieScenario(kafka, client, settings.brokers, files.slice(0, ZOMBIE_CHUNK), options.log));
+      fencing.push(await zombieScenario(kafka, client, settings, files.slice(0, ZOMBIE_CHUNK), options.log));
     }
 
     const loops: LoopFigures[] = [];
@@ -37,7 +38,7 @@ runBench('bench:fencing', async () => {
     try {
       for (const client of CLIENT_NAMES) {
         options.log(`consume-produce loop, ${client}: ${files.length} records, 100 per transaction...`);
-        loops.push(await consumeProduceLoop(kafka, client, settings.brokers, input, files.length));
+        loops.push(await consumeProduceLoop(kafka, client, settings, input, files.length));
       }
     } finally {
       await kafka.deleteTopics([input]).catch(() => undefined);

@@ -1,3 +1,5 @@
+import type { KafkaSettings } from '#kafka';
+
 // What the fencing check asks of a Kafka client, the same for each client measured: a member of a
 // consumer group that reads chunks of its input and commits each chunk's outputs with the input
 // offsets in one transaction (consume-transform-produce).
@@ -15,7 +17,8 @@ export interface InputRecord {
 }
 
 export interface MemberOptions {
-  brokers: string[];
+  /** Brokers, TLS and SASL (KAFKA_*, as every client of the project); plain data, so a worker thread gets it too. */
+  settings: KafkaSettings;
   clientId: string;
   groupId: string;
   input: string;

@@ -1,9 +1,9 @@
 import type { ClientName, MemberOptions, TransactionalMember } from './member.js';
-import { platformaticMember } from './platformatic-member.js';
+import { kafkaLayerMember } from './kafka-layer-member.js';
 
 /** A transactional group member of the named client. */
 export function createMember(_client: ClientName, options: MemberOptions): Promise<TransactionalMember> {
-  return platformaticMember(options);
+  return kafkaLayerMember(options);
 }
 
 /** Reads from `member` until `count` records came (or `timeoutMs` passed: then throws). */

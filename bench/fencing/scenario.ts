@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { headerString, readTopicsToEnd, type KafkaGateway } from '#kafka';
+import { headerString, readTopicsToEnd, type KafkaGateway, type KafkaSettings } from '#kafka';
 import { kafkaErrorNames, outputsOf, type ClientName } from './member.js';
 import { createMember, readRecords } from './members.js';
 import type { ZombieData, ZombieReport } from './zombie-thread.js';
@@ -34,7 +34,7 @@ export interface FencingOutcome {
 export async function zombieScenario(
   kafka: KafkaGateway,
   client: ClientName,
-  brokers: string[],
+  settings: KafkaSettings,
   inputs: Buffer[],
   log: (line: string) => void,
 ): Promise<FencingOutcome> {
@@ -52,7 +52,7 @@ export async function zombieScenario(
     await producer.disconnect();
 
     const member = (name: string) => ({
-      brokers,
+      settings,
       clientId: `bench-${name}`,
       groupId,
       input,

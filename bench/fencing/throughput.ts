@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readTopicsToEnd, type KafkaGateway } from '#kafka';
+import { readTopicsToEnd, type KafkaGateway, type KafkaSettings } from '#kafka';
 import { cpuSeconds, kafkaPid } from '../support/measure.js';
 import { outputsOf, type ClientName } from './member.js';
 import { createMember } from './members.js';
@@ -37,7 +37,7 @@ export async function loopInput(kafka: KafkaGateway, values: Buffer[]): Promise<
 export async function consumeProduceLoop(
   kafka: KafkaGateway,
   client: ClientName,
-  brokers: string[],
+  settings: KafkaSettings,
   input: string,
   messages: number,
 ): Promise<LoopFigures> {
@@ -47,7 +47,7 @@ export async function consumeProduceLoop(
   await kafka.ensureTopics([{ name: output, partitions: 1, config: {} }]);
   try {
     const member = await createMember(client, {
-      brokers,
+      settings,
       clientId: `bench-loop-${client}`,
       groupId,
       input,

@@ -20,6 +20,7 @@ import {
   type PrivateDatabase,
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
+import { CREDENTIAL_DESTINATION_FIELDS } from '../../../apps/status/src/connectors/connector.schemas.js';
 
 const RULE = 'password-required-for-destination-change';
 
@@ -82,15 +83,19 @@ describe('status API: the stored password never travels to a new destination', (
 
   it('requires the password for every destination setting, one at a time', async () => {
     const ca = readFileSync(process.env.POP3_CA_FILE ?? '/tmp/journalwire/dovecot/tls/ca.pem', 'utf8');
-    for (const change of [
+    const changes: Array<Record<string, unknown>> = [
       { host: attacker.host },
       { port: attacker.port },
       { encrypted: true },
       { tlsTransport: 'starttls' },
       { encryptionMode: 'relaxed' },
       { caCertificate: ca },
+      { minTlsVersion: 'TLSv1' },
       { mailboxName: 'someone-else' },
-    ]) {
+    ];
+    // A destination field added to the rule without a row here fails the test.
+    expect(changes.flatMap((change) => Object.keys(change)).sort()).toEqual([...CREDENTIAL_DESTINATION_FIELDS].sort());
+    for (const change of changes) {
       const response = await api<ApiErrorBody>('PATCH', `/v1/connectors/${id}`, change);
       expect(response.status, JSON.stringify(change).slice(0, 60)).toBe(400);
       expect(response.body.message).toContain(RULE);

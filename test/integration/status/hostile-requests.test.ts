@@ -1,7 +1,8 @@
 /**
  * Issue 14.7: a property test drives the running status service with generated bad requests
  * (wrong types, huge strings, unknown fields, malformed JSON, missing, wrong-scope, revoked and
- * garbage tokens) on every route: never a 5xx, never a secret in a response or a log line.
+ * garbage tokens) on every route, and gRPC calls and watches with such tokens: never a 5xx (or an
+ * internal gRPC status), never a secret in a response or a log line.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,8 +11,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, TEST_CREDENTIAL_KEY } from '#test-support';
 import { bearer, call, statusGrpcClient } from '../../support/status-grpc.js';
+import { documentedOperations } from '../../support/documented-routes.js';
+import { rejectedRecord, testProducer } from '../../support/status-records.js';
 import {
   createApiToken,
+  eventually,
   startStatusHarness,
   type ApiClient,
   type PrivateDatabase,
@@ -81,6 +85,8 @@ describe('status API under generated hostile requests', () => {
   let tokens: Record<string, string>;
   let secrets: string[];
   let connectorId: string;
+  let outcomeId: string;
+  let victimTokenId: string;
 
   beforeAll(async () => {
     let admin: ApiClient;
@@ -102,6 +108,12 @@ describe('status API under generated hostile requests', () => {
       revoked: await createApiToken(db.dataSource, 'prop-revoked', { scope: 'admin', revoked: true }),
       expired: await createApiToken(db.dataSource, 'prop-expired', { expiresAt: new Date(Date.now() - 1) }),
     };
+    // A token the generated requests may read and revoke (none of them authenticates with it).
+    const victim = await admin<{ id: string; token: string }>('POST', '/v1/tokens', {
+      name: 'prop-victim',
+      scope: 'read',
+    });
+    victimTokenId = victim.body.id;
     const created = await admin('POST', '/v1/connectors', {
       description: 'hostile target',
       serviceEmailAddress: 'journal@contoso.test',
@@ -113,11 +125,24 @@ describe('status API under generated hostile requests', () => {
       suspended: true,
     });
     connectorId = created.body['id'] as string;
+    // A replayable outcome: a rejection of the connector, as the status service lists it.
+    const { kafka, producer } = await testProducer();
+    await producer.send([rejectedRecord(connectorId)]);
+    await producer.disconnect();
+    await kafka.closeAdmin();
+    outcomeId = (
+      await eventually(
+        'the rejection listed',
+        () => admin<{ items: Array<{ id: string }> }>('GET', `/v1/connectors/${connectorId}/outcomes?type=rejected`),
+        (r) => r.body.items.length === 1,
+      )
+    ).body.items[0]!.id;
     secrets = [
       password,
       Buffer.from(`\0journal\0${password}`).toString('base64'),
       TEST_CREDENTIAL_KEY,
       ...Object.values(tokens),
+      victim.body.token,
     ];
   });
 
@@ -136,6 +161,13 @@ describe('status API under generated hostile requests', () => {
       () => `/v1/connectors/${connectorId}/suspend`,
       () => `/v1/connectors/${connectorId}/resume`,
       () => `/v1/connectors/${connectorId}/test-extraction`,
+      () => `/v1/connectors/${connectorId}/protocol-log`,
+      () => `/v1/connectors/${connectorId}/outcomes`,
+      () => `/v1/connectors/${connectorId}/outcomes?type=rejected`,
+      () => `/v1/connectors/${connectorId}/outcomes/${encodeURIComponent(outcomeId)}/replay`,
+      () => `/v1/connectors/${connectorId}/outcomes/dead-lettered:${Number.MAX_SAFE_INTEGER}9/replay`,
+      () => `/v1/connectors/${connectorId}/outcomes/skipped:%00/replay`,
+      () => `/v1/connectors/${randomUUID()}/outcomes/rejected:1/replay`,
       '/v1/status',
       '/v1/directory',
       '/v1/directory/domains',
@@ -144,9 +176,24 @@ describe('status API under generated hostile requests', () => {
       '/v1/directory/domains/contoso.test',
       '/v1/directory/addresses/a@contoso.test',
       '/v1/tokens',
+      () => `/v1/tokens/${victimTokenId}`,
+      () => `/v1/tokens/${victimTokenId}/revoke`,
+      () => `/v1/tokens/${randomUUID()}/revoke`,
+      '/v1/tokens/not-a-token/revoke',
       '/v1/audit',
       '/v1/nowhere',
     ];
+    // Every documented route is among the generated requests' paths (a new route without one fails).
+    const concrete = paths.map((path) => (typeof path === 'function' ? path() : path).replace(/\?.*$/, ''));
+    for (const operation of await documentedOperations(status.service.baseUrl)) {
+      const template = operation.slice(operation.indexOf(' ') + 1);
+      if (!template.startsWith('/v1/')) continue;
+      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      expect(
+        concrete.some((path) => pattern.test(path)),
+        `${template} has a generated path`,
+      ).toBe(true);
+    }
     const request = fc.record({
       method: fc.constantFrom('GET', 'POST', 'PATCH', 'PUT', 'DELETE'),
       path: fc.constantFrom(...paths),
@@ -211,6 +258,29 @@ describe('status API under generated hostile requests', () => {
               expect([GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN]).not.toContain((error as ServiceError).code);
               for (const secret of secrets) expect((error as Error).message).not.toContain(secret);
             }
+          },
+        ),
+        { numRuns: 100 },
+      );
+      // An open watch with a token that does not authenticate: ended at once, never internally.
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.string({ maxLength: 40 }), fc.constant(connectorId), fc.uuid()), { maxLength: 20 }),
+          fc.oneof(
+            fc.constantFrom('revoked', 'expired', 'none'),
+            fc.stringMatching(/^[\x21-\x7e]{0,80}$/).map((garbage) => `raw:${garbage}`),
+          ),
+          async (ids, token) => {
+            const raw = token.startsWith('raw:') ? token.slice(4) : undefined;
+            const metadata = bearer(token === 'none' ? null : (raw ?? tokens[token]!));
+            const stream = client.WatchConnectorStatus({ connectorIds: ids }, metadata);
+            const error = await new Promise<ServiceError>((resolve, reject) => {
+              stream.on('error', resolve);
+              stream.on('data', () => reject(new Error(`a watch with the ${token} token received a status`)));
+            });
+            expect(error.code, `${token}: ${error.message}`).toBe(GrpcStatus.UNAUTHENTICATED);
+            const said = `${error.message} ${error.details} ${JSON.stringify(error.metadata?.getMap() ?? {})}`;
+            for (const secret of secrets) expect(said.includes(secret), `${token} leaked a secret`).toBe(false);
           },
         ),
         { numRuns: 100 },

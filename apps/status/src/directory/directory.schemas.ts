@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorParams, searchParam } from '../paging/cursor.js';
-import { domainName, emailAddress, expected, flag } from '../http/formats.js';
+import { domainName, emailAddress, expected, flag, MAX_DOMAIN_LENGTH, MAX_EMAIL_LENGTH } from '../http/formats.js';
 
 /** Directory addresses are matched case-insensitively: stored lower-case. */
 export const mailAddress = emailAddress.transform((value) => value.toLowerCase());
@@ -42,32 +42,49 @@ export const importQuerySchema = z.strictObject({
   mode: z.enum(IMPORT_MODES, expected('merge or replace')).default('merge'),
 });
 
-/** The JSON import document (rows are validated one by one, see DirectoryImporter). */
+/** Entries per list of a JSON import. */
 export const MAX_IMPORT_ROWS = 100_000;
-export const importEnvelopeSchema = z.strictObject({
-  domains: z
-    .array(z.unknown(), expected('an array'))
-    .max(MAX_IMPORT_ROWS, `expected at most ${MAX_IMPORT_ROWS} domains per import`)
-    .default([]),
-  addresses: z
-    .array(z.unknown(), expected('an array'))
-    .max(MAX_IMPORT_ROWS, `expected at most ${MAX_IMPORT_ROWS} addresses per import`)
-    .default([]),
-});
 
-/** For the OpenAPI document: what a JSON import may hold. */
-export const importJsonSchema = z.object({
-  domains: z
-    .array(z.union([z.string().describe('contoso.com, or *.contoso.com to include subdomains'), domainInputSchema]))
-    .optional(),
-  addresses: z.array(z.union([z.string().describe('alice@contoso.com'), addressInputSchema])).optional(),
-});
+/** The JSON import document with `row` as the schema of an entry: the one definition of its limits. */
+function importDocument<D extends z.ZodType, A extends z.ZodType>(domainRowSchema: D, addressRowSchema: A) {
+  return z.strictObject({
+    domains: z
+      .array(domainRowSchema, expected('an array'))
+      .max(MAX_IMPORT_ROWS, `expected at most ${MAX_IMPORT_ROWS} domains per import`)
+      .default([]),
+    addresses: z
+      .array(addressRowSchema, expected('an array'))
+      .max(MAX_IMPORT_ROWS, `expected at most ${MAX_IMPORT_ROWS} addresses per import`)
+      .default([]),
+  });
+}
+
+/** What the server enforces on the document; each row is validated on its own (see DirectoryImportService). */
+export const importEnvelopeSchema = importDocument(z.unknown(), z.unknown());
+
+/** A wildcard domain row (`*.contoso.com`) is the domain's length plus its `*.`. */
+const WILDCARD_PREFIX = '*.';
+
+/**
+ * For the OpenAPI document: the enforced document with its rows spelled out (a string, or the
+ * object DomainInput/AddressInput), so the documented limits are the enforced ones.
+ */
+export const importJsonSchema = importDocument(
+  z.union([
+    z
+      .string()
+      .max(MAX_DOMAIN_LENGTH + WILDCARD_PREFIX.length)
+      .describe('contoso.com, or *.contoso.com to include subdomains'),
+    domainInputSchema,
+  ]),
+  z.union([z.string().max(MAX_EMAIL_LENGTH).describe('alice@contoso.com'), addressInputSchema]),
+);
 
 /** A domain row given as a string: `contoso.com`, or `*.contoso.com` to include subdomains. */
 export function domainRow(value: unknown): unknown {
   if (typeof value !== 'string') return value;
-  const wildcard = value.trim().startsWith('*.');
-  return { domain: wildcard ? value.trim().slice(2) : value, includeSubdomains: wildcard };
+  const wildcard = value.trim().startsWith(WILDCARD_PREFIX);
+  return { domain: wildcard ? value.trim().slice(WILDCARD_PREFIX.length) : value, includeSubdomains: wildcard };
 }
 
 export function addressRow(value: unknown): unknown {

@@ -2,12 +2,16 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+/** The longest e-mail address and domain name the API accepts (the OpenAPI document shows the same). */
+export const MAX_EMAIL_LENGTH = 320;
+export const MAX_DOMAIN_LENGTH = 253;
+
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 
 /** An RFC 1123 host name (letters, digits, hyphens; dot-separated labels of 1-63; at most 253). */
 export function isHostname(value: string): boolean {
   const name = value.endsWith('.') ? value.slice(0, -1) : value;
-  if (name.length === 0 || name.length > 253) return false;
+  if (name.length === 0 || name.length > MAX_DOMAIN_LENGTH) return false;
   const labels = name.split('.');
   // An all-numeric last label is an (invalid) IPv4 address, not a name.
   return labels.every((label) => LABEL.test(label)) && !/^\d+$/.test(labels[labels.length - 1]!);
@@ -37,13 +41,13 @@ export function expected(what: string) {
 
 export const emailAddress = z
   .string(expected('an e-mail address'))
-  .max(320, { error: 'expected at most 320 characters', abort: true })
+  .max(MAX_EMAIL_LENGTH, { error: `expected at most ${MAX_EMAIL_LENGTH} characters`, abort: true })
   .trim()
   .pipe(z.email('expected an e-mail address such as journal@contoso.com'));
 
 export const domainName = z
   .string(expected('a domain name'))
-  .max(253, { error: 'expected at most 253 characters', abort: true })
+  .max(MAX_DOMAIN_LENGTH, { error: `expected at most ${MAX_DOMAIN_LENGTH} characters`, abort: true })
   .trim()
   .toLowerCase()
   .refine((value) => isHostname(value) && value.includes('.'), 'expected a domain name such as contoso.com')
