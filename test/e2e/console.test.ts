@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliver, freePort, generateJournalReport, Pipeline, seededRandom, TEST_RUN_ID, testEnv } from '#test-support';
+import { E2E_DIRECTORY } from './directory.js';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,12 +36,23 @@ describe('the web console in a real browser (Debian chromium)', () => {
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const row = (id: string) => page.locator(`tr[data-connector="${id}"]`);
+  /** At phone width (390 px) the screen fits: nothing scrolls sideways. Optionally its picture. */
+  const fitsPhone = async (name?: string) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect
+      .poll(() => page.evaluate('document.documentElement.scrollWidth'), { timeout: 10_000, interval: 100 })
+      .toBeLessThanOrEqual(390);
+    if (name) await shot(name);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     // Its own gRPC port: other stacks on this machine may hold the default one.
     pipeline = new Pipeline({ GRPC_PORT: String(await freePort()) });
     await pipeline.start();
+    // Connectors wait (directory-empty) until the directory has an internal domain.
+    await pipeline.api('POST', '/v1/directory/import', E2E_DIRECTORY);
     // The poller starts once the new definition has been seen awaiting its initial run.
     await pipeline.service('poller').stop();
     pipeline.services.delete('poller');
@@ -93,6 +105,17 @@ describe('the web console in a real browser (Debian chromium)', () => {
     await page.getByLabel('Hostname / IP Address').fill(testEnv.pop3Host);
     await page.getByLabel('Port', { exact: true }).fill(String(testEnv.pop3sPort));
     await page.getByLabel('Poll interval (seconds)').fill('5');
+    // Older TLS is an explicit opt-in, with a warning the select names in aria-describedby.
+    const tls = page.getByLabel('Minimum TLS version');
+    expect(await tls.inputValue()).toBe('TLSv1.2');
+    expect(await page.locator('#f-minTlsVersion-warning').count()).toBe(0);
+    await tls.selectOption('TLSv1');
+    const tlsWarning = page.locator('#f-minTlsVersion-warning');
+    expect(await tlsWarning.textContent()).toMatch(/Exchange 2007\/2010/);
+    expect(await tls.getAttribute('aria-describedby')).toContain('f-minTlsVersion-warning');
+    await tls.selectOption('TLSv1.2');
+    expect(await tlsWarning.count()).toBe(0);
+    expect(await page.getByLabel('Allow empty directory').isChecked()).toBe(false);
     await page.getByRole('button', { name: 'Save and Exit' }).click();
 
     const email = page.getByLabel('Service Email Address');
@@ -140,8 +163,12 @@ describe('the web console in a real browser (Debian chromium)', () => {
       host: testEnv.pop3Host,
       port: testEnv.pop3sPort,
       pollIntervalSeconds: 3600,
+      // An opted-in older TLS (Dovecot still negotiates its best) and the protocol log on.
+      minTlsVersion: 'TLSv1',
+      detailedLogging: true,
     });
     await page.goto(`${consoleUrl}#/connectors/${bad.id}`);
+    expect(await page.getByTestId('status-warnings').textContent()).toMatch(/TLSv1 .*Exchange 2007\/2010/);
     await page.getByRole('button', { name: 'Test Journal Extraction' }).click();
     const failed = page.locator('li[data-step="authentication"][data-ok="false"]');
     await failed.waitFor(WAIT);
@@ -149,6 +176,15 @@ describe('the web console in a real browser (Debian chromium)', () => {
     for (const step of ['name-resolution', 'tcp', 'tls', 'greeting'])
       expect(await page.locator(`li[data-step="${step}"]`).getAttribute('data-ok'), step).toBe('true');
     await page.getByRole('heading', { name: /Test Journal Extraction: failed/ }).waitFor();
+    expect(await page.getByTestId('test-warnings').textContent()).toMatch(/TLSv1/);
+    // The test's POP3 conversation, redacted, in the protocol log.
+    const entry = page.locator('details[data-kind="test-extraction"][data-outcome="failed"]').first();
+    await entry.waitFor(WAIT);
+    await entry.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    const trace = (await entry.locator('pre').textContent()) ?? '';
+    expect(trace).toMatch(/C: (AUTH PLAIN|PASS) \[redacted\]/);
+    expect(trace).not.toContain('not-the-password');
     await shot('test-extraction');
     // The poller meets the same refusal: the list shows the Error icon.
     await page.goto(`${consoleUrl}#/`);
@@ -156,9 +192,7 @@ describe('the web console in a real browser (Debian chromium)', () => {
     await row(bad.id).locator('[data-status="error"]').waitFor(WAIT);
     await row(goodId).locator('[data-status="ok"]').waitFor(WAIT);
     await shot('services-list');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await shot('services-list-phone');
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await fitsPhone('services-list-phone');
   });
 
   it('suspends and resumes, and the event log records both', async () => {
@@ -175,6 +209,7 @@ describe('the web console in a real browser (Debian chromium)', () => {
       .toEqual(['resumed', 'suspended']);
     expect((await actions.allTextContents()).slice(-1)).toEqual(['created']);
     await shot('connector');
+    await fitsPhone('connector-phone');
   });
 
   it('asks for the password when the destination changes, at the password field', async () => {
@@ -190,6 +225,21 @@ describe('the web console in a real browser (Debian chromium)', () => {
     await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('f-password');
     await page.getByRole('link', { name: 'Cancel' }).click();
     await page.getByRole('heading', { level: 1, name: `Exchange journal ${tag}` }).waitFor();
+
+    // The minimum TLS version is a destination setting too: the form says so before saving.
+    await page.getByRole('link', { name: 'Edit definition' }).click();
+    await expect.poll(() => host.inputValue()).toBe(testEnv.pop3Host);
+    await page.getByLabel('Minimum TLS version').selectOption('TLSv1.1');
+    expect(await page.locator('#f-password-hint').textContent()).toMatch(/you changed the minimum TLS version/);
+    await page.getByRole('button', { name: 'Save and Exit' }).click();
+    await problem.waitFor(WAIT);
+    expect(await problem.textContent()).toMatch(/required when changing minTlsVersion/);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Save and Exit' }).click();
+    await page.getByRole('heading', { level: 1, name: `Exchange journal ${tag}` }).waitFor();
+    await page.getByTestId('status-warnings').waitFor(WAIT);
+    expect(await page.getByTestId('status-warnings').textContent()).toMatch(/TLSv1\.1/);
+    await page.getByTestId('service-status').locator('[data-status="ok"]').waitFor(WAIT);
   });
 
   it('replays a dead letter from the outcomes screen, and it is archived', async () => {
@@ -238,9 +288,7 @@ describe('the web console in a real browser (Debian chromium)', () => {
     await dialog.waitFor();
     await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Confirm replay');
     await shot('outcomes');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await shot('outcomes-phone');
-    await page.setViewportSize({ width: 1280, height: 900 });
+    await fitsPhone('outcomes-phone');
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Replayed' }).waitFor(WAIT);
     await dead.locator('[data-replayed="true"]').waitFor(WAIT);

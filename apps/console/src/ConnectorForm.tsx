@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, request, type Connector } from './api.js';
+import { ApiError, CREDENTIAL_DESTINATION_FIELDS, request, type Connector } from './api.js';
 import { go } from './router.js';
 import { FieldNote } from './FieldNote.js';
 
@@ -16,11 +16,13 @@ type Values = {
   encrypted: boolean;
   tlsTransport: 'implicit' | 'starttls';
   encryptionMode: 'strict' | 'relaxed';
+  minTlsVersion: Connector['minTlsVersion'];
   caCertificate: string;
   removeJournalHeaders: boolean;
   detailedLogging: boolean;
   journalNonInternalAddresses: boolean;
   journalUnknownInternalAddresses: boolean;
+  allowEmptyDirectory: boolean;
   pollIntervalSeconds: string;
   maxMessagesPerSession: string;
 };
@@ -38,11 +40,13 @@ const EMPTY: Values = {
   encrypted: true,
   tlsTransport: 'implicit',
   encryptionMode: 'strict',
+  minTlsVersion: 'TLSv1.2',
   caCertificate: '',
   removeJournalHeaders: false,
   detailedLogging: false,
   journalNonInternalAddresses: false,
   journalUnknownInternalAddresses: false,
+  allowEmptyDirectory: false,
   pollIntervalSeconds: '60',
   maxMessagesPerSession: '500',
 };
@@ -74,6 +78,22 @@ function payloadOf(values: Values, original: Values | null): Record<string, unkn
   return Object.fromEntries(Object.entries(all).filter(([key, value]) => value !== undefined && value !== before[key]));
 }
 
+/** How the form names the settings whose change needs the password (CREDENTIAL_DESTINATION_FIELDS). */
+const DESTINATION_LABEL: Record<(typeof CREDENTIAL_DESTINATION_FIELDS)[number], string> = {
+  host: 'host',
+  port: 'port',
+  encrypted: 'encryption',
+  tlsTransport: 'TLS transport',
+  encryptionMode: 'encryption mode',
+  caCertificate: 'CA certificate',
+  minTlsVersion: 'minimum TLS version',
+  mailboxName: 'mailbox name',
+};
+
+const LEGACY_TLS_WARNING =
+  'Older TLS is for Exchange 2007/2010 servers that cannot speak TLS 1.2, and only for them: it also enables ' +
+  'weaker cipher suites. Prefer enabling TLS 1.2 on the server. The Service Status and every test show this warning.';
+
 /** The definition form: every field of the seed's Journal Service and Connection Properties. */
 export function ConnectorForm({ id }: { id?: string }) {
   const [values, setValues] = useState<Values>(EMPTY);
@@ -100,6 +120,15 @@ export function ConnectorForm({ id }: { id?: string }) {
 
   const set = <K extends keyof Values>(key: K, value: Values[K]) =>
     setValues((current) => ({ ...current, [key]: value }));
+  // The API's rule: the stored password only goes where it went before.
+  const changedDestination = original
+    ? CREDENTIAL_DESTINATION_FIELDS.filter((key) => values[key] !== original[key]).map((key) => DESTINATION_LABEL[key])
+    : [];
+  const passwordHint = !id
+    ? 'Redacted as you type; stored encrypted and never shown again.'
+    : changedDestination.length > 0
+      ? `Required: you changed the ${changedDestination.join(', ')}, and the stored password is never sent to a new destination.`
+      : 'Leave empty to keep the stored password. Required when changing host, port, encryption, minimum TLS version, CA certificate or mailbox name.';
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -123,33 +152,36 @@ export function ConnectorForm({ id }: { id?: string }) {
     }
   };
 
-  /** A field's hint and its problem, referenced by the input's aria-describedby. */
-  const notes = (key: keyof Values, hint?: string) => (
+  /** A field's hint, warning and problem, referenced by the input's aria-describedby. */
+  const notes = (key: keyof Values, hint?: string, warning?: string) => (
     <>
       <FieldNote id={`f-${key}-hint`} kind="hint" text={hint} />
+      <FieldNote id={`f-${key}-warning`} kind="warning" text={warning} />
       <FieldNote id={`f-${key}-error`} kind="error" text={problems[key]} />
     </>
   );
-  const field = (key: keyof Values, label: string, input: ReactNode, hint?: string) => (
+  const field = (key: keyof Values, label: string, input: ReactNode, hint?: string, warning?: string) => (
     <div className="field" key={key}>
       <label htmlFor={`f-${key}`}>{label}</label>
       {input}
-      {notes(key, hint)}
+      {notes(key, hint, warning)}
     </div>
   );
-  const a11y = (key: keyof Values, hint = false) => ({
+  const a11y = (key: keyof Values, hint?: string, warning?: string) => ({
     id: `f-${key}`,
     name: key,
     'aria-invalid': problems[key] ? true : undefined,
     'aria-describedby':
-      [problems[key] ? `f-${key}-error` : '', hint ? `f-${key}-hint` : ''].filter(Boolean).join(' ') || undefined,
+      [problems[key] ? `f-${key}-error` : '', warning ? `f-${key}-warning` : '', hint ? `f-${key}-hint` : '']
+        .filter(Boolean)
+        .join(' ') || undefined,
   });
   const text = (key: keyof Values, label: string, extra: Record<string, unknown> = {}, hint?: string) =>
     field(
       key,
       label,
       <input
-        {...a11y(key, Boolean(hint))}
+        {...a11y(key, hint)}
         value={values[key] as string}
         onChange={(event) => set(key, event.target.value as never)}
         {...extra}
@@ -160,7 +192,7 @@ export function ConnectorForm({ id }: { id?: string }) {
     <div className="field check" key={key}>
       <input
         type="checkbox"
-        {...a11y(key, Boolean(hint))}
+        {...a11y(key, hint)}
         checked={values[key] as boolean}
         onChange={(event) => set(key, event.target.checked as never)}
       />
@@ -168,17 +200,29 @@ export function ConnectorForm({ id }: { id?: string }) {
       {notes(key, hint)}
     </div>
   );
-  const select = (key: keyof Values, label: string, options: Array<[string, string]>) =>
+  const select = (
+    key: keyof Values,
+    label: string,
+    options: Array<[string, string]>,
+    hint?: string,
+    warning?: string,
+  ) =>
     field(
       key,
       label,
-      <select {...a11y(key)} value={values[key] as string} onChange={(event) => set(key, event.target.value as never)}>
+      <select
+        {...a11y(key, hint, warning)}
+        value={values[key] as string}
+        onChange={(event) => set(key, event.target.value as never)}
+      >
         {options.map(([value, name]) => (
           <option key={value} value={value}>
             {name}
           </option>
         ))}
       </select>,
+      hint,
+      warning,
     );
 
   const title = id ? 'Edit journal service definition' : 'New journal service definition';
@@ -210,10 +254,8 @@ export function ConnectorForm({ id }: { id?: string }) {
           {text(
             'password',
             'Password',
-            { type: 'password', autoComplete: 'new-password', required: !id },
-            id
-              ? 'Leave empty to keep the stored password. Required when changing host, port, encryption or mailbox name.'
-              : 'Redacted as you type; stored encrypted and never shown again.',
+            { type: 'password', autoComplete: 'new-password', required: !id || changedDestination.length > 0 },
+            passwordHint,
           )}
           {text('host', 'Hostname / IP Address', { required: true })}
           {text('port', 'Port', { inputMode: 'numeric' }, 'Empty: 995 for POP3S, 110 for POP3 (or POP3 with STLS).')}
@@ -230,6 +272,17 @@ export function ConnectorForm({ id }: { id?: string }) {
             ['strict', 'Strict - Trust Enforced'],
             ['relaxed', 'Relaxed (self-signed accepted)'],
           ])}
+          {select(
+            'minTlsVersion',
+            'Minimum TLS version',
+            [
+              ['TLSv1.2', 'TLS 1.2 (default)'],
+              ['TLSv1.1', 'TLS 1.1 (Exchange 2007/2010 only)'],
+              ['TLSv1', 'TLS 1.0 (Exchange 2007/2010 only)'],
+            ],
+            'The oldest TLS version accepted, for POP3S and STLS alike. A newer server still negotiates its best version.',
+            values.minTlsVersion === 'TLSv1.2' ? undefined : LEGACY_TLS_WARNING,
+          )}
           {field(
             'caCertificate',
             'Extra trusted CA certificate (PEM)',
@@ -245,9 +298,18 @@ export function ConnectorForm({ id }: { id?: string }) {
             'Remove Journal Headers',
             'Removes X-MS-Exchange-Organization-BCC and X-MS-Exchange-CrossPremises-BCC.',
           )}
-          {check('detailedLogging', 'Detailed Logging', 'Records a redacted POP3 trace of each session.')}
+          {check(
+            'detailedLogging',
+            'Detailed Logging',
+            'Records a redacted POP3 trace of each session and test, shown in the protocol log on the definition’s page.',
+          )}
           {check('journalNonInternalAddresses', 'Journal Non Internal Addresses')}
           {check('journalUnknownInternalAddresses', 'Journal Unknown Internal Addresses')}
+          {check(
+            'allowEmptyDirectory',
+            'Allow empty directory',
+            'Extract even while the directory has no internal domain. Off (the default), the service waits with the error directory-empty, because every message would be classified external.',
+          )}
           {text('pollIntervalSeconds', 'Poll interval (seconds)', { inputMode: 'numeric' })}
           {text('maxMessagesPerSession', 'Messages per session', { inputMode: 'numeric' })}
         </fieldset>

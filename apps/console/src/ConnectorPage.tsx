@@ -9,9 +9,11 @@ import {
   type Page,
   type TestReport,
 } from './api.js';
+import { ProtocolLogSection } from './ProtocolLog.js';
 import { StatusBadge } from './StatusBadge.js';
 import { usePolling } from './usePolling.js';
 import { TableHead } from './TableHead.js';
+import { Warnings } from './Warnings.js';
 
 const STEP_LABEL: Record<string, string> = {
   'name-resolution': 'Resolve the host name',
@@ -24,7 +26,7 @@ const STEP_LABEL: Record<string, string> = {
   stat: 'Count the mailbox (STAT)',
 };
 
-/** One definition: Service Status, Test Journal Extraction, suspend/resume, event log. */
+/** One definition: Service Status, Test Journal Extraction, suspend/resume, event log, protocol log. */
 export function ConnectorPage({ id }: { id: string }) {
   const { data, error, reload } = usePolling(async () => {
     const [connector, status] = await Promise.all([
@@ -119,6 +121,7 @@ export function ConnectorPage({ id }: { id: string }) {
             </>
           )}
         </dl>
+        <Warnings items={status.warnings} label="Service Status warnings" testId="status-warnings" />
         <p className="hint">
           {connector.mailboxName} at {connector.host}:{connector.port} ·{' '}
           {connector.encrypted ? (connector.tlsTransport === 'implicit' ? 'POP3S' : 'POP3 + STLS') : 'POP3'} ·{' '}
@@ -159,6 +162,7 @@ export function ConnectorPage({ id }: { id: string }) {
       </section>
       <div aria-live="polite">{report && <TestResult report={report} />}</div>
       <EventLog id={id} version={eventsVersion} />
+      <ProtocolLogSection id={id} version={eventsVersion} />
     </section>
   );
 }
@@ -179,6 +183,7 @@ function TestResult({ report }: { report: TestReport }) {
           </li>
         ))}
       </ol>
+      <Warnings items={report.warnings} label="Test warnings" testId="test-warnings" />
       {report.error && (
         <p className="error">
           {report.error.message} ({report.error.code})

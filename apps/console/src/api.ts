@@ -71,8 +71,12 @@ export type {
   ListPage as Page,
   OutcomeReplay as ReplayResult,
   OutcomeView as Outcome,
+  ProtocolLogEntry,
+  ProtocolLogView as ProtocolLog,
   TestExtractionReport as TestReport,
 } from '../../../libs/contracts/src/api-views.js';
 export type { ServiceState } from '../../../libs/contracts/src/vocabulary.js';
+/** Plain constants (a few bytes in the bundle): the API's own lists, so the console cannot drift from them. */
+export { CREDENTIAL_DESTINATION_FIELDS } from '../../../libs/contracts/src/vocabulary.js';
 
 export const formatTime = (iso: string | null): string => (iso ? new Date(iso).toLocaleString() : '—');

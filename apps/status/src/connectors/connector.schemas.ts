@@ -111,21 +111,6 @@ export type UpdateConnectorInput = z.output<typeof updateConnectorSchema>;
 
 export const connectorIdSchema = z.uuid('expected a connector id (UUID)');
 
-/**
- * The settings that decide where and how the mailbox password is sent. Changing any of them
- * needs the password in the same request.
- */
-export const CREDENTIAL_DESTINATION_FIELDS = [
-  'host',
-  'port',
-  'encrypted',
-  'tlsTransport',
-  'encryptionMode',
-  'caCertificate',
-  'minTlsVersion',
-  'mailboxName',
-] as const;
-
 /** POST /v1/connectors/:id/test-extraction: optional unsaved settings to try (nothing is stored). */
 export const testExtractionSchema = optionalFields.pick({
   mailboxName: true,

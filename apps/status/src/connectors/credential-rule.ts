@@ -1,5 +1,5 @@
+import { CREDENTIAL_DESTINATION_FIELDS } from '#contracts';
 import { JournalwireError } from '#errors';
-import { CREDENTIAL_DESTINATION_FIELDS } from './connector.schemas.js';
 import { ENTITY_PROPERTY } from './connector.view.js';
 
 export const CREDENTIAL_RULE = 'password-required-for-destination-change';
