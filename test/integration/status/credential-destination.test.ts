@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ApiErrorBody } from '#contracts';
+import { CREDENTIAL_DESTINATION_FIELDS, type ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorEntity, CredentialCipher } from '#persistence';
 import { startService, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
@@ -20,7 +20,6 @@ import {
   type PrivateDatabase,
   type StatusServiceHandle,
 } from '../../support/status-harness.js';
-import { CREDENTIAL_DESTINATION_FIELDS } from '../../../apps/status/src/connectors/connector.schemas.js';
 
 const RULE = 'password-required-for-destination-change';
 
