@@ -11,6 +11,7 @@ import { AuthFailures } from './auth/auth-failures.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorEventsService } from './connectors/connector-events.service.js';
 import { ConnectorsService } from './connectors/connectors.service.js';
+import { InFlightCheck } from './connectors/in-flight-check.js';
 import { TestExtractionService } from './connectors/test-extraction.service.js';
 import { DirectoryImportService } from './directory/directory-import.service.js';
 import { DirectoryService } from './directory/directory.service.js';
@@ -27,6 +28,7 @@ const SERVICES = [
   AuditService,
   ConnectorEventsService,
   ConnectorsService,
+  InFlightCheck,
   TestExtractionService,
   DirectoryService,
   DirectoryImportService,
