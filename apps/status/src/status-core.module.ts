@@ -1,9 +1,10 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { FileSystemBlobStore } from '#blob-store';
 import { kafkaConnection } from '#config';
 import type { Logger } from '#logger';
 import { CredentialCipher } from '#persistence';
-import { CONFIG, InfrastructureModule, ProtocolLogStore, REDIS } from '#platform';
+import { BLOB_STORE, CONFIG, InfrastructureModule, ProtocolLogStore, REDIS } from '#platform';
 import { probeMailbox } from '#pop3';
 import { AuditService } from './audit/audit.service.js';
 import { ApiTokenService } from './auth/api-token.service.js';
@@ -50,6 +51,7 @@ export class StatusCoreModule {
       { provide: CONFIG, useValue: config },
       { provide: CIPHER, useValue: new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS) },
       { provide: PROBE_MAILBOX, useValue: probeMailbox },
+      { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
       ...SERVICES,
       // Detailed logging's protocol log (#18.3).
       { provide: ProtocolLogStore, inject: [REDIS], useFactory: (redis: Redis) => new ProtocolLogStore(redis) },
@@ -67,7 +69,7 @@ export class StatusCoreModule {
         }),
       ],
       providers,
-      exports: [CONFIG, CIPHER, PROBE_MAILBOX, ProtocolLogStore, ...SERVICES],
+      exports: [CONFIG, CIPHER, PROBE_MAILBOX, BLOB_STORE, ProtocolLogStore, ...SERVICES],
     };
   }
 }
