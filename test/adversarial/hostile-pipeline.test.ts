@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSystemBlobStore, resolveOverflow } from '#blob-store';
 import { archivedRecordSchema, type MessageBody } from '#contracts';
@@ -20,11 +22,14 @@ import { E2E_DIRECTORY } from '../e2e/directory.js';
 /** Every item must reach its outcome within this, the issue's bound. */
 const OUTCOME_DEADLINE_MS = 120_000;
 
+const run = promisify(execFile);
+
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 // Hostile journal reports through the real pipeline (Dovecot, Kafka, the four services as
 // processes): every item gets exactly one outcome, the ordinary report behind each is archived,
-// and reconciliation passes. Nothing here asserts a duration beyond the issue's two minutes.
+// and reconciliation passes (the library call and the built `npm run reconcile` script). Nothing
+// here asserts a duration beyond the issue's two minutes.
 describe('hostile journal items through the real pipeline', () => {
   const pipeline = new Pipeline({ BATCH_MAX_MESSAGES: '20' });
   const blobs = new FileSystemBlobStore(pipeline.blobDir);
@@ -56,6 +61,12 @@ describe('hostile journal items through the real pipeline', () => {
     expect(report.duplicated).toEqual([]);
     expect(report.raw).toBe(files.length);
     expect(report.ok).toBe(true);
+    // And as an operator runs it (`npm run reconcile`): the built script, which exits non-zero on a gap.
+    const { stdout } = await run(process.execPath, ['dist/scripts/reconcile.js', '--connector', id], {
+      env: { ...process.env, ...pipeline.env },
+    });
+    expect(stdout).toMatch(new RegExp(`raw records\\s+${files.length}\\b`));
+    expect(stdout).toMatch(/OK: every raw record has exactly one outcome/);
 
     const records = await readConnectorRecords(pipeline.kafka, id, {
       since: pipeline.since,

@@ -21,6 +21,7 @@ import {
 } from '#kafka';
 import { createLogger } from '#logger';
 import { checkResponse } from './api-responses.js';
+import { authPlainForms, filesChangedSince, secretsInFiles } from './fault-checks.js';
 import { TEST_BLOB_DIR, testEnv, testKafka, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
 import { eventually } from './status-harness.js';
@@ -44,6 +45,8 @@ export class Pipeline {
   readonly logFiles: string[] = [];
   /** Every mailbox credential this pipeline handed to a connector. */
   readonly credentials: Array<{ user: string; password: string }> = [];
+  /** When this pipeline was made: test logs written since are its suite's (suites run one at a time). */
+  private readonly createdAt = Date.now();
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {
     this.kafka = new KafkaGateway(
@@ -110,6 +113,23 @@ export class Pipeline {
     this.instances.length = 0;
     // The shared admin client keeps its connections open: a script (the demo) would never exit.
     await this.kafka.closeAdmin();
+    this.expectNoPasswordsInLogs();
+  }
+
+  /**
+   * No log of this suite (its services, restarts included, and every test log written meanwhile)
+   * holds a mailbox password it handed out, or that password's AUTH PLAIN form.
+   */
+  private expectNoPasswordsInLogs(): void {
+    const secrets = this.credentials.flatMap(({ user, password }) => [password, ...authPlainForms(user, password)]);
+    const logs = [
+      ...new Set([...this.logFiles, ...filesChangedSince(join(testEnv.runDir, 'test-logs'), this.createdAt)]),
+    ];
+    const leaks = secretsInFiles(logs, secrets);
+    if (leaks.length > 0)
+      throw new Error(
+        `a mailbox password or its AUTH PLAIN form is logged in ${[...new Set(leaks.map((leak) => leak.file))].join(', ')}`,
+      );
   }
 
   async api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {

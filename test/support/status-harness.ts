@@ -12,7 +12,7 @@ import type { DataSource } from 'typeorm';
 import { apiErrorBodySchema, type TokenScope } from '#contracts';
 import { ApiTokenEntity, createDataSource, migrate } from '#persistence';
 import { checkResponse } from './api-responses.js';
-import { testEnv, TEST_CREDENTIAL_KEY } from './env.js';
+import { TEST_BLOB_DIR, testEnv, TEST_CREDENTIAL_KEY } from './env.js';
 import { freePort, startService, type RunningService } from './service-process.js';
 
 /** The Redis database the status tests use (FLUSHDB-ed by the rebuild test): not the shared 0. */
@@ -98,6 +98,7 @@ export async function startStatusService(
       DATABASE_URL: databaseUrl,
       REDIS_URL: statusRedisUrl(),
       CREDENTIAL_KEY: TEST_CREDENTIAL_KEY,
+      BLOB_DIR: TEST_BLOB_DIR,
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: String(grpcPort),
       STATUS_CONSUMER_GROUP: `journalwire-status-test-${randomUUID().slice(0, 8)}`,

@@ -16,6 +16,7 @@ export class EnvelopeModule {
       logger,
       groupId: CONSUMER_GROUPS.envelope,
       topics: [TOPICS.raw],
+      outputs: [TOPICS.classified, TOPICS.dlq],
       handler: ClassifyProcessor,
       providers: [DirectoryCache],
     });

@@ -19,6 +19,7 @@ export class PolicyModule {
       logger,
       groupId: CONSUMER_GROUPS.policy,
       topics: [TOPICS.classified],
+      outputs: [TOPICS.archived, TOPICS.rejected, TOPICS.dlq, TOPICS.progress],
       handler: PolicyProcessor,
       providers: [
         {

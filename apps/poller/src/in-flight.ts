@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { pollerInFlightKey } from '#contracts';
 import type { LedgerEntry } from './ledger.js';
 
 // The in-flight marker and its store (Redis); in-flight-settlement.ts settles a marker left behind.
@@ -49,26 +50,22 @@ return 0`;
 /** Outlives journal.raw.v2's retention (7 days); an older marker could not be settled anyway. */
 const MARKER_TTL_SECONDS = 8 * 24 * 3600;
 
-export function inFlightKey(connectorId: string): string {
-  return `jw:poller:in-flight:${connectorId}`;
-}
-
 export class RedisInFlightStore implements InFlightPort {
   constructor(private readonly redis: Redis) {}
 
   async set(connectorId: string, marker: InFlightMarker): Promise<void> {
-    await this.redis.set(inFlightKey(connectorId), JSON.stringify(marker), 'EX', MARKER_TTL_SECONDS);
+    await this.redis.set(pollerInFlightKey(connectorId), JSON.stringify(marker), 'EX', MARKER_TTL_SECONDS);
   }
 
   async get(connectorId: string): Promise<InFlightMarker | null> {
-    const raw = await this.redis.get(inFlightKey(connectorId));
+    const raw = await this.redis.get(pollerInFlightKey(connectorId));
     if (!raw) return null;
     const marker = JSON.parse(raw) as Partial<InFlightMarker> & Omit<InFlightMarker, 'token'>;
     return { ...marker, token: marker.token ?? '' };
   }
 
   async clear(connectorId: string, marker: Pick<InFlightMarker, 'token'>): Promise<boolean> {
-    const deleted = await this.redis.eval(CLEAR_IF_TOKEN, 1, inFlightKey(connectorId), marker.token);
+    const deleted = await this.redis.eval(CLEAR_IF_TOKEN, 1, pollerInFlightKey(connectorId), marker.token);
     return deleted === 1;
   }
 }

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { pollerLeaseKey } from '#contracts';
 import type { Logger } from '#logger';
 
 /** Extends the lease only while it still carries our token. */
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 /** Deletes the lease only while it still carries our token. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-
-export function leaseKey(connectorId: string): string {
-  return `jw:lease:poller:${connectorId}`;
-}
 
 /** What a session needs from its lease: whether it may still touch the mailbox. */
 export interface LeaseHandle {
@@ -33,7 +30,7 @@ export class LeaseManager {
   /** The lease, or null when another instance holds it. */
   async acquire(connectorId: string): Promise<Lease | null> {
     const token = `${this.instanceId}/${randomUUID()}`;
-    const key = leaseKey(connectorId);
+    const key = pollerLeaseKey(connectorId);
     const requestedAt = Date.now();
     const ok = await this.redis.set(key, token, 'PX', this.ttlMs, 'NX');
     if (ok !== 'OK') return null;
@@ -42,7 +39,7 @@ export class LeaseManager {
 
   /** The token of whoever holds the lease now (for diagnostics). */
   async holder(connectorId: string): Promise<string | null> {
-    return this.redis.get(leaseKey(connectorId));
+    return this.redis.get(pollerLeaseKey(connectorId));
   }
 }
 

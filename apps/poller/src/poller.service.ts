@@ -1,6 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { TOPICS } from '#contracts';
+import { checkTopicsFitAtStart, type KafkaGateway } from '#kafka';
 import type { Logger } from '#logger';
-import { LOGGER } from '#platform';
+import { CONFIG, KAFKA, LOGGER } from '#platform';
+import type { PollerConfig } from './config.js';
 import type { PollerRuntime } from './runtime.js';
 import { POLLER_RUNTIME } from './tokens.js';
 
@@ -10,9 +13,18 @@ export class PollerService implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     @Inject(POLLER_RUNTIME) private readonly runtime: PollerRuntime,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(KAFKA) private readonly kafka: KafkaGateway,
+    @Inject(CONFIG) private readonly config: PollerConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // One produce request is one record batch per partition: more than the topics allow fails the start.
+    await checkTopicsFitAtStart(
+      this.kafka,
+      [TOPICS.raw, TOPICS.progress],
+      { name: 'PRODUCE_MAX_BYTES', value: this.config.PRODUCE_MAX_BYTES },
+      this.logger,
+    );
     this.runtime.scheduler.start();
     this.logger.info(this.runtime.summary, 'poller scheduler started');
   }

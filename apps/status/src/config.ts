@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import {
+  blobSection,
   credentialKeySection,
   databaseSection,
   httpSection,
@@ -25,6 +26,8 @@ export const statusConfigSchema = z.object({
   ...credentialKeySection,
   ...serverTlsSection,
   ...trustProxySection,
+  /** The claim-check store: a replayed message above INLINE_LIMIT_BYTES goes there, as the poller's would. */
+  ...blobSection,
   /** gRPC listener (ConnectorStatusService). */
   GRPC_HOST: z.string().default('127.0.0.1'),
   GRPC_PORT: port(50051),

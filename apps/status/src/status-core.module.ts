@@ -1,9 +1,10 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { FileSystemBlobStore } from '#blob-store';
 import { kafkaConnection } from '#config';
 import type { Logger } from '#logger';
 import { CredentialCipher } from '#persistence';
-import { CONFIG, InfrastructureModule, ProtocolLogStore, REDIS } from '#platform';
+import { BLOB_STORE, CONFIG, InfrastructureModule, ProtocolLogStore, REDIS } from '#platform';
 import { probeMailbox } from '#pop3';
 import { AuditService } from './audit/audit.service.js';
 import { ApiTokenService } from './auth/api-token.service.js';
@@ -11,6 +12,7 @@ import { AuthFailures } from './auth/auth-failures.js';
 import type { StatusConfig } from './config.js';
 import { ConnectorEventsService } from './connectors/connector-events.service.js';
 import { ConnectorsService } from './connectors/connectors.service.js';
+import { InFlightCheck } from './connectors/in-flight-check.js';
 import { TestExtractionService } from './connectors/test-extraction.service.js';
 import { DirectoryImportService } from './directory/directory-import.service.js';
 import { DirectoryService } from './directory/directory.service.js';
@@ -27,6 +29,7 @@ const SERVICES = [
   AuditService,
   ConnectorEventsService,
   ConnectorsService,
+  InFlightCheck,
   TestExtractionService,
   DirectoryService,
   DirectoryImportService,
@@ -48,6 +51,7 @@ export class StatusCoreModule {
       { provide: CONFIG, useValue: config },
       { provide: CIPHER, useValue: new CredentialCipher(config.CREDENTIAL_KEY, config.CREDENTIAL_KEYS_PREVIOUS) },
       { provide: PROBE_MAILBOX, useValue: probeMailbox },
+      { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
       ...SERVICES,
       // Detailed logging's protocol log (#18.3).
       { provide: ProtocolLogStore, inject: [REDIS], useFactory: (redis: Redis) => new ProtocolLogStore(redis) },
@@ -65,7 +69,7 @@ export class StatusCoreModule {
         }),
       ],
       providers,
-      exports: [CONFIG, CIPHER, PROBE_MAILBOX, ProtocolLogStore, ...SERVICES],
+      exports: [CONFIG, CIPHER, PROBE_MAILBOX, BLOB_STORE, ProtocolLogStore, ...SERVICES],
     };
   }
 }

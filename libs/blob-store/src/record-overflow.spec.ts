@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { archivedRecordSchema, decodeMessageRecord, RECORD_HEADERS, type ArchivedRecord } from '#contracts';
 import { FileSystemBlobStore } from './file-system-blob-store.js';
-import { encodeFitting, recordBytes, resolveOverflow } from './record-overflow.js';
+import { encodeFitting, MAX_META_HEADER_BYTES, recordBytes, resolveOverflow } from './record-overflow.js';
 
 const PLACEHOLDERS: Partial<ArchivedRecord> = { recipients: [], mailboxes: [], messageId: null, subject: null };
 
@@ -74,13 +74,44 @@ describe('encodeFitting and resolveOverflow', () => {
     expect(await blobs.get((decoded.message as { claimCheck: never }).claimCheck)).toEqual(Buffer.alloc(2_100_000, 7));
   });
 
-  it('counts the headers: metadata that would not fit beside the message moves the message out', async () => {
-    // 20,000 recipients are about 1.6 MB of metadata: beside a 1 MB message the record would not fit.
-    const encoded = await encodeFitting(archived(20_000), message(1_000_000), options);
+  it('counts the headers: metadata within the header cap that would not fit beside the message moves the message out', async () => {
+    // 550 recipients are about 56 KB of metadata (under the cap): beside a 2.06 MB message the record would not fit.
+    const encoded = await encodeFitting(archived(550), message(2_060_000), options);
+    expect(Buffer.byteLength(encoded.headers[RECORD_HEADERS.meta]!)).toBeGreaterThan(50_000);
+    expect(Buffer.byteLength(encoded.headers[RECORD_HEADERS.meta]!)).toBeLessThanOrEqual(MAX_META_HEADER_BYTES);
     expect(recordBytes('ar_1', encoded)).toBeLessThanOrEqual(maxMessageBytes);
     const decoded = decode(encoded);
     expect(decoded.message && 'claimCheck' in decoded.message).toBe(true);
-    expect(decoded.record.recipients).toHaveLength(20_000);
+    expect(decoded.record.overflow).toBeUndefined();
+    expect(decoded.record.recipients).toHaveLength(550);
+  });
+
+  it('caps jw-meta at 64 KiB even when the record fits: the bulky fields move, the message stays inline', async () => {
+    // 20,000 recipients are about 1.6 MB of metadata: the record would fit its topic beside a small message.
+    const record = archived(20_000);
+    const encoded = await encodeFitting(record, message(100_000), options);
+    expect(Buffer.byteLength(encoded.headers[RECORD_HEADERS.meta]!)).toBeLessThanOrEqual(MAX_META_HEADER_BYTES);
+    const decoded = decode(encoded);
+    expect(decoded.message).toEqual(message(100_000));
+    expect(decoded.record.recipients).toEqual([]);
+    expect(decoded.record.overflow?.fields).toEqual(['recipients', 'mailboxes', 'messageId', 'subject']);
+    expect(await resolveOverflow(archivedRecordSchema, decoded.record, blobs)).toEqual(record);
+  });
+
+  it('moves a sender-chosen subject and Message-ID far beyond the cap whole, and gives them back', async () => {
+    const record = { ...archived(1), subject: 's'.repeat(200_000), messageId: `<${'m'.repeat(100_000)}@evil.example>` };
+    const encoded = await encodeFitting(record, message(100), options);
+    expect(Buffer.byteLength(encoded.headers[RECORD_HEADERS.meta]!)).toBeLessThanOrEqual(MAX_META_HEADER_BYTES);
+    const decoded = decode(encoded);
+    expect(decoded.message).toEqual(message(100));
+    expect(decoded.record).toMatchObject({ subject: null, messageId: null });
+    expect(await resolveOverflow(archivedRecordSchema, decoded.record, blobs)).toEqual(record);
+  });
+
+  it('keeps metadata just under the cap in the header', async () => {
+    const encoded = await encodeFitting(archived(600), message(100), options);
+    expect(Buffer.byteLength(encoded.headers[RECORD_HEADERS.meta]!)).toBeLessThanOrEqual(MAX_META_HEADER_BYTES);
+    expect(decode(encoded)).toEqual({ record: archived(600), message: message(100) });
   });
 
   it('keeps 100,000 recipients whole in the claim-check store, and gives them back', async () => {

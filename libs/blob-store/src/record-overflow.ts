@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { encodeMessageRecord, overflowSchema, type EncodedRecord, type MessageBody, type Overflow } from '#contracts';
+import {
+  encodeMessageRecord,
+  overflowSchema,
+  RECORD_HEADERS,
+  type EncodedRecord,
+  type MessageBody,
+  type Overflow,
+} from '#contracts';
 import { JournalwireError } from '#errors';
 import type { BlobStore } from './blob-store.js';
 
@@ -30,10 +37,18 @@ export interface FitOptions<S extends z.ZodType> {
 }
 
 /**
+ * Largest `jw-meta` header kept as it is (UTF-8 bytes). Much of the metadata comes from the sender
+ * (subject, Message-ID, recipients): above this its bulky fields go to the claim-check store even
+ * when the record would fit its topic, so no reader has to take megabytes of headers.
+ */
+export const MAX_META_HEADER_BYTES = 64 * 1024;
+
+/**
  * Encodes a v2 message record (the message as the value, the metadata in headers) so that value,
- * key and headers fit the topic. In order: as it is; with an inline message moved to the
- * claim-check store; with the bulky metadata (`placeholders`' fields) moved there too. Nothing is
- * truncated: a reader gets every value back with `resolveOverflow`.
+ * key and headers fit the topic and `jw-meta` stays within MAX_META_HEADER_BYTES. In order: as it
+ * is; with the bulky metadata (`placeholders`' fields) moved to the claim-check store when
+ * `jw-meta` is above that cap; with an inline message moved there; with the bulky metadata moved
+ * there too. Nothing is truncated: a reader gets every value back with `resolveOverflow`.
  */
 export async function encodeFitting<S extends z.ZodType>(
   meta: MetaOf<S>,
@@ -43,9 +58,20 @@ export async function encodeFitting<S extends z.ZodType>(
   const encode = (m: MetaOf<S>, body: MessageBody | null) =>
     encodeMessageRecord(options.schema, m, body, options.headers);
   const fits = (record: EncodedRecord) => recordBytes(options.key, record) <= options.maxMessageBytes;
+  const overflowed = async (m: MetaOf<S>): Promise<MetaOf<S>> => {
+    const fields = Object.keys(options.placeholders);
+    const moved: Record<string, unknown> = {};
+    for (const field of fields) moved[field] = (m as Record<string, unknown>)[field];
+    const claimCheck = await options.blobStore.put(Buffer.from(JSON.stringify(moved)));
+    return { ...m, ...options.placeholders, overflow: { claimCheck, fields } };
+  };
   let current = meta;
   let body = message;
   let record = encode(current, body);
+  if (metaHeaderBytes(record) > MAX_META_HEADER_BYTES) {
+    current = await overflowed(current);
+    record = encode(current, body);
+  }
   if (fits(record)) return record;
 
   if (body && 'inline' in body) {
@@ -54,17 +80,19 @@ export async function encodeFitting<S extends z.ZodType>(
     if (fits(record)) return record;
   }
 
-  const fields = Object.keys(options.placeholders);
-  const moved: Record<string, unknown> = {};
-  for (const field of fields) moved[field] = (current as Record<string, unknown>)[field];
-  const claimCheck = await options.blobStore.put(Buffer.from(JSON.stringify(moved)));
-  current = { ...current, ...options.placeholders, overflow: { claimCheck, fields } };
-  record = encode(current, body);
-  if (fits(record)) return record;
+  if (!current.overflow) {
+    current = await overflowed(current);
+    record = encode(current, body);
+    if (fits(record)) return record;
+  }
   throw new JournalwireError(
     'validation',
     `A record is ${recordBytes(options.key, record)} bytes even with its message and metadata in the claim-check store (limit ${options.maxMessageBytes})`,
   );
+}
+
+function metaHeaderBytes(record: EncodedRecord): number {
+  return Buffer.byteLength(record.headers[RECORD_HEADERS.meta] ?? '');
 }
 
 /** The record with its overflowed fields read back from the claim-check store (unchanged if none). */

@@ -51,7 +51,7 @@ export const processorSection = {
   /** First pause between tries of a failing record; doubles each try, at most 30 s. */
   PROCESSOR_RETRY_BACKOFF_MS: positiveInt(500),
   /** One try of a chunk (or of one record) that takes longer fails with `timeout`. */
-  PROCESSOR_ATTEMPT_TIMEOUT_MS: positiveInt(120_000),
+  PROCESSOR_ATTEMPT_TIMEOUT_MS: positiveInt(30_000),
   /** The output topics' max.message.bytes: every record is sized against it before it is sent. */
   KAFKA_MAX_MESSAGE_BYTES: positiveInt(2 * 1024 * 1024),
 };

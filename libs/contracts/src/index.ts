@@ -11,3 +11,4 @@ export * from './json-schemas.js';
 export * from './api-error.js';
 export * from './vocabulary.js';
 export * from './api-views.js';
+export * from './redis-keys.js';

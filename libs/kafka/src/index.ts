@@ -8,6 +8,7 @@ export * from './headers.js';
 export * from './topic-reader.js';
 export * from './conservation-reader.js';
 export * from './consumer-lag.js';
+export * from './topic-limits.js';
 export * from './group-members.js';
 export * from './retention-reader.js';
 export * from './record-reader.js';

@@ -73,11 +73,15 @@ export interface ProcessorOptions {
   marks?: ProcessingMarks;
   /** Ends of the process a record may cause before it is given up (default 3). */
   maxCrashes?: number;
-  /** Tries of a failing record before it is dead-lettered (default 5). */
+  /**
+   * Tries of a failing record before it is dead-lettered (default 5). A record that times out is
+   * dead-lettered after `MAX_TIMEOUT_TRIES` (its chunk's try counts), so a hang holds its
+   * partition for about two `attemptTimeoutMs`, not `maxAttempts` of them.
+   */
   maxAttempts?: number;
   /** First pause between tries of a failing record, doubled each time (default 500 ms). */
   retryBackoffMs?: number;
-  /** One try of a chunk that takes longer fails with `timeout` (default 120 s). */
+  /** One try of a chunk (or of one record) that takes longer fails with `timeout` (default 30 s). */
   attemptTimeoutMs?: number;
   fromBeginning?: boolean;
 }
@@ -98,10 +102,19 @@ const COORDINATION_ERRORS = new Set([
 /** Kafka refusals that are about the record itself, however the client classifies them. */
 const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 
+/**
+ * Tries of a record that end in the processor's timeout before it is dead-lettered: a record that
+ * does not finish in time once finishes no sooner the next time, and every try holds its partition.
+ */
+const MAX_TIMEOUT_TRIES = 2;
+
 /** Transient Kafka failures in a row a record may meet (waited out like an outage) before they count. */
 const MAX_TRANSIENT_KAFKA_FAILURES = 10;
 
 const MAX_PAUSE_MS = 30_000;
+
+/** One try of a chunk that takes longer fails with `timeout`: two tries stay well under a minute and a half. */
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
 
 /** The consumer's view of the batch being worked on. */
 interface BatchContext {
@@ -136,6 +149,7 @@ export class TransactionalProcessor {
   private producer: ReliableProducer | undefined;
   private readonly failures = new Map<string, number>();
   private readonly transientFailures = new Map<string, number>();
+  private readonly timeouts = new Map<string, number>();
   private readonly state: ProcessorState;
   private readonly guard: CrashGuard | undefined;
   private stopping = false;
@@ -207,6 +221,7 @@ export class TransactionalProcessor {
             for (const record of chunk) {
               this.failures.delete(positionOf(record));
               this.transientFailures.delete(positionOf(record));
+              this.timeouts.delete(positionOf(record));
             }
           },
         };
@@ -321,12 +336,20 @@ export class TransactionalProcessor {
     );
     for (const record of chunk) {
       const attempt = await this.attempt([record]);
-      if (attempt.ok) context.resolve([record]);
-      else await this.retryRecord(record, attempt.error, context);
+      if (attempt.ok) {
+        context.resolve([record]);
+        continue;
+      }
+      // The chunk timed out and so does this record alone: the chunk's try was its first.
+      if (attemptTimeout(error) && attemptTimeout(attempt.error)) this.countTimeout(record);
+      await this.retryRecord(record, attempt.error, context);
     }
   }
 
-  /** Tries one failing record until it passes or has failed `maxAttempts` times (outages not counted). */
+  /**
+   * Tries one failing record until it passes or has failed `maxAttempts` times, or timed out
+   * `MAX_TIMEOUT_TRIES` times (outages not counted).
+   */
   private async retryRecord(record: IncomingRecord, firstError: unknown, context: BatchContext): Promise<void> {
     let error = firstError;
     for (let wait = 0; ;) {
@@ -339,7 +362,9 @@ export class TransactionalProcessor {
         wait = 0;
         const failures = (this.failures.get(positionOf(record)) ?? 0) + 1;
         this.failures.set(positionOf(record), failures);
-        if (failures >= this.maxAttempts) return this.deadLetter(record, error, failures, context);
+        const timeouts = attemptTimeout(error) ? this.countTimeout(record) : 0;
+        if (failures >= this.maxAttempts || timeouts >= MAX_TIMEOUT_TRIES)
+          return this.deadLetter(record, error, Math.max(failures, timeouts), context);
         const pause = Math.min(MAX_PAUSE_MS, (this.options.retryBackoffMs ?? 500) * 2 ** (failures - 1));
         this.logger.warn(
           { ...sourceOf(record), attempt: failures, maxAttempts: this.maxAttempts, retryInMs: pause, err: error },
@@ -383,6 +408,13 @@ export class TransactionalProcessor {
     }
   }
 
+  /** Counts a try of the record that ended in the processor's timeout; returns how many there were. */
+  private countTimeout(record: IncomingRecord): number {
+    const timeouts = (this.timeouts.get(positionOf(record)) ?? 0) + 1;
+    this.timeouts.set(positionOf(record), timeouts);
+    return timeouts;
+  }
+
   /**
    * A failure the client calls retriable (a leader moving, a broker still starting) right after Kafka
    * answered a probe is waited out like an outage, a bounded number of times in a row per record.
@@ -406,12 +438,12 @@ export class TransactionalProcessor {
 
   /** Every output of a chunk: the handler's, and a dead letter for each record it failed on. */
   private async outputsOf(chunk: IncomingRecord[]): Promise<OutgoingRecord[]> {
-    const timeoutMs = this.options.attemptTimeoutMs ?? 120_000;
+    const timeoutMs = this.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
     const results = await withDeadline(this.options.handleChunk(chunk), timeoutMs, () => {
       return new JournalwireError(
         'timeout',
         `${chunk.length} record(s) from ${positionOf(chunk[0]!)} took longer than ${timeoutMs} ms`,
-        { retryable: true },
+        { retryable: true, details: { attemptTimeoutMs: timeoutMs } },
       );
     });
     if (results.length !== chunk.length)
@@ -544,6 +576,11 @@ function sourceOf(record: IncomingRecord): { topic: string; partition: number; o
 function transientKafkaError(error: unknown): boolean {
   if (kafkaErrorTypes(error).some((type) => RECORD_REFUSALS.has(type))) return false;
   return retriableKafkaError(error);
+}
+
+/** The processor's own deadline on a try (see `outputsOf`), not a timeout the handler met. */
+function attemptTimeout(error: unknown): boolean {
+  return isJournalwireError(error, 'timeout') && error.details.attemptTimeoutMs !== undefined;
 }
 
 function coordinationError(error: unknown): boolean {

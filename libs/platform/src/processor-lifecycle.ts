@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { blobDirectoryCheck } from '#blob-store';
 import type { ProcessorServiceConfig } from '#config';
 import {
+  checkTopicsFitAtStart,
   TransactionalProcessor,
   type IncomingRecord,
   type KafkaGateway,
@@ -32,6 +33,8 @@ export interface ProcessorHandler {
 export interface ProcessorSource {
   groupId: string;
   topics: string[];
+  /** The topics it writes records sized against `KAFKA_MAX_MESSAGE_BYTES`. */
+  outputs: string[];
 }
 
 /**
@@ -52,7 +55,14 @@ export class ProcessorLifecycle implements OnApplicationBootstrap, OnApplication
     @Inject(PROCESSOR_HANDLER) private readonly handler: ProcessorHandler,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // Records are sized against KAFKA_MAX_MESSAGE_BYTES: more than an output topic allows fails the start.
+    await checkTopicsFitAtStart(
+      this.kafka,
+      this.source.outputs,
+      { name: 'KAFKA_MAX_MESSAGE_BYTES', value: this.config.KAFKA_MAX_MESSAGE_BYTES },
+      this.logger,
+    );
     this.processor = new TransactionalProcessor(this.kafka, this.logger, {
       groupId: this.source.groupId,
       topics: this.source.topics,

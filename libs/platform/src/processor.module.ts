@@ -61,7 +61,10 @@ export class ProcessorModule {
       ],
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: PROCESSOR_SOURCE, useValue: { groupId: options.groupId, topics: options.topics } },
+        {
+          provide: PROCESSOR_SOURCE,
+          useValue: { groupId: options.groupId, topics: options.topics, outputs: options.outputs },
+        },
         { provide: PROCESSOR_STATE, useValue: state },
         { provide: BLOB_STORE, useValue: new FileSystemBlobStore(config.BLOB_DIR) },
         {

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blobDirectoryCheck } from '#blob-store';
-import { JournalwireError } from '#errors';
+import { isJournalwireError, JournalwireError } from '#errors';
 import {
   eachRecord,
   KafkaGateway,
@@ -115,6 +115,60 @@ describe('TransactionalProcessor', () => {
     // maxAttempts tries of the record, plus one inside its chunk when the batch gave it neighbours.
     expect(repeatedFailures).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
     expect(repeatedFailures).toBeLessThanOrEqual(MAX_ATTEMPTS + 1);
+  });
+
+  it('dead-letters a record whose handler never finishes after two tries, and its neighbours get their outputs', async () => {
+    const run = randomUUID();
+    const hangs: number[] = [];
+    const processor = new TransactionalProcessor(kafka, logger, {
+      groupId: `processor-test-${run}`,
+      topics: [SCRATCH_TOPICS.processorIn],
+      transactionalId: `processor-test-${run}`,
+      chunkSize: 4,
+      // Far more than a hang may cost: a timeout is not retried maxAttempts times.
+      maxAttempts: 10,
+      retryBackoffMs: 50,
+      attemptTimeoutMs: 2000,
+      fromBeginning: true,
+      handleChunk: eachRecord(async (record: IncomingRecord) => {
+        if (record.key?.toString() !== run) return [];
+        const text = record.value!.toString();
+        if (text.endsWith(':5')) {
+          hangs.push(Number(record.offset));
+          return new Promise<OutgoingRecord[]>(() => undefined);
+        }
+        return [{ topic: SCRATCH_TOPICS.processorOut, key: run, value: Buffer.from(`out:${text}`) }];
+      }),
+      onError: async (record, error, attempts) => [
+        {
+          topic: SCRATCH_TOPICS.processorOut,
+          key: run,
+          value: Buffer.from(
+            `dead:${record.value!.toString()}:${attempts}:${isJournalwireError(error) ? error.code : ''}:${error instanceof Error ? error.message : ''}`,
+          ),
+        },
+      ],
+    });
+    processors.push(processor);
+    processor.start();
+    const producer = await kafka.createProducer();
+    await producer.send(
+      Array.from({ length: 10 }, (_, i) => ({
+        topic: SCRATCH_TOPICS.processorIn,
+        key: run,
+        value: Buffer.from(`${run}:${i}`),
+      })),
+    );
+    await producer.disconnect();
+
+    const outputs = await readOutputs(run, 10, 90_000);
+    expect(outputs).toHaveLength(10);
+    for (const i of [0, 1, 2, 3, 4, 6, 7, 8, 9]) expect(outputs).toContain(`out:${run}:${i}`);
+    const dead = outputs.filter((o) => o.startsWith('dead:'));
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatch(new RegExp(`^dead:${run}:5:2:timeout:1 record\\(s\\) from .* took longer than 2000 ms$`));
+    // Its chunk's try and one try alone.
+    expect(hangs).toHaveLength(2);
   });
 
   it('waits out an unreachable dependency without dead-lettering, and says what it waits for', async () => {

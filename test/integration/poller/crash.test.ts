@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RAW_CONTENT_TYPES } from '#contracts';
+import { pollerInFlightKey, pollerLeaseKey, RAW_CONTENT_TYPES } from '#contracts';
 import { Pop3Client } from '#pop3';
 import { testEnv } from '#test-support';
-import { inFlightKey, type InFlightMarker } from '../../../apps/poller/src/in-flight.js';
-import { leaseKey } from '../../../apps/poller/src/lease.js';
+import type { InFlightMarker } from '../../../apps/poller/src/in-flight.js';
 import { rawRecords, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
 import { mailbox, readLogLines, sha256, waitFor } from '../../support/poller-harness.js';
@@ -67,7 +66,7 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const stopMs = Date.now() - stopping;
 
     expect(stopMs).toBeLessThan(10_000);
-    expect(await redis.get(leaseKey(connector.id))).toBeNull();
+    expect(await redis.get(pollerLeaseKey(connector.id))).toBeNull();
     const lines = await readLogLines(poller.logFile);
     expect(lines.some((l) => l.msg === 'poller stopped; leases released')).toBe(true);
     // Everything published was DELEted and committed by QUIT; everything else is still there.
@@ -115,7 +114,7 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const interrupted = async (x: Mailbox, token: string, keys: InFlightMarker['keys'], byConnector = false) => {
       const marker: InFlightMarker = { token, instanceId: token, at, entries: entries(x.bodies.slice(0, 4)) };
       if (keys) marker.keys = keys;
-      await redis.set(inFlightKey(x.connector.id), JSON.stringify(marker));
+      await redis.set(pollerInFlightKey(x.connector.id), JSON.stringify(marker));
       const producer = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(x.connector.id) });
       const transaction = await producer.transaction();
       await transaction.send(
@@ -146,7 +145,7 @@ describe('poller: crashes never lose or duplicate a message', () => {
       const published = ctx.rawFor(x.connector.id);
       expect(published).toHaveLength(6);
       expect([...countBy(published, 'jw-uidl').values()]).toEqual(Array(6).fill(1));
-      expect(await redis.get(inFlightKey(x.connector.id))).toBeNull();
+      expect(await redis.get(pollerInFlightKey(x.connector.id))).toBeNull();
       expect((await ctx.ledgerRows(x.connector.id)).length).toBe(6);
       // The progress records committed and aborted with their raw records: one per raw record.
       ctx.expectOneProgressPerRaw(x.connector.id);

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollerInFlightKey } from '#contracts';
 import { testEnv } from '#test-support';
-import { inFlightKey, RedisInFlightStore, type InFlightMarker } from '../../../apps/poller/src/in-flight.js';
+import { RedisInFlightStore, type InFlightMarker } from '../../../apps/poller/src/in-flight.js';
 
 const marker = (token: string, instanceId: string): InFlightMarker => ({
   token,
@@ -21,7 +22,7 @@ describe('poller: the in-flight marker in Redis', () => {
   });
 
   afterAll(async () => {
-    await redis.del(inFlightKey(connectorId));
+    await redis.del(pollerInFlightKey(connectorId));
     await redis.quit();
   });
 
@@ -41,14 +42,14 @@ describe('poller: the in-flight marker in Redis', () => {
   });
 
   it('treats a marker written before tokens existed as token "" and an unreadable value as not ours', async () => {
-    await redis.set(inFlightKey(connectorId), JSON.stringify({ instanceId: 'older', at: 1, entries: [] }));
+    await redis.set(pollerInFlightKey(connectorId), JSON.stringify({ instanceId: 'older', at: 1, entries: [] }));
     const legacy = await store.get(connectorId);
     expect(legacy?.token).toBe('');
     expect(await store.clear(connectorId, { token: 'someone-else' })).toBe(false);
     expect(await store.clear(connectorId, legacy!)).toBe(true);
 
-    await redis.set(inFlightKey(connectorId), 'not json');
+    await redis.set(pollerInFlightKey(connectorId), 'not json');
     expect(await store.clear(connectorId, { token: '' })).toBe(false);
-    expect(await redis.get(inFlightKey(connectorId))).toBe('not json');
+    expect(await redis.get(pollerInFlightKey(connectorId))).toBe('not json');
   });
 });

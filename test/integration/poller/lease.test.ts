@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { pollerLeaseKey } from '#contracts';
 import { createLogger } from '#logger';
 import { testEnv } from '#test-support';
-import { LeaseManager, leaseKey } from '../../../apps/poller/src/lease.js';
+import { LeaseManager } from '../../../apps/poller/src/lease.js';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
 import { mailbox, readLogLines, waitFor, type LogLine } from '../../support/poller-harness.js';
 
@@ -82,24 +83,24 @@ describe('poller: one poller at a time per mailbox', () => {
       expect(await two.acquire(id)).toBeNull();
       await new Promise((r) => setTimeout(r, 2500)); // longer than the TTL: renewals kept it
       expect(lease.held).toBe(true);
-      expect(await redis.get(leaseKey(id))).toBe(lease.token);
+      expect(await redis.get(pollerLeaseKey(id))).toBe(lease.token);
 
-      await redis.set(leaseKey(id), 'someone-else', 'PX', 5000); // e.g. after a long pause
+      await redis.set(pollerLeaseKey(id), 'someone-else', 'PX', 5000); // e.g. after a long pause
       await new Promise((r) => setTimeout(r, 700));
       expect(lease.held).toBe(false);
       expect(lease.lostReason).toMatch(/another instance/);
       await lease.release();
-      expect(await redis.get(leaseKey(id))).toBe('someone-else'); // release never drops another's lease
+      expect(await redis.get(pollerLeaseKey(id))).toBe('someone-else'); // release never drops another's lease
 
-      await redis.set(leaseKey(id), 'crashed', 'PX', 800); // a holder that died: no renewals
+      await redis.set(pollerLeaseKey(id), 'crashed', 'PX', 800); // a holder that died: no renewals
       expect(await two.acquire(id)).toBeNull();
       await new Promise((r) => setTimeout(r, 900));
       const taken = (await two.acquire(id))!;
       expect(taken.held).toBe(true);
       await taken.release();
-      expect(await redis.get(leaseKey(id))).toBeNull();
+      expect(await redis.get(pollerLeaseKey(id))).toBeNull();
     } finally {
-      await redis.del(leaseKey(id));
+      await redis.del(pollerLeaseKey(id));
       await redis.quit();
     }
   });

@@ -2,14 +2,15 @@
  * Issue 14.2, 14.3 and 13.8 against a running status service: token scopes at every boundary
  * (REST and gRPC), token management through the API and the CLI, expiry, last use, a revoked
  * token ending an open watch, failed authentications rate-limited per address, the audit log,
- * and DELETE refusing a connector whose mail is still in flight.
+ * and DELETE refusing a connector whose mail is still in flight (its processing queue, a running
+ * poller session, a batch the poller has not confirmed).
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import type { ApiErrorBody } from '#contracts';
+import { pollerInFlightKey, pollerLeaseKey, type ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReliableProducer } from '#kafka';
 import { bearer, call, statusGrpcClient, type GrpcConnectorStatus } from '../../support/status-grpc.js';
@@ -19,6 +20,7 @@ import {
   eventually,
   startStatusHarness,
   startStatusService,
+  statusRedis,
   type ApiClient,
   type PrivateDatabase,
   type StatusServiceHandle,
@@ -412,7 +414,45 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
       details: { force: true, processingQueue: 1 },
     });
     const log = readFileSync(status.service.logFile, 'utf8');
-    expect(log).toMatch(new RegExp(`connector ${id} deleted with force while 1 message`));
+    expect(log).toMatch(new RegExp(`connector ${id} deleted with force while it had mail in flight: 1 message`));
+  });
+
+  it('answers 409 to DELETE while a poller session or an unconfirmed batch holds the connector; force deletes and audits it', async () => {
+    const id = (await admin('POST', '/v1/connectors', connectorInput())).body['id'] as string;
+    const redis = statusRedis();
+    try {
+      // The poller's mailbox lease: a POP3 session is running, before any progress record exists.
+      await redis.set(pollerLeaseKey(id), 'poller-a/session', 'PX', 60_000);
+      const duringSession = await admin<ApiErrorBody>('DELETE', `/v1/connectors/${id}`);
+      expect(duringSession.status).toBe(409);
+      expect(duringSession.body.message).toMatch(/poller session is extracting its mailbox.*force=true/);
+      expect(duringSession.body.message).not.toMatch(/processing queue|not yet confirmed/);
+      await redis.del(pollerLeaseKey(id));
+
+      // The in-flight marker: a batch handed to Kafka that the ledger does not hold yet.
+      await redis.set(
+        pollerInFlightKey(id),
+        JSON.stringify({ token: 't', instanceId: 'poller-a', at: 1, entries: [] }),
+      );
+      const unconfirmed = await admin<ApiErrorBody>('DELETE', `/v1/connectors/${id}`);
+      expect(unconfirmed.status).toBe(409);
+      expect(unconfirmed.body.message).toMatch(/poller handed to Kafka are not yet confirmed/);
+      expect((await admin('GET', `/v1/connectors/${id}`)).status).toBe(200);
+
+      expect((await admin('DELETE', `/v1/connectors/${id}?force=true`)).status).toBe(204);
+      const audit = await admin<{ items: AuditEvent[] }>('GET', `/v1/connectors/${id}/audit`);
+      expect(audit.body.items[0]).toMatchObject({
+        action: 'connector.deleted',
+        details: { force: true, processingQueue: 0, inFlight: ['poller-in-flight'] },
+      });
+      const log = readFileSync(status.service.logFile, 'utf8');
+      expect(log).toMatch(
+        new RegExp(`connector ${id} deleted with force while it had mail in flight: messages the poller`),
+      );
+    } finally {
+      await redis.del(pollerLeaseKey(id), pollerInFlightKey(id));
+      redis.disconnect();
+    }
   });
 
   it('rate-limits failed authentications per client address (REST and gRPC), then refuses even a valid token', async () => {

@@ -266,6 +266,29 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     expect(report.replayed[0]).toMatchObject({ originalOutcomes: ['rejected'], outcomes: ['archived'] });
   });
 
+  it('replays a rejected message larger than the inline limit through the claim-check store', async () => {
+    const id = await connector({ journalNonInternal: false });
+    // An outcome record may carry up to its topic's 2 MiB inline; the poller inlines only 512 KiB.
+    const bytes = Buffer.concat([external(`${tag}big`), Buffer.from(`\r\n${'padding line\r\n'.repeat(50_000)}`)]);
+    expect(bytes.length).toBeGreaterThan(512 * 1024);
+    await publish(id, [inlineRawBody(bytes)]);
+    const [rejected] = await listed(id, 'rejected', 1);
+    expect(rejected!.message).toEqual({ inline: { size: bytes.length } });
+    expect((await api('PATCH', `/v1/connectors/${id}`, { journalNonInternalAddresses: true })).status).toBe(200);
+    // The pipeline services cache a definition for up to 5 s.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    expect((await api('POST', `/v1/connectors/${id}/outcomes/${rejected!.id}/replay`)).status).toBe(200);
+    const outcomes = await pipeline.outcomesWhen(id, 'the large replay archived', (o) => o.archived.length === 1);
+    const archived = outcomes.archived[0]!;
+    expect(archived.sha256Before).toBe(sha(bytes));
+    const ref = archived.message;
+    expect(ref && 'claimCheck' in ref).toBe(true);
+    expect(await blobStore.get((ref as { claimCheck: Parameters<FileSystemBlobStore['get']>[0] }).claimCheck)).toEqual(
+      bytes,
+    );
+    expect(await pipeline.reconcile(id)).toMatchObject({ ok: true, raw: 2, outcomes: { archived: 1, rejected: 1 } });
+  });
+
   it('lists skipped messages with their error', async () => {
     const id = await connector();
     await dataSource.query(

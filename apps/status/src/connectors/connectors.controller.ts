@@ -114,7 +114,7 @@ export class ConnectorsController {
   @ApiOperation({
     summary: 'Delete a journal service definition',
     description:
-      '409 while messages it extracted still wait for an outcome (processingQueue > 0); ?force=true deletes anyway (logged and audited). Its event log and audit entries stay readable.',
+      '409 while its mail may be in flight, naming why: messages waiting for an outcome (processingQueue > 0), a running poller session, or messages the poller has not confirmed; ?force=true deletes anyway (logged and audited). Its event log and audit entries stay readable.',
   })
   @ApiQuery({ name: 'force', required: false, schema: { type: 'boolean', default: false } })
   @ApiNoContentResponse()

@@ -12,6 +12,7 @@ import { StatusStore } from '../status/status-store.js';
 import { connectorNotFound, isUuid, StatusService } from '../status/status.service.js';
 import { ConnectorEventsService, type ConnectorAction, type FieldChange } from './connector-events.service.js';
 import type { CursorPage } from '../paging/cursor.js';
+import { InFlightCheck } from './in-flight-check.js';
 import { listPage, type ConnectorListQuery } from './connector-listing.js';
 import type { CreateConnectorInput, UpdateConnectorInput } from './connector.schemas.js';
 import { ENTITY_PROPERTY, toConnectorView, type ApiField } from './connector.view.js';
@@ -31,6 +32,7 @@ export class ConnectorsService {
     private readonly status: StatusService,
     private readonly protocolLog: ProtocolLogStore,
     private readonly audit: AuditService,
+    private readonly inFlight: InFlightCheck,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -174,17 +176,18 @@ export class ConnectorsService {
   }
 
   /**
-   * Deletes a definition unless messages it extracted still wait for an outcome (409): the
-   * policy needs the definition to decide them. `force` deletes anyway (logged and audited).
-   * Its event log and audit entries stay readable.
+   * Deletes a definition unless mail it extracted may still be on its way (409, naming why): the
+   * policy needs the definition to decide it. `force` deletes anyway (logged and audited).
    */
   async delete(id: string, actor: AuditActor, force = false): Promise<void> {
     const { processingQueue } = await this.status.get(id);
-    if (processingQueue > 0 && !force)
+    const reasons = await this.inFlight.reasons(id, processingQueue);
+    const why = reasons.map((reason) => reason.message).join('; ');
+    if (reasons.length > 0 && !force)
       throw new JournalwireError(
         'conflict',
-        `Connector ${id} still has ${processingQueue} message(s) in its processing queue: suspend it and wait until they reach an outcome, or delete with ?force=true (logged and audited)`,
-        { details: { processingQueue } },
+        `Connector ${id} still has mail in flight: ${why}. Suspend it and wait until its messages reach an outcome, or delete with ?force=true (logged and audited)`,
+        { details: { processingQueue, inFlight: reasons.map((reason) => reason.code) } },
       );
     await this.dataSource.transaction(async (manager) => {
       const row = isUuid(id)
@@ -195,15 +198,15 @@ export class ConnectorsService {
       const details = {
         description: row.description,
         serviceEmailAddress: row.serviceEmailAddress,
-        ...(force ? { force: true, processingQueue } : {}),
+        ...(force ? { force: true, processingQueue, inFlight: reasons.map((reason) => reason.code) } : {}),
       };
       await this.events.record(manager, id, actor.name, 'deleted', details);
       await this.audit.record(manager, actor, connectorAudit(id, 'deleted', details));
     });
-    if (force && processingQueue > 0)
+    if (force && reasons.length > 0)
       this.logger.warn(
-        { connectorId: id, processingQueue, actor: actor.name },
-        `connector ${id} deleted with force while ${processingQueue} message(s) were in its processing queue`,
+        { connectorId: id, processingQueue, inFlight: reasons.map((reason) => reason.code), actor: actor.name },
+        `connector ${id} deleted with force while it had mail in flight: ${why}`,
       );
     await this.statusStore.forget(id);
     await this.protocolLog.clear(id);

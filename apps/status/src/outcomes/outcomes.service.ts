@@ -16,12 +16,14 @@ import {
   type OutcomeView,
   type ReplayView,
 } from '#contracts';
+import type { BlobStore } from '#blob-store';
 import { JournalwireError } from '#errors';
 import { headersToStrings, readRecordAt, type KafkaGateway, type OutgoingRecord, type ReliableProducer } from '#kafka';
 import type { Logger } from '#logger';
 import type { AuditActor } from '#persistence';
-import { DATA_SOURCE, KAFKA, LOGGER } from '#platform';
+import { BLOB_STORE, CONFIG, DATA_SOURCE, KAFKA, LOGGER } from '#platform';
 import { AuditService } from '../audit/audit.service.js';
+import type { StatusConfig } from '../config.js';
 import { ConnectorsService } from '../connectors/connectors.service.js';
 import { decodeCursor, pageOf, type CursorKey, type CursorPage } from '../paging/cursor.js';
 import { StatusStore } from '../status/status-store.js';
@@ -77,6 +79,8 @@ export class OutcomesService implements OnModuleDestroy {
     private readonly audit: AuditService,
     private readonly connectors: ConnectorsService,
     private readonly store: StatusStore,
+    @Inject(BLOB_STORE) private readonly blobStore: BlobStore,
+    @Inject(CONFIG) private readonly config: StatusConfig,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
@@ -208,7 +212,7 @@ export class OutcomesService implements OnModuleDestroy {
           { details: { rule: 'already-replayed', replay: existing } },
         );
       const source = { topic: row.topic, partition: row.partition, offset: String(row.offset) };
-      const message = await this.messageOf(row, source);
+      const message = await this.sized(await this.messageOf(row, source));
       const raw = encodeRawRecord({
         connectorId,
         uidl: row.uidl ?? `replay-${row.id}`,
@@ -251,6 +255,15 @@ export class OutcomesService implements OnModuleDestroy {
         replay,
       };
     });
+  }
+
+  /**
+   * The message as the poller would publish it: inline up to INLINE_LIMIT_BYTES, above that in the
+   * claim-check store (an outcome record may carry a larger one inline: its topic allows 2 MiB).
+   */
+  private async sized(message: MessageBody): Promise<MessageBody> {
+    if (!('inline' in message) || message.inline.length <= this.config.INLINE_LIMIT_BYTES) return message;
+    return { claimCheck: await this.blobStore.put(message.inline) };
   }
 
   /** The message reference of the outcome record, read back from its topic. */
