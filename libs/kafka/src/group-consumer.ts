@@ -31,7 +31,9 @@ export interface PartitionBatch extends TopicPartition {
   live(): boolean;
 }
 
-export interface GroupConsumerOptions {
+export type GroupConsumerOptions = GroupConsumerSettings & GroupConsumerHandler;
+
+export interface GroupConsumerSettings {
   groupId: string;
   topics: string[];
   /** Only records of committed transactions (default true). */
@@ -45,7 +47,7 @@ export interface GroupConsumerOptions {
    * only what `resolve` marked; after a rejoin the group's committed offset is where reading resumes.
    */
   autoResolve?: boolean;
-  /** Partitions handled at the same time (default 1). */
+  /** Partitions handled at the same time with `eachBatch` (default 1). */
   concurrentPartitions?: number;
   /** How long a fetch waits for data on the broker (default 100 ms). */
   fetchMaxWaitMs?: number;
@@ -64,9 +66,23 @@ export interface GroupConsumerOptions {
   onBatchEnd?: (position: PartitionOffset) => void;
   /** Called when the consumer stopped on an error it will not recover from by itself. */
   onCrash?: (error: Error) => void;
-  /** Handles one partition's batch; resolve what is done. */
-  eachBatch: (batch: PartitionBatch) => Promise<void>;
 }
+
+/** How batches reach the handler: one partition at a time, or every partition with records at once. */
+export type GroupConsumerHandler =
+  | {
+      /** Handles one partition's batch; resolve what is done. */
+      eachBatch: (batch: PartitionBatch) => Promise<void>;
+      eachRound?: never;
+    }
+  | {
+      /**
+       * Handles the batches of every partition that has records, together (one transaction for all
+       * of them costs the broker far less than one per partition); resolve what is done in each.
+       */
+      eachRound: (batches: PartitionBatch[]) => Promise<void>;
+      eachBatch?: never;
+    };
 
 type FetchedMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -76,7 +92,7 @@ type FetchedMessage = Message<Buffer, Buffer, Buffer, Buffer>;
  */
 const MAX_QUEUED_RECORDS = 1000;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
-/** Records handed to `eachBatch` at once. */
+/** Records of one partition handed to the handler at once. */
 const MAX_BATCH_RECORDS = 1000;
 
 /** The fetched message behind each record this layer handed out: a transactional offset commit needs its group metadata. */
@@ -85,6 +101,15 @@ const fetched = new WeakMap<IncomingRecord, { message: FetchedMessage; consumer:
 /** The client's message and consumer a record came from, for `ProducerTransaction.sendOffsets`. */
 export function fetchedMessageOf(record: IncomingRecord): { message: FetchedMessage; consumer: Consumer } | undefined {
   return fetched.get(record);
+}
+
+/** Records taken from a partition's queue for the handler, and what becomes of them. */
+interface TakenBatch {
+  queue: PartitionQueue;
+  records: IncomingRecord[];
+  /** Where the partition's reading was when they were taken, if they are all it had. */
+  upTo: bigint | undefined;
+  resolvedOffset?: string;
 }
 
 interface PartitionQueue extends TopicPartition {
@@ -248,66 +273,103 @@ export class GroupConsumer {
         queue.fetchedUpTo = offset;
       }
     }
+    if (this.options.eachRound) {
+      this.drainRound(this.options.eachRound);
+      return;
+    }
     const concurrency = this.options.concurrentPartitions ?? 1;
     for (const [key, queue] of this.queues) {
       if (this.busy.size >= concurrency) break;
       if (this.busy.has(key)) continue;
-      const hasRecords = queue.records.length > 0;
-      const reached = queue.fetchedUpTo !== undefined && queue.fetchedUpTo !== queue.reportedUpTo;
-      if (!hasRecords && !reached) continue;
+      if (!this.hasWork(queue)) continue;
       this.busy.add(key);
-      void this.handle(queue).finally(() => {
-        this.busy.delete(key);
-        if (
-          stream &&
-          stream.isPaused() &&
-          this.queuedRecords() < MAX_QUEUED_RECORDS / 2 &&
-          this.queuedBytes < MAX_QUEUED_BYTES / 2
-        )
-          stream.resume();
-        this.scheduleDrain();
-      });
+      void this.handle([queue], async ([batch]) => this.options.eachBatch!(batch!)).finally(() => this.handled([key]));
     }
   }
 
-  private async handle(queue: PartitionQueue): Promise<void> {
+  /** Every partition with work, in one round, once the previous round is over. */
+  private drainRound(eachRound: (batches: PartitionBatch[]) => Promise<void>): void {
+    if (this.busy.size > 0) return;
+    const ready = [...this.queues].filter(([, queue]) => this.hasWork(queue));
+    if (ready.length === 0) return;
+    const keys = ready.map(([key]) => key);
+    for (const key of keys) this.busy.add(key);
+    void this.handle(
+      ready.map(([, queue]) => queue),
+      eachRound,
+    ).finally(() => this.handled(keys));
+  }
+
+  private hasWork(queue: PartitionQueue): boolean {
+    const reached = queue.fetchedUpTo !== undefined && queue.fetchedUpTo !== queue.reportedUpTo;
+    return queue.records.length > 0 || reached;
+  }
+
+  private handled(keys: string[]): void {
+    for (const key of keys) this.busy.delete(key);
+    const stream = this.stream;
+    if (
+      stream &&
+      stream.isPaused() &&
+      this.queuedRecords() < MAX_QUEUED_RECORDS / 2 &&
+      this.queuedBytes < MAX_QUEUED_BYTES / 2
+    )
+      stream.resume();
+    this.scheduleDrain();
+  }
+
+  /** Hands the queues' records to the handler, then settles each partition: resolved, refetched, reported. */
+  private async handle(queues: PartitionQueue[], handler: (batches: PartitionBatch[]) => Promise<void>): Promise<void> {
     const generation = this.generation;
-    const records = queue.records.splice(0, MAX_BATCH_RECORDS);
-    for (const record of records) this.queuedBytes -= recordBytes(record);
-    const upTo = queue.records.length === 0 ? queue.fetchedUpTo : undefined;
     const live = () => this.running && !this.crashed && this.generation === generation;
-    const autoResolve = this.options.autoResolve ?? true;
-    if (records.length > 0) {
-      let resolvedOffset: string | undefined;
+    const taken = queues.map((queue) => this.take(queue));
+    const withRecords = taken.filter((batch) => batch.records.length > 0);
+    if (withRecords.length > 0) {
       try {
-        await this.options.eachBatch({
-          topic: queue.topic,
-          partition: queue.partition,
-          records,
-          resolve: (offset) => {
-            resolvedOffset = offset;
-          },
-          heartbeat: () => Promise.resolve(),
-          live,
-        });
+        await handler(
+          withRecords.map((batch) => ({
+            topic: batch.queue.topic,
+            partition: batch.queue.partition,
+            records: batch.records,
+            resolve: (offset) => {
+              batch.resolvedOffset = offset;
+            },
+            heartbeat: () => Promise.resolve(),
+            live,
+          })),
+        );
       } catch (error) {
         if (!live()) return;
         // As kafkajs did: a failing handler stops this member; the caller restarts it (onCrash).
         this.crash(error instanceof Error ? error : new Error(String(error)));
         return;
       }
-      if (!live()) return;
-      if (autoResolve) resolvedOffset = records[records.length - 1]!.offset;
+    }
+    if (!live()) return;
+    for (const batch of taken) this.settle(batch);
+  }
+
+  private take(queue: PartitionQueue): TakenBatch {
+    const records = queue.records.splice(0, MAX_BATCH_RECORDS);
+    for (const record of records) this.queuedBytes -= recordBytes(record);
+    return { queue, records, upTo: queue.records.length === 0 ? queue.fetchedUpTo : undefined };
+  }
+
+  private settle(batch: TakenBatch): void {
+    const { queue, records } = batch;
+    if (records.length > 0) {
+      const last = records[records.length - 1]!.offset;
+      const resolvedOffset = (this.options.autoResolve ?? true) ? last : batch.resolvedOffset;
       if (resolvedOffset !== undefined && this.options.autoCommit) this.commit(records, resolvedOffset);
-      if (resolvedOffset !== records[records.length - 1]!.offset) {
+      if (resolvedOffset !== last) {
         // Not all handled: the rest is fetched again from the group's committed offset.
         this.refetch(queue, records, resolvedOffset);
         return;
       }
     }
-    if (upTo !== undefined && live() && upTo !== queue.reportedUpTo) {
-      queue.reportedUpTo = upTo;
-      this.options.onBatchEnd?.({ topic: queue.topic, partition: queue.partition, offset: upTo.toString() });
+    if (batch.upTo !== undefined && batch.upTo !== queue.reportedUpTo) {
+      queue.reportedUpTo = batch.upTo;
+      this.options.onBatchEnd?.({ topic: queue.topic, partition: queue.partition, offset: batch.upTo.toString() });
     }
   }
 

@@ -3,7 +3,7 @@ import type { Logger } from '#logger';
 import { CrashGuard, type ChunkPlan, type ProcessingMarks } from './crash-guard.js';
 import type { KafkaGateway } from './kafka-gateway.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
-import type { GroupConsumer } from './group-consumer.js';
+import type { GroupConsumer, PartitionBatch } from './group-consumer.js';
 import { kafkaErrorTypes, retriableKafkaError } from './kafka-errors.js';
 import type { ReliableProducer } from './reliable-producer.js';
 import { ProcessorState, type Dependency, type Outage } from './processor-state.js';
@@ -122,6 +122,12 @@ interface BatchContext {
   resolve(chunk: IncomingRecord[]): void;
 }
 
+/** One partition's chunk within a transaction. */
+interface ChunkPart {
+  chunk: IncomingRecord[];
+  context: BatchContext;
+}
+
 type Attempt = { ok: true } | { ok: false; error: unknown };
 
 /** The group moved on while a chunk was worked on: the batch is abandoned and fetched again. */
@@ -213,29 +219,18 @@ export class TransactionalProcessor {
         this.logger.error({ err: error }, `processor ${this.options.groupId} crashed; starting over`);
         void this.restart();
       },
-      eachBatch: async (batch) => {
-        const context: BatchContext = {
-          live: () => !this.stopping && batch.live(),
-          resolve: (chunk) => {
-            batch.resolve(chunk[chunk.length - 1]!.offset);
-            for (const record of chunk) {
-              this.failures.delete(positionOf(record));
-              this.transientFailures.delete(positionOf(record));
-              this.timeouts.delete(positionOf(record));
-            }
-          },
-        };
+      eachRound: async (batches) => {
         try {
-          await this.runBatch(batch.records, chunkSize, context);
+          await this.runRound(batches, chunkSize);
         } catch (error) {
           if (!(error instanceof Abandoned)) throw error;
+          const live = batches.some((batch) => batch.live());
           // Still live: refused for a reason this member has not seen yet (a rejoin under way).
-          // The rest of the batch is handed over again: not at once.
-          if (batch.live()) await sleep(500);
+          // The rest of the round is handed over again: not at once.
+          if (live) await sleep(500);
           this.logger.info(
             {
-              topic: batch.topic,
-              partition: batch.partition,
+              partitions: batches.map((batch) => `${batch.topic}/${batch.partition}`),
               reason: errorMessage(error.reason ?? 'rebalance'),
               kafkaErrors: kafkaErrorTypes(error.reason),
             },
@@ -249,40 +244,93 @@ export class TransactionalProcessor {
     this.resumed();
   }
 
-  private async runBatch(records: IncomingRecord[], chunkSize: number, context: BatchContext): Promise<void> {
-    // While one chunk's transaction commits, the next chunk is already being handled: the broker
-    // round trips of a commit overlap with the handler's work.
-    let committing: Promise<{ chunk: IncomingRecord[]; error?: unknown }> | undefined;
+  /** The consumer's view of one partition's batch, for the chunks taken from it. */
+  private contextOf(batch: PartitionBatch): BatchContext {
+    return {
+      live: () => !this.stopping && batch.live(),
+      resolve: (chunk) => {
+        batch.resolve(chunk[chunk.length - 1]!.offset);
+        for (const record of chunk) {
+          this.failures.delete(positionOf(record));
+          this.transientFailures.delete(positionOf(record));
+          this.timeouts.delete(positionOf(record));
+        }
+      },
+    };
+  }
+
+  /**
+   * The batches of every partition with records, a transaction at a time: each transaction takes
+   * a share of each partition's records (at most `chunkSize` in all), so one transaction carries
+   * the work of all partitions instead of one transaction per partition.
+   */
+  private async runRound(batches: PartitionBatch[], chunkSize: number): Promise<void> {
+    const lanes = batches.map((batch) => ({ records: batch.records, next: 0, context: this.contextOf(batch) }));
+    const live = () => lanes.every((lane) => lane.context.live());
+    // While one transaction commits, the next is already being handled: the broker round trips of
+    // a commit overlap with the handler's work.
+    let committing: Promise<{ parts: ChunkPart[]; error?: unknown }> | undefined;
     const settle = async () => {
       const committed = await committing;
       committing = undefined;
       if (!committed) return;
       if (committed.error === undefined) {
         this.resumed(); // a commit that went through: whatever was waited for answers
-        context.resolve(committed.chunk);
-      } else await this.recover(committed.chunk, committed.error, context);
+        for (const part of committed.parts) part.context.resolve(part.chunk);
+      } else await this.recoverParts(committed.parts, committed.error);
     };
-    for (let i = 0; i < records.length;) {
-      if (!context.live()) break;
-      const plan = await this.planChunk(records.slice(i, i + chunkSize), context);
-      if (plan.kind === 'give-up') {
-        await settle();
-        await this.deadLetter(plan.record, crashedError(plan.crashes), plan.crashes, context);
-        i += 1;
-        continue;
+    for (;;) {
+      if (!live()) break;
+      const open = lanes.filter((lane) => lane.next < lane.records.length);
+      if (open.length === 0) break;
+      const share = Math.max(1, Math.floor(chunkSize / open.length));
+      const parts: ChunkPart[] = [];
+      for (const lane of open) {
+        const plan = await this.planChunk(lane.records.slice(lane.next, lane.next + share), lane.context);
+        if (plan.kind === 'give-up') {
+          await settle();
+          await this.deadLetter(plan.record, crashedError(plan.crashes), plan.crashes, lane.context);
+          lane.next += 1;
+          continue;
+        }
+        lane.next += plan.chunk.length;
+        parts.push({ chunk: plan.chunk, context: lane.context });
       }
-      const chunk = plan.chunk;
-      i += chunk.length;
-      const outputs = await this.outputsOf(chunk).catch((error: unknown) => ({ error }));
+      if (parts.length === 0) continue;
+      const outputs = await this.outputsOf(parts.flatMap((part) => part.chunk)).catch((error: unknown) => ({
+        error,
+      }));
       await settle();
-      if ('error' in outputs) await this.recover(chunk, outputs.error, context);
+      if ('error' in outputs) await this.recoverParts(parts, outputs.error);
       else
-        committing = this.commit(chunk, outputs).then(
-          () => ({ chunk }),
-          (error: unknown) => ({ chunk, error }),
+        committing = this.commit(
+          parts.map((part) => part.chunk),
+          outputs,
+        ).then(
+          () => ({ parts }),
+          (error: unknown) => ({ parts, error }),
         );
     }
     await settle();
+  }
+
+  /**
+   * A transaction of several partitions' chunks failed: each chunk is tried alone, so that the
+   * partitions whose records are fine move on, and a failing one recovers as a chunk of its own.
+   */
+  private async recoverParts(parts: ChunkPart[], error: unknown): Promise<void> {
+    if (parts.length === 1) return this.recover(parts[0]!.chunk, error, parts[0]!.context);
+    if (coordinationError(error)) throw new Abandoned(error);
+    for (const part of parts) {
+      // A timeout is not tried whole again: that try would take as long, and counts for none.
+      if (attemptTimeout(error)) {
+        await this.recover(part.chunk, error, part.context);
+        continue;
+      }
+      const attempt = await this.attempt(part.chunk);
+      if (attempt.ok) part.context.resolve(part.chunk);
+      else await this.recover(part.chunk, attempt.error, part.context);
+    }
   }
 
   /**
@@ -394,7 +442,7 @@ export class TransactionalProcessor {
     );
     for (let wait = 0; ; wait++) {
       try {
-        await this.commit([record], await this.options.onError(record, error, attempts));
+        await this.commit([[record]], await this.options.onError(record, error, attempts));
         context.resolve([record]);
         return;
       } catch (failure) {
@@ -429,7 +477,7 @@ export class TransactionalProcessor {
   /** One try of a chunk: its outputs, then their commit. Never throws. */
   private async attempt(chunk: IncomingRecord[]): Promise<Attempt> {
     try {
-      await this.commit(chunk, await this.outputsOf(chunk));
+      await this.commit([chunk], await this.outputsOf(chunk));
       return { ok: true };
     } catch (error) {
       return { ok: false, error };
@@ -468,16 +516,16 @@ export class TransactionalProcessor {
     return outputs;
   }
 
-  /** The chunk's outputs and its input offset in one transaction. */
-  private async commit(chunk: IncomingRecord[], outputs: OutgoingRecord[]): Promise<void> {
-    const last = chunk[chunk.length - 1];
-    if (!last) return;
+  /** The chunks' outputs and their input offsets (one per partition) in one transaction. */
+  private async commit(chunks: IncomingRecord[][], outputs: OutgoingRecord[]): Promise<void> {
+    const lasts = chunks.flatMap((chunk) => (chunk.length > 0 ? [chunk[chunk.length - 1]!] : []));
+    if (lasts.length === 0) return;
     const producer = await this.ensureProducer();
     const transaction = await producer.transaction();
     try {
       await transaction.send(outputs);
       // One offset per chunk: the position after its last record (each sendOffsets is a request).
-      await transaction.sendOffsets(last);
+      for (const last of lasts) await transaction.sendOffsets(last);
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
@@ -486,7 +534,7 @@ export class TransactionalProcessor {
       await this.dropProducer();
       throw error;
     }
-    this.options.onCommitted?.(chunk, outputs);
+    this.options.onCommitted?.(chunks.flat(), outputs);
   }
 
   private async ensureProducer(): Promise<ReliableProducer> {

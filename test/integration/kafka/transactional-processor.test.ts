@@ -56,11 +56,13 @@ describe('TransactionalProcessor', () => {
     ]);
     const run = randomUUID();
     const producer = await kafka.createProducer();
+    // A key per input: the inputs spread over both partitions, so transactions carry both.
     const inputs = Array.from({ length: 30 }, (_, i) => ({
       topic: SCRATCH_TOPICS.processorIn,
-      key: run,
+      key: `${run}/${i}`,
       value: Buffer.from(`${run}:${i}`),
     }));
+    const mixedTransactions: number[] = [];
     let transientFailures = 0;
     let repeatedFailures = 0;
     const out = (value: string): OutgoingRecord => ({
@@ -77,8 +79,12 @@ describe('TransactionalProcessor', () => {
       retryBackoffMs: 50,
       state: new ProcessorState(),
       fromBeginning: true,
+      onCommitted: (records) => {
+        const partitions = new Set(records.map((record) => record.partition));
+        if (partitions.size > 1) mixedTransactions.push(records.length);
+      },
       handleChunk: eachRecord(async (record: IncomingRecord) => {
-        if (record.key?.toString() !== run) return [];
+        if (!record.key?.toString().startsWith(`${run}/`)) return [];
         const text = record.value!.toString();
         if (text.endsWith(':13')) throw new Error('poison');
         if (text.endsWith(':20') && transientFailures++ < 2)
@@ -112,9 +118,12 @@ describe('TransactionalProcessor', () => {
     expect(of(27)[0]).toMatch(new RegExp(`^dead:${run}:27:${MAX_ATTEMPTS}:`));
     for (const i of [0, 12, 14, 24, 26, 28, 29]) expect(of(i)).toEqual([`out:${run}:${i}`]);
     expect(transientFailures).toBeGreaterThanOrEqual(2);
-    // maxAttempts tries of the record, plus one inside its chunk when the batch gave it neighbours.
+    // maxAttempts tries of the record, plus one inside its chunk when the batch gave it neighbours,
+    // plus one inside its transaction when that carried other partitions' chunks too.
     expect(repeatedFailures).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
-    expect(repeatedFailures).toBeLessThanOrEqual(MAX_ATTEMPTS + 1);
+    expect(repeatedFailures).toBeLessThanOrEqual(MAX_ATTEMPTS + 2);
+    // Both partitions' records went into one transaction at least once.
+    expect(mixedTransactions.length).toBeGreaterThan(0);
   });
 
   it('dead-letters a record whose handler never finishes after two tries, and its neighbours get their outputs', async () => {
