@@ -13,12 +13,15 @@ import { CONFIG, DATA_SOURCE, KAFKA, LOGGER } from '#platform';
 import type { StatusConfig } from '../config.js';
 import { outcomeRowOf, type OutcomeRow } from '../outcomes/outcome-rows.js';
 import { OutcomesService } from '../outcomes/outcomes.service.js';
+import { CoalescedPublisher } from './coalesced-publisher.js';
 import { opsForRecord, STATUS_SOURCE_TOPICS, type StatusOp } from './record-ops.js';
 import { StatusStore } from './status-store.js';
 import { StatusService } from './status.service.js';
 
 const CHUNK = 500;
 const RETRY_MS = 5_000;
+/** Status changes of applied chunks reach watchers within this. */
+const PUBLISH_INTERVAL_MS = 250;
 
 /**
  * Aggregates journal.status.v1, journal.progress.v1, journal.rejected.v2 and journal.dlq.v2 into
@@ -40,6 +43,7 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
   private stopping = false;
   private restarting: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private readonly changes: CoalescedPublisher;
 
   constructor(
     @Inject(CONFIG) private readonly config: StatusConfig,
@@ -49,7 +53,9 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     private readonly store: StatusStore,
     private readonly status: StatusService,
     private readonly outcomes: OutcomesService,
-  ) {}
+  ) {
+    this.changes = new CoalescedPublisher((ids) => this.status.publishQuietly(ids), PUBLISH_INTERVAL_MS);
+  }
 
   /** True once the consumer has joined its group with its positions restored. */
   get ready(): boolean {
@@ -68,6 +74,7 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
     await this.restarting?.catch(() => undefined);
     await this.consumer?.stop().catch(() => undefined);
     this.consumer = undefined;
+    await this.changes.flush();
     this.logger.info('status aggregator stopped');
   }
 
@@ -217,7 +224,7 @@ export class StatusAggregator implements OnApplicationBootstrap, OnModuleDestroy
       }
       this.next.set(key, (BigInt(result.lastApplied) + 1n).toString());
       batch.resolve(chunk[chunk.length - 1]!.offset);
-      if (result.touched.length > 0) await this.status.publishQuietly(result.touched);
+      this.changes.add(result.touched);
       await batch.heartbeat();
     }
   }
