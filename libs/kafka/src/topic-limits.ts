@@ -3,22 +3,6 @@ import type { Logger } from '#logger';
 import type { KafkaGateway } from './kafka-gateway.js';
 
 /**
- * The topics among `topics` whose `max.message.bytes`, as the broker reports it, is below
- * `maxMessageBytes`: records sized against that limit could still be refused (MESSAGE_TOO_LARGE).
- */
-export async function topicsBelowLimit(
-  kafka: KafkaGateway,
-  topics: string[],
-  maxMessageBytes: number,
-): Promise<Array<{ topic: string; maxMessageBytes: number }>> {
-  const settings = await kafka.topicSettings(topics, ['max.message.bytes']);
-  return settings.flatMap(({ topic, values }) => {
-    const limit = Number(values.get('max.message.bytes'));
-    return Number.isFinite(limit) && limit < maxMessageBytes ? [{ topic, maxMessageBytes: limit }] : [];
-  });
-}
-
-/**
  * Fails with `config-invalid` when `setting` (the limit records are sized against) is larger than
  * the `max.message.bytes` of a topic it is used for.
  */
@@ -27,7 +11,11 @@ export async function expectTopicsFit(
   topics: string[],
   setting: { name: string; value: number },
 ): Promise<void> {
-  const below = await topicsBelowLimit(kafka, topics, setting.value);
+  const settings = await kafka.topicSettings(topics, ['max.message.bytes']);
+  const below = settings.flatMap(({ topic, values }) => {
+    const limit = Number(values.get('max.message.bytes'));
+    return Number.isFinite(limit) && limit < setting.value ? [{ topic, maxMessageBytes: limit }] : [];
+  });
   if (below.length === 0) return;
   const smallest = Math.min(...below.map((entry) => entry.maxMessageBytes));
   throw new JournalwireError(
