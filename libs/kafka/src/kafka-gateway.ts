@@ -15,6 +15,7 @@ import type { Logger } from '#logger';
 import type { TopicSpec } from '#contracts';
 import { describeConnectFailure, securityOptions } from './connection-security.js';
 import { completeReadCommittedFiltering } from './read-committed.js';
+import { RETRIES, retryDelay } from './retry-delay.js';
 import { GroupConsumer, type GroupConsumerOptions, type PartitionOffset } from './group-consumer.js';
 import { ReliableProducer } from './reliable-producer.js';
 
@@ -29,11 +30,6 @@ export const KAFKA_TIMEOUT_MS = 30_000;
 
 /** How long a readiness ping waits for the cluster's answer. */
 const PING_TIMEOUT_MS = 4000;
-
-/** Tries of a failed request and the pause before each: 300 ms doubling to 10 s (about 40 s in all). */
-const RETRIES = 8;
-const retryDelay = (_client: unknown, _operation: string, attempt: number): number =>
-  Math.min(10_000, 300 * 2 ** Math.max(0, attempt - 1));
 
 /** The partition the producers give a record with this key: Java's (and kafkajs's) murmur2 partitioner. */
 export function partitionForKey(key: string, partitionCount: number): number {
