@@ -68,7 +68,7 @@ export async function kafkaLayerMember(options: MemberOptions): Promise<Transact
       if (!open) throw new Error('no open transaction');
       const record = records.get(`${last.partition}:${last.offset}`);
       if (!record) throw new Error(`record ${last.partition}:${last.offset} was not read by this member`);
-      await open.sendOffsets(record);
+      await open.sendOffsets([record]);
       transaction = undefined;
       await open.commit();
     },

@@ -37,8 +37,9 @@ export const pollerConfigSchema = z
     BATCH_MAX_MESSAGES: positiveInt(100),
     BATCH_MAX_BYTES: positiveInt(8 * MIB),
     /**
-     * Largest produce request. A request holds at most one record batch per partition, and no
-     * batch may exceed the broker's and topic's message size limits: bounding the request bounds each.
+     * Largest record batch of one partition in a produce request: no batch may exceed the broker's
+     * and topic's message size limits. A request carries the batches of several partitions (up to
+     * 4 MiB in all, or this value if larger).
      */
     PRODUCE_MAX_BYTES: positiveInt(900 * 1024),
     /**
@@ -67,7 +68,7 @@ export const pollerConfigSchema = z
     POP3_CA_FILE: z.string().optional(),
   })
   .superRefine((config, context) => {
-    // An inline record must fit in one produce request (and so under the topic's max.message.bytes).
+    // An inline record must fit in one partition's batch (and so under the topic's max.message.bytes).
     if (config.INLINE_LIMIT_BYTES > config.PRODUCE_MAX_BYTES - 64 * 1024) {
       context.addIssue({
         code: 'custom',

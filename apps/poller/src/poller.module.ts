@@ -75,7 +75,7 @@ function pollerProviders(config: PollerConfig): Provider[] {
       ) =>
         new TransactionalRawPublisher(kafka, inFlight, scanner, ledger, logger, {
           instanceId: config.POLLER_INSTANCE_ID,
-          maxRequestBytes: config.PRODUCE_MAX_BYTES,
+          maxPartitionBytes: config.PRODUCE_MAX_BYTES,
           timeoutMs: config.PUBLISH_TIMEOUT_MS,
         }),
     },

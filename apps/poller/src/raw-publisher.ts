@@ -55,8 +55,8 @@ export interface RawPublisherPort {
 
 export interface RawPublisherSettings {
   instanceId: string;
-  /** Bytes per produce request (one record batch: below the topic's max.message.bytes). */
-  maxRequestBytes: number;
+  /** Bytes of one partition's record batch in a produce request (below the topic's max.message.bytes). */
+  maxPartitionBytes: number;
   /** Longest wait for Kafka (opening, one batch's transaction, settling). */
   timeoutMs: number;
 }
@@ -141,7 +141,7 @@ class ConnectorBatchPublisher implements BatchPublisher {
   async publish(messages: ExtractedMessage[], signal?: AbortSignal): Promise<void> {
     if (messages.length === 0) return;
     if (this.failed) throw this.failed;
-    const { timeoutMs, maxRequestBytes, instanceId } = this.settings;
+    const { timeoutMs, maxPartitionBytes, instanceId } = this.settings;
     const entries = messages.map(ledgerEntry);
     const marker: InFlightMarker = {
       token: randomUUID(),
@@ -162,7 +162,7 @@ class ConnectorBatchPublisher implements BatchPublisher {
         // Each raw record goes with its progress record (what the status service counts).
         await transaction.send(
           messages.flatMap((m) => rawRecords(this.connectorId, m)),
-          maxRequestBytes,
+          maxPartitionBytes,
         );
       } catch (error) {
         await transaction.abort().catch(() => undefined);

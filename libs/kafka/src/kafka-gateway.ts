@@ -6,7 +6,6 @@ import {
   ListOffsetTimestamps,
   ProduceAcks,
   Producer,
-  compatibilityPartitioner,
   type BaseOptions,
 } from '@platformatic/kafka';
 import type { KafkaConnectionSettings } from '#config';
@@ -17,6 +16,7 @@ import { describeConnectFailure, securityOptions } from './connection-security.j
 import { completeReadCommittedFiltering } from './read-committed.js';
 import { RETRIES, retryDelay } from './retry-delay.js';
 import { GroupConsumer, type GroupConsumerOptions, type PartitionOffset } from './group-consumer.js';
+import { keyPartitioner, partitionForKey } from './partitioner.js';
 import { ReliableProducer } from './reliable-producer.js';
 
 /** Brokers, client id, TLS and SASL: `kafkaConnection()` of libs/config builds them from the environment. */
@@ -30,11 +30,6 @@ export const KAFKA_TIMEOUT_MS = 30_000;
 
 /** How long a readiness ping waits for the cluster's answer. */
 const PING_TIMEOUT_MS = 4000;
-
-/** The partition the producers give a record with this key: Java's (and kafkajs's) murmur2 partitioner. */
-export function partitionForKey(key: string, partitionCount: number): number {
-  return compatibilityPartitioner(undefined as never, Buffer.from(key)) % partitionCount;
-}
 
 /**
  * The one Kafka layer over @platformatic/kafka. Producers are idempotent with acks=all; consumers
@@ -73,7 +68,7 @@ export class KafkaGateway {
       producerId: -1n,
       producerEpoch: -1,
       acks: ProduceAcks.ALL,
-      partitioner: compatibilityPartitioner,
+      partitioner: keyPartitioner,
       ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
     });
     return new ReliableProducer(await this.connected(producer, 'producer'));

@@ -524,8 +524,10 @@ export class TransactionalProcessor {
     const transaction = await producer.transaction();
     try {
       await transaction.send(outputs);
-      // One offset per chunk: the position after its last record (each sendOffsets is a request).
-      for (const last of lasts) await transaction.sendOffsets(last);
+      // One offset per chunk: the position after its last record. After the outputs, not beside
+      // them: sent side by side, a 20,000-report bench ran 1,043 transactions instead of 213, at a
+      // third of the rate (ADR 0004).
+      await transaction.sendOffsets(lasts);
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);
