@@ -1,21 +1,26 @@
 import { readFileSync } from 'node:fs';
-import { mailboxCount } from '#test-support';
-import { drainMailbox, finishBench, pipelineBench } from '../support/measure.js';
+import type { ConnectorStatusView } from '#contracts';
+import { mailboxCount, type ServiceName } from '#test-support';
+import { drainMailbox, finishBench, pipelineBench, warmUp } from '../support/measure.js';
 
 // npm run bench:extract [-- --messages 10000 --json]
 // Extraction alone: with only the status service and the poller running (real Kafka, Dovecot,
 // PostgreSQL, Redis), the time the poller takes to empty a mailbox of generated journal reports,
 // against a raw pipelined POP3 reader draining an identical mailbox in the same run.
 
-/** Stage totals (ms) from the poller's session-end log lines, and the sessions' own total. */
-function sessionStages(logFiles: string[]): { sessions: number; sessionMs: number; stages: Record<string, number> } {
+/** Stage totals (ms) from the poller's session-end log lines of one connector, and the sessions' own total. */
+function sessionStages(
+  logFiles: string[],
+  connectorId: string,
+): { sessions: number; sessionMs: number; stages: Record<string, number> } {
   const stages: Record<string, number> = {};
   let sessions = 0;
   let sessionMs = 0;
   for (const file of logFiles) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (!line.includes('"session-end"')) continue;
-      const entry = JSON.parse(line) as { ms?: number; stages?: Record<string, number> };
+      const entry = JSON.parse(line) as { connectorId?: string; ms?: number; stages?: Record<string, number> };
+      if (entry.connectorId !== connectorId) continue;
       sessions += 1;
       sessionMs += entry.ms ?? 0;
       for (const [stage, ms] of Object.entries(entry.stages ?? {})) stages[stage] = (stages[stage] ?? 0) + ms;
@@ -24,27 +29,30 @@ function sessionStages(logFiles: string[]): { sessions: number; sessionMs: numbe
   return { sessions, sessionMs, stages };
 }
 
+const SERVICES: ServiceName[] = ['status', 'poller'];
+
 pipelineBench('bench:extract', { messages: 10_000, database: 'journalwire_bench_extract' }, async (run) => {
   const { pipeline, options, totalBytes, ceiling } = run;
   const MESSAGES = options.messages;
-  await pipeline.start(['status', 'poller']);
+  await pipeline.start(SERVICES);
   // Classification is not part of this run, but the poller refuses to extract for an empty directory.
   await pipeline.api('POST', '/v1/directory/import', { domains: ['contoso.com'], addresses: [] });
-  options.log(`delivering ${MESSAGES} messages to the poller's mailbox...`);
   // Emptied: every message is in Kafka and the ledger (the status count) and gone from Dovecot.
-  const drain = await drainMailbox(
-    pipeline,
-    run.files,
-    'bench-extract',
-    ['poller', 'status'],
-    async (status, mailbox) => status.counters.extracted >= MESSAGES && (await mailboxCount(mailbox)) === 0,
-  );
+  const emptied = (count: number) => async (status: ConnectorStatusView, mailbox: string) =>
+    status.counters.extracted >= count && (await mailboxCount(mailbox)) === 0;
+  await warmUp(pipeline, options, SERVICES, emptied);
+  options.log(`delivering ${MESSAGES} messages to the poller's mailbox...`);
+  const drain = await drainMailbox(pipeline, run.files, 'bench-extract', SERVICES, emptied(MESSAGES));
   const rate = MESSAGES / drain.seconds;
   const reconciled = await pipeline.reconcile(drain.id);
-  const { sessions, sessionMs, stages } = sessionStages(pipeline.logFiles.filter((f) => f.includes('/poller-')));
+  const { sessions, sessionMs, stages } = sessionStages(
+    pipeline.logFiles.filter((f) => f.includes('/poller-')),
+    drain.id,
+  );
   const perMessage = (s: number) => Number(((s * 1000) / MESSAGES).toFixed(3));
   const result = {
     messages: MESSAGES,
+    warmup_messages: options.warmup,
     mean_kb: Number((totalBytes / MESSAGES / 1024).toFixed(1)),
     poller_msgs_per_s: Number(rate.toFixed(1)),
     raw_msgs_per_s: Number(ceiling.msgsPerSecond.toFixed(1)),

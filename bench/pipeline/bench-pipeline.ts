@@ -1,5 +1,6 @@
 import type { ServiceName } from '#test-support';
-import { benchOptions, drainMailbox, finishBench, pipelineBench, runBench } from '../support/measure.js';
+import type { ConnectorStatusView } from '#contracts';
+import { benchOptions, drainMailbox, finishBench, pipelineBench, runBench, warmUp } from '../support/measure.js';
 import { conservation, cpuPerMessage, decidedMessages, percentiles } from '../support/pipeline-measures.js';
 import { steadyLoad } from './steady-load.js';
 
@@ -29,18 +30,16 @@ else
 
       await pipeline.start();
       await pipeline.api('POST', '/v1/directory/import', DIRECTORY);
-      const drain = await drainMailbox(
-        pipeline,
-        run.files,
-        'bench',
-        SERVICES,
-        (status) => status.counters.extracted >= MESSAGES && status.processingQueue === 0,
-      );
+      const decided = (count: number) => (status: ConnectorStatusView) =>
+        status.counters.extracted >= count && status.processingQueue === 0;
+      await warmUp(pipeline, run.options, SERVICES, decided);
+      const drain = await drainMailbox(pipeline, run.files, 'bench', SERVICES, decided(MESSAGES));
       const { id, seconds } = drain;
       const latency = percentiles((await decidedMessages(pipeline, id)).map((m) => m.decidedAt - m.extractedAt));
       const rate = MESSAGES / seconds;
       const result = {
         messages: MESSAGES,
+        warmup_messages: run.options.warmup,
         mean_kb: Number((totalBytes / MESSAGES / 1024).toFixed(1)),
         e2e_msgs_per_s: Number(rate.toFixed(1)),
         e2e_mb_per_s: Number((totalBytes / seconds / 1024 / 1024).toFixed(2)),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chownSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectorStatusView } from '#contracts';
 import { testEnv, type ServiceName } from '#test-support';
 import {
   benchConnectorSettings,
@@ -10,6 +11,7 @@ import {
   servicesCpuMeter,
   servicesPeakRss,
   waitForStatus,
+  warmUp,
   withBenchPipeline,
   serviceNodeOptions,
   type BenchOptions,
@@ -18,6 +20,9 @@ import { conservation, cpuPerMessage, decidedMessages, percentiles } from '../su
 
 /** The shortest poll interval a connector accepts: the wait a message sees before its session starts. */
 const POLL_INTERVAL_SECONDS = 5;
+/** Every one of `count` reports extracted and decided. */
+const allDecided = (status: ConnectorStatusView, count: number) =>
+  status.counters.extracted >= count && status.processingQueue === 0;
 /** Deliveries per second, each of rate / TICKS_PER_SECOND reports. */
 const TICKS_PER_SECOND = 4;
 
@@ -59,6 +64,7 @@ export async function steadyLoad(
   await withBenchPipeline('journalwire_bench', env, async (pipeline) => {
     await pipeline.start();
     await pipeline.api('POST', '/v1/directory/import', directory);
+    await warmUp(pipeline, options, services, (count) => (status) => allDecided(status, count));
     const meter = servicesCpuMeter(pipeline, services);
     const { id, mailbox } = await pipeline.connectorWithMailbox([], {
       ...benchConnectorSettings('bench-steady'),
@@ -87,7 +93,7 @@ export async function steadyLoad(
     await waitForStatus(
       pipeline,
       id,
-      (status) => status.counters.extracted >= files.length && status.processingQueue === 0,
+      (status) => allDecided(status, files.length),
       `bench: ${files.length} messages were not decided`,
     );
     const cpu = meter.stop();
@@ -105,6 +111,7 @@ export async function steadyLoad(
       rate,
       seconds: options.seconds,
       messages: files.length,
+      warmup_messages: options.warmup,
       mean_kb: Number((totalBytes / files.length / 1024).toFixed(1)),
       delivered_msgs_per_s: Number((files.length / deliverySeconds).toFixed(1)),
       late_deliveries: late,

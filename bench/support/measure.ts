@@ -31,11 +31,19 @@ export interface BenchOptions {
    * `--heap-prof`): profiles of each service, written when it stops.
    */
   nodeOptions: string | null;
+  /**
+   * Reports drained through the started services before the measured drain (0: none): a fresh
+   * broker spends its first tens of seconds compiling (JIT), which would count against the pipeline.
+   */
+  warmup: number;
   /** Prints a progress line (nothing with --json). */
   log: (line: string) => void;
 }
 
-/** `--messages N --seed S --json [--rate R --seconds S] [--node-options=FLAGS]`, as every pipeline benchmark takes them. */
+/**
+ * `--messages N --seed S --json [--rate R --seconds S] [--warmup W] [--node-options=FLAGS]`, as every
+ * pipeline benchmark takes them.
+ */
 export function benchOptions(defaultMessages: number): BenchOptions {
   const { values } = parseArgs({
     options: {
@@ -44,6 +52,7 @@ export function benchOptions(defaultMessages: number): BenchOptions {
       json: { type: 'boolean', default: false },
       rate: { type: 'string' },
       seconds: { type: 'string', default: '60' },
+      warmup: { type: 'string', default: String(DEFAULT_WARMUP) },
       'node-options': { type: 'string' },
     },
   });
@@ -52,6 +61,8 @@ export function benchOptions(defaultMessages: number): BenchOptions {
   const seconds = Number(values.seconds);
   if (rate !== null && !(rate > 0)) throw new Error(`--rate must be a positive number of messages per second`);
   if (!(seconds > 0)) throw new Error(`--seconds must be a positive number`);
+  const warmup = Number(values.warmup);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a whole number of reports (0: none)`);
   return {
     messages: rate === null ? Number(values.messages) : Math.round(rate * seconds),
     seed: Number(values.seed),
@@ -59,6 +70,7 @@ export function benchOptions(defaultMessages: number): BenchOptions {
     rate,
     seconds,
     nodeOptions: values['node-options'] ?? null,
+    warmup,
     log: (line) => {
       if (!json) process.stdout.write(`${line}\n`);
     },
@@ -114,6 +126,34 @@ export function pipelineBench(
 /** The services' environment for `--node-options`. */
 export function serviceNodeOptions(options: BenchOptions): Record<string, string> {
   return options.nodeOptions === null ? {} : { NODE_OPTIONS: options.nodeOptions };
+}
+
+/**
+ * Reports drained before the measured drain by default. On a fresh broker the first 2,000 reports
+ * take most of the JIT's compiling (measured: the broker's C2 threads used about 42 s of CPU over
+ * four 20,000-report runs, nearly all of it in the first; ADR 0004).
+ */
+const DEFAULT_WARMUP = 2000;
+
+/**
+ * Drains `options.warmup` reports (of another seed) through the started `services` on a connector
+ * of its own, then deletes that connector and its mailbox: the broker's and the services' warm-up
+ * (JIT, connections, caches) stays out of the measurement. `drained(count)` says when a mailbox of
+ * `count` reports is done, as for the measured drain.
+ */
+export async function warmUp(
+  pipeline: Pipeline,
+  options: BenchOptions,
+  services: ServiceName[],
+  drained: (count: number) => (status: ConnectorStatusView, mailbox: string) => boolean | Promise<boolean>,
+): Promise<void> {
+  if (options.warmup === 0) return;
+  options.log(`warming up with ${options.warmup} reports...`);
+  const { files } = generateReports(options.warmup, options.seed + 1);
+  const drain = await drainMailbox(pipeline, files, 'bench-warmup', services, drained(options.warmup));
+  options.log(`  warm-up drained in ${drain.seconds.toFixed(1)} s`);
+  await pipeline.api('DELETE', `/v1/connectors/${drain.id}?force=true`).catch(() => undefined);
+  await execFileAsync('deploy/local/mailbox.sh', ['delete', drain.mailbox]).catch(() => undefined);
 }
 
 /** A drained bench connector: its id and mailbox, how long the drain took, where the CPU went, peak memory. */
