@@ -238,21 +238,24 @@ export class ExtractionSession {
   private async extract(): Promise<SessionOutcome> {
     const { settings } = this.deps;
     const connectorId = this.connector.id;
-    // Kafka first: fence earlier producers of this mailbox and settle what they left in flight.
-    const publisher = await this.deps.publisher.open(connectorId, this.scope, this.control.signal);
-    this.publisher = publisher;
+    // Side by side: Kafka (fence earlier producers of this mailbox, settle what they left in
+    // flight) and the mailbox (connect, STAT, UIDL, LIST). Nothing listed is looked up in the
+    // ledger, let alone acted on, before the settling is done; a Kafka failure still wins.
+    const opening = this.deps.publisher.open(connectorId, this.scope, this.control.signal).then((publisher) => {
+      this.publisher = publisher;
+      return publisher;
+    });
+    const listing = this.listMailbox();
+    const [opened, listed] = await Promise.allSettled([opening, listing]);
+    if (opened.status === 'rejected') throw opened.reason;
+    if (listed.status === 'rejected') throw listed.reason;
+    const publisher = opened.value;
     await this.checkpoint(false);
-    const client = await this.deps.connect(this.connector);
-    this.client = client;
-    const stat = await client.stat();
-    this.mailboxQueue = stat.count;
-    if (stat.count === 0) {
+    if (!listed.value) {
       this.listed = true;
       return 'completed';
     }
-
-    const uidls = await client.uidl();
-    const sizes = await client.list();
+    const { client, uidls, sizes } = listed.value;
     const ids = uidls.map((u) => u.uid);
     const [ledger, failures] = await Promise.all([
       this.deps.ledger.lookup(connectorId, this.scope, ids),
@@ -282,6 +285,22 @@ export class ExtractionSession {
     this.stages.setup = Date.now() - this.startedAt;
     await this.runBatches(client, publisher, plan.batches);
     return 'completed';
+  }
+
+  /** Connects, then STAT, UIDL and LIST; null when the mailbox is empty. */
+  private async listMailbox(): Promise<{
+    client: MailboxConnection;
+    uidls: Awaited<ReturnType<MailboxConnection['uidl']>>;
+    sizes: Awaited<ReturnType<MailboxConnection['list']>>;
+  } | null> {
+    const client = await this.deps.connect(this.connector);
+    this.client = client;
+    const stat = await client.stat();
+    this.mailboxQueue = stat.count;
+    if (stat.count === 0) return null;
+    const uidls = await client.uidl();
+    const sizes = await client.list();
+    return { client, uidls, sizes };
   }
 
   /**

@@ -36,8 +36,12 @@ describe('poller config', () => {
 describe('nextSchedule', () => {
   const connector = { pollIntervalSeconds: 60 } as ConnectorEntity;
   const settings = { instanceId: 'i', maxRetrievalAttempts: 3, kafkaBackoffMaxMs: 30_000 };
-  const result = (outcome: SessionResult['outcome'], error: JournalwireError | null = null, moreRemaining = false) =>
-    ({ outcome, error, moreRemaining }) as SessionResult;
+  const result = (
+    outcome: SessionResult['outcome'],
+    error: JournalwireError | null = null,
+    moreRemaining = false,
+    startedAt = new Date(1000),
+  ) => ({ outcome, error, moreRemaining, startedAt }) as SessionResult;
 
   it('polls again at once when messages remain, else after the interval', () => {
     expect(nextSchedule(connector, result('completed', null, true), null, settings, 1000)).toEqual({
@@ -48,6 +52,13 @@ describe('nextSchedule', () => {
       nextDueAt: 61_000,
       failures: 0,
     });
+  });
+
+  it('counts the interval from the start of the session, never due in the past', () => {
+    // A session of 4 s: the next one starts 60 s after this one began, not 64 s.
+    expect(nextSchedule(connector, result('completed'), null, settings, 5000).nextDueAt).toBe(61_000);
+    // A session longer than the interval: due at once.
+    expect(nextSchedule(connector, result('completed'), null, settings, 90_000).nextDueAt).toBe(90_000);
   });
 
   it('backs off exponentially while Kafka is unavailable, up to the cap', () => {

@@ -18,13 +18,19 @@ export interface ConnectorSource {
 /**
  * Every tick: reads the connectors, reports newly suspended ones, clears the state of resumed
  * ones and starts a session for each due connector (up to the concurrency limit). Sessions of
- * one mailbox never overlap: the runner takes the mailbox lease first.
+ * one mailbox never overlap: the runner takes the mailbox lease first. The next tick comes after
+ * `tickMs`, or sooner: when a connector falls due before then, or when a session ends (its
+ * mailbox may have more waiting).
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
   private ticking: Promise<void> | null = null;
   private failedTicks = 0;
+  /** Ms from the end of the last tick until the next one. */
+  private nextTickMs = 0;
+  /** A session ended while a tick ran: the next tick follows at once. */
+  private wakeRequested = false;
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private readonly control: SessionControl = {
@@ -59,12 +65,26 @@ export class Scheduler {
       })
       .finally(() => {
         this.ticking = null;
-        if (!this.stopping) this.timer = setTimeout(() => this.loop(), this.settings.tickMs);
+        const delay = this.wakeRequested ? 0 : this.nextTickMs;
+        this.wakeRequested = false;
+        if (!this.stopping) this.timer = setTimeout(() => this.loop(), delay);
       });
+  }
+
+  /** Ticks now (or right after the running tick) instead of at the next tick. */
+  private wake(): void {
+    if (this.stopping || !this.timer) return;
+    if (this.ticking) {
+      this.wakeRequested = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.loop(), 0);
   }
 
   /** One pass over the connectors (public for tests). */
   async tick(): Promise<void> {
+    this.nextTickMs = this.settings.tickMs;
     const connectors = await this.connectors.list();
     const ids = connectors.map((c) => c.id);
     const [states, suspended] = await Promise.all([this.schedule.getMany(ids), this.schedule.suspendedMarkers(ids)]);
@@ -81,18 +101,26 @@ export class Scheduler {
         states.set(connector.id, null);
       }
       const state = states.get(connector.id);
-      if (state && state.nextDueAt > now) continue;
+      if (state && state.nextDueAt > now) {
+        this.nextTickMs = Math.min(this.nextTickMs, state.nextDueAt - now);
+        continue;
+      }
       if (this.running.size >= this.settings.maxConcurrentSessions) continue;
-      this.launch(connector.id, async () => void (await this.runner.run(connector, this.control)));
+      this.launch(connector.id, async () => (await this.runner.run(connector, this.control)) === 'ran');
     }
   }
 
-  private launch(connectorId: string, work: () => Promise<void>): void {
+  /** Runs `work` for the connector; a session that ran (`work` resolves true) wakes the scheduler. */
+  private launch(connectorId: string, work: () => Promise<boolean | void>): void {
     const task = work()
       .catch((error: unknown) =>
         this.logger.error({ connectorId, err: error }, 'connector session failed unexpectedly'),
       )
-      .finally(() => this.running.delete(connectorId));
+      .then((ran) => {
+        this.running.delete(connectorId);
+        // Only a session that ran: one refused its lease (another instance's) would loop at once.
+        if (ran === true) this.wake();
+      });
     this.running.set(connectorId, task);
   }
 

@@ -168,7 +168,8 @@ export class SessionRunner {
 }
 
 /**
- * After a session: more work → due now; success → after pollIntervalSeconds; Kafka unavailable →
+ * After a session: more work → due now; success → pollIntervalSeconds after the session began
+ * (polls at a steady rate, not the interval plus the session's length); Kafka unavailable →
  * exponential back-off up to the cap; other failures → back-off up to the poll interval.
  */
 export function nextSchedule(
@@ -180,7 +181,8 @@ export function nextSchedule(
 ): ScheduleState {
   const intervalMs = connector.pollIntervalSeconds * 1000;
   if (result.outcome !== 'failed') {
-    return { nextDueAt: result.moreRemaining && result.outcome !== 'suspended' ? now : now + intervalMs, failures: 0 };
+    if (result.moreRemaining && result.outcome !== 'suspended') return { nextDueAt: now, failures: 0 };
+    return { nextDueAt: Math.max(now, result.startedAt.getTime() + intervalMs), failures: 0 };
   }
   const failures = (previous?.failures ?? 0) + 1;
   const base = settings.backoffBaseMs ?? 1000;
