@@ -106,12 +106,12 @@ export class ReliableProducer {
         });
         if (sources.length === 0) return;
         touched = true;
-        // One AddOffsetsToTxn per group, then the partitions' TxnOffsetCommits side by side.
+        // One AddOffsetsToTxn per group, then one TxnOffsetCommit per partition, one after another:
+        // the client merges concurrent offset commits of a producer into one (its deduplication key
+        // is 'commit'), so all but one partition's offset would be lost, and reprocessed after a crash.
         for (const consumer of new Set(sources.map((source) => source.consumer)))
           await retryingConcurrentTransactions(() => transaction.addConsumer(consumer));
-        await Promise.all(
-          sources.map((source) => retryingConcurrentTransactions(() => transaction.addOffset(source.message))),
-        );
+        for (const source of sources) await retryingConcurrentTransactions(() => transaction.addOffset(source.message));
       },
       commit: () => end(true),
       abort: () => end(false),

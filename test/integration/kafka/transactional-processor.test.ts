@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { blobDirectoryCheck } from '#blob-store';
 import { isJournalwireError, JournalwireError } from '#errors';
 import {
+  consumerLag,
   eachRecord,
   KafkaGateway,
   ProcessorState,
@@ -124,6 +125,14 @@ describe('TransactionalProcessor', () => {
     expect(repeatedFailures).toBeLessThanOrEqual(MAX_ATTEMPTS + 2);
     // Both partitions' records went into one transaction at least once.
     expect(mixedTransactions.length).toBeGreaterThan(0);
+    // And each transaction committed every partition's offset: a partition left behind would be
+    // processed again after a restart (concurrent offset commits were once merged into one).
+    await expect
+      .poll(
+        async () => (await consumerLag(kafka, `processor-test-${run}`, [SCRATCH_TOPICS.processorIn])).map((p) => p.lag),
+        { timeout: 15_000, interval: 500 },
+      )
+      .toEqual([0, 0]);
   });
 
   it('dead-letters a record whose handler never finishes after two tries, and its neighbours get their outputs', async () => {
