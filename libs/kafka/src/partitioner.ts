@@ -30,9 +30,14 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
+/** The partition a record with this key (as bytes) goes to. */
+export function partitionForKeyBytes(key: Uint8Array, partitionCount: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitionCount;
+}
+
 /** The partition a record with this key goes to. */
 export function partitionForKey(key: string, partitionCount: number): number {
-  return (murmur2(Buffer.from(key)) & 0x7fffffff) % partitionCount;
+  return partitionForKeyBytes(Buffer.from(key), partitionCount);
 }
 
 /**

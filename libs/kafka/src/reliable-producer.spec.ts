@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { OutgoingRecord } from './records.js';
 import { toProduceRequests, type ProduceLimits } from './reliable-producer.js';
 
 /** Limits whose partition is the key's trailing number modulo `partitions`. */
@@ -7,7 +6,7 @@ function limits(maxPartitionBytes: number, maxRequestBytes: number, partitions =
   return {
     maxPartitionBytes,
     maxRequestBytes,
-    partitionOf: (r: OutgoingRecord) => Number(/\d+$/.exec(r.key)![0]) % partitions,
+    partitionOf: (_topic: string, key: Buffer) => Number(/\d+$/.exec(key.toString())![0]) % partitions,
   };
 }
 
@@ -22,7 +21,7 @@ describe('toProduceRequests', () => {
     }));
     const requests = toProduceRequests(records, limits(300 * 1024, 300 * 1024));
     expect(requests.length).toBeGreaterThan(10);
-    const flattened = requests.flatMap((r) => r.topicMessages.flatMap((t) => t.messages.map((m) => m.key)));
+    const flattened = requests.flatMap((r) => r.topicMessages.flatMap((t) => t.messages.map((m) => m.key.toString())));
     expect(flattened.sort()).toEqual(records.map((r) => r.key).sort());
     for (const request of requests) {
       expect(bytesOf(request.topicMessages.flatMap((t) => t.messages))).toBeLessThanOrEqual(300 * 1024);
@@ -43,11 +42,11 @@ describe('toProduceRequests', () => {
       const messages = request.topicMessages.flatMap((t) => t.messages);
       expect(bytesOf(messages)).toBeLessThanOrEqual(4 * 1024 * 1024);
       for (let partition = 0; partition < 6; partition++) {
-        const batch = messages.filter((m) => Number(/\d+$/.exec(m.key)![0]) % 6 === partition);
+        const batch = messages.filter((m) => Number(/\d+$/.exec(m.key.toString())![0]) % 6 === partition);
         expect(bytesOf(batch)).toBeLessThanOrEqual(900 * 1024);
       }
     }
-    const order = requests.flatMap((r) => r.topicMessages.flatMap((t) => t.messages.map((m) => m.key)));
+    const order = requests.flatMap((r) => r.topicMessages.flatMap((t) => t.messages.map((m) => m.key.toString())));
     expect(order).toEqual(records.map((r) => r.key));
   });
 

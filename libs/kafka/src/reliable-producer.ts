@@ -1,7 +1,7 @@
 import type { Producer } from '@platformatic/kafka';
 import { JournalwireError } from '#errors';
 import { fetchedMessageOf } from './group-consumer.js';
-import { partitionForKey } from './partitioner.js';
+import { partitionForKeyBytes } from './partitioner.js';
 import { kafkaErrorTypes } from './kafka-errors.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
 
@@ -186,7 +186,7 @@ export class ReliableProducer {
     return toProduceRequests(records, {
       maxPartitionBytes,
       maxRequestBytes: Math.max(MAX_REQUEST_BYTES, maxPartitionBytes),
-      partitionOf: (record) => partitionForKey(record.key, partitionCounts.get(record.topic) ?? 1),
+      partitionOf: (topic, key) => partitionForKeyBytes(key, partitionCounts.get(topic) ?? 1),
     });
   }
 
@@ -204,7 +204,7 @@ function toClientMessages(request: ProduceRequest) {
     messages.map((m) => ({
       topic,
       partition: m.partition,
-      key: Buffer.from(m.key),
+      key: m.key,
       value: m.value,
       headers: new Map(
         Object.entries(m.headers ?? {}).map(([name, value]) => [Buffer.from(name), Buffer.from(value)] as const),
@@ -230,15 +230,16 @@ export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 export interface ProduceLimits {
   maxPartitionBytes: number;
   maxRequestBytes: number;
-  /** The partition the client will give the record (the same partitioner, the same partition count). */
-  partitionOf: (record: OutgoingRecord) => number;
+  /** The partition the client will give a record with this key (the same partitioner and partition count). */
+  partitionOf: (topic: string, key: Buffer) => number;
 }
 
 export interface ProduceRequest {
   acks: -1;
   topicMessages: Array<{
     topic: string;
-    messages: Array<{ key: string; value: Buffer; headers?: Record<string, string>; partition: number }>;
+    /** The key as bytes: encoded once, for the partition and for the client. */
+    messages: Array<{ key: Buffer; value: Buffer; headers?: Record<string, string>; partition: number }>;
   }>;
 }
 
@@ -249,14 +250,14 @@ export interface ProduceRequest {
  */
 export function toProduceRequests(records: OutgoingRecord[], limits: ProduceLimits): ProduceRequest[] {
   const requests: ProduceRequest[] = [];
-  let current: Array<{ record: OutgoingRecord; partition: number }> = [];
+  let current: Array<{ record: OutgoingRecord; key: Buffer; partition: number }> = [];
   let size = 0;
   const partitionSizes = new Map<string, number>();
   const flush = () => {
     if (current.length === 0) return;
     const byTopic = new Map<string, ProduceRequest['topicMessages'][number]['messages']>();
-    for (const { record, partition } of current) {
-      const message = { key: record.key, value: record.value, headers: record.headers ?? {}, partition };
+    for (const { record, key, partition } of current) {
+      const message = { key, value: record.value, headers: record.headers ?? {}, partition };
       const list = byTopic.get(record.topic);
       if (list) list.push(message);
       else byTopic.set(record.topic, [message]);
@@ -267,12 +268,13 @@ export function toProduceRequests(records: OutgoingRecord[], limits: ProduceLimi
     partitionSizes.clear();
   };
   for (const record of records) {
-    const bytes = recordBytes(record);
-    const partition = limits.partitionOf(record);
+    const key = Buffer.from(record.key);
+    const bytes = recordBytes(record, key);
+    const partition = limits.partitionOf(record.topic, key);
     const batch = `${record.topic}\0${partition}`;
-    const batchSize = partitionSizes.get(batch) ?? 0;
-    if (size + bytes > limits.maxRequestBytes || batchSize + bytes > limits.maxPartitionBytes) flush();
-    current.push({ record, partition });
+    if (size + bytes > limits.maxRequestBytes || (partitionSizes.get(batch) ?? 0) + bytes > limits.maxPartitionBytes)
+      flush();
+    current.push({ record, key, partition });
     size += bytes;
     partitionSizes.set(batch, (partitionSizes.get(batch) ?? 0) + bytes);
   }
@@ -281,8 +283,8 @@ export function toProduceRequests(records: OutgoingRecord[], limits: ProduceLimi
 }
 
 /** A record's size in a batch, near enough: headers count (the v2 records carry `jw-meta` there). */
-function recordBytes(record: OutgoingRecord): number {
-  let bytes = record.value.length + Buffer.byteLength(record.key) + 64;
+function recordBytes(record: OutgoingRecord, key: Buffer): number {
+  let bytes = record.value.length + key.length + 64;
   for (const [name, value] of Object.entries(record.headers ?? {}))
     bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   return bytes;
