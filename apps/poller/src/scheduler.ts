@@ -19,8 +19,8 @@ export interface ConnectorSource {
  * Every tick: reads the connectors, reports newly suspended ones, clears the state of resumed
  * ones and starts a session for each due connector (up to the concurrency limit). Sessions of
  * one mailbox never overlap: the runner takes the mailbox lease first. The next tick comes after
- * `tickMs`, or sooner: when a connector falls due before then, or when a session ends (its
- * mailbox may have more waiting).
+ * `tickMs`, or sooner when a connector falls due before then. (Not at once when a session ends:
+ * this instance would then take the lease again before any other instance had a turn.)
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -29,8 +29,6 @@ export class Scheduler {
   private failedTicks = 0;
   /** Ms from the end of the last tick until the next one. */
   private nextTickMs = 0;
-  /** A session ended while a tick ran: the next tick follows at once. */
-  private wakeRequested = false;
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private readonly control: SessionControl = {
@@ -65,21 +63,8 @@ export class Scheduler {
       })
       .finally(() => {
         this.ticking = null;
-        const delay = this.wakeRequested ? 0 : this.nextTickMs;
-        this.wakeRequested = false;
-        if (!this.stopping) this.timer = setTimeout(() => this.loop(), delay);
+        if (!this.stopping) this.timer = setTimeout(() => this.loop(), this.nextTickMs);
       });
-  }
-
-  /** Ticks now (or right after the running tick) instead of at the next tick. */
-  private wake(): void {
-    if (this.stopping || !this.timer) return;
-    if (this.ticking) {
-      this.wakeRequested = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.loop(), 0);
   }
 
   /** One pass over the connectors (public for tests). */
@@ -106,21 +91,16 @@ export class Scheduler {
         continue;
       }
       if (this.running.size >= this.settings.maxConcurrentSessions) continue;
-      this.launch(connector.id, async () => (await this.runner.run(connector, this.control)) === 'ran');
+      this.launch(connector.id, async () => void (await this.runner.run(connector, this.control)));
     }
   }
 
-  /** Runs `work` for the connector; a session that ran (`work` resolves true) wakes the scheduler. */
-  private launch(connectorId: string, work: () => Promise<boolean | void>): void {
+  private launch(connectorId: string, work: () => Promise<void>): void {
     const task = work()
       .catch((error: unknown) =>
         this.logger.error({ connectorId, err: error }, 'connector session failed unexpectedly'),
       )
-      .then((ran) => {
-        this.running.delete(connectorId);
-        // Only a session that ran: one refused its lease (another instance's) would loop at once.
-        if (ran === true) this.wake();
-      });
+      .finally(() => this.running.delete(connectorId));
     this.running.set(connectorId, task);
   }
 
