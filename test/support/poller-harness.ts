@@ -226,8 +226,10 @@ export class TopicCollector {
 
   async stop(): Promise<void> {
     await this.consumer?.stop().catch(() => undefined);
+    // Best effort, listing included: right after a broker restart the group list may not answer.
     await this.kafka
-      .deleteGroups((await this.kafka.listGroupIds()).filter((id) => id.startsWith(this.groupId)))
+      .listGroupIds()
+      .then((ids) => this.kafka.deleteGroups(ids.filter((id) => id.startsWith(this.groupId))))
       .catch(() => undefined);
   }
 }
