@@ -23,7 +23,7 @@ export interface ServiceOptions {
  * and the HTTP listener that carries health, metrics and, for the status app, the API.
  */
 export async function startService(options: ServiceOptions): Promise<INestApplication> {
-  initTracing(options.service, options.tracing?.exporter ?? 'none', options.tracing?.otlpEndpoint);
+  await initTracing(options.service, options.tracing?.exporter ?? 'none', options.tracing?.otlpEndpoint);
   const app = await NestFactory.create(options.module, {
     logger: new NestLoggerAdapter(options.logger),
     bufferLogs: false,

@@ -1,37 +1,52 @@
-import { context, propagation, trace, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import { childTraceparent } from './trace-context.js';
 
 export type TraceExporterKind = 'none' | 'console' | 'otlp';
 
-let provider: TracerProvider | undefined;
+/** The OpenTelemetry API and provider, loaded only when an exporter is configured. */
+interface Exporting {
+  api: typeof import('@opentelemetry/api');
+  provider: TracerProvider;
+}
+
+let exporting: Exporting | undefined;
 
 /**
- * OpenTelemetry for one service. Spans are always created (so every message gets a trace id that
- * travels in the Kafka `traceparent` header from RETR to archive); they are exported only when an
- * exporter is configured (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT).
+ * OpenTelemetry for one service. Every message gets a trace id that travels in the Kafka
+ * `traceparent` header from RETR to archive. Spans are created (by the SDK) only when an exporter is
+ * configured (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT); otherwise the SDK is not even
+ * loaded (about 20 MB per service) and each stage only writes its child `traceparent`
+ * (trace-context.ts).
  */
-export function initTracing(service: string, exporter: TraceExporterKind, otlpEndpoint?: string): void {
-  const spanProcessors: SpanProcessor[] = [];
-  if (exporter === 'console') spanProcessors.push(new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-  if (exporter === 'otlp')
-    spanProcessors.push(
-      new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter(otlpEndpoint ? { url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` } : {}),
-      }),
-    );
-  provider = new TracerProvider({
+export async function initTracing(service: string, exporter: TraceExporterKind, otlpEndpoint?: string): Promise<void> {
+  if (exporter === 'none') {
+    exporting = undefined;
+    return;
+  }
+  const [api, { W3CTraceContextPropagator }, { resourceFromAttributes }, sdk] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+  ]);
+  const spanExporter =
+    exporter === 'console'
+      ? new sdk.ConsoleSpanExporter()
+      : new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(
+          otlpEndpoint ? { url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` } : {},
+        );
+  const provider = new sdk.TracerProvider({
     resource: resourceFromAttributes({ 'service.name': `journalwire-${service}` }),
-    spanProcessors,
+    spanProcessors: [new sdk.BatchSpanProcessor({ exporter: spanExporter })],
   });
-  trace.setGlobalTracerProvider(provider);
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  api.trace.setGlobalTracerProvider(provider);
+  api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  exporting = { api, provider };
 }
 
 export async function shutdownTracing(): Promise<void> {
-  await provider?.shutdown().catch(() => undefined);
+  await exporting?.provider.shutdown().catch(() => undefined);
 }
 
 /**
@@ -42,14 +57,14 @@ export async function withMessageSpan<T>(
   name: string,
   traceparent: string | undefined,
   attributes: Attributes,
-  work: (traceparent: string | undefined, span: Span) => Promise<T>,
+  work: (traceparent: string | undefined) => Promise<T>,
 ): Promise<T> {
+  if (!exporting) return work(childTraceparent(traceparent));
+  const { context, propagation, trace, SpanStatusCode } = exporting.api;
   const parent = traceparent ? propagation.extract(context.active(), { traceparent }) : context.active();
   const span = trace.getTracer('journalwire').startSpan(name, { attributes }, parent);
-  const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(parent, span), carrier);
   try {
-    return await work(carrier.traceparent, span);
+    return await work(injectedTraceparent(exporting.api, span, parent));
   } catch (error) {
     span.recordException(error instanceof Error ? error : new Error(String(error)));
     span.setStatus({ code: SpanStatusCode.ERROR });
@@ -61,9 +76,15 @@ export async function withMessageSpan<T>(
 
 /** Starts a message's trace (a finished root span) and returns its traceparent for the record. */
 export function startTrace(name: string, attributes: Attributes): string | undefined {
-  const span = trace.getTracer('journalwire').startSpan(name, { attributes, root: true });
-  const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(context.active(), span), carrier);
+  if (!exporting) return childTraceparent(undefined);
+  const { api } = exporting;
+  const span = api.trace.getTracer('journalwire').startSpan(name, { attributes, root: true });
   span.end();
+  return injectedTraceparent(api, span, api.context.active());
+}
+
+function injectedTraceparent(api: Exporting['api'], span: Span, parent: Context): string | undefined {
+  const carrier: Record<string, string> = {};
+  api.propagation.inject(api.trace.setSpan(parent, span), carrier);
   return carrier.traceparent;
 }
