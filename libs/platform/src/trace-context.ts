@@ -3,7 +3,8 @@ import { randomFillSync } from 'node:crypto';
 /**
  * W3C trace context (`traceparent`) without the OpenTelemetry SDK: what a stage puts on its
  * records when no exporter is configured. The SDK's span per message cost about 0.2 ms of CPU per
- * message across the pipeline (ADR 0004) for spans nobody received; the trace id travels all the same.
+ * message across the pipeline (docs/operations.md, traces) for spans nobody received; the trace id
+ * travels all the same.
  */
 
 const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
