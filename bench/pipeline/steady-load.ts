@@ -57,6 +57,7 @@ export async function steadyLoad(
   directory: { domains: string[]; addresses: string[] },
 ): Promise<void> {
   const rate = options.rate!;
+  if (options.repeat > 1) throw new Error('--repeat is not supported with --rate');
   const { files, totalBytes } = benchReports(options);
   const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

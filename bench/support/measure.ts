@@ -36,13 +36,18 @@ export interface BenchOptions {
    * broker spends its first tens of seconds compiling (JIT), which would count against the pipeline.
    */
   warmup: number;
+  /**
+   * Measured drains (each paired with a ceiling of its own), reported as medians with every run's
+   * figures beside them: on this 2-core machine one run's CPU per message varies by up to a third.
+   */
+  repeat: number;
   /** Prints a progress line (nothing with --json). */
   log: (line: string) => void;
 }
 
 /**
- * `--messages N --seed S --json [--rate R --seconds S] [--warmup W] [--node-options=FLAGS]`, as every
- * pipeline benchmark takes them.
+ * `--messages N --seed S --json [--rate R --seconds S] [--warmup W] [--repeat N] [--node-options=FLAGS]`,
+ * as every pipeline benchmark takes them.
  */
 export function benchOptions(defaultMessages: number): BenchOptions {
   const { values } = parseArgs({
@@ -53,6 +58,7 @@ export function benchOptions(defaultMessages: number): BenchOptions {
       rate: { type: 'string' },
       seconds: { type: 'string', default: '60' },
       warmup: { type: 'string', default: String(DEFAULT_WARMUP) },
+      repeat: { type: 'string', default: '1' },
       'node-options': { type: 'string' },
     },
   });
@@ -63,6 +69,8 @@ export function benchOptions(defaultMessages: number): BenchOptions {
   if (!(seconds > 0)) throw new Error(`--seconds must be a positive number`);
   const warmup = Number(values.warmup);
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a whole number of reports (0: none)`);
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a whole number of runs (at least 1)`);
   return {
     messages: rate === null ? Number(values.messages) : Math.round(rate * seconds),
     seed: Number(values.seed),
@@ -71,6 +79,7 @@ export function benchOptions(defaultMessages: number): BenchOptions {
     seconds,
     nodeOptions: values['node-options'] ?? null,
     warmup,
+    repeat,
     log: (line) => {
       if (!json) process.stdout.write(`${line}\n`);
     },
@@ -110,11 +119,12 @@ export interface PipelineBenchRun {
  */
 export function pipelineBench(
   name: string,
-  setup: { messages: number; database: string; env?: Record<string, string> },
+  setup: { messages: number; database: string; env?: Record<string, string>; repeatable?: boolean },
   body: (run: PipelineBenchRun) => Promise<void>,
 ): void {
   const options = benchOptions(setup.messages);
   runBench(name, async () => {
+    if (options.repeat > 1 && !setup.repeatable) throw new Error(`--repeat is not supported by ${name}`);
     const { files, totalBytes } = benchReports(options);
     await withBenchPipeline(setup.database, { ...setup.env, ...serviceNodeOptions(options) }, async (pipeline) => {
       const ceiling = await measureCeiling(files, options.log);
@@ -239,6 +249,11 @@ export function servicesPeakRss(pipeline: Pipeline, services: ServiceName[]): Re
 /** Prints the result and deletes the drained mailbox. */
 export async function finishBench(result: Record<string, unknown>, options: BenchOptions, drain: Drain): Promise<void> {
   printResult(result, options.json);
+  await deleteMailbox(drain);
+}
+
+/** Deletes a drained mailbox (best effort). */
+export async function deleteMailbox(drain: Drain): Promise<void> {
   await execFileAsync('deploy/local/mailbox.sh', ['delete', drain.mailbox]).catch(() => undefined);
 }
 
