@@ -24,9 +24,16 @@ export interface ProcessingMark {
   owner: string;
 }
 
+/** A mark to write, at its position. */
+export interface PositionedMark {
+  position: ProcessingPosition;
+  mark: ProcessingMark;
+}
+
 export interface ProcessingMarks {
   read(position: ProcessingPosition): Promise<ProcessingMark | null>;
-  write(position: ProcessingPosition, mark: ProcessingMark): Promise<void>;
+  /** Writes the marks of several partitions at once (one round trip). */
+  write(marks: PositionedMark[]): Promise<void>;
 }
 
 /** What to do next with the records of a batch, from the first one not yet committed. */
@@ -46,7 +53,7 @@ interface PartitionState {
 
 /**
  * Bounds how often one record may end its process. Before a chunk is handled its range is marked
- * (one write); a process that finds, on taking a partition, a mark of another process at the offset
+ * (one write for all partitions of a transaction); a process that finds, on taking a partition, a mark of another process at the offset
  * it is about to start from knows that that process died on the range. It then handles the range
  * one record at a time, and a record begun alone more than `maxCrashes` times without finishing is
  * given up: dead-lettered without being handled again. A crash loop therefore costs a bounded number
@@ -63,37 +70,58 @@ export class CrashGuard {
     private readonly maxCrashes: number,
   ) {}
 
-  /** Plans the next chunk of `records` (one partition, in offset order, none committed) and marks it. */
-  async plan(records: IncomingRecord[], chunkSize: number): Promise<ChunkPlan> {
+  /**
+   * Plans the next chunk of each of `lanes` (each one partition's records, in offset order, none
+   * committed; a chunk is at most its lane) and marks them all in one write. Nothing is remembered
+   * unless the write succeeds, so a failed plan can simply be tried again.
+   */
+  async plan(lanes: IncomingRecord[][]): Promise<ChunkPlan[]> {
+    const planned: Array<{ plan: ChunkPlan; mark: PositionedMark | null; apply: () => void }> = [];
+    for (const records of lanes) planned.push(await this.planLane(records));
+    const marks = planned.flatMap((lane) => (lane.mark ? [lane.mark] : []));
+    if (marks.length > 0) await this.marks.write(marks);
+    for (const lane of planned) lane.apply();
+    return planned.map((lane) => lane.plan);
+  }
+
+  private async planLane(
+    records: IncomingRecord[],
+  ): Promise<{ plan: ChunkPlan; mark: PositionedMark | null; apply: () => void }> {
     const head = records[0]!;
     const position = { groupId: this.groupId, topic: head.topic, partition: head.partition };
     const state = await this.stateOf(position, BigInt(head.offset));
     const first = BigInt(head.offset);
     let starts = 1;
-    let end = Math.min(records.length, chunkSize);
-    const inherited = state.inherited;
+    let end = records.length;
+    let inherited = state.inherited;
+    let carefulUntil = state.carefulUntil;
     if (inherited) {
       const markedFirst = BigInt(inherited.first);
       if (first === markedFirst) {
         // Work began here before, in a process that is gone, and never moved past this offset.
         starts = inherited.starts + 1;
-        state.carefulUntil = maxOf(state.carefulUntil, BigInt(inherited.last));
-        state.inherited = null;
+        carefulUntil = maxOf(carefulUntil, BigInt(inherited.last));
+        inherited = null;
       } else if (first < markedFirst) {
         end = Math.min(end, countBefore(records, markedFirst));
-      } else state.inherited = null;
+      } else inherited = null;
     }
-    const careful = state.carefulUntil !== null && first <= state.carefulUntil;
+    const careful = carefulUntil !== null && first <= carefulUntil;
     if (careful) end = 1;
     const chunk = records.slice(0, end);
-    if (careful && starts > this.maxCrashes) {
-      state.next = first + 1n;
-      return { kind: 'give-up', record: head, crashes: starts - 1 };
-    }
-    const last = careful ? state.carefulUntil! : BigInt(chunk[chunk.length - 1]!.offset);
-    await this.marks.write(position, { first: head.offset, last: String(last), starts, owner: this.owner });
-    state.next = BigInt(chunk[chunk.length - 1]!.offset) + 1n;
-    return { kind: 'handle', chunk };
+    const remember = (next: bigint) => () => {
+      state.inherited = inherited;
+      state.carefulUntil = carefulUntil;
+      state.next = next;
+    };
+    if (careful && starts > this.maxCrashes)
+      return { plan: { kind: 'give-up', record: head, crashes: starts - 1 }, mark: null, apply: remember(first + 1n) };
+    const last = careful ? carefulUntil! : BigInt(chunk[chunk.length - 1]!.offset);
+    return {
+      plan: { kind: 'handle', chunk },
+      mark: { position, mark: { first: head.offset, last: String(last), starts, owner: this.owner } },
+      apply: remember(BigInt(chunk[chunk.length - 1]!.offset) + 1n),
+    };
   }
 
   /** The partition's state; read from the marks when this process (re)starts reading it elsewhere than planned. */

@@ -116,9 +116,13 @@ const MAX_PAUSE_MS = 30_000;
 /** One try of a chunk that takes longer fails with `timeout`: two tries stay well under a minute and a half. */
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 30_000;
 
-/** The consumer's view of the batch being worked on. */
-interface BatchContext {
+/** Whether the group still lets this member work on what it holds. */
+interface Liveness {
   live(): boolean;
+}
+
+/** The consumer's view of the batch being worked on. */
+interface BatchContext extends Liveness {
   resolve(chunk: IncomingRecord[]): void;
 }
 
@@ -285,8 +289,12 @@ export class TransactionalProcessor {
       if (open.length === 0) break;
       const share = Math.max(1, Math.floor(chunkSize / open.length));
       const parts: ChunkPart[] = [];
-      for (const lane of open) {
-        const plan = await this.planChunk(lane.records.slice(lane.next, lane.next + share), lane.context);
+      const plans = await this.planChunks(
+        open.map((lane) => lane.records.slice(lane.next, lane.next + share)),
+        open.map((lane) => lane.context),
+      );
+      for (const [i, lane] of open.entries()) {
+        const plan = plans[i]!;
         if (plan.kind === 'give-up') {
           await settle();
           await this.deadLetter(plan.record, crashedError(plan.crashes), plan.crashes, lane.context);
@@ -334,24 +342,26 @@ export class TransactionalProcessor {
   }
 
   /**
-   * The next chunk, marked as begun (see CrashGuard). While the marks cannot be written the
-   * database is waited for; a failure that is not an outage leaves the chunk unguarded.
+   * The next chunk of each partition, marked as begun (see CrashGuard) in one write. While the marks
+   * cannot be written the database is waited for; a failure that is not an outage leaves the chunks
+   * unguarded.
    */
-  private async planChunk(records: IncomingRecord[], context: BatchContext): Promise<ChunkPlan> {
-    if (!this.guard) return { kind: 'handle', chunk: records };
+  private async planChunks(lanes: IncomingRecord[][], contexts: BatchContext[]): Promise<ChunkPlan[]> {
+    if (!this.guard) return lanes.map((chunk) => ({ kind: 'handle', chunk }));
+    const all: Liveness = { live: () => contexts.every((context) => context.live()) };
     for (let wait = 0; ; wait++) {
       try {
-        return await this.guard.plan(records, records.length);
+        return await this.guard.plan(lanes);
       } catch (error) {
-        const outage = await this.findOutage(context);
+        const outage = await this.findOutage(all);
         if (!outage) {
           this.logger.error(
-            { ...sourceOf(records[0]!), err: error },
-            'could not mark the chunk as begun; handling it unguarded',
+            { ...sourceOf(lanes[0]![0]!), partitions: lanes.length, err: error },
+            'could not mark the chunks as begun; handling them unguarded',
           );
-          return { kind: 'handle', chunk: records };
+          return lanes.map((chunk) => ({ kind: 'handle', chunk }));
         }
-        await this.waitOut(outage, wait, context);
+        await this.waitOut(outage, wait, all);
       }
     }
   }
@@ -551,7 +561,7 @@ export class TransactionalProcessor {
   }
 
   /** The first unreachable dependency (Kafka first), or null when all answer. */
-  private async findOutage(context?: BatchContext): Promise<Outage | null> {
+  private async findOutage(context?: Liveness): Promise<Outage | null> {
     if (context && !context.live()) throw new Abandoned();
     const dependencies: Dependency[] = [
       { name: 'kafka', check: () => this.kafka.ping() },
@@ -567,7 +577,7 @@ export class TransactionalProcessor {
     return null;
   }
 
-  private async waitOut(outage: Outage, wait: number, context: BatchContext): Promise<void> {
+  private async waitOut(outage: Outage, wait: number, context: Liveness): Promise<void> {
     if (this.state.waiting(outage))
       this.logger.warn({ dependency: outage.dependency, reason: outage.message }, `waiting for ${outage.dependency}`);
     await this.pause(Math.min(MAX_PAUSE_MS, 1000 * 2 ** Math.min(wait, 5)), context);
@@ -583,7 +593,7 @@ export class TransactionalProcessor {
   }
 
   /** Sleeps, waking early when the group moves on or the processor stops. */
-  private async pause(ms: number, context: BatchContext): Promise<void> {
+  private async pause(ms: number, context: Liveness): Promise<void> {
     const until = Date.now() + ms;
     while (Date.now() < until) {
       if (!context.live()) throw new Abandoned();
