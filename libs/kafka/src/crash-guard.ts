@@ -42,6 +42,13 @@ export type ChunkPlan =
   /** The record has ended its process `crashes` times: dead-letter it without handling it again. */
   | { kind: 'give-up'; record: IncomingRecord; crashes: number };
 
+/** One partition's plan: its mark (none to give up), and the state to keep once the marks are written. */
+interface LanePlan {
+  plan: ChunkPlan;
+  mark: PositionedMark | null;
+  apply: () => void;
+}
+
 interface PartitionState {
   /** The mark found when this process took the partition (from another process), until passed. */
   inherited: ProcessingMark | null;
@@ -76,7 +83,7 @@ export class CrashGuard {
    * unless the write succeeds, so a failed plan can simply be tried again.
    */
   async plan(lanes: IncomingRecord[][]): Promise<ChunkPlan[]> {
-    const planned: Array<{ plan: ChunkPlan; mark: PositionedMark | null; apply: () => void }> = [];
+    const planned: LanePlan[] = [];
     for (const records of lanes) planned.push(await this.planLane(records));
     const marks = planned.flatMap((lane) => (lane.mark ? [lane.mark] : []));
     if (marks.length > 0) await this.marks.write(marks);
@@ -84,9 +91,7 @@ export class CrashGuard {
     return planned.map((lane) => lane.plan);
   }
 
-  private async planLane(
-    records: IncomingRecord[],
-  ): Promise<{ plan: ChunkPlan; mark: PositionedMark | null; apply: () => void }> {
+  private async planLane(records: IncomingRecord[]): Promise<LanePlan> {
     const head = records[0]!;
     const position = { groupId: this.groupId, topic: head.topic, partition: head.partition };
     const state = await this.stateOf(position, BigInt(head.offset));

@@ -10,6 +10,7 @@ import { randomFillSync } from 'node:crypto';
 const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
+const ALL_ZEROS = /^0+$/;
 
 export interface TraceContext {
   traceId: string;
@@ -20,14 +21,7 @@ export interface TraceContext {
 export function parseTraceparent(traceparent: string | undefined): TraceContext | null {
   const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent.trim());
   if (!match) return null;
-  const [, version, traceId, parentId, flags, rest] = match as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string?,
-  ];
+  const [, version, traceId = '', parentId, flags = '', rest] = match;
   if (version === 'ff' || (version === '00' && rest !== undefined)) return null;
   if (traceId === ZERO_TRACE_ID || parentId === ZERO_SPAN_ID) return null;
   return { traceId, sampled: (parseInt(flags, 16) & 1) === 1 };
@@ -44,7 +38,7 @@ export function childTraceparent(parent: string | undefined): string {
   return `00-${traceId}-${randomHex(8)}-${sampled ? '01' : '00'}`;
 }
 
-/** Random ids come from a pool refilled 4 KiB at a time (one call into OpenSSL per ~170 spans). */
+/** Random ids come from a pool refilled 4 KiB at a time (one call into OpenSSL per few hundred ids). */
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 
@@ -54,9 +48,8 @@ function randomHex(bytes: number): string {
       randomFillSync(pool);
       poolOffset = 0;
     }
-    const start = poolOffset;
-    poolOffset += bytes;
+    const hex = pool.toString('hex', poolOffset, (poolOffset += bytes));
     // An all-zero id is invalid; draw again (probability 2^-64 or less).
-    if (pool.subarray(start, poolOffset).some((byte) => byte !== 0)) return pool.toString('hex', start, poolOffset);
+    if (!ALL_ZEROS.test(hex)) return hex;
   }
 }
