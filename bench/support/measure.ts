@@ -352,12 +352,33 @@ export function cpuSeconds(pid: number | undefined, tree = false): number {
 }
 
 /** The numeric fields of /proc/PID/stat after the command name (index 1 is the parent pid). */
-function procStat(pid: number): { fields: number[] } | undefined {
+function procStat(pid: number, task?: string): { fields: number[] } | undefined {
   try {
-    return { fields: readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number) };
+    const path = task === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${task}/stat`;
+    return { fields: readFileSync(path, 'utf8').split(') ')[1]!.split(' ').map(Number) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds of the JVM's JIT compiler threads in process `pid`: a fresh broker spends tens of
+ * seconds compiling, which says nothing about what a message costs it once warm.
+ */
+export function jitCpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  let ticks = 0;
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8');
+      if (!/^C[12] CompilerThre/.test(name)) continue;
+      const stat = procStat(pid, task);
+      ticks += (stat?.fields[11] ?? 0) + (stat?.fields[12] ?? 0);
+    }
+  } catch {
+    return 0; // the process ended
+  }
+  return ticks / 100;
 }
 
 /** Busy and total CPU ticks of the whole machine, from /proc/stat. */
@@ -398,18 +419,19 @@ export class CpuMeter {
 
   start(): void {
     this.machineBefore = machineCpu();
-    this.before = Object.fromEntries(
-      Object.entries(this.pids).map(([name, pid]) => [name, cpuSeconds(pid, name === 'dovecot')]),
-    );
+    this.before = this.read();
   }
 
-  /** Per process; `other` is PostgreSQL, Redis, this script and the kernel. */
+  /**
+   * Per process; `kafka_jit` is the broker's JIT compiler threads (not in `kafka`); `other` is
+   * PostgreSQL, Redis, this script and the kernel.
+   */
   stop(): { cpu: Record<string, number>; busySeconds: number; namedSeconds: number; machineBusy: number } {
     const machineAfter = machineCpu();
     const cpu = Object.fromEntries(
-      Object.entries(this.pids).map(([name, pid]) => [
+      Object.entries(this.read()).map(([name, seconds]) => [
         name,
-        Number((cpuSeconds(pid, name === 'dovecot') - (this.before[name] ?? 0)).toFixed(1)),
+        Number((seconds - (this.before[name] ?? 0)).toFixed(1)),
       ]),
     );
     // /proc/stat counts in clock ticks too.
@@ -420,6 +442,17 @@ export class CpuMeter {
       ((machineAfter.busy - this.machineBefore.busy) / (machineAfter.total - this.machineBefore.total)).toFixed(2),
     );
     return { cpu, busySeconds, namedSeconds, machineBusy };
+  }
+
+  private read(): Record<string, number> {
+    const seconds = Object.fromEntries(
+      Object.entries(this.pids).map(([name, pid]) => [name, cpuSeconds(pid, name === 'dovecot')]),
+    );
+    if ('kafka' in this.pids) {
+      seconds.kafka_jit = jitCpuSeconds(this.pids.kafka);
+      seconds.kafka = (seconds.kafka ?? 0) - seconds.kafka_jit;
+    }
+    return seconds;
   }
 }
 
