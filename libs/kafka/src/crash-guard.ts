@@ -60,11 +60,12 @@ interface PartitionState {
 
 /**
  * Bounds how often one record may end its process. Before a chunk is handled its range is marked
- * (one write for all partitions of a transaction); a process that finds, on taking a partition, a mark of another process at the offset
- * it is about to start from knows that that process died on the range. It then handles the range
- * one record at a time, and a record begun alone more than `maxCrashes` times without finishing is
- * given up: dead-lettered without being handled again. A crash loop therefore costs a bounded number
- * of restarts, like any other failure, instead of stopping the partition for good.
+ * (one write for all partitions of a transaction); a process that finds, on taking a partition, a
+ * mark of another process at the offset it is about to start from knows that that process died on
+ * the range. It then handles the range one record at a time, and a record begun alone more than
+ * `maxCrashes` times without finishing is given up: dead-lettered without being handled again. A
+ * crash loop therefore costs a bounded number of restarts, like any other failure, instead of
+ * stopping the partition for good.
  */
 export class CrashGuard {
   private readonly states = new Map<string, PartitionState>();

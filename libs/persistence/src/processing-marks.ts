@@ -22,7 +22,6 @@ export class PostgresProcessingMarks implements ProcessingMarks {
    * machine a round trip's cost is waiting for the CPU, not the flush.
    */
   async write(marks: PositionedMark[]): Promise<void> {
-    const column = <T>(of: (entry: PositionedMark) => T) => marks.map(of);
     await this.dataSource.query(
       `INSERT INTO processing_marks (group_id, topic, partition, first_offset, last_offset, starts, owner, updated_at)
        SELECT group_id, topic, partition, first_offset, last_offset, starts, owner, now()
@@ -32,13 +31,13 @@ export class PostgresProcessingMarks implements ProcessingMarks {
           SET first_offset = EXCLUDED.first_offset, last_offset = EXCLUDED.last_offset,
               starts = EXCLUDED.starts, owner = EXCLUDED.owner, updated_at = EXCLUDED.updated_at`,
       [
-        column((m) => m.position.groupId),
-        column((m) => m.position.topic),
-        column((m) => m.position.partition),
-        column((m) => m.mark.first),
-        column((m) => m.mark.last),
-        column((m) => m.mark.starts),
-        column((m) => m.mark.owner),
+        marks.map((m) => m.position.groupId),
+        marks.map((m) => m.position.topic),
+        marks.map((m) => m.position.partition),
+        marks.map((m) => m.mark.first),
+        marks.map((m) => m.mark.last),
+        marks.map((m) => m.mark.starts),
+        marks.map((m) => m.mark.owner),
       ],
     );
   }
