@@ -54,6 +54,8 @@ export const SCRATCH_TOPICS = {
   processorSmallOut: 'journalwire.test.processor-small-out',
   /** Input with aborted transactions larger than one fetch. */
   abortedRange: 'journalwire.test.aborted-range',
+  /** Three partitions, for a group member's auto-commit. */
+  autoCommit: 'journalwire.test.auto-commit',
 } as const;
 
 /** One claim-check directory for every service a test starts, as in a deployment. */

@@ -40,7 +40,10 @@ export interface GroupConsumerSettings {
   readCommitted?: boolean;
   /** Where a partition with no committed offset starts: the beginning (default) or the end. */
   fromBeginning?: boolean;
-  /** Commit resolved offsets to the group after each batch (default false: the caller owns positions). */
+  /**
+   * Commit resolved offsets to the group (default false: the caller owns positions): every
+   * partition's latest in one request, at most once a second, and once more on stop.
+   */
   autoCommit?: boolean;
   /**
    * Default true: a batch whose `eachBatch` returns counts as handled up to its last record. False:
@@ -92,6 +95,11 @@ type FetchedMessage = Message<Buffer, Buffer, Buffer, Buffer>;
  */
 const MAX_QUEUED_RECORDS = 1000;
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/**
+ * Auto-commit waits this long to gather every partition's progress into one request (a commit per
+ * batch was an OffsetCommit every few dozen records; Kafka's own clients default to 5 s).
+ */
+const AUTO_COMMIT_INTERVAL_MS = 1000;
 /** Records of one partition handed to the handler at once. */
 const MAX_BATCH_RECORDS = 1000;
 
@@ -117,8 +125,6 @@ interface PartitionQueue extends TopicPartition {
   /** Offset after the last record fetched (what the stream will fetch next). */
   fetchedUpTo?: bigint;
   reportedUpTo?: bigint;
-  /** Resolved but not yet committed (auto-commit). */
-  resolved?: FetchedMessage;
 }
 
 /**
@@ -138,6 +144,9 @@ export class GroupConsumer {
   private crashed = false;
   private drainScheduled = false;
   private queuedBytes = 0;
+  /** Auto-commit: the last resolved message of each partition, not yet committed. */
+  private readonly uncommitted = new Map<string, FetchedMessage>();
+  private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -191,6 +200,7 @@ export class GroupConsumer {
   /** Leaves the group. */
   async stop(): Promise<void> {
     this.running = false;
+    await this.commitResolved();
     this.generation++;
     const stream = this.stream;
     this.stream = undefined;
@@ -202,6 +212,8 @@ export class GroupConsumer {
 
   private joined(assignments: Array<{ topic: string; partitions: number[] }>): void {
     this.generation++;
+    // Positions of the old generation: the partitions may be another member's now.
+    this.uncommitted.clear();
     this.queues.clear();
     this.queuedBytes = 0;
     const assignment = assignments.flatMap(({ topic, partitions }) =>
@@ -360,7 +372,7 @@ export class GroupConsumer {
     if (records.length > 0) {
       const last = records[records.length - 1]!.offset;
       const resolvedOffset = (this.options.autoResolve ?? true) ? last : batch.resolvedOffset;
-      if (resolvedOffset !== undefined && this.options.autoCommit) this.commit(records, resolvedOffset);
+      if (resolvedOffset !== undefined && this.options.autoCommit) this.noteResolved(records, resolvedOffset);
       if (resolvedOffset !== last) {
         // Not all handled: the rest is fetched again from the group's committed offset.
         this.refetch(queue, records, resolvedOffset);
@@ -381,25 +393,33 @@ export class GroupConsumer {
     for (const record of rest) this.queuedBytes += recordBytes(record);
   }
 
-  private commit(records: IncomingRecord[], resolvedOffset: string): void {
+  private noteResolved(records: IncomingRecord[], resolvedOffset: string): void {
     const record = records.find((r) => r.offset === resolvedOffset);
     const message = record ? fetched.get(record)?.message : undefined;
     if (!message) return;
-    this.consumer
-      .commit({
-        offsets: [
-          {
-            topic: message.topic,
-            partition: message.partition,
-            offset: message.offset + 1n,
-            leaderEpoch: message.leaderEpoch,
-          },
-        ],
-      })
-      .catch((error: unknown) => {
-        // A rebalance refuses it; the next member resumes from the previous commit and repeats a little.
-        this.logger.debug({ err: error, groupId: this.options.groupId }, 'offset commit refused');
-      });
+    this.uncommitted.set(`${message.topic}:${message.partition}`, message);
+    this.commitTimer ??= setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.commitResolved();
+    }, AUTO_COMMIT_INTERVAL_MS).unref();
+  }
+
+  /** One OffsetCommit with every partition's last resolved position. */
+  private async commitResolved(): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    if (this.uncommitted.size === 0) return;
+    const offsets = [...this.uncommitted.values()].map((message) => ({
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset + 1n,
+      leaderEpoch: message.leaderEpoch,
+    }));
+    this.uncommitted.clear();
+    await this.consumer.commit({ offsets }).catch((error: unknown) => {
+      // A rebalance refuses it; the next member resumes from the previous commit and repeats a little.
+      this.logger.debug({ err: error, groupId: this.options.groupId }, 'offset commit refused');
+    });
   }
 
   private crash(error: Error): void {
