@@ -63,6 +63,8 @@ pipelineBench('bench:extract', { messages: 10_000, database: 'journalwire_bench_
     },
     cpu_ms_per_msg: Object.fromEntries(Object.entries(drain.cpu).map(([name, s]) => [name, perMessage(s)])),
     cpu_ms_per_msg_total: perMessage(drain.busySeconds),
+    // Of the services' CPU, their V8 worker threads' (garbage collection, optimising compilers).
+    v8_worker_ms_per_msg: Object.fromEntries(Object.entries(drain.v8Workers).map(([name, s]) => [name, perMessage(s)])),
     machine_busy: drain.machineBusy,
     peak_rss_mb: drain.peakRssMb,
     // Wall-clock ms per stage summed over the sessions (they overlap: retrieval runs beside the commit).

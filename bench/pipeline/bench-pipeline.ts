@@ -95,14 +95,16 @@ async function measuredRun(
     peak_rss_mb: drain.peakRssMb,
     // Where the cores went during the drain; "machine_busy" is the share of all cores that was busy.
     cpu_seconds: drain.cpu,
+    // Of each service's cpu_seconds, its V8 worker threads' (garbage collection, optimising compilers).
+    v8_worker_seconds: drain.v8Workers,
     machine_busy: drain.machineBusy,
     ...cpuPerMessage(drain, messages),
   };
 }
 
 /**
- * The runs' medians (of every number, and of every number inside `cpu_seconds`), their sums of
- * lost and duplicated messages, and the last run's peak RSS.
+ * The runs' medians (of every number, and of every number inside `cpu_seconds` and
+ * `v8_worker_seconds`), their sums of lost and duplicated messages, and the last run's peak RSS.
  */
 function medianOf(runs: Record<string, unknown>[]): Record<string, unknown> {
   const median = (values: number[]) => {
@@ -114,14 +116,18 @@ function medianOf(runs: Record<string, unknown>[]): Record<string, unknown> {
   const numbersOf = (row: Record<string, unknown>) =>
     Object.entries(row).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
   const first = runs[0] ?? {};
-  const cpu = (row: Record<string, unknown>) => row['cpu_seconds'] as Record<string, number>;
+  const medians = (key: string) => {
+    const of = (row: Record<string, unknown>) => (row[key] ?? {}) as Record<string, number>;
+    return Object.fromEntries(
+      Object.keys(of(first)).map((name) => [name, median(runs.map((row) => of(row)[name] ?? 0))]),
+    );
+  };
   return {
     ...Object.fromEntries(numbersOf(first).map(([key]) => [key, median(runs.map((row) => row[key] as number))])),
     lost: runs.reduce((sum, row) => sum + (row['lost'] as number), 0),
     duplicated: runs.reduce((sum, row) => sum + (row['duplicated'] as number), 0),
     peak_rss_mb: runs.at(-1)?.['peak_rss_mb'],
-    cpu_seconds: Object.fromEntries(
-      Object.keys(cpu(first)).map((key) => [key, median(runs.map((row) => cpu(row)[key] ?? 0))]),
-    ),
+    cpu_seconds: medians('cpu_seconds'),
+    v8_worker_seconds: medians('v8_worker_seconds'),
   };
 }

@@ -125,6 +125,7 @@ export async function steadyLoad(
       ...(await conservation(pipeline, id, mailbox, files.length)),
       peak_rss_mb: peakRss,
       cpu_seconds: cpu.cpu,
+      v8_worker_seconds: cpu.v8Workers,
       machine_busy: cpu.machineBusy,
       ...cpuPerMessage(cpu, files.length),
     };

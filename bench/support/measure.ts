@@ -172,6 +172,8 @@ export interface Drain {
   mailbox: string;
   seconds: number;
   cpu: Record<string, number>;
+  /** Of each service's CPU seconds, those of its V8 worker threads. */
+  v8Workers: Record<string, number>;
   busySeconds: number;
   /** CPU seconds of the metered processes only: what other work on the machine does not inflate. */
   namedSeconds: number;
@@ -232,11 +234,14 @@ export function benchConnectorSettings(name: string): Record<string, unknown> {
 
 /** A CPU meter over the pipeline's `services`, the broker and Dovecot. */
 export function servicesCpuMeter(pipeline: Pipeline, services: ServiceName[]): CpuMeter {
-  return new CpuMeter({
-    ...Object.fromEntries(services.map((service) => [service, pipeline.services.get(service)?.process.pid])),
-    kafka: kafkaPid(),
-    dovecot: dovecotPid(),
-  });
+  return new CpuMeter(
+    {
+      ...Object.fromEntries(services.map((service) => [service, pipeline.services.get(service)?.process.pid])),
+      kafka: kafkaPid(),
+      dovecot: dovecotPid(),
+    },
+    services,
+  );
 }
 
 /** Peak resident memory of each of `services` so far, in MB. */
@@ -361,17 +366,13 @@ function procStat(pid: number, task?: string): { fields: number[] } | undefined 
   }
 }
 
-/**
- * CPU seconds of the JVM's JIT compiler threads in process `pid`: a fresh broker spends tens of
- * seconds compiling, which says nothing about what a message costs it once warm.
- */
-export function jitCpuSeconds(pid: number | undefined): number {
+/** CPU seconds of the threads of process `pid` whose name matches `name` (0 once it has ended). */
+function threadCpuSeconds(pid: number | undefined, name: RegExp): number {
   if (!pid) return 0;
   let ticks = 0;
   try {
     for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8');
-      if (!/^C[12] CompilerThre/.test(name)) continue;
+      if (!name.test(readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8'))) continue;
       const stat = procStat(pid, task);
       ticks += (stat?.fields[11] ?? 0) + (stat?.fields[12] ?? 0);
     }
@@ -380,6 +381,18 @@ export function jitCpuSeconds(pid: number | undefined): number {
   }
   return ticks / 100;
 }
+
+/**
+ * CPU seconds of the JVM's JIT compiler threads in process `pid`: a fresh broker spends tens of
+ * seconds compiling, which says nothing about what a message costs it once warm.
+ */
+export const jitCpuSeconds = (pid: number | undefined): number => threadCpuSeconds(pid, /^C[12] CompilerThre/);
+
+/**
+ * CPU seconds of a Node process's V8 worker threads: concurrent and parallel garbage collection
+ * (marking, sweeping, scavenging) and the optimising compilers, beside the main thread.
+ */
+export const v8WorkerCpuSeconds = (pid: number | undefined): number => threadCpuSeconds(pid, /^V8Worker/);
 
 /** Busy and total CPU ticks of the whole machine, from /proc/stat. */
 export function machineCpu(): { busy: number; total: number } {
@@ -413,27 +426,40 @@ export const kafkaPid = (): number | undefined => pidFromFile(`${testEnv.runDir}
 /** CPU seconds of named processes between `start()` and `stop()`, with the machine's busy share. */
 export class CpuMeter {
   private before: Record<string, number> = {};
+  private workersBefore: Record<string, number> = {};
   private machineBefore = machineCpu();
 
-  constructor(private readonly pids: Record<string, number | undefined>) {}
+  /** `nodeServices`: the names in `pids` that are Node processes, whose V8 worker threads are also metered apart. */
+  constructor(
+    private readonly pids: Record<string, number | undefined>,
+    private readonly nodeServices: string[] = [],
+  ) {}
 
   start(): void {
     this.machineBefore = machineCpu();
     this.before = this.read();
+    this.workersBefore = this.readV8Workers();
   }
 
   /**
    * Per process; `kafka_jit` is the broker's JIT compiler threads (not in `kafka`); `other` is
    * PostgreSQL, Redis, this script and the kernel.
    */
-  stop(): { cpu: Record<string, number>; busySeconds: number; namedSeconds: number; machineBusy: number } {
+  stop(): {
+    cpu: Record<string, number>;
+    /** Of each Node service's CPU seconds, those of its V8 worker threads (garbage collection, optimising compilers). */
+    v8Workers: Record<string, number>;
+    busySeconds: number;
+    namedSeconds: number;
+    machineBusy: number;
+  } {
     const machineAfter = machineCpu();
-    const cpu = Object.fromEntries(
-      Object.entries(this.read()).map(([name, seconds]) => [
-        name,
-        Number((seconds - (this.before[name] ?? 0)).toFixed(1)),
-      ]),
-    );
+    const since = (now: Record<string, number>, before: Record<string, number>) =>
+      Object.fromEntries(
+        Object.entries(now).map(([name, seconds]) => [name, Number((seconds - (before[name] ?? 0)).toFixed(1))]),
+      );
+    const cpu = since(this.read(), this.before);
+    const v8Workers = since(this.readV8Workers(), this.workersBefore);
     // /proc/stat counts in clock ticks too.
     const busySeconds = (machineAfter.busy - this.machineBefore.busy) / 100;
     const namedSeconds = Object.values(cpu).reduce((sum, v) => sum + v, 0);
@@ -441,7 +467,11 @@ export class CpuMeter {
     const machineBusy = Number(
       ((machineAfter.busy - this.machineBefore.busy) / (machineAfter.total - this.machineBefore.total)).toFixed(2),
     );
-    return { cpu, busySeconds, namedSeconds, machineBusy };
+    return { cpu, v8Workers, busySeconds, namedSeconds, machineBusy };
+  }
+
+  private readV8Workers(): Record<string, number> {
+    return Object.fromEntries(this.nodeServices.map((name) => [name, v8WorkerCpuSeconds(this.pids[name])]));
   }
 
   private read(): Record<string, number> {
