@@ -147,6 +147,8 @@ export class GroupConsumer {
   /** Auto-commit: the last resolved message of each partition, not yet committed. */
   private readonly uncommitted = new Map<string, FetchedMessage>();
   private commitTimer: NodeJS.Timeout | undefined;
+  /** The OffsetCommit in flight: the next waits for it (the client folds concurrent commits into one). */
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly consumer: Consumer,
@@ -405,21 +407,24 @@ export class GroupConsumer {
   }
 
   /** One OffsetCommit with every partition's last resolved position. */
-  private async commitResolved(): Promise<void> {
+  private commitResolved(): Promise<void> {
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
-    if (this.uncommitted.size === 0) return;
-    const offsets = [...this.uncommitted.values()].map((message) => ({
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset + 1n,
-      leaderEpoch: message.leaderEpoch,
-    }));
-    this.uncommitted.clear();
-    await this.consumer.commit({ offsets }).catch((error: unknown) => {
-      // A rebalance refuses it; the next member resumes from the previous commit and repeats a little.
-      this.logger.debug({ err: error, groupId: this.options.groupId }, 'offset commit refused');
+    this.committing = this.committing.then(async () => {
+      if (this.uncommitted.size === 0) return;
+      const offsets = [...this.uncommitted.values()].map((message) => ({
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset + 1n,
+        leaderEpoch: message.leaderEpoch,
+      }));
+      this.uncommitted.clear();
+      await this.consumer.commit({ offsets }).catch((error: unknown) => {
+        // A rebalance refuses it; the next member resumes from the previous commit and repeats a little.
+        this.logger.debug({ err: error, groupId: this.options.groupId }, 'offset commit refused');
+      });
     });
+    return this.committing;
   }
 
   private crash(error: Error): void {
