@@ -6,6 +6,7 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
+import { withDeadline } from '#errors';
 import type { Logger } from '#logger';
 import type { IncomingRecord, RecordHeaders } from './records.js';
 
@@ -100,6 +101,8 @@ const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
  * batch was an OffsetCommit every few dozen records; Kafka's own clients default to 5 s).
  */
 const AUTO_COMMIT_INTERVAL_MS = 1000;
+/** How long stopping waits for the last auto-commit (the broker may be the reason it stops). */
+const FINAL_COMMIT_WAIT_MS = 5000;
 /** Records of one partition handed to the handler at once. */
 const MAX_BATCH_RECORDS = 1000;
 
@@ -202,7 +205,13 @@ export class GroupConsumer {
   /** Leaves the group. */
   async stop(): Promise<void> {
     this.running = false;
-    await this.commitResolved();
+    await withDeadline(
+      this.commitResolved(),
+      FINAL_COMMIT_WAIT_MS,
+      () => new Error('the last offset commit timed out'),
+    ).catch((error: unknown) =>
+      this.logger.debug({ err: error, groupId: this.options.groupId }, 'last offset commit not sent'),
+    );
     this.generation++;
     const stream = this.stream;
     this.stream = undefined;
