@@ -172,7 +172,7 @@ export interface Drain {
   mailbox: string;
   seconds: number;
   cpu: Record<string, number>;
-  /** Of each service's CPU seconds, those of its V8 worker threads. */
+  /** Of each service's CPU seconds, those of its V8 worker threads (garbage collection, optimising compilers). */
   v8Workers: Record<string, number>;
   busySeconds: number;
   /** CPU seconds of the metered processes only: what other work on the machine does not inflate. */
@@ -445,14 +445,7 @@ export class CpuMeter {
    * Per process; `kafka_jit` is the broker's JIT compiler threads (not in `kafka`); `other` is
    * PostgreSQL, Redis, this script and the kernel.
    */
-  stop(): {
-    cpu: Record<string, number>;
-    /** Of each Node service's CPU seconds, those of its V8 worker threads (garbage collection, optimising compilers). */
-    v8Workers: Record<string, number>;
-    busySeconds: number;
-    namedSeconds: number;
-    machineBusy: number;
-  } {
+  stop(): Pick<Drain, 'cpu' | 'v8Workers' | 'busySeconds' | 'namedSeconds' | 'machineBusy'> {
     const machineAfter = machineCpu();
     const since = (now: Record<string, number>, before: Record<string, number>) =>
       Object.fromEntries(

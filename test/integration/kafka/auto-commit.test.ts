@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaGateway, type GroupConsumer, type PartitionOffset } from '#kafka';
 import { createLogger } from '#logger';
 import { SCRATCH_TOPICS, testKafka } from '#test-support';
+import { waitFor } from '../../support/poller-harness.js';
 
 const logger = createLogger({ service: 'auto-commit-test', level: 'fatal' });
 const TOPIC = SCRATCH_TOPICS.autoCommit;
@@ -51,15 +52,6 @@ describe('group member auto-commit', () => {
       ]),
     );
 
-  async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return true;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return check();
-  }
-
   it('commits every partition it handled, in the background and on stop', async () => {
     await kafka.ensureTopics([{ name: TOPIC, partitions: 3, config: {} }]);
     const run = randomUUID();
@@ -78,14 +70,16 @@ describe('group member auto-commit', () => {
     });
     await consumer.start();
     const handled = (until: Map<number, bigint>) => [...until].every(([p, end]) => (seen.get(p) ?? 0n) >= end);
-    expect(await waitFor(async () => handled(ends), 30_000)).toBe(true);
+    expect(await waitFor('every partition handled', () => handled(ends), 30_000)).toBe(true);
     // In the background: the partitions' positions gathered (a request per batch made three here).
-    expect(await waitFor(async () => equal(await committedAt(groupId), ends), 10_000)).toBe(true);
+    expect(
+      await waitFor('every partition committed', async () => equal(await committedAt(groupId), ends), 10_000),
+    ).toBe(true);
     expect(commits.length).toBeLessThan(3);
     expect([...new Set(commits.flat())].sort()).toEqual([0, 1, 2]);
 
     ends = await produce(run, 30);
-    expect(await waitFor(async () => handled(ends), 30_000)).toBe(true);
+    expect(await waitFor('the new records handled', () => handled(ends), 30_000)).toBe(true);
     await consumer.stop();
     consumer = undefined;
     // On stop, without waiting for the next background commit.
