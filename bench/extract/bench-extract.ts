@@ -75,5 +75,5 @@ pipelineBench('bench:extract', { messages: 10_000, database: 'journalwire_bench_
     lost: Math.max(0, MESSAGES - reconciled.raw),
     duplicated: Math.max(0, reconciled.raw - MESSAGES),
   };
-  await finishBench(result, options, drain);
+  await finishBench(result, options, pipeline, drain);
 });

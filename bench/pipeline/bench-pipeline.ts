@@ -3,11 +3,11 @@ import type { ConnectorStatusView } from '#contracts';
 import {
   benchOptions,
   benchReports,
-  deleteMailbox,
   drainMailbox,
   finishBench,
   measureCeiling,
   pipelineBench,
+  releaseDrain,
   runBench,
   warmUp,
   type CeilingMeasurement,
@@ -57,7 +57,7 @@ else
       for (const [i, ceiling] of ceilings.entries()) {
         // Later drains get reports of another seed (a drain releases its reports once delivered).
         const reports = i === 0 ? run : benchReports({ ...opts, seed: opts.seed + i });
-        if (drain) await deleteMailbox(drain);
+        if (drain) await releaseDrain(pipeline, drain);
         drain = await drainMailbox(pipeline, reports.files, 'bench', SERVICES, decided(opts.messages));
         runs.push(await measuredRun(pipeline, drain, ceiling, reports.totalBytes, opts.messages));
       }
@@ -66,7 +66,7 @@ else
         warmup_messages: opts.warmup,
         ...(runs.length === 1 ? runs[0] : { repeat: runs.length, ...medianOf(runs), runs }),
       };
-      if (drain) await finishBench(result, opts, drain);
+      if (drain) await finishBench(result, opts, pipeline, drain);
     },
   );
 

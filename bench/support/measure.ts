@@ -162,8 +162,7 @@ export async function warmUp(
   const { files } = generateReports(options.warmup, options.seed + 1);
   const drain = await drainMailbox(pipeline, files, 'bench-warmup', services, drained(options.warmup));
   options.log(`  warm-up drained in ${drain.seconds.toFixed(1)} s`);
-  await pipeline.api('DELETE', `/v1/connectors/${drain.id}?force=true`).catch(() => undefined);
-  await execFileAsync('deploy/local/mailbox.sh', ['delete', drain.mailbox]).catch(() => undefined);
+  await releaseDrain(pipeline, drain);
 }
 
 /** A drained bench connector: its id and mailbox, how long the drain took, where the CPU went, peak memory. */
@@ -251,14 +250,24 @@ export function servicesPeakRss(pipeline: Pipeline, services: ServiceName[]): Re
   );
 }
 
-/** Prints the result and deletes the drained mailbox. */
-export async function finishBench(result: Record<string, unknown>, options: BenchOptions, drain: Drain): Promise<void> {
+/** Prints the result and releases the last drain. */
+export async function finishBench(
+  result: Record<string, unknown>,
+  options: BenchOptions,
+  pipeline: Pipeline,
+  drain: Drain,
+): Promise<void> {
   printResult(result, options.json);
-  await deleteMailbox(drain);
+  await releaseDrain(pipeline, drain);
 }
 
-/** Deletes a drained mailbox (best effort). */
-export async function deleteMailbox(drain: Drain): Promise<void> {
+/**
+ * Deletes a drained connector, then its mailbox (best effort). The connector goes first: left
+ * behind, it would keep polling a mailbox that no longer exists, and Dovecot delays every login
+ * from an address with failed ones, the next drain's included.
+ */
+export async function releaseDrain(pipeline: Pipeline, drain: Drain): Promise<void> {
+  await pipeline.api('DELETE', `/v1/connectors/${drain.id}?force=true`).catch(() => undefined);
   await execFileAsync('deploy/local/mailbox.sh', ['delete', drain.mailbox]).catch(() => undefined);
 }
 
