@@ -4,6 +4,7 @@ import type { ConnectorEntity } from '#persistence';
 import { loadPollerConfig } from './config.js';
 import { withDeadline } from './deadline.js';
 import type { SessionResult } from './extraction-session.js';
+import { isDue } from './schedule-store.js';
 import { nextSchedule } from './session-runner.js';
 
 const KEY = Buffer.alloc(32, 1).toString('base64');
@@ -69,9 +70,50 @@ describe('nextSchedule', () => {
     expect(delays).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
   });
 
-  it('retries a permanent failure (e.g. authentication) at the poll interval', () => {
-    const auth = result('failed', new JournalwireError('authentication', 'wrong password'));
-    expect(nextSchedule(connector, auth, null, settings, 0)).toEqual({ nextDueAt: 60_000, failures: 1 });
+  it('retries a permanent failure (e.g. an untrusted certificate) at the poll interval', () => {
+    const tls = result('failed', new JournalwireError('tls-untrusted', 'unknown CA'));
+    expect(nextSchedule(connector, tls, null, settings, 0)).toEqual({ nextDueAt: 60_000, failures: 1 });
+    expect(nextSchedule(connector, tls, { nextDueAt: 0, failures: 5 }, settings, 0).nextDueAt).toBe(60_000);
+  });
+
+  it('waits twice as long after each further refused login, up to 15 minutes, remembering the version', () => {
+    const refused = result('failed', new JournalwireError('authentication', 'wrong password'));
+    const versioned = { pollIntervalSeconds: 60, version: 7 } as ConnectorEntity;
+    const delays = [0, 1, 2, 3, 4, 5, 10, 40].map(
+      (failures) => nextSchedule(versioned, refused, { nextDueAt: 0, failures }, settings, 0).nextDueAt,
+    );
+    expect(delays).toEqual([60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000]);
+    expect(nextSchedule(versioned, refused, null, settings, 0)).toEqual({
+      nextDueAt: 60_000,
+      failures: 1,
+      backedOffAtVersion: 7,
+    });
+    // A poll interval longer than the cap is never shortened.
+    const hourly = { pollIntervalSeconds: 3600, version: 1 } as ConnectorEntity;
+    expect(nextSchedule(hourly, refused, { nextDueAt: 0, failures: 3 }, settings, 0).nextDueAt).toBe(3_600_000);
+    // The next success ends the back-off.
+    expect(nextSchedule(versioned, result('completed'), { nextDueAt: 0, failures: 4 }, settings, 1000)).toEqual({
+      nextDueAt: 61_000,
+      failures: 0,
+    });
+  });
+});
+
+describe('isDue', () => {
+  const connector = { version: 3 } as ConnectorEntity;
+
+  it('is due without a state or once the time has come', () => {
+    expect(isDue(null, connector, 0)).toBe(true);
+    expect(isDue({ nextDueAt: 1000, failures: 1 }, connector, 1000)).toBe(true);
+    expect(isDue({ nextDueAt: 1000, failures: 1 }, connector, 999)).toBe(false);
+  });
+
+  it('ends a refused-login back-off once the connector is edited, and only then', () => {
+    const backedOff = { nextDueAt: 900_000, failures: 4, backedOffAtVersion: 3 };
+    expect(isDue(backedOff, connector, 0)).toBe(false);
+    expect(isDue(backedOff, { version: 4 } as ConnectorEntity, 0)).toBe(true);
+    // Other back-offs (Kafka unavailable) are not ended by an edit.
+    expect(isDue({ nextDueAt: 30_000, failures: 5 }, { version: 4 } as ConnectorEntity, 0)).toBe(false);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ConnectorEntity } from '#persistence';
 
 /** When a connector is next due, shared by every poller instance (Redis). */
 export interface ScheduleState {
@@ -6,6 +7,17 @@ export interface ScheduleState {
   nextDueAt: number;
   /** Consecutive failed sessions (for the back-off). */
   failures: number;
+  /** The connector's version when a refused login backed it off: an edit ends the back-off. */
+  backedOffAtVersion?: number;
+}
+
+/**
+ * Whether a connector is due: no state, its time has come, or it was edited since a refused login
+ * backed it off (a corrected password is tried at once, not after the back-off).
+ */
+export function isDue(state: ScheduleState | null, connector: Pick<ConnectorEntity, 'version'>, now: number): boolean {
+  if (!state || state.nextDueAt <= now) return true;
+  return state.backedOffAtVersion !== undefined && state.backedOffAtVersion !== connector.version;
 }
 
 export function scheduleKey(connectorId: string): string {
@@ -66,7 +78,9 @@ function parse(raw: string | null): ScheduleState | null {
   if (!raw) return null;
   try {
     const value = JSON.parse(raw) as Partial<ScheduleState>;
-    return { nextDueAt: Number(value.nextDueAt ?? 0), failures: Number(value.failures ?? 0) };
+    const state: ScheduleState = { nextDueAt: Number(value.nextDueAt ?? 0), failures: Number(value.failures ?? 0) };
+    if (typeof value.backedOffAtVersion === 'number') state.backedOffAtVersion = value.backedOffAtVersion;
+    return state;
   } catch {
     return null;
   }

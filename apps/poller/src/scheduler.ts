@@ -1,7 +1,7 @@
 import type { Logger } from '#logger';
 import type { ConnectorEntity } from '#persistence';
 import type { SessionControl } from './extraction-session.js';
-import type { ScheduleStore } from './schedule-store.js';
+import { isDue, type ScheduleStore } from './schedule-store.js';
 import type { SessionRunner } from './session-runner.js';
 
 export interface SchedulerSettings {
@@ -85,8 +85,8 @@ export class Scheduler {
         await this.runner.resumed(connector);
         states.set(connector.id, null);
       }
-      const state = states.get(connector.id);
-      if (state && state.nextDueAt > now) {
+      const state = states.get(connector.id) ?? null;
+      if (state && !isDue(state, connector, now)) {
         this.nextTickMs = Math.min(this.nextTickMs, state.nextDueAt - now);
         continue;
       }

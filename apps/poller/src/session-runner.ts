@@ -4,7 +4,7 @@ import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import { ExtractionSession, type SessionControl, type SessionDeps, type SessionResult } from './extraction-session.js';
 import type { LeaseManager } from './lease.js';
 import type { RetrievalFailuresPort } from './ledger.js';
-import type { ScheduleState, ScheduleStore } from './schedule-store.js';
+import { isDue, type ScheduleState, type ScheduleStore } from './schedule-store.js';
 import type { StatusReporter } from './status-reporter.js';
 
 export interface RunnerSettings {
@@ -47,7 +47,7 @@ export class SessionRunner {
     try {
       // Another instance may have finished a session between our look at the schedule and the lease.
       const state = await this.schedule.get(connector.id);
-      if (state && state.nextDueAt > Date.now()) return 'not-due';
+      if (!isDue(state, connector, Date.now())) return 'not-due';
       const refusal = await this.directoryRefusal(connector);
       log.info({ event: 'session-start', leaseToken: lease.token }, 'session start');
       const result = refusal ?? (await new ExtractionSession(this.sessionDeps, connector, lease, control).run());
@@ -167,10 +167,16 @@ export class SessionRunner {
   }
 }
 
+/** The longest wait between logins the server refused, unless the poll interval is longer. */
+export const REFUSED_LOGIN_BACKOFF_MAX_MS = 15 * 60_000;
+
 /**
  * After a session: more work → due now; success → pollIntervalSeconds after the session began
  * (polls at a steady rate, not the interval plus the session's length); Kafka unavailable →
- * exponential back-off up to the cap; other failures → back-off up to the poll interval.
+ * exponential back-off up to the cap; a refused login → the poll interval, doubled after each
+ * further refusal up to REFUSED_LOGIN_BACKOFF_MAX_MS, until the connector is edited (a wrong
+ * password retried at every interval can lock the account or make the server delay every login
+ * from this host); other failures → back-off up to the poll interval.
  */
 export function nextSchedule(
   connector: ConnectorEntity,
@@ -185,6 +191,11 @@ export function nextSchedule(
     return { nextDueAt: Math.max(now, result.startedAt.getTime() + intervalMs), failures: 0 };
   }
   const failures = (previous?.failures ?? 0) + 1;
+  if (result.error?.code === 'authentication') {
+    const doubled = intervalMs * 2 ** Math.min(failures - 1, 20);
+    const delay = Math.max(intervalMs, Math.min(REFUSED_LOGIN_BACKOFF_MAX_MS, doubled));
+    return { nextDueAt: now + delay, failures, backedOffAtVersion: connector.version };
+  }
   const base = settings.backoffBaseMs ?? 1000;
   const kafka = result.error?.code === 'kafka-unavailable';
   const cap = kafka ? settings.kafkaBackoffMaxMs : intervalMs;

@@ -92,6 +92,48 @@ describe('poller: connector status on journal.status.v1', () => {
     expect(after.lastError).toBeNull();
   });
 
+  it('waits twice as long after each refused login, and tries a corrected password at once', async () => {
+    // Polled every second; Dovecot refuses the stored password.
+    const refused = await suite.ctx.connectorWithMailbox({ pollIntervalSeconds: 1 });
+    await updateConnector(suite.ctx.dataSource, refused.connector.id, {
+      passwordCiphertext: testCipher().encrypt('not-the-password', refused.connector.id),
+    });
+    const dir = await suite.ctx.scratch('refused-login');
+    const files = (await generateMessages(dir, 2, { maxSize: 4096 })).map((m) => m.file);
+    await mailbox.deliver(refused.user, files);
+    await suite.ctx.startPoller({}, [refused.connector.id]);
+
+    const attempts = () =>
+      suite.ctx
+        .statusFor(refused.connector.id)
+        .filter((s) => s.state === 'error' && s.lastError?.code === 'authentication')
+        .map((s) => Date.parse(s.sessionStartedAt!));
+    const started = await waitFor(
+      'four refused logins',
+      () => (attempts().length >= 4 ? attempts() : undefined),
+      30_000,
+    );
+    // 1, 2 and 4 s apart (the scheduler never starts a session early), not every second.
+    const gaps = started.slice(1, 4).map((at, i) => at - started[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(1000);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2000);
+    expect(gaps[2]).toBeGreaterThanOrEqual(4000);
+
+    // The fifth attempt would wait 8 s; editing the connector (the right password) ends the wait.
+    const fixedAt = Date.now();
+    await updateConnector(suite.ctx.dataSource, refused.connector.id, {
+      passwordCiphertext: testCipher().encrypt(refused.password, refused.connector.id),
+    });
+    const ok = await waitFor(
+      'an ok status after the password was corrected',
+      () => suite.ctx.statusFor(refused.connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 2),
+      30_000,
+    );
+    expect(Date.parse(ok.sessionStartedAt!)).toBeLessThan(fixedAt + 4000);
+    expect(ok.lastError).toBeNull();
+    expect(suite.ctx.rawFor(refused.connector.id)).toHaveLength(2);
+  });
+
   it('skips a message the server keeps refusing (-ERR on RETR) after MAX_RETRIEVAL_ATTEMPTS, and reports it', async () => {
     const messages = Array.from({ length: 12 }, (_, i) => ({
       uid: `fake-${i + 1}`,
