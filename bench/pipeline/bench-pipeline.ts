@@ -6,6 +6,7 @@ import {
   drainMailbox,
   finishBench,
   measureCeiling,
+  medianOf,
   pipelineBench,
   releaseDrain,
   runBench,
@@ -64,7 +65,9 @@ else
       const result = {
         messages: opts.messages,
         warmup_messages: opts.warmup,
-        ...(runs.length === 1 ? runs[0] : { repeat: runs.length, ...medianOf(runs), runs }),
+        ...(runs.length === 1
+          ? runs[0]
+          : { repeat: runs.length, ...medianOf(runs, ['cpu_seconds', 'v8_worker_seconds']), runs }),
       };
       if (drain) await finishBench(result, opts, pipeline, drain);
     },
@@ -99,35 +102,5 @@ async function measuredRun(
     v8_worker_seconds: drain.v8Workers,
     machine_busy: drain.machineBusy,
     ...cpuPerMessage(drain, messages),
-  };
-}
-
-/**
- * The runs' medians (of every number, and of every number inside `cpu_seconds` and
- * `v8_worker_seconds`), their sums of lost and duplicated messages, and the last run's peak RSS.
- */
-function medianOf(runs: Record<string, unknown>[]): Record<string, unknown> {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const value = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    return Number(value.toFixed(3));
-  };
-  const numbersOf = (row: Record<string, unknown>) =>
-    Object.entries(row).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
-  const first = runs[0] ?? {};
-  const medians = (key: string) => {
-    const of = (row: Record<string, unknown>) => (row[key] ?? {}) as Record<string, number>;
-    return Object.fromEntries(
-      Object.keys(of(first)).map((name) => [name, median(runs.map((row) => of(row)[name] ?? 0))]),
-    );
-  };
-  return {
-    ...Object.fromEntries(numbersOf(first).map(([key]) => [key, median(runs.map((row) => row[key] as number))])),
-    lost: runs.reduce((sum, row) => sum + (row['lost'] as number), 0),
-    duplicated: runs.reduce((sum, row) => sum + (row['duplicated'] as number), 0),
-    peak_rss_mb: runs.at(-1)?.['peak_rss_mb'],
-    cpu_seconds: medians('cpu_seconds'),
-    v8_worker_seconds: medians('v8_worker_seconds'),
   };
 }

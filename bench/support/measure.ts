@@ -546,3 +546,33 @@ export function printResult(result: Record<string, unknown>, json: boolean): voi
   for (const [key, value] of Object.entries(result))
     process.stdout.write(`| ${key} | ${typeof value === 'object' ? JSON.stringify(value) : String(value)} |\n`);
 }
+
+/**
+ * The medians of repeated runs' figures: of every number, and of every number inside each of
+ * `nested` (e.g. `cpu_seconds`); the sums of lost and duplicated messages; the last run's peak RSS
+ * (a peak since each service started, so the last run's is the peak of all).
+ */
+export function medianOf(runs: Record<string, unknown>[], nested: string[]): Record<string, unknown> {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    const value = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    return Number(value.toFixed(3));
+  };
+  const numbersOf = (row: Record<string, unknown>) =>
+    Object.entries(row).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+  const first = runs[0] ?? {};
+  const medians = (key: string) => {
+    const of = (row: Record<string, unknown>) => (row[key] ?? {}) as Record<string, number>;
+    return Object.fromEntries(
+      Object.keys(of(first)).map((name) => [name, median(runs.map((row) => of(row)[name] ?? 0))]),
+    );
+  };
+  return {
+    ...Object.fromEntries(numbersOf(first).map(([key]) => [key, median(runs.map((row) => row[key] as number))])),
+    lost: runs.reduce((sum, row) => sum + (row['lost'] as number), 0),
+    duplicated: runs.reduce((sum, row) => sum + (row['duplicated'] as number), 0),
+    peak_rss_mb: runs.at(-1)?.['peak_rss_mb'],
+    ...Object.fromEntries(nested.map((key) => [key, medians(key)])),
+  };
+}
