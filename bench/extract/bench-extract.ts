@@ -1,17 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectorStatusView } from '#contracts';
-import { mailboxCount, type Pipeline, type ServiceName } from '#test-support';
+import { mailboxCount, type ServiceName } from '#test-support';
 import {
-  benchReports,
   drainMailbox,
-  finishBench,
-  measureCeiling,
-  medianOf,
+  measureCeilings,
+  measuredDrains,
   pipelineBench,
-  releaseDrain,
   warmUp,
-  type CeilingMeasurement,
-  type Drain,
+  type DrainToMeasure,
 } from '../support/measure.js';
 
 // npm run bench:extract [-- --messages 10000 --json] [--repeat N]
@@ -49,8 +45,7 @@ pipelineBench(
   async (run) => {
     const { pipeline, options } = run;
     // One raw reader's drain per measured drain, before the services start.
-    const ceilings = [run.ceiling];
-    while (ceilings.length < options.repeat) ceilings.push(await measureCeiling(run.files, options.log));
+    const ceilings = await measureCeilings(run);
     await pipeline.start(SERVICES);
     // Classification is not part of this run, but the poller refuses to extract for an empty directory.
     await pipeline.api('POST', '/v1/directory/import', { domains: ['contoso.com'], addresses: [] });
@@ -58,39 +53,22 @@ pipelineBench(
     const emptied = (count: number) => async (status: ConnectorStatusView, mailbox: string) =>
       status.counters.extracted >= count && (await mailboxCount(mailbox)) === 0;
     await warmUp(pipeline, options, SERVICES, emptied);
-    const runs: Record<string, unknown>[] = [];
-    let drain: Drain | undefined;
-    for (const [i, ceiling] of ceilings.entries()) {
-      // Later drains get reports of another seed (a drain releases its reports once delivered).
-      const reports = i === 0 ? run : benchReports({ ...options, seed: options.seed + i });
-      if (drain) await releaseDrain(pipeline, drain);
-      options.log(`delivering ${options.messages} messages to the poller's mailbox...`);
-      drain = await drainMailbox(pipeline, reports.files, 'bench-extract', SERVICES, emptied(options.messages));
-      runs.push(await measuredRun(pipeline, drain, ceiling, reports.totalBytes, options.messages));
-    }
-    const result = {
-      messages: options.messages,
-      warmup_messages: options.warmup,
-      ...(runs.length === 1
-        ? runs[0]
-        : {
-            repeat: runs.length,
-            ...medianOf(runs, ['raw_cpu_ms_per_msg', 'cpu_ms_per_msg', 'v8_worker_ms_per_msg', 'stage_ms']),
-            runs,
-          }),
-    };
-    if (drain) await finishBench(result, options, pipeline, drain);
+    await measuredDrains(
+      run,
+      ceilings,
+      ['raw_cpu_ms_per_msg', 'cpu_ms_per_msg', 'v8_worker_ms_per_msg', 'stage_ms'],
+      (files) => {
+        options.log(`delivering ${options.messages} messages to the poller's mailbox...`);
+        return drainMailbox(pipeline, files, 'bench-extract', SERVICES, emptied(options.messages));
+      },
+      measuredRun,
+    );
   },
 );
 
 /** One measured drain's figures, against the raw reader's drain measured for it. */
-async function measuredRun(
-  pipeline: Pipeline,
-  drain: Drain,
-  ceiling: CeilingMeasurement,
-  totalBytes: number,
-  messages: number,
-): Promise<Record<string, unknown>> {
+async function measuredRun(drained: DrainToMeasure): Promise<Record<string, unknown>> {
+  const { pipeline, drain, ceiling, totalBytes, messages } = drained;
   const rate = messages / drain.seconds;
   const reconciled = await pipeline.reconcile(drain.id);
   const { sessions, sessionMs, stages } = sessionStages(

@@ -1,18 +1,14 @@
-import type { Pipeline, ServiceName } from '#test-support';
+import type { ServiceName } from '#test-support';
 import type { ConnectorStatusView } from '#contracts';
 import {
   benchOptions,
-  benchReports,
   drainMailbox,
-  finishBench,
-  measureCeiling,
-  medianOf,
+  measureCeilings,
+  measuredDrains,
   pipelineBench,
-  releaseDrain,
   runBench,
   warmUp,
-  type CeilingMeasurement,
-  type Drain,
+  type DrainToMeasure,
 } from '../support/measure.js';
 import { conservation, cpuPerMessage, decidedMessages, percentiles } from '../support/pipeline-measures.js';
 import { steadyLoad } from './steady-load.js';
@@ -45,42 +41,25 @@ else
       const { pipeline, options: opts } = run;
       // The ceiling: the same messages in a second mailbox, read by a minimal pipelined reader,
       // once per measured drain and before the services start.
-      const ceilings = [run.ceiling];
-      while (ceilings.length < opts.repeat) ceilings.push(await measureCeiling(run.files, opts.log));
-
+      const ceilings = await measureCeilings(run);
       await pipeline.start();
       await pipeline.api('POST', '/v1/directory/import', DIRECTORY);
       const decided = (count: number) => (status: ConnectorStatusView) =>
         status.counters.extracted >= count && status.processingQueue === 0;
       await warmUp(pipeline, opts, SERVICES, decided);
-      const runs: Record<string, unknown>[] = [];
-      let drain: Drain | undefined;
-      for (const [i, ceiling] of ceilings.entries()) {
-        // Later drains get reports of another seed (a drain releases its reports once delivered).
-        const reports = i === 0 ? run : benchReports({ ...opts, seed: opts.seed + i });
-        if (drain) await releaseDrain(pipeline, drain);
-        drain = await drainMailbox(pipeline, reports.files, 'bench', SERVICES, decided(opts.messages));
-        runs.push(await measuredRun(pipeline, drain, ceiling, reports.totalBytes, opts.messages));
-      }
-      const result = {
-        messages: opts.messages,
-        warmup_messages: opts.warmup,
-        ...(runs.length === 1
-          ? runs[0]
-          : { repeat: runs.length, ...medianOf(runs, ['cpu_seconds', 'v8_worker_seconds']), runs }),
-      };
-      if (drain) await finishBench(result, opts, pipeline, drain);
+      await measuredDrains(
+        run,
+        ceilings,
+        ['cpu_seconds', 'v8_worker_seconds'],
+        (files) => drainMailbox(pipeline, files, 'bench', SERVICES, decided(opts.messages)),
+        measuredRun,
+      );
     },
   );
 
 /** One measured drain's figures, against the ceiling measured for it. */
-async function measuredRun(
-  pipeline: Pipeline,
-  drain: Drain,
-  ceiling: CeilingMeasurement,
-  totalBytes: number,
-  messages: number,
-): Promise<Record<string, unknown>> {
+async function measuredRun(drained: DrainToMeasure): Promise<Record<string, unknown>> {
+  const { pipeline, drain, ceiling, totalBytes, messages } = drained;
   const { id, seconds } = drain;
   const latency = percentiles((await decidedMessages(pipeline, id)).map((m) => m.decidedAt - m.extractedAt));
   const rate = messages / seconds;

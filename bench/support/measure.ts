@@ -250,15 +250,59 @@ export function servicesPeakRss(pipeline: Pipeline, services: ServiceName[]): Re
   );
 }
 
-/** Prints the result and releases the last drain. */
-export async function finishBench(
-  result: Record<string, unknown>,
-  options: BenchOptions,
-  pipeline: Pipeline,
-  drain: Drain,
+/**
+ * One raw reader's drain per measured drain: the run's own, then one more for each further
+ * `--repeat` (measured before the services start).
+ */
+export async function measureCeilings(run: PipelineBenchRun): Promise<CeilingMeasurement[]> {
+  const ceilings = [run.ceiling];
+  while (ceilings.length < run.options.repeat) ceilings.push(await measureCeiling(run.files, run.options.log));
+  return ceilings;
+}
+
+/** One measured drain, with the raw reader's drain measured for it. */
+export interface DrainToMeasure {
+  pipeline: Pipeline;
+  drain: Drain;
+  ceiling: CeilingMeasurement;
+  /** Bytes of the drained reports. */
+  totalBytes: number;
+  messages: number;
+}
+
+/**
+ * The measured drains: one per ceiling, of the run's reports first and then of other seeds (a
+ * drain releases its reports once delivered), each after releasing the one before. Prints one
+ * run's figures from `measure`, or with `--repeat` their medians (of every number, and of every
+ * number inside each of `nested`) and each run's; then releases the last drain.
+ */
+export async function measuredDrains(
+  run: PipelineBenchRun,
+  ceilings: CeilingMeasurement[],
+  nested: string[],
+  drain: (files: Buffer[]) => Promise<Drain>,
+  measure: (drained: DrainToMeasure) => Promise<Record<string, unknown>>,
 ): Promise<void> {
-  printResult(result, options.json);
-  await releaseDrain(pipeline, drain);
+  const { pipeline, options } = run;
+  const runs: Record<string, unknown>[] = [];
+  let last: Drain | undefined;
+  for (const [i, ceiling] of ceilings.entries()) {
+    const reports = i === 0 ? run : benchReports({ ...options, seed: options.seed + i });
+    if (last) await releaseDrain(pipeline, last);
+    last = await drain(reports.files);
+    runs.push(
+      await measure({ pipeline, drain: last, ceiling, totalBytes: reports.totalBytes, messages: options.messages }),
+    );
+  }
+  printResult(
+    {
+      messages: options.messages,
+      warmup_messages: options.warmup,
+      ...(runs.length === 1 ? runs[0] : { repeat: runs.length, ...medianOf(runs, nested), runs }),
+    },
+    options.json,
+  );
+  if (last) await releaseDrain(pipeline, last);
 }
 
 /**
