@@ -191,15 +191,15 @@ export function nextSchedule(
     return { nextDueAt: Math.max(now, result.startedAt.getTime() + intervalMs), failures: 0 };
   }
   const failures = (previous?.failures ?? 0) + 1;
+  /** `first` after the first failure, doubled after each further one, at most `cap`. */
+  const backoff = (first: number, cap: number) => Math.min(cap, first * 2 ** Math.min(failures - 1, 20));
   if (result.error?.code === 'authentication') {
-    const doubled = intervalMs * 2 ** Math.min(failures - 1, 20);
-    const delay = Math.max(intervalMs, Math.min(REFUSED_LOGIN_BACKOFF_MAX_MS, doubled));
+    const delay = backoff(intervalMs, Math.max(intervalMs, REFUSED_LOGIN_BACKOFF_MAX_MS));
     return { nextDueAt: now + delay, failures, backedOffAtVersion: connector.version };
   }
-  const base = settings.backoffBaseMs ?? 1000;
   const kafka = result.error?.code === 'kafka-unavailable';
   const cap = kafka ? settings.kafkaBackoffMaxMs : intervalMs;
   const retryable = kafka || result.error?.retryable === true;
-  const delay = retryable ? Math.min(cap, base * 2 ** Math.min(failures - 1, 20)) : intervalMs;
+  const delay = retryable ? backoff(settings.backoffBaseMs ?? 1000, cap) : intervalMs;
   return { nextDueAt: now + delay, failures };
 }
