@@ -230,6 +230,7 @@ function setup(
       batchMaxBytes: 1 << 20,
       inlineLimitBytes: 1000,
       retrieveWindow: 4,
+      retrieveWindowBytes: 4 * 1024 * 1024,
       ...(options.wrapUpAfterMs === undefined ? {} : { wrapUpAfterMs: options.wrapUpAfterMs }),
     },
     logger,

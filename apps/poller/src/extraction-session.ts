@@ -29,6 +29,7 @@ export interface SessionSettings {
   batchMaxBytes: number;
   inlineLimitBytes: number;
   retrieveWindow: number;
+  retrieveWindowBytes: number;
   /**
    * After this long no new batch is started and the session ends with QUIT (the rest waits for
    * the next session), so that the POP3 session deadline rarely cuts a session short.
@@ -488,7 +489,7 @@ export class ExtractionSession {
       try {
         for await (const { msg, data } of client.retrieveMany(
           pending.map((w) => w.msg),
-          { window: this.deps.settings.retrieveWindow },
+          { window: this.deps.settings.retrieveWindow, windowBytes: this.deps.settings.retrieveWindowBytes },
         )) {
           const item = byMsg.get(msg);
           if (!item) throw new JournalwireError('protocol', `RETR returned message ${msg}, which was not asked for`);

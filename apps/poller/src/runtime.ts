@@ -60,6 +60,7 @@ export function sessionDepsOf(parts: SessionParts): SessionDeps {
       batchMaxBytes: config.BATCH_MAX_BYTES,
       inlineLimitBytes: config.INLINE_LIMIT_BYTES,
       retrieveWindow: config.RETRIEVE_WINDOW,
+      retrieveWindowBytes: config.RETRIEVE_WINDOW_BYTES,
       // Most of the session deadline: the last batch then finishes and QUIT commits it in time.
       wrapUpAfterMs: Math.floor(config.POP3_SESSION_DEADLINE_MS * 0.75),
     },

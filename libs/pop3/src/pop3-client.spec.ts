@@ -235,6 +235,36 @@ describe('Pop3Client against a scripted server', () => {
     expect(queuedAtFirstRetr).toBe(7);
   });
 
+  it('bounds retrieveMany by the listed bytes outstanding, one RETR at least', async () => {
+    const messages = Array.from({ length: 20 }, (_, index) =>
+      latin1(`Subject: ${String(index + 1).padStart(2, '0')}\r\n\r\n${'x'.repeat(983)}\r\n`),
+    );
+    expect(messages.every((message) => message.length === 1000)).toBe(true);
+    const queuedAtFirstRetr: number[] = [];
+    let firstRetrSeen = false;
+    const target = await serve({
+      messages,
+      override: async (verb, _args, connection) => {
+        if (verb === 'RETR' && !firstRetrSeen) {
+          firstRetrSeen = true;
+          await delay(50);
+          queuedAtFirstRetr.push(connection.unreadLines);
+        }
+        return false;
+      },
+    });
+    const client = await connect(target);
+    await client.list();
+    const all = messages.map((_, index) => index + 1);
+    const received: number[] = [];
+    for await (const { msg } of client.retrieveMany(all, { window: 32, windowBytes: 5000 })) received.push(msg);
+    firstRetrSeen = false;
+    for await (const { msg } of client.retrieveMany(all, { window: 32, windowBytes: 500 })) received.push(msg);
+    expect(received).toEqual([...all, ...all]);
+    // Five of 1,000 bytes fit in 5,000 (four wait behind the first); one goes when none fits.
+    expect(queuedAtFirstRetr).toEqual([4, 0]);
+  });
+
   it('sends one command at a time without PIPELINING', async () => {
     let maxQueued = 0;
     const target = await serve({

@@ -15,7 +15,8 @@ import type {
   UidlEntry,
 } from './types.js';
 
-const DEFAULT_RETRIEVE_WINDOW = 32;
+const DEFAULT_RETRIEVE_WINDOW = 128;
+const DEFAULT_RETRIEVE_WINDOW_BYTES = 4 * 1024 * 1024;
 const DELETE_WINDOW = 128;
 /** How much of a streamed message may wait in the Readable before the socket is paused. */
 const STREAM_HIGH_WATER_MARK = 1024 * 1024;
@@ -182,24 +183,38 @@ export class Pop3Client {
   async *retrieveMany(msgs: readonly number[], options: RetrieveManyOptions = {}): AsyncGenerator<RetrievedMessage> {
     msgs.forEach(messageNumber);
     const window = this.pipelining ? Math.max(1, Math.floor(options.window ?? DEFAULT_RETRIEVE_WINDOW)) : 1;
-    const inFlight: Array<{ msg: number; data: Promise<Buffer> }> = [];
+    const windowBytes = options.windowBytes ?? DEFAULT_RETRIEVE_WINDOW_BYTES;
+    const inFlight: Array<{ msg: number; size: number; data: Promise<Buffer> }> = [];
+    let inFlightBytes = 0;
     let next = 0;
     const issue = (): void => {
       const msg = msgs[next++] as number;
+      // Sized by LIST (a message LIST did not report counts as nothing: its cap still bounds it).
+      const size = this.listedSizes.get(msg) ?? 0;
       const data = this.retr(msg);
       // Settled later in order; if the consumer stops early, nobody awaits the rest.
       data.catch(() => undefined);
-      inFlight.push({ msg, data });
+      inFlight.push({ msg, size, data });
+      inFlightBytes += size;
     };
     // Refill in batches (once half the window is done): commands issued together share one write.
+    // The byte budget bounds what the server may send ahead of the consumer; one RETR always goes.
     const refillBelow = Math.max(1, Math.floor(window / 2));
+    let heldByBytes = false;
     const refill = (): void => {
-      while (next < msgs.length && inFlight.length < window) issue();
+      heldByBytes = false;
+      while (next < msgs.length && inFlight.length < window) {
+        const size = this.listedSizes.get(msgs[next] as number) ?? 0;
+        heldByBytes = inFlight.length > 0 && inFlightBytes + size > windowBytes;
+        if (heldByBytes) break;
+        issue();
+      }
     };
     refill();
     for (let head = inFlight.shift(); head; head = inFlight.shift()) {
       const data = await head.data;
-      if (inFlight.length < refillBelow) refill();
+      inFlightBytes -= head.size;
+      if (inFlight.length < refillBelow || (heldByBytes && inFlightBytes <= windowBytes / 2)) refill();
       yield { msg: head.msg, data };
     }
   }

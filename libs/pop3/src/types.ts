@@ -104,8 +104,13 @@ export interface RetrievedMessage {
 }
 
 export interface RetrieveManyOptions {
-  /** Outstanding RETR commands when the server advertises PIPELINING (default 32); 1 otherwise. */
+  /** Outstanding RETR commands when the server advertises PIPELINING (default 128); 1 otherwise. */
   window?: number;
+  /**
+   * Listed bytes of the outstanding RETRs (default 4 MiB): what the server may send ahead of the
+   * consumer. At least one RETR is outstanding whatever its size.
+   */
+  windowBytes?: number;
 }
 
 export type ProbeStepName =
