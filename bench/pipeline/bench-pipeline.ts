@@ -34,7 +34,7 @@ else
     {
       messages: 20_000,
       database: 'journalwire_bench',
-      env: { BATCH_MAX_MESSAGES: '200', LOG_LEVEL: 'warn' },
+      env: { LOG_LEVEL: 'warn' },
       repeatable: true,
     },
     async (run) => {
