@@ -187,10 +187,11 @@ export class Pop3Client {
     const inFlight: Array<{ msg: number; size: number; data: Promise<Buffer> }> = [];
     let inFlightBytes = 0;
     let next = 0;
+    // Sized by LIST (a message LIST did not report counts as nothing: its cap still bounds it).
+    const listedSize = (msg: number): number => this.listedSizes.get(msg) ?? 0;
     const issue = (): void => {
       const msg = msgs[next++] as number;
-      // Sized by LIST (a message LIST did not report counts as nothing: its cap still bounds it).
-      const size = this.listedSizes.get(msg) ?? 0;
+      const size = listedSize(msg);
       const data = this.retr(msg);
       // Settled later in order; if the consumer stops early, nobody awaits the rest.
       data.catch(() => undefined);
@@ -204,8 +205,7 @@ export class Pop3Client {
     const refill = (): void => {
       heldByBytes = false;
       while (next < msgs.length && inFlight.length < window) {
-        const size = this.listedSizes.get(msgs[next] as number) ?? 0;
-        heldByBytes = inFlight.length > 0 && inFlightBytes + size > windowBytes;
+        heldByBytes = inFlight.length > 0 && inFlightBytes + listedSize(msgs[next] as number) > windowBytes;
         if (heldByBytes) break;
         issue();
       }
