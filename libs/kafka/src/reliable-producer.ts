@@ -1,4 +1,4 @@
-import type { Producer } from '@platformatic/kafka';
+import type { Consumer, Producer } from '@platformatic/kafka';
 import { JournalwireError } from '#errors';
 import { fetchedMessageOf } from './group-consumer.js';
 import { partitionForKeyBytes } from './partitioner.js';
@@ -30,6 +30,8 @@ export interface WrittenBatch {
   offset: string;
 }
 
+type FetchedMessage = NonNullable<ReturnType<typeof fetchedMessageOf>>['message'];
+
 /** Not exported by name from the client. */
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
@@ -49,6 +51,20 @@ async function retryingConcurrentTransactions(operation: () => Promise<void>): P
       await new Promise((resolve) => setTimeout(resolve, Math.min(maxPauseMs, firstPauseMs * 2 ** (attempt - 1))));
     }
   }
+}
+
+/**
+ * `message` with its offset commit sent to the group coordinator the consumer knows now. The client
+ * sends TxnOffsetCommit to the coordinator recorded when the message was fetched: none, for a fetch
+ * answered while the consumer was finding its coordinator again after a broker restart (every
+ * commit of that record then failed with "broker not available in the current cluster metadata",
+ * and the partition stopped), or the old one after the coordinator moved. The member id and
+ * generation stay those of the fetch: they are what fences an instance the group has left behind.
+ */
+function routedTo(message: FetchedMessage, coordinatorId: number): FetchedMessage {
+  const fetchedUnder = message.metadata.consumer as Record<string, unknown>;
+  if (fetchedUnder.coordinatorId === coordinatorId) return message;
+  return { ...message, metadata: { ...message.metadata, consumer: { ...fetchedUnder, coordinatorId } } };
 }
 
 /** A connected producer whose send resolves only once every record is acknowledged (acks=all). */
@@ -109,9 +125,15 @@ export class ReliableProducer {
         // One AddOffsetsToTxn per group, then one TxnOffsetCommit per partition, one after another:
         // the client merges concurrent offset commits of a producer into one (its deduplication key
         // is 'commit'), so all but one partition's offset would be lost, and reprocessed after a crash.
-        for (const consumer of new Set(sources.map((source) => source.consumer)))
+        const coordinators = new Map<Consumer, number>();
+        for (const consumer of new Set(sources.map((source) => source.consumer))) {
+          coordinators.set(consumer, await consumer.findGroupCoordinator());
           await retryingConcurrentTransactions(() => transaction.addConsumer(consumer));
-        for (const source of sources) await retryingConcurrentTransactions(() => transaction.addOffset(source.message));
+        }
+        for (const { message, consumer } of sources) {
+          const routed = routedTo(message, coordinators.get(consumer)!);
+          await retryingConcurrentTransactions(() => transaction.addOffset(routed));
+        }
       },
       commit: () => end(true),
       abort: () => end(false),
