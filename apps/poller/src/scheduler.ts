@@ -17,8 +17,8 @@ export interface ConnectorSource {
 
 /**
  * Every tick: reads the connectors, reports newly suspended ones, clears the state of resumed
- * ones and starts a session for each due connector (up to the concurrency limit). Sessions of
- * one mailbox never overlap: the runner takes the mailbox lease first. The next tick comes after
+ * ones and starts a session for each due connector, longest due first, up to the concurrency
+ * limit. Sessions of one mailbox never overlap: the runner takes the mailbox lease first. The next tick comes after
  * `tickMs`, or sooner when a connector falls due before then. (Not at once when a session ends:
  * this instance would then take the lease again before any other instance had a turn.)
  */
@@ -74,6 +74,7 @@ export class Scheduler {
     const ids = connectors.map((c) => c.id);
     const [states, suspended] = await Promise.all([this.schedule.getMany(ids), this.schedule.suspendedMarkers(ids)]);
     const now = Date.now();
+    const due: Array<{ connector: ConnectorEntity; since: number }> = [];
     for (const connector of connectors) {
       if (this.stopping) return;
       if (this.running.has(connector.id)) continue;
@@ -90,7 +91,13 @@ export class Scheduler {
         this.nextTickMs = Math.min(this.nextTickMs, state.nextDueAt - now);
         continue;
       }
-      if (this.running.size >= this.settings.maxConcurrentSessions) continue;
+      due.push({ connector, since: Math.min(state?.nextDueAt ?? -Infinity, now) });
+    }
+    // Longest due first. In list order, with more connectors due than free slots, a mailbox with a
+    // backlog (due again as soon as each session ends) kept its place ahead of those listed after it.
+    due.sort((a, b) => a.since - b.since);
+    for (const { connector } of due) {
+      if (this.stopping || this.running.size >= this.settings.maxConcurrentSessions) return;
       this.launch(connector.id, async () => void (await this.runner.run(connector, this.control)));
     }
   }
