@@ -12,6 +12,7 @@ import {
   generateJournalReport,
   mailboxCount,
   Pipeline,
+  readLogLines,
   seededRandom,
   sha256Of,
   TcpProxy,
@@ -53,7 +54,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe('faults never lose or double a message', () => {
-  const pipeline = new Pipeline({ BATCH_MAX_MESSAGES: '10' });
+  // Short Kafka deadlines so that the broker test sees sessions fail on the outage within seconds.
+  const pipeline = new Pipeline({
+    BATCH_MAX_MESSAGES: '10',
+    PUBLISH_TIMEOUT_MS: '10000',
+    KAFKA_BACKOFF_MAX_MS: '5000',
+  });
   const redis = new Redis(testEnv.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // the Redis test restarts the server under this client
   const settings = {
@@ -199,19 +205,23 @@ describe('faults never lose or double a message', () => {
     });
     await run('deploy/local/stack.sh', ['stop', '--keep', 'kafka']);
     try {
-      // The poller notices the outage (its log says so). A session that had published before the
-      // stop may still delete what Kafka acknowledged; after the first report, a later session
-      // against the broker that is still away deletes nothing.
+      // The poller notices the outage: this connector's session ends with kafka-unavailable (other
+      // connectors' sessions fail too, while this one may still hold DELEs its QUIT has yet to
+      // commit). A session that had published before the stop deletes what Kafka acknowledged;
+      // after its end, a later session against the broker that is still away deletes nothing.
       const pollerLog = pipeline.service('poller').logFile;
-      const outageReports = (from: number) =>
-        readFileSync(pollerLog, 'utf8').slice(from).split('kafka-unavailable').length - 1;
-      const logged = readFileSync(pollerLog, 'utf8').length;
-      await until('the poller to report Kafka unavailable', async () => (outageReports(logged) > 0 ? true : undefined));
+      const outageEnds = async () =>
+        (await readLogLines(pollerLog)).filter(
+          (line) => line.event === 'session-end' && line.connectorId === id && line.code === 'kafka-unavailable',
+        ).length;
+      await until("the connector's session to end on the outage", async () =>
+        (await outageEnds()) > 0 ? true : undefined,
+      );
       const left = await mailboxCount(mailbox);
       expect(left).toBeGreaterThan(0);
-      const reported = readFileSync(pollerLog, 'utf8').length;
+      const reported = await outageEnds();
       await until('a later session to fail on the outage too', async () =>
-        outageReports(reported) > 0 ? true : undefined,
+        (await outageEnds()) > reported ? true : undefined,
       );
       expect(await mailboxCount(mailbox)).toBe(left);
     } finally {

@@ -258,28 +258,6 @@ export async function waitFor<T>(
   }
 }
 
-export interface LogLine {
-  time: string;
-  level: string;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** The JSON log lines a service process wrote. */
-export async function readLogLines(file: string): Promise<LogLine[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const lines: LogLine[] = [];
-  for (const raw of text.split('\n')) {
-    if (!raw.startsWith('{')) continue;
-    try {
-      lines.push(JSON.parse(raw) as LogLine);
-    } catch {
-      // a line cut by SIGKILL
-    }
-  }
-  return lines;
-}
-
 /** Peak resident set size of a process (VmHWM), in bytes. */
 export async function peakRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

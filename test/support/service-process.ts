@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -136,4 +137,26 @@ export function httpsStatus(url: string, ca: string | undefined): Promise<number
     });
     request.on('error', reject);
   });
+}
+
+export interface LogLine {
+  time: string;
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** The JSON log lines a service process wrote. */
+export async function readLogLines(file: string): Promise<LogLine[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const lines: LogLine[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw.startsWith('{')) continue;
+    try {
+      lines.push(JSON.parse(raw) as LogLine);
+    } catch {
+      // a line cut by SIGKILL
+    }
+  }
+  return lines;
 }

@@ -3,11 +3,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollerInFlightKey, pollerLeaseKey, RAW_CONTENT_TYPES } from '#contracts';
 import { Pop3Client } from '#pop3';
-import { testEnv } from '#test-support';
+import { testEnv, readLogLines } from '#test-support';
 import type { InFlightMarker } from '../../../apps/poller/src/in-flight.js';
 import { rawRecords, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
-import { mailbox, readLogLines, sha256, waitFor } from '../../support/poller-harness.js';
+import { mailbox, sha256, waitFor } from '../../support/poller-harness.js';
 
 describe('poller: crashes never lose or duplicate a message', () => {
   let ctx: PollerTestContext;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimCheckSchema, RAW_CONTENT_TYPES, rawRecordKey } from '#contracts';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
-import { mailbox, peakRss, readLogLines, sha256, waitFor, writeLargeMessage } from '../../support/poller-harness.js';
+import { readLogLines } from '#test-support';
+import { mailbox, peakRss, sha256, waitFor, writeLargeMessage } from '../../support/poller-harness.js';
 
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');

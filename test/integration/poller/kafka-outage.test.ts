@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
-import { generateMessages, kafkaBroker, mailbox, readLogLines, waitFor } from '../../support/poller-harness.js';
+import { readLogLines } from '#test-support';
+import { generateMessages, kafkaBroker, mailbox, waitFor } from '../../support/poller-harness.js';
 
 describe('poller: a Kafka outage delays extraction, never loses a message', () => {
   let ctx: PollerTestContext;

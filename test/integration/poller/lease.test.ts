@@ -3,10 +3,10 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { pollerLeaseKey } from '#contracts';
 import { createLogger } from '#logger';
-import { testEnv } from '#test-support';
+import { testEnv, readLogLines, type LogLine } from '#test-support';
 import { LeaseManager } from '../../../apps/poller/src/lease.js';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
-import { mailbox, readLogLines, waitFor, type LogLine } from '../../support/poller-harness.js';
+import { mailbox, waitFor } from '../../support/poller-harness.js';
 
 interface Session {
   instance: string;

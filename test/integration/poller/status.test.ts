@@ -1,15 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { testCipher, testEnv, updateConnector } from '#test-support';
+import { readLogLines, testCipher, testEnv, updateConnector } from '#test-support';
 import { pollerSuite } from '../../support/poller-fixture.js';
-import {
-  generateMessages,
-  journalMessage,
-  mailbox,
-  readLogLines,
-  sha256,
-  waitFor,
-} from '../../support/poller-harness.js';
+import { generateMessages, journalMessage, mailbox, sha256, waitFor } from '../../support/poller-harness.js';
 import { FakePop3Mailbox } from '../../support/poller-pop3-server.js';
 
 describe('poller: connector status on journal.status.v1', () => {
