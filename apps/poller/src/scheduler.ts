@@ -18,9 +18,10 @@ export interface ConnectorSource {
 /**
  * Every tick: reads the connectors, reports newly suspended ones, clears the state of resumed
  * ones and starts a session for each due connector, longest due first, up to the concurrency
- * limit. Sessions of one mailbox never overlap: the runner takes the mailbox lease first. The next tick comes after
- * `tickMs`, or sooner when a connector falls due before then. (Not at once when a session ends:
- * this instance would then take the lease again before any other instance had a turn.)
+ * limit. Sessions of one mailbox never overlap: the runner takes the mailbox lease first. The next
+ * tick comes after `tickMs`, or sooner when a connector falls due before then. (Not at once when a
+ * session ends: this instance would then take the lease again before any other instance had a
+ * turn.)
  */
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
