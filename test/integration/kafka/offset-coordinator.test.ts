@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchedMessageOf, KafkaGateway, type GroupConsumer, type IncomingRecord } from '#kafka';
 import { createLogger } from '#logger';
 import { testKafka } from '#test-support';
+import { waitFor } from '../../support/poller-harness.js';
 
 const logger = createLogger({ service: 'offset-coordinator-test', level: 'fatal' });
 
@@ -70,8 +71,17 @@ describe('transactional offset commit', () => {
       try {
         await consumer.start();
         expect(await committed).toBe('committed');
-        const offsets = await kafka.committedOffsets(groupId, [input]);
-        expect(offsets.find((o) => o.partition === 0)?.offset).toBe('3');
+        // EndTxn returns before the coordinator writes the transaction's markers; until then the
+        // group's offset reads as the last stable one (none here).
+        await waitFor(
+          'the committed offset 3',
+          async () => {
+            const offsets = await kafka.committedOffsets(groupId, [input]);
+            return offsets.find((o) => o.partition === 0)?.offset === '3';
+          },
+          10_000,
+          100,
+        );
       } finally {
         await producer.disconnect();
       }
