@@ -144,6 +144,9 @@ class FakePublisher implements RawPublisherPort, BatchPublisher {
     this.scope = scope;
     return this;
   }
+  async settleLeftover(): Promise<boolean> {
+    return false;
+  }
   async publish(messages: ExtractedMessage[]): Promise<void> {
     if (this.published.length + messages.length > this.capacity)
       throw new JournalwireError('kafka-unavailable', 'Kafka did not commit');

@@ -51,6 +51,11 @@ export interface RawPublisherPort {
    * stalled poller can no longer commit), then settles a publish that earlier one left in flight.
    */
   open(connectorId: string, scope: string, signal?: AbortSignal): Promise<BatchPublisher>;
+  /**
+   * Settles a publish an earlier session left in flight without starting one (a suspended
+   * connector has no next session to do it); false when nothing was in flight.
+   */
+  settleLeftover(connectorId: string, scope: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 export interface RawPublisherSettings {
@@ -122,6 +127,12 @@ export class TransactionalRawPublisher implements RawPublisherPort {
       throw error;
     }
     return publisher;
+  }
+
+  async settleLeftover(connectorId: string, scope: string, signal?: AbortSignal): Promise<boolean> {
+    if (!(await this.inFlight.get(connectorId))) return false;
+    await (await this.open(connectorId, scope, signal)).close();
+    return true;
   }
 }
 

@@ -80,7 +80,8 @@ export class Scheduler {
       if (this.stopping) return;
       if (this.running.has(connector.id)) continue;
       if (connector.suspended) {
-        if (!suspended.has(connector.id)) this.launch(connector.id, () => this.runner.reportSuspended(connector));
+        if (!suspended.has(connector.id))
+          this.launch(connector.id, () => this.runner.reportSuspended(connector, this.control.signal));
         continue;
       }
       if (suspended.has(connector.id)) {

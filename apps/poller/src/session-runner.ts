@@ -1,4 +1,4 @@
-import { JournalwireError } from '#errors';
+import { JournalwireError, toJournalwireError } from '#errors';
 import type { Logger } from '#logger';
 import { ledgerScopeOf, type ConnectorEntity } from '#persistence';
 import { ExtractionSession, type SessionControl, type SessionDeps, type SessionResult } from './extraction-session.js';
@@ -102,13 +102,28 @@ export class SessionRunner {
     };
   }
 
-  /** Publishes 'suspended' once per suspension (under the lease, after any running session). */
-  async reportSuspended(connector: ConnectorEntity): Promise<void> {
+  /**
+   * Publishes 'suspended' once per suspension (under the lease, after any running session), once
+   * a publish that a dead session left in flight is settled: a suspended connector has no next
+   * session to settle it, and its deletion waits for it. Until Kafka answers, the next tick retries.
+   */
+  async reportSuspended(connector: ConnectorEntity, signal?: AbortSignal): Promise<void> {
     const lease = await this.leases.acquire(connector.id);
     if (!lease) return;
+    const log = this.logger.child({ connectorId: connector.id, instanceId: this.settings.instanceId });
     try {
+      try {
+        await this.sessionDeps.publisher.settleLeftover(connector.id, ledgerScopeOf(connector), signal);
+      } catch (error) {
+        if (signal?.aborted) return; // shutting down: the next poller takes it up
+        log.warn(
+          { err: error, code: toJournalwireError(error).code },
+          'suspended connector: a publish left in flight could not be settled yet; retrying',
+        );
+        return;
+      }
       if (!(await this.schedule.markSuspended(connector.id))) return;
-      this.logger.info({ connectorId: connector.id, instanceId: this.settings.instanceId }, 'connector suspended');
+      log.info('connector suspended');
       await this.status.report({
         connectorId: connector.id,
         state: 'suspended',

@@ -6,6 +6,7 @@ import { Pop3Client } from '#pop3';
 import { testEnv, readLogLines } from '#test-support';
 import type { InFlightMarker } from '../../../apps/poller/src/in-flight.js';
 import { rawRecords, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
+import { updateConnector } from '../../support/connectors.js';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
 import { mailbox, sha256, waitFor } from '../../support/poller-harness.js';
 
@@ -91,45 +92,13 @@ describe('poller: crashes never lose or duplicate a message', () => {
     const b = await mailboxWithBodies(6);
     const c = await mailboxWithBodies(6);
     const at = Date.now();
-    const entries = (bodies: Body[]) =>
-      bodies.map((x) => ({ uidl: x.uidl, sha256: sha256(x.data), size: x.data.length }));
-    const records = (connectorId: string, bodies: Body[]) =>
-      bodies.flatMap((x) =>
-        rawRecords(connectorId, {
-          msg: x.msg,
-          uidl: x.uidl,
-          sha256: sha256(x.data),
-          size: x.data.length,
-          listSize: x.data.length,
-          value: x.data,
-          contentType: RAW_CONTENT_TYPES.inline,
-          extractedAt: new Date(at).toISOString(),
-        }),
-      );
-    type Mailbox = typeof a;
-    /**
-     * Leaves the in-flight marker of 4 of the mailbox's messages and, in the connector's
-     * transactional producer, sends their records: keyed as now, or (`byConnector`) as before.
-     */
-    const interrupted = async (x: Mailbox, token: string, keys: InFlightMarker['keys'], byConnector = false) => {
-      const marker: InFlightMarker = { token, instanceId: token, at, entries: entries(x.bodies.slice(0, 4)) };
-      if (keys) marker.keys = keys;
-      await redis.set(pollerInFlightKey(x.connector.id), JSON.stringify(marker));
-      const producer = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(x.connector.id) });
-      const transaction = await producer.transaction();
-      await transaction.send(
-        records(x.connector.id, x.bodies.slice(0, 4)).map((r) => (byConnector ? { ...r, key: x.connector.id } : r)),
-      );
-      return { producer, transaction };
-    };
-
-    const crashed = await interrupted(a, 'crashed-1', 'raw-id');
+    const crashed = await interrupted(a, 'crashed-1', 'raw-id', at);
     await crashed.transaction.commit();
     await crashed.producer.disconnect();
-    const crashedOlder = await interrupted(c, 'crashed-old', undefined, true);
+    const crashedOlder = await interrupted(c, 'crashed-old', undefined, at, true);
     await crashedOlder.transaction.commit();
     await crashedOlder.producer.disconnect();
-    const { producer: zombie, transaction: txnB } = await interrupted(b, 'stalled-1', 'raw-id');
+    const { producer: zombie, transaction: txnB } = await interrupted(b, 'stalled-1', 'raw-id', at);
 
     await ctx.startPoller({}, [a.connector.id, b.connector.id, c.connector.id]);
     for (const x of [a, b, c]) {
@@ -152,10 +121,69 @@ describe('poller: crashes never lose or duplicate a message', () => {
     }
   });
 
+  it('settles what a dead session left in flight once its connector is suspended, without a session', async () => {
+    // The poller died after Kafka committed the batch, before the ledger insert; then the
+    // connector was suspended. No session will run to settle the marker, and the status service
+    // refuses to delete a connector while it is set.
+    const x = await mailboxWithBodies(6);
+    await updateConnector(ctx.dataSource, x.connector.id, { suspended: true });
+    const crashed = await interrupted(x, 'crashed-then-suspended', 'raw-id', Date.now());
+    await crashed.transaction.commit();
+    await crashed.producer.disconnect();
+
+    await ctx.startPoller({}, [x.connector.id]);
+    await waitFor('a suspended status', () => ctx.statusFor(x.connector.id).some((s) => s.state === 'suspended'));
+    expect(await redis.get(pollerInFlightKey(x.connector.id))).toBeNull();
+    const rows = await ctx.ledgerRows(x.connector.id);
+    expect(rows.map((r) => r.uidl).sort()).toEqual(
+      x.bodies
+        .slice(0, 4)
+        .map((b) => b.uidl)
+        .sort(),
+    );
+    expect(rows.filter((r) => r.deleted_at !== null)).toEqual([]);
+    // Settled, not extracted: the mailbox is untouched and nothing else was published.
+    expect(await mailbox.count(x.user)).toBe(6);
+    expect(ctx.rawFor(x.connector.id)).toHaveLength(4);
+  });
+
   interface Body {
     uidl: string;
     msg: number;
     data: Buffer;
+  }
+  type Mailbox = Awaited<ReturnType<typeof mailboxWithBodies>>;
+
+  const entries = (bodies: Body[]) =>
+    bodies.map((x) => ({ uidl: x.uidl, sha256: sha256(x.data), size: x.data.length }));
+  const records = (connectorId: string, bodies: Body[], at: number) =>
+    bodies.flatMap((x) =>
+      rawRecords(connectorId, {
+        msg: x.msg,
+        uidl: x.uidl,
+        sha256: sha256(x.data),
+        size: x.data.length,
+        listSize: x.data.length,
+        value: x.data,
+        contentType: RAW_CONTENT_TYPES.inline,
+        extractedAt: new Date(at).toISOString(),
+      }),
+    );
+
+  /**
+   * Leaves the in-flight marker of 4 of the mailbox's messages and, in the connector's
+   * transactional producer, sends their records: keyed as now, or (`byConnector`) as before.
+   */
+  async function interrupted(x: Mailbox, token: string, keys: InFlightMarker['keys'], at: number, byConnector = false) {
+    const marker: InFlightMarker = { token, instanceId: token, at, entries: entries(x.bodies.slice(0, 4)) };
+    if (keys) marker.keys = keys;
+    await redis.set(pollerInFlightKey(x.connector.id), JSON.stringify(marker));
+    const producer = await ctx.kafka.createProducer({ transactionalId: transactionalIdFor(x.connector.id) });
+    const transaction = await producer.transaction();
+    await transaction.send(
+      records(x.connector.id, x.bodies.slice(0, 4), at).map((r) => (byConnector ? { ...r, key: x.connector.id } : r)),
+    );
+    return { producer, transaction };
   }
 
   /** A mailbox with `count` messages, and their UIDLs and bytes as the server returns them. */
