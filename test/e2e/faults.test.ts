@@ -19,6 +19,7 @@ import {
   TEST_RUN_ID,
   testEnv,
   type ServiceName,
+  waitFor,
 } from '#test-support';
 import { E2E_DIRECTORY } from './directory.js';
 
@@ -38,20 +39,9 @@ function mailboxOf(count: number, seed: number, size = 6 * 1024): Buffer[] {
   );
 }
 
-/** Polls `probe` until it returns a value (not undefined); fails after `timeoutMs`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // a service or the broker may be restarting
-    }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The faults' waits: long (a restart takes a while) and fine-grained (some windows last milliseconds). */
+const until = <T>(what: string, probe: () => Promise<T>, timeoutMs = 120_000) =>
+  waitFor(what, probe, { timeoutMs, everyMs: 20 });
 
 describe('faults never lose or double a message', () => {
   // Short Kafka deadlines so that the broker test sees sessions fail on the outage within seconds.

@@ -6,3 +6,4 @@ export * from './tcp-proxy.js';
 export * from './connectors.js';
 export * from './hostile-journal.js';
 export * from './fault-checks.js';
+export * from './polling.js';

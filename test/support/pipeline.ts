@@ -24,7 +24,7 @@ import { checkResponse } from './api-responses.js';
 import { authPlainForms, filesChangedSince, secretsInFiles } from './fault-checks.js';
 import { TEST_BLOB_DIR, testEnv, testKafka, TEST_CREDENTIAL_KEY } from './env.js';
 import { startService, type RunningService, type ServiceName } from './service-process.js';
-import { eventually } from './status-harness.js';
+import { waitFor } from './polling.js';
 
 const run = promisify(execFile);
 
@@ -241,7 +241,12 @@ export class Pipeline {
   ): Promise<ConnectorRecords> {
     const counts = (o: ConnectorRecords | undefined) =>
       o ? `${o.archived.length} archived, ${o.rejected.length} rejected, ${o.dead.length} dead-lettered` : 'none';
-    return eventually(what, () => this.outcomes(connectorId), accept, timeoutMs, 500, counts);
+    return waitFor(what, () => this.outcomes(connectorId), {
+      until: accept,
+      timeoutMs,
+      everyMs: 500,
+      describe: counts,
+    });
   }
 
   /** Reconciles a connector created while this pipeline ran. */

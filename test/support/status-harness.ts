@@ -177,25 +177,6 @@ export function dovecotConnector(user: string, password: string, description: st
   };
 }
 
-/** Polls `probe` until `accept` holds; fails with the last value seen (as `summary` puts it). */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 30_000,
-  intervalMs = 200,
-  summary: (value: T | undefined) => string = (value) => JSON.stringify(value),
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await probe();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${summary(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 export interface StatusHarness {
   db: PrivateDatabase;
   status: StatusServiceHandle;

@@ -3,8 +3,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaGateway, type GroupConsumer, type PartitionOffset } from '#kafka';
 import { createLogger } from '#logger';
-import { SCRATCH_TOPICS, testKafka } from '#test-support';
-import { waitFor } from '../../support/poller-harness.js';
+import { SCRATCH_TOPICS, testKafka, waitFor } from '#test-support';
 
 const logger = createLogger({ service: 'auto-commit-test', level: 'fatal' });
 const TOPIC = SCRATCH_TOPICS.autoCommit;
@@ -70,16 +69,18 @@ describe('group member auto-commit', () => {
     });
     await consumer.start();
     const handled = (until: Map<number, bigint>) => [...until].every(([p, end]) => (seen.get(p) ?? 0n) >= end);
-    expect(await waitFor('every partition handled', () => handled(ends), 30_000)).toBe(true);
+    expect(await waitFor('every partition handled', () => handled(ends), { timeoutMs: 30_000 })).toBe(true);
     // In the background: the partitions' positions gathered (a request per batch made three here).
     expect(
-      await waitFor('every partition committed', async () => equal(await committedAt(groupId), ends), 10_000),
+      await waitFor('every partition committed', async () => equal(await committedAt(groupId), ends), {
+        timeoutMs: 10_000,
+      }),
     ).toBe(true);
     expect(commits.length).toBeLessThan(3);
     expect([...new Set(commits.flat())].sort()).toEqual([0, 1, 2]);
 
     ends = await produce(run, 30);
-    expect(await waitFor('the new records handled', () => handled(ends), 30_000)).toBe(true);
+    expect(await waitFor('the new records handled', () => handled(ends), { timeoutMs: 30_000 })).toBe(true);
     await consumer.stop();
     consumer = undefined;
     // On stop, without waiting for the next background commit.

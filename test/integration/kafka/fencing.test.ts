@@ -4,21 +4,11 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaGateway, readTopicsToEnd, TransactionalProcessor, type IncomingRecord } from '#kafka';
 import { createLogger } from '#logger';
-import { testKafka } from '#test-support';
-import { waitFor } from '../../support/poller-harness.js';
+import { testKafka, waitFor } from '#test-support';
 import type { StallingProcessorData, StallingProcessorReport } from '../../support/stalling-processor.js';
 
 const logger = createLogger({ service: 'fencing-test', level: 'fatal' });
 const INPUTS = 20;
-
-/** Resolves once `predicate` holds, checked every 200 ms; rejects after `timeoutMs` naming `what`. */
-async function until(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // KIP-447 at processor level: instance A stalls in the middle of a chunk with its event loop
 // blocked (a worker thread in Atomics.wait, so its consumer sends no heartbeat) until its session
@@ -77,7 +67,7 @@ describe('TransactionalProcessor fencing', () => {
       Atomics.notify(new Int32Array(wake), 0);
     });
 
-    await until('A stalling mid-chunk', () => reports.some((r) => r.event === 'stalled'), 30_000);
+    await waitFor('A stalling mid-chunk', () => reports.some((r) => r.event === 'stalled'), { timeoutMs: 30_000 });
     const stalledOn = reports.find((r) => r.event === 'stalled') as { offsets: string[] };
     expect(stalledOn.offsets.length).toBeGreaterThan(0);
 
@@ -104,7 +94,7 @@ describe('TransactionalProcessor fencing', () => {
     b.start();
     cleanup.push(() => b.stop());
     // A's session (15 s) expires; the rebalance gives B the partition and B commits every input.
-    await until('B committing every input', () => committedByB.size === INPUTS, 45_000);
+    await waitFor('B committing every input', () => committedByB.size === INPUTS, { timeoutMs: 45_000 });
 
     Atomics.store(new Int32Array(wake), 0, 1);
     Atomics.notify(new Int32Array(wake), 0);
@@ -113,7 +103,7 @@ describe('TransactionalProcessor fencing', () => {
         .filter((r): r is { event: 'log'; line: string } => r.event === 'log')
         .map((r) => JSON.parse(r.line) as { msg?: string; kafkaErrors?: string[] })
         .find((line) => line.msg === 'group rebalanced; batch left to refetch');
-    await until('A trying its chunk and being refused', () => refusal() !== undefined, 20_000);
+    await waitFor('A trying its chunk and being refused', () => refusal() !== undefined, { timeoutMs: 20_000 });
     expect(reports.some((r) => r.event === 'woke' && r.stalledMs >= 15_000)).toBe(true);
     expect(refusal()!.kafkaErrors?.some((e) => ['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION'].includes(e))).toBe(true);
     expect(reports.filter((r) => r.event === 'committed')).toEqual([]);
@@ -137,8 +127,7 @@ describe('TransactionalProcessor fencing', () => {
         const [committed] = await kafka.committedOffsets(groupId, [input]);
         return committed?.offset === String(INPUTS);
       },
-      10_000,
-      100,
+      { timeoutMs: 10_000, everyMs: 100 },
     );
   }, 90_000);
 });

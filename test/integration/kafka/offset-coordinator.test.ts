@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchedMessageOf, KafkaGateway, type GroupConsumer, type IncomingRecord } from '#kafka';
 import { createLogger } from '#logger';
-import { testKafka } from '#test-support';
-import { waitFor } from '../../support/poller-harness.js';
+import { testKafka, waitFor } from '#test-support';
 
 const logger = createLogger({ service: 'offset-coordinator-test', level: 'fatal' });
 
@@ -79,8 +78,7 @@ describe('transactional offset commit', () => {
             const offsets = await kafka.committedOffsets(groupId, [input]);
             return offsets.find((o) => o.partition === 0)?.offset === '3';
           },
-          10_000,
-          100,
+          { timeoutMs: 10_000, everyMs: 100 },
         );
       } finally {
         await producer.disconnect();

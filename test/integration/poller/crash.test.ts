@@ -3,12 +3,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollerInFlightKey, pollerLeaseKey, RAW_CONTENT_TYPES } from '#contracts';
 import { Pop3Client } from '#pop3';
-import { testEnv, readLogLines } from '#test-support';
+import { testEnv, readLogLines, waitFor } from '#test-support';
 import type { InFlightMarker } from '../../../apps/poller/src/in-flight.js';
 import { rawRecords, transactionalIdFor } from '../../../apps/poller/src/raw-publisher.js';
 import { updateConnector } from '../../support/connectors.js';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
-import { mailbox, sha256, waitFor } from '../../support/poller-harness.js';
+import { mailbox, sha256 } from '../../support/poller-harness.js';
 
 describe('poller: crashes never lose or duplicate a message', () => {
   let ctx: PollerTestContext;
@@ -35,14 +35,17 @@ describe('poller: crashes never lose or duplicate a message', () => {
 
     for (const threshold of [25, 90]) {
       const poller = await ctx.startPoller(env);
-      await waitFor(`${threshold} ledger rows`, async () => (await ledgered()) >= threshold, 60_000, 20);
+      await waitFor(`${threshold} ledger rows`, async () => (await ledgered()) >= threshold, {
+        timeoutMs: 60_000,
+        everyMs: 20,
+      });
       await poller.kill();
       expect(await ledgered()).toBeLessThan(200); // really mid-drain
     }
     // The crashed instance's lease expires; the restarted one takes over and finishes.
     await ctx.startPoller(env);
-    await waitFor('all 200 records', () => ctx.rawFor(connector.id).length >= 200, 90_000);
-    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 60_000);
+    await waitFor('all 200 records', () => ctx.rawFor(connector.id).length >= 200, { timeoutMs: 90_000 });
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1500)); // a late duplicate would show up by now
 
     const records = ctx.rawFor(connector.id);
@@ -61,7 +64,10 @@ describe('poller: crashes never lose or duplicate a message', () => {
     });
     const env = { BATCH_MAX_MESSAGES: '5' };
     const poller = await ctx.startPoller(env);
-    await waitFor('30 ledger rows', async () => (await ctx.ledgerRows(connector.id)).length >= 30, 60_000, 20);
+    await waitFor('30 ledger rows', async () => (await ctx.ledgerRows(connector.id)).length >= 30, {
+      timeoutMs: 60_000,
+      everyMs: 20,
+    });
     const stopping = Date.now();
     await poller.stop(20_000);
     const stopMs = Date.now() - stopping;
@@ -77,8 +83,8 @@ describe('poller: crashes never lose or duplicate a message', () => {
     expect((await mailbox.count(user)) + rows.length).toBe(200);
 
     await ctx.startPoller(env);
-    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 60_000);
-    await waitFor('all 200 records', () => ctx.rawFor(connector.id).length >= 200, 30_000);
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, { timeoutMs: 60_000 });
+    await waitFor('all 200 records', () => ctx.rawFor(connector.id).length >= 200, { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1000));
     expect(ctx.rawFor(connector.id)).toHaveLength(200);
     expect([...countBy(ctx.rawFor(connector.id), 'jw-uidl').values()].every((n) => n === 1)).toBe(true);
@@ -102,8 +108,8 @@ describe('poller: crashes never lose or duplicate a message', () => {
 
     await ctx.startPoller({}, [a.connector.id, b.connector.id, c.connector.id]);
     for (const x of [a, b, c]) {
-      await waitFor('an empty mailbox', async () => (await mailbox.count(x.user)) === 0, 60_000);
-      await waitFor('6 records', () => ctx.rawFor(x.connector.id).length >= 6, 30_000);
+      await waitFor('an empty mailbox', async () => (await mailbox.count(x.user)) === 0, { timeoutMs: 60_000 });
+      await waitFor('6 records', () => ctx.rawFor(x.connector.id).length >= 6, { timeoutMs: 30_000 });
     }
     // The zombie was fenced: its transaction can no longer commit.
     await expect(txnB.commit()).rejects.toThrow();

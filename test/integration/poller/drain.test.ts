@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimCheckSchema, RAW_CONTENT_TYPES, rawRecordKey } from '#contracts';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
-import { readLogLines } from '#test-support';
-import { mailbox, peakRss, sha256, waitFor, writeLargeMessage } from '../../support/poller-harness.js';
+import { readLogLines, waitFor } from '#test-support';
+import { mailbox, peakRss, sha256, writeLargeMessage } from '../../support/poller-harness.js';
 
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -29,8 +29,8 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
 
     const started = Date.now();
     const poller = await suite.ctx.startPoller({ BLOB_DIR: blobDir });
-    await waitFor('200 raw records', () => suite.ctx.rawFor(connector.id).length >= 200, 90_000);
-    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
+    await waitFor('200 raw records', () => suite.ctx.rawFor(connector.id).length >= 200, { timeoutMs: 90_000 });
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, { timeoutMs: 30_000 });
     const elapsed = Date.now() - started;
 
     const records = suite.ctx.rawFor(connector.id);
@@ -59,7 +59,9 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
     }
     expect(claimChecks).toBeGreaterThan(0);
     // Each raw record came with its progress record (what the status service counts), same key.
-    await waitFor('200 progress records', () => suite.ctx.progressFor(connector.id).length >= 200, 30_000);
+    await waitFor('200 progress records', () => suite.ctx.progressFor(connector.id).length >= 200, {
+      timeoutMs: 30_000,
+    });
     suite.ctx.expectOneProgressPerRaw(connector.id);
 
     // The ledger has every message, each confirmed deleted.
@@ -71,7 +73,7 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
     const status = await waitFor(
       'an ok status with extractedTotal 200',
       () => suite.ctx.statusFor(connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 200),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     expect(status.lastError).toBeNull();
     expect(status.lastSuccessfulExtractAt).not.toBeNull();
@@ -103,16 +105,16 @@ describe('poller: draining a journal mailbox into journal.raw.v2', () => {
       'an idle session',
       async () =>
         (await readLogLines(poller.logFile)).some((l) => l.event === 'session-end' && l.connectorId === connector.id),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     const idle = await peakRss(poller.process.pid!);
     await mailbox.deliver(user, [join(dir, 'large.eml')]);
     const [record] = await waitFor(
       'the large record',
       () => (suite.ctx.rawFor(connector.id).length > 0 ? suite.ctx.rawFor(connector.id) : null),
-      120_000,
+      { timeoutMs: 120_000 },
     );
-    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, { timeoutMs: 30_000 });
     const peak = await peakRss(poller.process.pid!);
 
     expect(record!.headers['content-type']).toBe(RAW_CONTENT_TYPES.claimCheck);

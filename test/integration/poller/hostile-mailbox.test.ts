@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertConnector } from '#test-support';
+import { insertConnector, waitFor } from '#test-support';
 import { PollerTestContext } from '../../support/poller-fixture.js';
-import { journalMessage, sha256, waitFor } from '../../support/poller-harness.js';
+import { journalMessage, sha256 } from '../../support/poller-harness.js';
 import { FakePop3Mailbox } from '../../support/poller-pop3-server.js';
 import {
   answering,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countBy, PollerTestContext } from '../../support/poller-fixture.js';
-import { readLogLines } from '#test-support';
-import { generateMessages, kafkaBroker, mailbox, waitFor } from '../../support/poller-harness.js';
+import { readLogLines, waitFor } from '#test-support';
+import { generateMessages, kafkaBroker, mailbox } from '../../support/poller-harness.js';
 
 describe('poller: a Kafka outage delays extraction, never loses a message', () => {
   let ctx: PollerTestContext;
@@ -47,7 +47,10 @@ describe('poller: a Kafka outage delays extraction, never loses a message', () =
       PUBLISH_TIMEOUT_MS: '4000',
       KAFKA_BACKOFF_MAX_MS: '4000',
     });
-    await waitFor('extraction under way', async () => (await ctx.ledgerRows(connector.id)).length >= 40, 60_000, 20);
+    await waitFor('extraction under way', async () => (await ctx.ledgerRows(connector.id)).length >= 40, {
+      timeoutMs: 60_000,
+      everyMs: 20,
+    });
     brokerStopped = true;
     await kafkaBroker.stop();
 
@@ -61,7 +64,7 @@ describe('poller: a Kafka outage delays extraction, never loses a message', () =
       'a kafka-unavailable session',
       async () =>
         (await readLogLines(poller.logFile)).some((l) => l.event === 'session-end' && l.code === 'kafka-unavailable'),
-      60_000,
+      { timeoutMs: 60_000 },
     );
     const stalled = await mailbox.count(user);
     await new Promise((r) => setTimeout(r, 3000));
@@ -73,8 +76,8 @@ describe('poller: a Kafka outage delays extraction, never loses a message', () =
     await kafkaBroker.start();
     brokerStopped = false;
     await Promise.all([ctx.raw.restart(), ctx.status.restart()]);
-    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 120_000);
-    await waitFor(`${total} records`, () => ctx.rawFor(connector.id).length >= total, 60_000);
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, { timeoutMs: 120_000 });
+    await waitFor(`${total} records`, () => ctx.rawFor(connector.id).length >= total, { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1500));
     checking = false;
     await checker;
@@ -89,7 +92,7 @@ describe('poller: a Kafka outage delays extraction, never loses a message', () =
     await waitFor(
       'an ok status after the outage',
       () => ctx.statusFor(connector.id).some((s) => s.state === 'ok' && s.extractedTotal === total),
-      30_000,
+      { timeoutMs: 30_000 },
     );
   });
 });

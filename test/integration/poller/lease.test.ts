@@ -3,10 +3,10 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { pollerLeaseKey } from '#contracts';
 import { createLogger } from '#logger';
-import { testEnv, readLogLines, type LogLine } from '#test-support';
+import { testEnv, readLogLines, type LogLine, waitFor } from '#test-support';
 import { LeaseManager } from '../../../apps/poller/src/lease.js';
 import { countBy, pollerSuite } from '../../support/poller-fixture.js';
-import { mailbox, waitFor } from '../../support/poller-harness.js';
+import { mailbox } from '../../support/poller-harness.js';
 
 interface Session {
   instance: string;
@@ -45,8 +45,8 @@ describe('poller: one poller at a time per mailbox', () => {
       suite.ctx.startPoller({ POLLER_INSTANCE_ID: 'poller-one', POLL_TICK_MS: '50' }),
       suite.ctx.startPoller({ POLLER_INSTANCE_ID: 'poller-two', POLL_TICK_MS: '50' }),
     ]);
-    await waitFor('all 240 records', () => suite.ctx.rawFor(connector.id).length >= 240, 90_000);
-    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, 30_000);
+    await waitFor('all 240 records', () => suite.ctx.rawFor(connector.id).length >= 240, { timeoutMs: 90_000 });
+    await waitFor('an empty mailbox', async () => (await mailbox.count(user)) === 0, { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1000));
 
     const records = suite.ctx.rawFor(connector.id);

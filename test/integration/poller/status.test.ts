@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readLogLines, testCipher, testEnv, updateConnector } from '#test-support';
+import { readLogLines, testCipher, testEnv, updateConnector, waitFor } from '#test-support';
 import { pollerSuite } from '../../support/poller-fixture.js';
-import { generateMessages, journalMessage, mailbox, sha256, waitFor } from '../../support/poller-harness.js';
+import { generateMessages, journalMessage, mailbox, sha256 } from '../../support/poller-harness.js';
 import { FakePop3Mailbox } from '../../support/poller-pop3-server.js';
 
 describe('poller: connector status on journal.status.v1', () => {
@@ -28,7 +28,7 @@ describe('poller: connector status on journal.status.v1', () => {
     const auth = await waitFor(
       'an authentication error status',
       () => suite.ctx.statusFor(wrongPassword.connector.id).find((s) => s.state === 'error'),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     expect(auth.lastError?.code).toBe('authentication');
     expect(auth.lastError?.message).toMatch(/password/i);
@@ -39,7 +39,7 @@ describe('poller: connector status on journal.status.v1', () => {
     const tls = await waitFor(
       'a TLS trust error status',
       () => suite.ctx.statusFor(untrusted.connector.id).find((s) => s.state === 'error'),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     expect(tls.lastError?.code).toBe('tls-untrusted');
     expect(tls.extractedTotal).toBe(0);
@@ -53,7 +53,7 @@ describe('poller: connector status on journal.status.v1', () => {
     await waitFor(
       'an ok status for the relaxed connector',
       () => suite.ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok'),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     const trace = (await readLogLines(poller.logFile)).filter(
       (l) => l.trace === 'pop3' && l.connectorId === relaxed.connector.id,
@@ -69,18 +69,20 @@ describe('poller: connector status on journal.status.v1', () => {
     await waitFor(
       'a suspended status',
       () => suite.ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'suspended'),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     await mailbox.deliver(relaxed.user, files);
     await new Promise((r) => setTimeout(r, 2000));
     expect(suite.ctx.statusFor(relaxed.connector.id).filter((s) => s.state === 'suspended')).toHaveLength(1);
     expect(await mailbox.count(relaxed.user)).toBe(3); // nothing extracted while suspended
     await updateConnector(suite.ctx.dataSource, relaxed.connector.id, { suspended: false });
-    await waitFor('extraction after resuming', async () => (await mailbox.count(relaxed.user)) === 0, 30_000);
+    await waitFor('extraction after resuming', async () => (await mailbox.count(relaxed.user)) === 0, {
+      timeoutMs: 30_000,
+    });
     const after = await waitFor(
       'an ok status after resuming',
       () => suite.ctx.statusFor(relaxed.connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 3),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     expect(after.lastError).toBeNull();
   });
@@ -101,11 +103,9 @@ describe('poller: connector status on journal.status.v1', () => {
         .statusFor(refused.connector.id)
         .filter((s) => s.state === 'error' && s.lastError?.code === 'authentication')
         .map((s) => Date.parse(s.sessionStartedAt!));
-    const started = await waitFor(
-      'four refused logins',
-      () => (attempts().length >= 4 ? attempts() : undefined),
-      30_000,
-    );
+    const started = await waitFor('four refused logins', () => (attempts().length >= 4 ? attempts() : undefined), {
+      timeoutMs: 30_000,
+    });
     // 1, 2 and 4 s apart (the scheduler never starts a session early), not every second.
     const gaps = started.slice(1, 4).map((at, i) => at - started[i]!);
     expect(gaps[0]).toBeGreaterThanOrEqual(1000);
@@ -120,7 +120,7 @@ describe('poller: connector status on journal.status.v1', () => {
     const ok = await waitFor(
       'an ok status after the password was corrected',
       () => suite.ctx.statusFor(refused.connector.id).find((s) => s.state === 'ok' && s.extractedTotal === 2),
-      30_000,
+      { timeoutMs: 30_000 },
     );
     expect(Date.parse(ok.sessionStartedAt!)).toBeLessThan(fixedAt + 4000);
     expect(ok.lastError).toBeNull();
@@ -145,7 +145,7 @@ describe('poller: connector status on journal.status.v1', () => {
       const status = await waitFor(
         'a status listing the skipped message',
         () => suite.ctx.statusFor(connector.id).find((s) => s.skipped.length > 0),
-        30_000,
+        { timeoutMs: 30_000 },
       );
       expect(status.state).toBe('ok'); // one bad item does not fail the connector
       expect(status.skipped).toEqual([

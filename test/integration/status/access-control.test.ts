@@ -13,11 +13,11 @@ import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { pollerInFlightKey, pollerLeaseKey, type ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReliableProducer } from '#kafka';
+import { waitFor } from '#test-support';
 import { bearer, call, statusGrpcClient, type GrpcConnectorStatus } from '../../support/status-grpc.js';
 import {
   apiClient,
   createApiToken,
-  eventually,
   startStatusHarness,
   startStatusService,
   statusRedis,
@@ -113,10 +113,10 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
     // connector, listed by the status service.
     await producer.send(Array.from({ length: 4 }, () => rejectedRecord(connector)));
     const rejections = (
-      await eventually(
+      await waitFor(
         'four rejections listed',
         () => admin<{ items: Array<{ id: string }> }>('GET', `/v1/connectors/${connector}/outcomes?type=rejected`),
-        (r) => r.body.items.length === 4,
+        { until: (r) => r.body.items.length === 4 },
       )
     ).body.items.map((item) => encodeURIComponent(item.id));
 
@@ -271,11 +271,7 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
       const received: GrpcConnectorStatus[] = [];
       const ended = new Promise<ServiceError>((resolve) => stream.on('error', resolve));
       stream.on('data', (message: GrpcConnectorStatus) => received.push(message));
-      await eventually(
-        'the first statuses',
-        async () => received.length,
-        (n) => n > 0,
-      );
+      await waitFor('the first statuses', async () => received.length, { until: (n) => n > 0 });
       const revoked = await admin<TokenView>('POST', `/v1/tokens/${watcher.body.id}/revoke`);
       expect(revoked.body.revokedAt).not.toBeNull();
       const error = await ended;
@@ -397,10 +393,10 @@ describe('status API: scopes, token management, audit log, in-flight deletion', 
   it('answers 409 to DELETE while mail is in flight; force deletes, logs and audits it', async () => {
     const id = (await admin('POST', '/v1/connectors', connectorInput())).body['id'] as string;
     await producer.send(rawRecord(id));
-    await eventually(
+    await waitFor(
       'the extracted message to be counted',
       async () => (await admin<{ processingQueue: number }>('GET', `/v1/connectors/${id}/status`)).body.processingQueue,
-      (queue) => queue === 1,
+      { until: (queue) => queue === 1 },
     );
     const refused = await admin<ApiErrorBody>('DELETE', `/v1/connectors/${id}`);
     expect(refused.status).toBe(409);

@@ -10,11 +10,10 @@ import { readFileSync } from 'node:fs';
 import { CREDENTIAL_DESTINATION_FIELDS, type ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorEntity, CredentialCipher } from '#persistence';
-import { startService, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
+import { startService, TEST_CREDENTIAL_KEY, type RunningService, waitFor } from '#test-support';
 import { pop3Mailbox, startScriptedServer, type ScriptedServer } from '../../support/pop3-scripted-server.js';
 import {
   createConnector,
-  eventually,
   startStatusHarness,
   type ApiClient,
   type PrivateDatabase,
@@ -153,10 +152,10 @@ describe('status API: the stored password never travels to a new destination', (
       POLLER_CONNECTOR_IDS: id,
       POLL_TICK_MS: '200',
     });
-    await eventually(
+    await waitFor(
       'a poll of the real server',
       async () => real.receivedLines().filter((line) => line.startsWith('STAT') || line.startsWith('UIDL')).length,
-      () => real.connections.length > before,
+      { until: () => real.connections.length > before },
     );
     await poller.stop();
 

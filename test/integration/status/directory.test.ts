@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '#test-support';
 import {
-  eventually,
   startStatusHarness,
   statusRedis,
   type ApiClient,
@@ -32,13 +32,11 @@ describe('status API: the internal-address directory', () => {
 
   const revision = async () => Number((await api<Directory>('GET', '/v1/directory')).body.revision);
   const expectAnnounced = (rev: number) =>
-    eventually(
-      `jw:directory-changed revision ${rev}`,
-      async () => announced.map((m) => Number(m.revision)),
-      (revs) => revs.includes(rev),
-      5_000,
-      50,
-    );
+    waitFor(`jw:directory-changed revision ${rev}`, async () => announced.map((m) => Number(m.revision)), {
+      until: (revs) => revs.includes(rev),
+      timeoutMs: 5_000,
+      everyMs: 50,
+    });
 
   beforeAll(async () => {
     // The directory is global: never touch the shared database.

@@ -9,13 +9,12 @@ import { readFileSync } from 'node:fs';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, TEST_CREDENTIAL_KEY } from '#test-support';
+import { freePort, TEST_CREDENTIAL_KEY, waitFor } from '#test-support';
 import { bearer, call, statusGrpcClient } from '../../support/status-grpc.js';
 import { documentedOperations } from '../../support/documented-routes.js';
 import { rejectedRecord, testProducer } from '../../support/status-records.js';
 import {
   createApiToken,
-  eventually,
   startStatusHarness,
   type ApiClient,
   type PrivateDatabase,
@@ -131,10 +130,10 @@ describe('status API under generated hostile requests', () => {
     await producer.disconnect();
     await kafka.closeAdmin();
     outcomeId = (
-      await eventually(
+      await waitFor(
         'the rejection listed',
         () => admin<{ items: Array<{ id: string }> }>('GET', `/v1/connectors/${connectorId}/outcomes?type=rejected`),
-        (r) => r.body.items.length === 1,
+        { until: (r) => r.body.items.length === 1 },
       )
     ).body.items[0]!.id;
     secrets = [

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ApiErrorBody } from '#contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReliableProducer } from '#kafka';
+import { waitFor } from '#test-support';
 import {
   createConnector,
-  eventually,
   startStatusHarness,
   type ApiClient,
   type PrivateDatabase,
@@ -80,12 +80,14 @@ describe('status API: list-first connectors, cursor paging of directory and logs
         lastError: { code: 'authentication', message: 'login refused', at },
       }),
     ]);
-    await eventually(
+    await waitFor(
       'alpha ok and delta in error',
       async () => (await api<Page<Item>>('GET', '/v1/connectors?limit=200')).body.items,
-      (items) =>
-        items.find((item) => item.id === ids['alpha'])?.status.serviceStatus === 'ok' &&
-        items.find((item) => item.id === ids['delta'])?.status.serviceStatus === 'error',
+      {
+        until: (items) =>
+          items.find((item) => item.id === ids['alpha'])?.status.serviceStatus === 'ok' &&
+          items.find((item) => item.id === ids['delta'])?.status.serviceStatus === 'error',
+      },
     );
   });
 

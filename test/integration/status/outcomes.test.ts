@@ -27,8 +27,9 @@ import {
   TEST_RUN_ID,
   testEnv,
   withRunMessageIds,
+  waitFor,
 } from '#test-support';
-import { apiClient, eventually, type ApiClient } from '../../support/status-harness.js';
+import { apiClient, type ApiClient } from '../../support/status-harness.js';
 import { deadLetterRecord, statusRecord, testProducer } from '../../support/status-records.js';
 
 const run = promisify(execFile);
@@ -126,13 +127,11 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     client<Page>('GET', `/v1/connectors/${id}/outcomes?${query}`);
 
   async function listed(id: string, type: string, count: number): Promise<Outcome[]> {
-    const page = await eventually(
-      `${count} ${type} outcome(s) of ${id}`,
-      () => list(id, `type=${type}`),
-      (r) => r.status === 200 && r.body.items.length >= count,
-      90_000,
-      500,
-    );
+    const page = await waitFor(`${count} ${type} outcome(s) of ${id}`, () => list(id, `type=${type}`), {
+      until: (r) => r.status === 200 && r.body.items.length >= count,
+      timeoutMs: 90_000,
+      everyMs: 500,
+    });
     return page.body.items;
   }
 
@@ -336,10 +335,10 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     await producer.disconnect();
     const items = await listed(id, 'dead-lettered', 2);
     expect(items.map((o) => o.error).sort()).toEqual(['bad \uFFFD byte', 'test']);
-    await eventually(
+    await waitFor(
       'both counted',
       () => api<{ counters: { deadLettered: number } }>('GET', `/v1/connectors/${id}/status`),
-      (r) => r.body.counters.deadLettered === 2,
+      { until: (r) => r.body.counters.deadLettered === 2 },
     );
   });
 
@@ -358,13 +357,11 @@ describe('rejected, dead-lettered and skipped messages, and their replay', () =>
     await producer.send([record]);
     await producer.disconnect();
     await kafka.closeAdmin();
-    const page = await eventually(
-      'the new record listed in place of the old row',
-      () => list(id, 'type=dead-lettered'),
-      (r) => r.status === 200 && r.body.items.some((o) => o.error === 'test'),
-      90_000,
-      500,
-    );
+    const page = await waitFor('the new record listed in place of the old row', () => list(id, 'type=dead-lettered'), {
+      until: (r) => r.status === 200 && r.body.items.some((o) => o.error === 'test'),
+      timeoutMs: 90_000,
+      everyMs: 500,
+    });
     expect(page.body.items.map((o) => [o.error, o.source])).toEqual([
       ['test', { topic: TOPICS.dlq, partition, offset: end }],
     ]);

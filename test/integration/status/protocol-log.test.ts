@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protocolLogKey } from '#platform';
-import { startService, TEST_CREDENTIAL_KEY, type RunningService } from '#test-support';
+import { startService, TEST_CREDENTIAL_KEY, type RunningService, waitFor } from '#test-support';
 import {
   createConnector,
   dovecotConnector,
-  eventually,
   startStatusHarness,
   statusRedis,
   statusRedisUrl,
@@ -119,12 +118,10 @@ describe('status API: protocol log of detailed logging (real Dovecot, Redis, pol
       POLLER_CONNECTOR_IDS: id,
       POLL_TICK_MS: '200',
     });
-    const log = await eventually(
-      'a stored poller session',
-      () => protocolLog(id),
-      (response) => response.body.items.some((item) => item.kind === 'session'),
-      60_000,
-    );
+    const log = await waitFor('a stored poller session', () => protocolLog(id), {
+      until: (response) => response.body.items.some((item) => item.kind === 'session'),
+      timeoutMs: 60_000,
+    });
     const session = log.body.items.find((item) => item.kind === 'session')!;
     expect(session).toMatchObject({ outcome: 'completed', error: null });
     const client = session.lines.filter((l) => l.direction === 'client').map((l) => l.line);

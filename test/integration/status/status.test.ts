@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorStatusView } from '#contracts';
 import type { KafkaGateway, OutgoingRecord, ReliableProducer } from '#kafka';
+import { waitFor } from '#test-support';
 import {
   apiClient,
   createConnector,
-  eventually,
   startStatusHarness,
   startStatusService,
   statusRedis,
@@ -45,7 +45,7 @@ describe('status: Service Status aggregated from the topics', () => {
     });
   const statusOf = async (id: string) => (await api<ConnectorStatusView>('GET', `/v1/connectors/${id}/status`)).body;
   const until = (id: string, what: string, accept: (s: ConnectorStatusView) => boolean, timeoutMs = 30_000) =>
-    eventually(what, () => statusOf(id), accept, timeoutMs);
+    waitFor(what, () => statusOf(id), { until: accept, timeoutMs });
 
   beforeAll(async () => {
     ({ db, status, api, token } = await startStatusHarness({ tokenName: 'status-tester' }));
@@ -227,10 +227,10 @@ describe('status: Service Status aggregated from the topics', () => {
     await redis.hset('jw:status:offsets', 'journal.raw.v2:0', '999999999', 'journal.archived.v2:3', '12');
     status = await startStatusService(db.url);
     api = apiClient(status.service.baseUrl, token);
-    await eventually(
+    await waitFor(
       'the retired offsets forgotten',
       () => redis.hmget('jw:status:offsets', 'journal.raw.v2:0', 'journal.archived.v2:3'),
-      (values) => values.every((value) => value === null),
+      { until: (values) => values.every((value) => value === null) },
     );
     await new Promise((resolve) => setTimeout(resolve, 1000)); // time to (wrongly) rebuild
     expect((await statusOf(connectorId)).counters).toEqual(before.counters);
